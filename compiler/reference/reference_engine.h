@@ -1,0 +1,51 @@
+// The scalar reference forward pass: HF LlamaForCausalLM semantics, written to
+// be read, not to be fast. Every generated engine is tested against it.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "frontend/checkpoint.h"
+
+namespace smolc {
+
+struct RefLayer {
+  std::vector<float> attn_norm;  // [dim]
+  std::vector<float> wq;         // [n_heads*head_dim, dim]
+  std::vector<float> wk;         // [n_kv_heads*head_dim, dim]
+  std::vector<float> wv;         // [n_kv_heads*head_dim, dim]
+  std::vector<float> wo;         // [dim, n_heads*head_dim]
+  std::vector<float> ffn_norm;   // [dim]
+  std::vector<float> w1;         // gate_proj [hidden_dim, dim]
+  std::vector<float> w2;         // down_proj [dim, hidden_dim]
+  std::vector<float> w3;         // up_proj   [hidden_dim, dim]
+};
+
+struct RefWeights {
+  std::vector<float> embed;       // [vocab, dim]
+  std::vector<RefLayer> layers;
+  std::vector<float> final_norm;  // [dim]
+  std::vector<float> lm_head;     // [vocab, dim]; empty when tied to embed
+  static RefWeights from_checkpoint(const Checkpoint& ck);
+};
+
+class ReferenceEngine {
+ public:
+  ReferenceEngine(const ModelConfig& cfg, RefWeights w, int ctx);
+  // Appends n tokens; returns logits for every one of them, [n, vocab].
+  std::vector<float> prefill(const int32_t* tokens, int n);
+  // Appends one token; returns its logits [vocab].
+  const std::vector<float>& decode(int32_t token);
+  int position() const { return pos_; }
+  int ctx() const { return ctx_; }
+  void reset() { pos_ = 0; }
+  const ModelConfig& config() const { return cfg_; }
+
+ private:
+  ModelConfig cfg_;
+  RefWeights w_;
+  int ctx_ = 0, pos_ = 0;
+  std::vector<float> kcache_, vcache_;  // [layers, ctx, kv_dim]
+  std::vector<float> logits_;
+};
+
+}  // namespace smolc

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs (with apt-get) whatever smolc's build, tests and demo need and this
+# machine lacks. Safe to run again: it installs only what is missing.
+set -euo pipefail
+PKGS=(cmake ninja-build clang-19 lld-19 libclang-rt-19-dev catch2 nlohmann-json3-dev libcli11-dev
+      pkg-config python3 binutils)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
