@@ -1,0 +1,62 @@
+// The contract between the kernel templates (templates/, emit/kernel_*.cpp)
+// and the engine emitter: what a matrix kernel is, how its weights are packed
+// and the signature of the C++ function it generates.
+//
+// Every matrix product in the model is  y[t, r] = sum_k W[r, k] * x[t, k]
+// with W of shape [M, K] (HF Linear layout, rows = output features).
+// The schedule picks a KernelSpec per product; emit_* turns it into source
+// text, pack_weights() into the exact byte stream that source reads.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace smolc {
+
+// Storage format of packed weights (quantised formats join later).
+enum class WFormat { F32, BF16, F16 };
+// Instruction set of a generated kernel. NEON, WASM_SIMD128 and others are
+// added here plus their templates; nothing outside templates/ and the
+// kernel emitters may assume x86.
+enum class Isa { Scalar, AVX2, AVX512 };
+
+const char* wformat_name(WFormat f);  // "f32", "bf16", "f16"
+const char* isa_name(Isa i);          // "scalar", "avx2", "avx512"
+
+struct KernelSpec {
+  WFormat fmt = WFormat::F32;
+  Isa isa = Isa::Scalar;
+  int64_t M = 0;     // output rows
+  int64_t K = 0;     // input features (the reduction)
+  int tile_m = 1;    // rows per packed panel; row ranges handed to kernels are multiples of it (last may be the M tail)
+  int tile_n = 1;    // tokens per prefill tile (gemm)
+};
+
+struct KernelSource {
+  std::string file_name;      // e.g. "bf16-gemv-576x1536-16r-avx512.cpp" (op, format, shape, tile, ISA)
+  std::string function_name;  // C identifier, unique per spec, given a prefix
+  std::string code;           // a complete translation unit, header comment naming template + "do not edit"
+};
+
+// Generated signatures (prefix makes names unique per engine, e.g. "smollm2_135m_bf16_"):
+//   gemv: void F(const void* w, const float* x, float* y, int row_begin, int row_end);
+//         y[r] = W[r,:] . x  for r in [row_begin, row_end)
+//   gemm: void F(const void* w, const float* x, int n, float* y, int ldy, int row_begin, int row_end);
+//         y[t*ldy + r] = W[r,:] . x[t*K : t*K+K]  for t < n, r in [row_begin, row_end)
+//   row:  void F(const void* w, int row, float* out);   out[0..K) = W[row, :]  (embedding lookup
+//         from a tied, packed lm_head)
+KernelSource emit_gemv(const KernelSpec& s, const std::string& prefix);
+KernelSource emit_gemm(const KernelSpec& s, const std::string& prefix);
+KernelSource emit_row_unpack(const KernelSpec& s, const std::string& prefix);
+
+// Packing: W is [M, K] row-major f32 (already in the model's final numbers,
+// e.g. with RMSNorm gains folded in); the result is what the kernels stream.
+size_t packed_weight_bytes(const KernelSpec& s);
+void pack_weights(const KernelSpec& s, const float* W, uint8_t* out);
+
+// Host-side execution of the same computation on packed weights, used by the
+// kernel tests as the reference (scalar, straightforward).
+void reference_gemm(const KernelSpec& s, const uint8_t* packed, const float* x, int n, float* y, int ldy);
+
+}  // namespace smolc
