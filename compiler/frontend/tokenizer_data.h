@@ -25,6 +25,10 @@ struct TokenizerData {
   std::vector<float> scores;          // SentencePieceBPE: merge priority per token
   std::vector<std::pair<std::string, std::string>> merges;  // ByteLevelBPE, by rank
   std::vector<AddedToken> added;      // matched verbatim in text before BPE
+  // ByteLevelBPE: the pre-tokenizer first isolates every digit (HF
+  // Sequence[Digits(individual_digits=true), ByteLevel], as SmolLM2 does);
+  // false for a plain ByteLevel pre-tokenizer.
+  bool split_digits = false;
   int32_t bos_id = -1, eos_id = -1;
 };
 
