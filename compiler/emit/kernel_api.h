@@ -37,9 +37,30 @@ struct KernelSource {
   std::string file_name;      // e.g. "bf16-gemv-576x1536-16r-avx512.cpp" (op, format, shape, tile, ISA)
   std::string function_name;  // C identifier, unique per spec, given a prefix
   std::string code;           // a complete translation unit, header comment naming template + "do not edit"
+  std::vector<std::string> cxx_flags;  // extra flags this file needs, e.g. {"-mavx512f", ...}; empty for scalar
 };
 
-// Generated signatures (prefix makes names unique per engine, e.g. "smollm2_135m_bf16_"):
+// Packed weight layout: ceil(M/tile_m) panels of tile_m rows (rows past M are
+// zero). Inside a panel, K is cut into groups of k_pack consecutive columns
+// (K padded with zero columns to a multiple of k_pack); a group stores, for
+// each of the tile_m rows, its k_pack values:
+//   element (r, k) at panel (r / tile_m), offset ((k / k_pack) * tile_m + r % tile_m) * k_pack + k % k_pack
+// Each panel starts at a multiple of panel_bytes (a multiple of 64), so with a
+// 64-byte aligned base every panel is 64-byte aligned.
+struct PackedLayout {
+  int elem_bytes = 4;     // 4 f32, 2 bf16/f16
+  int k_pack = 1;         // 1 f32/f16, 2 bf16 (pairs feed vdpbf16ps)
+  int64_t k_padded = 0;   // K rounded up to k_pack
+  int64_t panels = 0;     // ceil(M / tile_m)
+  size_t panel_bytes = 0; // tile_m * k_padded * elem_bytes rounded up to 64
+};
+PackedLayout packed_layout(const KernelSpec& s);
+
+// Host CPU: the best Isa whose kernels all run here (Scalar on non-x86).
+Isa detect_host_isa();
+bool host_supports(Isa i);
+
+// Generated signatures, all extern "C" (prefix makes names unique per engine, e.g. "smollm2_135m_bf16_"):
 //   gemv: void F(const void* w, const float* x, float* y, int row_begin, int row_end);
 //         y[r] = W[r,:] . x  for r in [row_begin, row_end)
 //   gemm: void F(const void* w, const float* x, int n, float* y, int ldy, int row_begin, int row_end);

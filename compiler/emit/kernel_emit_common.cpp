@@ -1,0 +1,93 @@
+// Shared by emit_gemv / emit_gemm / emit_row_unpack: spec checks, names,
+// per-ISA compiler flags and the template variables.
+#include <cctype>
+#include <stdexcept>
+#include <string>
+
+#include "emit/kernel_api.h"
+#include "emit/kernel_emit.h"
+
+namespace smolc::kernel_detail {
+namespace {
+
+// f32 lanes per vector register: panels must hold whole vectors of rows.
+int lanes(Isa i) { return i == Isa::AVX512 ? 16 : i == Isa::AVX2 ? 8 : 1; }
+
+std::vector<std::string> isa_flags(Isa i) {
+  switch (i) {
+    case Isa::Scalar: return {};
+    case Isa::AVX2: return {"-mavx2", "-mfma", "-mf16c"};
+    case Isa::AVX512:
+      return {"-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16"};
+  }
+  return {};
+}
+
+}  // namespace
+
+void validate_spec(const KernelSpec& s, const char* op) {
+  auto bad = [&](const std::string& what) {
+    throw std::invalid_argument(std::string(op) + " kernel spec: " + what);
+  };
+  if (s.M < 1 || s.M > (int64_t(1) << 24)) bad("M=" + std::to_string(s.M) + " outside [1, 2^24]");
+  if (s.K < 1 || s.K > (int64_t(1) << 20)) bad("K=" + std::to_string(s.K) + " outside [1, 2^20]");
+  if (s.tile_m < 1 || s.tile_m > 256) bad("tile_m=" + std::to_string(s.tile_m) + " outside [1, 256]");
+  if (s.tile_m % lanes(s.isa) != 0)
+    bad("tile_m=" + std::to_string(s.tile_m) + " is not a multiple of " + std::to_string(lanes(s.isa)) + " for " +
+        isa_name(s.isa));
+  if (s.tile_n < 1 || s.tile_n > 16) bad("tile_n=" + std::to_string(s.tile_n) + " outside [1, 16]");
+  // Panel offsets are computed in 64-bit, but rows are ints in the signatures.
+  if (s.M * s.K > (int64_t(1) << 34)) bad("M*K too large");
+}
+
+std::string kernel_stem(const KernelSpec& s, const char* op) {
+  std::string tile = std::to_string(s.tile_m) + "r";
+  if (std::string(op) == "gemm") tile += std::to_string(s.tile_n) + "t";
+  return std::string(wformat_name(s.fmt)) + "-" + op + "-" + std::to_string(s.M) + "x" + std::to_string(s.K) + "-" +
+         tile + "-" + isa_name(s.isa);
+}
+
+KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const char* op) {
+  validate_spec(s, op);
+  for (char c : prefix)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
+      throw std::invalid_argument(std::string(op) + " kernel prefix '" + prefix + "' is not a C identifier part");
+  const PackedLayout l = packed_layout(s);
+  const std::string stem = kernel_stem(s, op);
+  const bool is_row = std::string(op) == "row";
+  // One row template serves every ISA: the lookup copies K values once per token.
+  const std::string tpl = std::string(op) + "/" + op + "-" + (is_row ? "scalar" : isa_name(s.isa)) + ".cpp.in";
+
+  KernelSource out;
+  out.file_name = stem + ".cpp";
+  out.function_name = prefix;
+  for (char c : stem) out.function_name += (c == '-' ? '_' : c);
+  if (!is_row) out.cxx_flags = isa_flags(s.isa);
+
+  TemplateVars v;
+  v["OP"] = std::string(op);
+  v["FMT"] = std::string(wformat_name(s.fmt));
+  v["ISA"] = std::string(isa_name(s.isa));
+  v["M"] = s.M;
+  v["K"] = s.K;
+  v["TILE_M"] = int64_t(s.tile_m);
+  v["TILE_N"] = int64_t(s.tile_n);
+  v["KP"] = int64_t(l.k_pack);
+  v["KPAD"] = l.k_padded;
+  v["PANELS"] = l.panels;
+  v["PANEL_ELEMS"] = int64_t(l.panel_bytes / size_t(l.elem_bytes));
+  v["FILE_NAME"] = out.file_name;
+  v["FUNCTION"] = out.function_name;
+  v["TEMPLATE"] = tpl;
+  std::string cmd = std::string("smolc kernel --op ") + op + " --format " + wformat_name(s.fmt) + " --isa " +
+                    isa_name(s.isa) + " --m " + std::to_string(s.M) + " --k " + std::to_string(s.K) + " --tile-m " +
+                    std::to_string(s.tile_m);
+  if (std::string(op) == "gemm") cmd += " --tile-n " + std::to_string(s.tile_n);
+  if (!prefix.empty()) cmd += " --prefix " + prefix;
+  v["COMMAND"] = cmd;
+  v["WIDEN_SCALAR"] = render_embedded("common/widen-scalar.inc.in", v);
+  out.code = render_embedded(tpl, v);
+  return out;
+}
+
+}  // namespace smolc::kernel_detail

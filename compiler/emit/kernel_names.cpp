@@ -1,0 +1,25 @@
+// Printable names of weight formats and instruction sets (used in file and
+// function names of generated kernels, so they must stay identifier-safe).
+#include "emit/kernel_api.h"
+
+namespace smolc {
+
+const char* wformat_name(WFormat f) {
+  switch (f) {
+    case WFormat::F32: return "f32";
+    case WFormat::BF16: return "bf16";
+    case WFormat::F16: return "f16";
+  }
+  return "?";
+}
+
+const char* isa_name(Isa i) {
+  switch (i) {
+    case Isa::Scalar: return "scalar";
+    case Isa::AVX2: return "avx2";
+    case Isa::AVX512: return "avx512";
+  }
+  return "?";
+}
+
+}  // namespace smolc

@@ -1,0 +1,77 @@
+// The kernel variant list. Tiles are the measured best on Zen 4 (see
+// docs/kernels.md); the list is the single place to add a variant.
+#include "schedule/kernel_list.h"
+
+namespace smolc {
+
+const char* kernel_op_name(KernelOp op) {
+  switch (op) {
+    case KernelOp::Gemv: return "gemv";
+    case KernelOp::Gemm: return "gemm";
+    case KernelOp::Row: return "row";
+  }
+  return "?";
+}
+
+std::string variant_name(const KernelVariant& v) {
+  std::string tile = std::to_string(v.tile_m) + "r";
+  if (v.op == KernelOp::Gemm) tile += std::to_string(v.tile_n) + "t";
+  return std::string(wformat_name(v.fmt)) + "-" + kernel_op_name(v.op) + "-" + tile + "-" + isa_name(v.isa);
+}
+
+int default_tile_m(WFormat, Isa isa) {
+  switch (isa) {
+    case Isa::Scalar: return 8;
+    case Isa::AVX2: return 16;
+    case Isa::AVX512: return 32;
+  }
+  return 8;
+}
+
+int default_tile_n(WFormat, Isa isa) {
+  switch (isa) {
+    case Isa::Scalar: return 4;
+    case Isa::AVX2: return 6;
+    case Isa::AVX512: return 8;
+  }
+  return 4;
+}
+
+const std::vector<KernelVariant>& kernel_variants() {
+  static const std::vector<KernelVariant> all = [] {
+    std::vector<KernelVariant> v;
+    for (Isa isa : {Isa::Scalar}) {
+      for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16}) {
+        const int tm = default_tile_m(fmt, isa);
+        v.push_back({KernelOp::Gemv, fmt, isa, tm, 1});
+        v.push_back({KernelOp::Gemm, fmt, isa, tm, default_tile_n(fmt, isa)});
+        v.push_back({KernelOp::Row, fmt, isa, tm, 1});
+      }
+    }
+    return v;
+  }();
+  return all;
+}
+
+KernelSpec variant_spec(const KernelVariant& v, int64_t M, int64_t K) {
+  KernelSpec s;
+  s.fmt = v.fmt;
+  s.isa = v.isa;
+  s.M = M;
+  s.K = K;
+  s.tile_m = v.tile_m;
+  s.tile_n = v.tile_n;
+  return s;
+}
+
+KernelSource emit_variant(const KernelVariant& v, int64_t M, int64_t K, const std::string& prefix) {
+  const KernelSpec s = variant_spec(v, M, K);
+  switch (v.op) {
+    case KernelOp::Gemv: return emit_gemv(s, prefix);
+    case KernelOp::Gemm: return emit_gemm(s, prefix);
+    case KernelOp::Row: return emit_row_unpack(s, prefix);
+  }
+  return {};
+}
+
+}  // namespace smolc

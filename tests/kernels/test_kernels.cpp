@@ -1,0 +1,256 @@
+// Every kernel of the kernel list, generated, compiled by a real compiler and
+// executed, against reference_gemm; reference_gemm itself against a plain
+// double-precision product on the unpacked weights.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "emit/kernel_api.h"
+#include "frontend/dequant.h"
+#include "schedule/kernel_list.h"
+#include "tests/kernels/kernel_jit.h"
+#include "tests/support/test_support.h"
+
+using namespace smolc;
+
+namespace {
+
+uint32_t test_seed() {
+  static const uint32_t seed = [] {
+    const char* env = std::getenv("SMOLC_TEST_SEED");
+    uint32_t s = env ? uint32_t(std::strtoul(env, nullptr, 10)) : std::random_device{}();
+    std::printf("kernel tests: seed %u (set SMOLC_TEST_SEED=%u to repeat)\n", s, s);
+    return s;
+  }();
+  return seed;
+}
+
+std::vector<float> random_vec(std::mt19937& rng, size_t n) {
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+// W as the kernels see it: every value rounded to the storage format.
+float stored(WFormat f, float v) {
+  if (f == WFormat::BF16) return bf16_to_f32(f32_to_bf16(v));
+  if (f == WFormat::F16) return f16_to_f32(f32_to_f16(v));
+  return v;
+}
+
+struct Packed {
+  std::vector<uint8_t> storage;
+  uint8_t* data = nullptr;  // 64-byte aligned
+};
+
+Packed pack(const KernelSpec& s, const std::vector<float>& W) {
+  Packed p;
+  p.storage.resize(packed_weight_bytes(s) + 64);
+  uintptr_t a = reinterpret_cast<uintptr_t>(p.storage.data());
+  p.data = p.storage.data() + ((64 - a % 64) % 64);
+  pack_weights(s, W.data(), p.data);
+  return p;
+}
+
+// Shapes with M tails (not multiples of any tile_m), M below one panel, K odd,
+// K = 1, and K an odd multiple of the vector widths (48 = 3*16, 80 = 5*16).
+struct Shape {
+  int64_t M, K;
+};
+const Shape kShapes[] = {{69, 37}, {5, 48}, {37, 80}, {40, 1}};
+
+}  // namespace
+
+TEST_CASE("reference_gemm matches a double-precision product on the unpacked weights") {
+  std::mt19937 rng(test_seed());
+  for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16}) {
+    for (int tile_m : {1, 8, 16, 32}) {
+      for (const Shape& sh : kShapes) {
+        KernelSpec s;
+        s.fmt = fmt;
+        s.M = sh.M;
+        s.K = sh.K;
+        s.tile_m = tile_m;
+        const int n = 3, ldy = int(sh.M) + 2;
+        auto W = random_vec(rng, size_t(sh.M * sh.K));
+        auto x = random_vec(rng, size_t(n * sh.K));
+        Packed p = pack(s, W);
+        std::vector<float> y(size_t(n * ldy), -7.0f);
+        reference_gemm(s, p.data, x.data(), n, y.data(), ldy);
+        for (int t = 0; t < n; ++t) {
+          for (int64_t r = 0; r < sh.M; ++r) {
+            double want = 0;
+            for (int64_t k = 0; k < sh.K; ++k) want += double(stored(fmt, W[r * sh.K + k])) * double(x[t * sh.K + k]);
+            INFO(wformat_name(fmt) << " tile_m " << tile_m << " M " << sh.M << " K " << sh.K << " t " << t << " r " << r);
+            REQUIRE(y[size_t(t * ldy + r)] == Approx(want).margin(1e-5).epsilon(1e-6));
+          }
+          REQUIRE(y[size_t(t * ldy + sh.M)] == -7.0f);  // ldy padding untouched
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("packed weights are 64-byte panels with zero padding") {
+  for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16}) {
+    KernelSpec s;
+    s.fmt = fmt;
+    s.M = 37;
+    s.K = 7;
+    s.tile_m = 16;
+    const PackedLayout l = packed_layout(s);
+    CHECK(l.panels == 3);
+    CHECK(l.panel_bytes % 64 == 0);
+    CHECK(l.panel_bytes >= size_t(16 * l.k_padded * l.elem_bytes));
+    CHECK(packed_weight_bytes(s) == 3 * l.panel_bytes);
+    std::vector<float> W(size_t(s.M * s.K), 1.0f);
+    std::vector<uint8_t> out(packed_weight_bytes(s), 0xAB);
+    pack_weights(s, W.data(), out.data());
+    // Exactly M*K non-zero elements: every real weight once, all padding zero.
+    size_t nonzero = 0;
+    for (size_t i = 0; i < out.size(); i += size_t(l.elem_bytes)) {
+      bool nz = false;
+      for (int b = 0; b < l.elem_bytes; ++b) nz |= out[i + size_t(b)] != 0;
+      nonzero += nz;
+    }
+    CHECK(nonzero == size_t(s.M * s.K));
+  }
+}
+
+TEST_CASE("kernel specs are validated") {
+  KernelSpec s;
+  s.M = 10;
+  s.K = 10;
+  s.tile_m = 12;
+  s.isa = Isa::AVX2;
+  CHECK_THROWS_WITH(emit_gemv(s, "p_"), Catch::Contains("tile_m=12 is not a multiple of 8 for avx2"));
+  s.isa = Isa::Scalar;
+  s.K = 0;
+  CHECK_THROWS_WITH(emit_gemm(s, "p_"), Catch::Contains("K=0"));
+  s.K = 10;
+  CHECK_THROWS_WITH(emit_gemv(s, "bad-prefix"), Catch::Contains("not a C identifier"));
+}
+
+TEST_CASE("generated kernel files are named by op, format, shape, tile and ISA") {
+  KernelSpec s;
+  s.fmt = WFormat::BF16;
+  s.isa = Isa::Scalar;
+  s.M = 576;
+  s.K = 1536;
+  s.tile_m = 32;
+  s.tile_n = 8;
+  KernelSource g = emit_gemv(s, "m_");
+  CHECK(g.file_name == "bf16-gemv-576x1536-32r-scalar.cpp");
+  CHECK(g.function_name == "m_bf16_gemv_576x1536_32r_scalar");
+  CHECK(g.code.find("Do not edit") != std::string::npos);
+  CHECK(g.code.find("templates/gemv/gemv-scalar.cpp.in") != std::string::npos);
+  CHECK(g.code.find("smolc kernel --op gemv --format bf16 --isa scalar --m 576 --k 1536 --tile-m 32") !=
+        std::string::npos);
+  CHECK(g.cxx_flags.empty());
+  KernelSource m = emit_gemm(s, "m_");
+  CHECK(m.file_name == "bf16-gemm-576x1536-32r8t-scalar.cpp");
+  s.tile_m = 8;
+  KernelSource r = emit_row_unpack(s, "");
+  CHECK(r.file_name == "bf16-row-576x1536-8r-scalar.cpp");
+  CHECK(r.cxx_flags.empty());
+}
+
+namespace {
+
+// Runs one compiled variant on one shape against reference_gemm.
+void check_variant(const test::JitLibrary& lib, const KernelVariant& v, const Shape& sh, std::mt19937& rng) {
+  const KernelSpec s = variant_spec(v, sh.M, sh.K);
+  const std::string fn = emit_variant(v, sh.M, sh.K, "t_").function_name;
+  void* sym = lib.symbol(fn);
+  INFO("kernel " << fn);
+  REQUIRE(sym != nullptr);
+  auto W = random_vec(rng, size_t(sh.M * sh.K));
+  Packed p = pack(s, W);
+  const int max_n = v.op == KernelOp::Gemm ? v.tile_n + 3 : 1;
+  auto x = random_vec(rng, size_t(max_n * sh.K));
+  const int ldy = int(sh.M) + 3;
+  std::vector<float> want(size_t(max_n * ldy));
+  reference_gemm(s, p.data, x.data(), max_n, want.data(), ldy);
+  // Error bound scale per output: sum_k |w x| (the kernels accumulate in f32).
+  std::vector<double> scale(size_t(max_n * ldy), 0.0);
+  for (int t = 0; t < max_n; ++t)
+    for (int64_t r = 0; r < sh.M; ++r)
+      for (int64_t k = 0; k < sh.K; ++k)
+        scale[size_t(t * ldy + r)] += std::fabs(double(stored(v.fmt, W[r * sh.K + k])) * x[t * sh.K + k]);
+  // bf16 activations (vdpbf16ps) split x into two bf16 terms: ~2^-16 relative.
+  const double rel = (v.fmt == WFormat::BF16 && v.isa == Isa::AVX512 && v.op == KernelOp::Gemm) ? 4e-5 : 2e-6;
+  auto close = [&](float got, size_t i) { return std::fabs(double(got) - want[i]) <= rel * scale[i] + 1e-6; };
+
+  if (v.op == KernelOp::Row) {
+    std::vector<float> out(size_t(sh.K) + 1);
+    for (int64_t r = 0; r < sh.M; ++r) {
+      out[size_t(sh.K)] = -9.0f;
+      reinterpret_cast<test::RowFn>(sym)(p.data, int(r), out.data());
+      for (int64_t k = 0; k < sh.K; ++k) {
+        INFO("row " << r << " k " << k);
+        REQUIRE(out[size_t(k)] == stored(v.fmt, W[r * sh.K + k]));
+      }
+      REQUIRE(out[size_t(sh.K)] == -9.0f);
+    }
+    return;
+  }
+  // Row ranges: all rows at once, and split at a panel boundary as threads do.
+  std::vector<std::pair<int, int>> splits = {{0, int(sh.M)}};
+  if (sh.M > v.tile_m) splits = {{0, v.tile_m}, {v.tile_m, int(sh.M)}};
+  for (int n = 1; n <= max_n; ++n) {
+    std::vector<float> y(size_t(max_n * ldy), -9.0f);
+    for (auto [b, e] : splits) {
+      if (v.op == KernelOp::Gemv) reinterpret_cast<test::GemvFn>(sym)(p.data, x.data(), y.data(), b, e);
+      else reinterpret_cast<test::GemmFn>(sym)(p.data, x.data(), n, y.data(), ldy, b, e);
+    }
+    for (int t = 0; t < max_n; ++t) {
+      for (int r = 0; r < ldy; ++r) {
+        const size_t i = size_t(t * ldy + r);
+        INFO("n " << n << " token " << t << " row " << r << " got " << y[i] << " want " << want[i]);
+        if (t < n && r < sh.M) REQUIRE(close(y[i], i));
+        else REQUIRE(y[i] == -9.0f);  // nothing outside [0,n) x [0,M) is written
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every kernel in the kernel list matches reference_gemm (clang++-19)") {
+  std::mt19937 rng(test_seed());
+  int shape_no = 0;
+  for (const Shape& sh : kShapes) {
+    std::vector<KernelSource> srcs;
+    for (const auto& v : kernel_variants()) srcs.push_back(emit_variant(v, sh.M, sh.K, "t_"));
+    const std::string dir = test::temp_dir("kernels_clang_" + std::to_string(shape_no++));
+    test::JitResult jr = test::jit_compile(srcs, dir, "clang++-19", "-O2");
+    INFO(jr.log);
+    REQUIRE(jr.lib);
+    for (const auto& v : kernel_variants()) {
+      if (!host_supports(v.isa)) {
+        WARN("skipping execution of " << variant_name(v) << " (M=" << sh.M << " K=" << sh.K << "): this CPU lacks "
+                                      << isa_name(v.isa) << " (compiled with -Werror only)");
+        continue;
+      }
+      check_variant(*jr.lib, v, sh, rng);
+    }
+  }
+}
+
+TEST_CASE("every generated kernel compiles warning-free with g++-12 at -O3") {
+  std::vector<KernelSource> srcs;
+  for (const Shape& sh : {kShapes[0], kShapes[3]})
+    for (const auto& v : kernel_variants()) srcs.push_back(emit_variant(v, sh.M, sh.K, "g_"));
+  // A 135M shape too: long constant trip counts, large panels.
+  for (const auto& v : kernel_variants()) srcs.push_back(emit_variant(v, 576, 1536, "g_"));
+  test::JitResult jr = test::jit_compile(srcs, test::temp_dir("kernels_gcc"), "g++-12", "-O3", /*link=*/false);
+  INFO(jr.log);
+  CHECK(jr.log.empty());
+}
