@@ -1,0 +1,263 @@
+// `smolc run MODEL`: generate text from a prompt (or chat with --chat),
+// streaming each token to stdout as soon as it is sampled.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "chat/chatml.h"
+#include "cli/command.h"
+#include "cli/engine.h"
+#include "cli/generate.h"
+#include "frontend/checkpoint.h"
+#include "frontend/error.h"
+#include "reference/npy.h"
+#include "sampler/sampler.h"
+#include "text/tokenizer.h"
+
+namespace smolc::cli {
+namespace {
+
+struct RunOptions {
+  std::string model;
+  bool reference = false;
+  std::string prompt;
+  bool has_prompt = false;
+  std::string prompt_ids;
+  int n = -1;  // -1: 256 for run, unlimited (until the context is full) for --chat
+  float temp = 1.0f, top_p = 0.9f, min_p = 0.0f, repeat_penalty = 1.0f;
+  int top_k = 0, repeat_last_n = 64;
+  int64_t seed = -1;  // -1: random
+  std::string tokenizer;
+  std::string dump_logits;
+  int ctx = 0;  // 0: as needed (run) / the model's max_seq_len (chat)
+  bool chat = false;
+};
+
+void print(const std::string& s) {
+  if (s.empty()) return;
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fflush(stdout);
+}
+
+std::vector<int32_t> parse_ids(const std::string& text) {
+  std::vector<int32_t> ids;
+  size_t i = 0;
+  while (i <= text.size()) {
+    size_t j = text.find(',', i);
+    if (j == std::string::npos) j = text.size();
+    std::string part = text.substr(i, j - i);
+    while (!part.empty() && part.front() == ' ') part.erase(part.begin());
+    while (!part.empty() && part.back() == ' ') part.pop_back();
+    int32_t v = 0;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size())
+      throw InputError("--prompt-ids", "item " + std::to_string(ids.size() + 1),
+                       "\"" + part + "\" is not an integer token id (expected e.g. 1,2,3)");
+    ids.push_back(v);
+    i = j + 1;
+  }
+  return ids;
+}
+
+smolc_sampler_params sampler_params(const RunOptions& o) {
+  smolc_sampler_params p = smolc_sampler_default_params();
+  p.temperature = o.temp;
+  p.top_k = o.top_k;
+  p.top_p = o.top_p;
+  p.min_p = o.min_p;
+  p.repeat_penalty = o.repeat_penalty;
+  p.repeat_last_n = o.repeat_last_n;
+  p.seed = o.seed >= 0 ? static_cast<uint64_t>(o.seed) : (static_cast<uint64_t>(std::random_device{}()) << 32) ^
+                                                               std::random_device{}();
+  return p;
+}
+
+struct SamplerBox {
+  std::vector<uint8_t> work;
+  smolc_sampler s{};
+  SamplerBox(const RunOptions& o, int32_t vocab) {
+    const smolc_sampler_params p = sampler_params(o);
+    work.resize(smolc_sampler_work_bytes(vocab));
+    const int rc = smolc_sampler_init(&s, &p, vocab, work.data(), work.size());
+    if (rc == SMOLC_SAMPLER_E_PARAMS)
+      throw InputError("sampling options", "",
+                       "out of range (need finite --temp, 0 < --top-p <= 1, 0 <= --min-p <= 1, --repeat-penalty > 0)");
+    if (rc != SMOLC_SAMPLER_OK) throw std::logic_error("sampler init failed with code " + std::to_string(rc));
+  }
+};
+
+int32_t bos_of(const Checkpoint& ck, const Tokenizer& tok) {
+  return tok.bos_id() >= 0 ? tok.bos_id() : static_cast<int32_t>(ck.cfg.bos_id);
+}
+
+// llama2.c models end a story by emitting BOS; HF models by EOS, and chat
+// models by <|im_end|> (or <|endoftext|>).
+std::vector<int32_t> stop_ids(const Checkpoint& ck, const Tokenizer& tok) {
+  std::vector<int32_t> ids;
+  auto add = [&](int64_t id) {
+    if (id >= 0) ids.push_back(static_cast<int32_t>(id));
+  };
+  if (ck.format == "llama2c") {
+    add(bos_of(ck, tok));
+  } else {
+    add(tok.eos_id());
+    add(ck.cfg.eos_id);
+    add(tok.token_id(SMOLC_CHATML_IM_END));
+    add(tok.token_id(SMOLC_CHATML_ENDOFTEXT));
+  }
+  return ids;
+}
+
+// The prompt as ids: --prompt-ids verbatim; -p text encoded, after BOS for
+// SentencePiece (llama-style) tokenizers; nothing given: just BOS.
+std::vector<int32_t> prompt_ids(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
+  if (!o.prompt_ids.empty()) return parse_ids(o.prompt_ids);
+  const int32_t bos = bos_of(ck, tok);
+  std::vector<int32_t> ids;
+  if (!o.has_prompt || ck.tokenizer.kind == TokenizerData::Kind::SentencePieceBPE) {
+    if (bos < 0) throw InputError(ck.path, "bos_token_id", "the model has no BOS token; give a prompt with -p");
+    ids.push_back(bos);
+  }
+  if (o.has_prompt) {
+    const std::vector<int32_t> text = tok.encode(o.prompt);
+    ids.insert(ids.end(), text.begin(), text.end());
+  }
+  if (ids.empty()) throw InputError("-p", "", "the prompt encodes to no tokens");
+  return ids;
+}
+
+int run_once(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
+  const std::vector<int32_t> prompt = prompt_ids(o, ck, tok);
+  const int64_t max_seq = ck.cfg.max_seq_len;
+  if (static_cast<int64_t>(prompt.size()) > max_seq)
+    throw InputError("prompt", "", std::to_string(prompt.size()) + " tokens exceed the model's max_seq_len " +
+                                       std::to_string(max_seq));
+  const int n = o.n < 0 ? 256 : o.n;
+  // Positions evaluated: the prompt, then every sampled token but the last.
+  const int64_t needed = static_cast<int64_t>(prompt.size()) + (n > 0 ? n - 1 : 0);
+  const int ctx = o.ctx > 0 ? o.ctx : static_cast<int>(std::min<int64_t>(max_seq, needed));
+  std::unique_ptr<Engine> engine = make_engine(ck, ctx, o.reference);
+
+  SamplerBox sb(o, static_cast<int32_t>(ck.cfg.vocab_size));
+  std::vector<float> dump;
+  Generator gen{*engine, sb.s, stop_ids(ck, tok), o.dump_logits.empty() ? nullptr : &dump};
+  StreamDecoder out(tok);
+  // Echo the prompt as llama2.c does, except BOS: it goes through the decoder
+  // only so that the next token's dummy-prefix space is dropped.
+  const int32_t bos = bos_of(ck, tok);
+  for (int32_t id : prompt) {
+    if (id < 0 || id >= tok.vocab_size())
+      throw InputError("--prompt-ids", std::to_string(id),
+                       "is not a token id, expected 0.." + std::to_string(tok.vocab_size() - 1));
+    const std::string text = out.push(id);
+    if (id != bos) print(text);
+  }
+  gen.run(prompt, n, [&](int32_t id) { print(out.push(id)); });
+  print(out.flush());
+  print("\n");
+  if (!o.dump_logits.empty())
+    write_npy_f32(o.dump_logits, dump.data(), static_cast<int64_t>(dump.size()) / ck.cfg.vocab_size,
+                  ck.cfg.vocab_size);
+  return 0;
+}
+
+// Multi-turn ChatML chat over one KV cache: each user line becomes a turn;
+// only the new part of the rendered conversation is fed to the engine.
+int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
+  if (tok.token_id(SMOLC_CHATML_IM_START) < 0 || tok.token_id(SMOLC_CHATML_IM_END) < 0)
+    throw InputError(ck.path, "tokenizer", "has no <|im_start|>/<|im_end|> tokens; --chat needs a ChatML chat model");
+  if (!o.prompt_ids.empty() || o.has_prompt || !o.dump_logits.empty())
+    throw InputError("--chat", "", "reads the conversation from stdin; -p, --prompt-ids and --dump-logits do not apply");
+  const int ctx = o.ctx > 0 ? o.ctx : static_cast<int>(ck.cfg.max_seq_len);
+  std::unique_ptr<Engine> engine = make_engine(ck, ctx, o.reference);
+  SamplerBox sb(o, static_cast<int32_t>(ck.cfg.vocab_size));
+  Generator gen{*engine, sb.s, stop_ids(ck, tok), nullptr};
+
+  struct Turn {
+    std::string role, content;
+  };
+  std::vector<Turn> turns;
+  auto render = [&](bool add_generation_prompt) {
+    std::vector<smolc_chat_message> msgs;
+    for (const Turn& t : turns) msgs.push_back({t.role.data(), t.role.size(), t.content.data(), t.content.size()});
+    const size_t len = smolc_chatml_render(msgs.data(), msgs.size(), add_generation_prompt, nullptr, 0);
+    if (len == SIZE_MAX) throw std::logic_error("ChatML rendering failed");
+    std::string s(len + 1, '\0');
+    smolc_chatml_render(msgs.data(), msgs.size(), add_generation_prompt, s.data(), s.size());
+    s.resize(len);
+    return s;
+  };
+
+  const bool interactive = ::isatty(STDIN_FILENO);
+  std::string fed_text;  // the conversation as rendered so far (what the cache holds, plus a pending token)
+  std::string line;
+  while (true) {
+    if (interactive) std::fprintf(stderr, "> ");
+    if (!std::getline(std::cin, line)) break;
+    if (line.empty()) continue;
+    turns.push_back({"user", line});
+    const std::string full = render(true);
+    if (full.compare(0, fed_text.size(), fed_text) != 0) throw std::logic_error("ChatML rendering is not incremental");
+    std::vector<int32_t> input;
+    if (gen.pending() >= 0) input.push_back(gen.pending());
+    const std::vector<int32_t> fresh = tok.encode(std::string_view(full).substr(fed_text.size()));
+    input.insert(input.end(), fresh.begin(), fresh.end());
+    if (engine->position() + static_cast<int64_t>(input.size()) > engine->ctx())
+      throw InputError("--chat", "", "the conversation no longer fits in the context of " +
+                                         std::to_string(engine->ctx()) + " tokens (raise --ctx)");
+
+    StreamDecoder out(tok);
+    std::string answer;
+    const int max_new = o.n < 0 ? engine->ctx() : o.n;
+    gen.run(input, max_new, [&](int32_t id) {
+      const std::string s = out.push(id);
+      answer += s;
+      print(s);
+    });
+    const std::string rest = out.flush();
+    answer += rest;
+    print(rest + "\n");
+    turns.push_back({"assistant", answer});
+    fed_text = full + answer;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI::App& app) {
+                auto o = std::make_shared<RunOptions>();
+                app.add_option("model", o->model, "Model: llama2.c .bin, HF directory, .gguf or a known name")->required();
+                app.add_flag("--reference", o->reference, "Use the scalar reference engine");
+                app.add_option("-p,--prompt", o->prompt, "Prompt text");
+                app.add_option("--prompt-ids", o->prompt_ids, "Prompt as token ids, e.g. 1,403,407 (used verbatim)");
+                app.add_option("-n", o->n, "Tokens to generate (default 256; --chat: until the context is full)");
+                app.add_option("--temp", o->temp, "Temperature; 0 = greedy (default 1.0)");
+                app.add_option("--seed", o->seed, "Random seed (default: random)")->check(CLI::NonNegativeNumber);
+                app.add_option("--top-k", o->top_k, "Keep the K most likely tokens (0 = off)");
+                app.add_option("--top-p", o->top_p, "Nucleus sampling threshold (default 0.9, 1 = off)");
+                app.add_option("--min-p", o->min_p, "Keep tokens with p >= P * p_max (0 = off)");
+                app.add_option("--repeat-penalty", o->repeat_penalty, "Repetition penalty (1 = off)");
+                app.add_option("--repeat-last-n", o->repeat_last_n, "Penalty window in tokens (default 64, -1 = all)");
+                app.add_option("--tokenizer", o->tokenizer, "Tokenizer file (llama2.c: default tok<vocab>.bin or tokenizer.bin next to the model)");
+                app.add_option("--dump-logits", o->dump_logits, "Write every evaluated position's logits as float32 .npy [positions, vocab]");
+                app.add_option("--ctx", o->ctx, "KV cache size in tokens (default: what the run needs / max_seq_len for --chat)");
+                app.add_flag("--chat", o->chat, "Interactive ChatML chat, one user turn per stdin line");
+                return std::function<int()>([o, &app] {
+                  o->has_prompt = app.count("--prompt") > 0;
+                  if (o->has_prompt && !o->prompt_ids.empty())
+                    throw InputError("-p", "", "give either -p or --prompt-ids, not both");
+                  if (o->ctx < 0) throw InputError("--ctx", "", std::to_string(o->ctx) + " is negative");
+                  const Checkpoint ck = load_checkpoint(o->model, o->tokenizer);
+                  const Tokenizer tok(ck.tokenizer);
+                  return o->chat ? run_chat(*o, ck, tok) : run_once(*o, ck, tok);
+                });
+              }});
+
+}  // namespace smolc::cli

@@ -1,0 +1,41 @@
+#include "cli/generate.h"
+
+#include <algorithm>
+#include <string>
+
+#include "frontend/error.h"
+
+namespace smolc::cli {
+
+int Generator::run(const std::vector<int32_t>& input, int max_new, const std::function<void(int32_t)>& on_token) {
+  stopped_ = false;
+  pending_ = -1;
+  if (input.empty()) throw InputError("prompt", "", "is empty (no token to start from)");
+  const int64_t vocab = static_cast<int64_t>(sampler.vocab);
+  std::vector<float> rows = engine.prefill(input.data(), static_cast<int>(input.size()));  // [n, vocab]
+  history.insert(history.end(), input.begin(), input.end());
+  if (dump) dump->insert(dump->end(), rows.begin(), rows.end());
+  const float* logits = rows.data() + (static_cast<int64_t>(input.size()) - 1) * vocab;
+
+  int emitted = 0;
+  while (emitted < max_new) {
+    const int32_t next = smolc_sampler_sample(&sampler, logits, history.data(), static_cast<int32_t>(history.size()));
+    if (next < 0) throw std::logic_error("sampler failed with code " + std::to_string(next));
+    if (std::find(stop_ids.begin(), stop_ids.end(), next) != stop_ids.end()) {
+      stopped_ = true;
+      break;
+    }
+    on_token(next);
+    ++emitted;
+    if (emitted == max_new || engine.position() >= engine.ctx()) {
+      pending_ = next;
+      break;
+    }
+    logits = engine.decode(next).data();
+    history.push_back(next);
+    if (dump) dump->insert(dump->end(), logits, logits + vocab);
+  }
+  return emitted;
+}
+
+}  // namespace smolc::cli

@@ -1,0 +1,42 @@
+// The generation loop shared by `smolc run` (one prompt) and `smolc run --chat`
+// (many turns over one KV cache): feed tokens, sample, stream, stop.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include "cli/engine.h"
+#include "sampler/sampler.h"
+
+namespace smolc::cli {
+
+struct Generator {
+  Generator(Engine& e, smolc_sampler& s, std::vector<int32_t> stops, std::vector<float>* dump_rows)
+      : engine(e), sampler(s), stop_ids(std::move(stops)), dump(dump_rows) {}
+
+  Engine& engine;
+  smolc_sampler& sampler;
+  std::vector<int32_t> stop_ids;     // sampled but never emitted nor fed
+  std::vector<float>* dump = nullptr;  // if set, every evaluated row [vocab] is appended
+  std::vector<int32_t> history;      // every id in the KV cache, oldest first (the penalty window)
+
+  // Feeds `input` (at least one id) and then samples up to max_new tokens,
+  // calling on_token for each one that is not a stop id. The last sampled
+  // token is not fed (nothing would read its logits); the next call's input
+  // should start with it when the conversation continues (see pending()).
+  // Also stops when the KV cache is full. Returns the number of tokens emitted.
+  int run(const std::vector<int32_t>& input, int max_new, const std::function<void(int32_t)>& on_token);
+
+  // The emitted token that was not fed yet (-1 if none): run() leaves the
+  // last one out of the cache.
+  int32_t pending() const { return pending_; }
+  // Whether the last run() stopped on a stop id (rather than -n or a full cache).
+  bool stopped_on_stop_id() const { return stopped_; }
+
+ private:
+  int32_t pending_ = -1;
+  bool stopped_ = false;
+};
+
+}  // namespace smolc::cli
