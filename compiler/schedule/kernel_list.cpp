@@ -40,7 +40,7 @@ int default_tile_n(WFormat, Isa isa) {
 const std::vector<KernelVariant>& kernel_variants() {
   static const std::vector<KernelVariant> all = [] {
     std::vector<KernelVariant> v;
-    for (Isa isa : {Isa::Scalar}) {
+    for (Isa isa : {Isa::Scalar, Isa::AVX2, Isa::AVX512}) {
       for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16}) {
         const int tm = default_tile_m(fmt, isa);
         v.push_back({KernelOp::Gemv, fmt, isa, tm, 1});

@@ -31,6 +31,12 @@ typedef struct smolc_platform {
  * monotonic clock where there is one, write goes to fd 1 where there is one. */
 const smolc_platform *smolc_platform_serial(void);
 
+/* The default threaded platform: a small shared pthread pool running
+ * parallel_for on n_threads threads (the caller included); n_threads <= 0
+ * means one per online CPU. Falls back to the serial platform where there are
+ * no POSIX threads. */
+const smolc_platform *smolc_platform_threads(int n_threads);
+
 #ifdef __cplusplus
 }
 #endif

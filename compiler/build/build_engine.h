@@ -1,0 +1,36 @@
+// The build driver: writes an engine's sources into DIR/src, compiles them
+// with a C++ compiler (clang++-19 by default), archives lib/libNAME.a and
+// writes the package files (header, CMake config, pkg-config, manifest).
+#pragma once
+#include <functional>
+#include <string>
+
+#include "emit/engine_emitter.h"
+
+namespace smolc {
+
+struct BuildOptions {
+  std::string out_dir;
+  std::string cxx = "clang++-19";
+  std::string ar;              // empty: llvm-ar-19 if present, else ar
+  bool emit_only = false;      // write src/ (and weights) but do not compile
+  int jobs = 0;                // parallel compiles (0: online CPUs)
+  std::string source_sha256;   // of the model file(s), for the manifest
+  std::string model_name, model_path, format, target;
+  std::function<void(size_t done, size_t total)> progress;  // compile progress
+};
+
+struct BuildResult {
+  std::string library;        // DIR/lib/libNAME.a ("" with emit_only)
+  std::string weights_file;   // DIR/NAME.weights with external weights
+  size_t code_bytes = 0;      // text+data of the compiled engine without weights
+  size_t library_bytes = 0;
+};
+
+// Throws std::runtime_error with the compiler's output if a step fails.
+BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const BuildOptions& bo);
+
+// Hex SHA-256 of a file's bytes (for the manifest).
+std::string sha256_file(const std::string& path);
+
+}  // namespace smolc

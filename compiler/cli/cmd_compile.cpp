@@ -1,0 +1,128 @@
+// `smolc compile MODEL --f32|--bf16|--f16 ...`: the whole pipeline, from a
+// checkpoint to DIR/{include,lib,src,manifest.json}.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "build/build_engine.h"
+#include "cli/command.h"
+#include "emit/engine_emitter.h"
+#include "emit/engine_names.h"
+#include "frontend/checkpoint.h"
+#include "frontend/error.h"
+#include "ir/graph.h"
+#include "passes/passes.h"
+#include "schedule/schedule.h"
+
+namespace {
+
+struct Args {
+  std::string model, name, out, target = "native", weights = "embed", cxx = "clang++-19", tokenizer;
+  bool f32 = false, bf16 = false, f16 = false, emit_only = false;
+  int ctx = 0, threads = 0;
+};
+
+// The command as the user could retype it, noted in every generated file.
+std::string command_line(const Args& a) {
+  std::string c = "smolc compile " + a.model + (a.f32 ? " --f32" : a.bf16 ? " --bf16" : " --f16") + " --target " + a.target;
+  if (a.ctx) c += " --ctx " + std::to_string(a.ctx);
+  if (a.threads) c += " --threads " + std::to_string(a.threads);
+  if (!a.name.empty()) c += " --name " + a.name;
+  if (!a.out.empty()) c += " -o " + a.out;
+  if (a.weights != "embed") c += " --weights " + a.weights;
+  if (!a.tokenizer.empty()) c += " --tokenizer " + a.tokenizer;
+  return c;
+}
+
+// A progress bar on stderr, only when it is a terminal.
+void bar(const char* what, size_t done, size_t total) {
+  if (!isatty(2) || total == 0) return;
+  const int width = 30, filled = static_cast<int>(width * done / total);
+  std::fprintf(stderr, "\r%-10s [%.*s%*s] %3d%%", what, filled, "##############################", width - filled, "",
+               static_cast<int>(100 * done / total));
+  if (done == total) std::fprintf(stderr, "\n");
+  std::fflush(stderr);
+}
+
+std::string mb(size_t bytes) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return b;
+}
+
+int run(const Args& a) {
+  using namespace smolc;
+  const auto t0 = std::chrono::steady_clock::now();
+  const int n_formats = a.f32 + a.bf16 + a.f16;
+  if (n_formats != 1) throw InputError("command line", "format", "give exactly one of --f32, --bf16, --f16");
+  const WFormat fmt = a.f32 ? WFormat::F32 : a.bf16 ? WFormat::BF16 : WFormat::F16;
+  if (a.weights != "embed" && a.weights != "external")
+    throw InputError("command line", "--weights", "'" + a.weights + "' is not embed or external");
+  if (a.threads < 0 || a.threads > 64) throw InputError("command line", "--threads", "expected 0..64");
+  const schedule::TargetDesc* target = nullptr;
+  try {
+    target = &schedule::find_target(a.target);
+  } catch (const std::invalid_argument& e) {
+    throw InputError("command line", "--target", e.what());
+  }
+
+  Checkpoint ck = load_checkpoint(a.model, a.tokenizer);
+  const std::string name = a.name.empty() ? sanitize_c_identifier(ck.name + "_" + wformat_name(fmt)) : a.name;
+  validate_engine_name(name);
+  const std::string out = a.out.empty() ? name : a.out;
+
+  ir::Graph g = passes::run_all(ir::build_llama_graph(ck.cfg), target->gate_up_block);
+  schedule::Schedule s = schedule::make_schedule(g, *target, fmt);
+  EngineOptions eo;
+  eo.name = name;
+  eo.command = command_line(a);
+  eo.ctx = a.ctx ? a.ctx : static_cast<int>(std::min<int64_t>(2048, ck.cfg.max_seq_len));
+  eo.threads = a.threads;
+  eo.external_weights = a.weights == "external";
+  EngineSources e = emit_engine(ck, g, s, eo, [](size_t d, size_t t) { bar("packing", d, t); });
+
+  BuildOptions bo;
+  bo.out_dir = out;
+  bo.cxx = a.cxx;
+  bo.emit_only = a.emit_only;
+  bo.model_name = ck.name;
+  bo.model_path = ck.path;
+  bo.format = wformat_name(fmt);
+  bo.target = target->name;
+  bo.source_sha256 = std::filesystem::is_regular_file(ck.path) ? sha256_file(ck.path) : std::string();
+  if (bo.source_sha256.empty())
+    for (const auto& f : ck.files) bo.source_sha256 += (bo.source_sha256.empty() ? "" : ",") + sha256_file(f->path());
+  bo.progress = [](size_t d, size_t t) { bar("compiling", d, t); };
+  BuildResult r = build_engine(e, eo, bo);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("smolc: %s %s %s for %s: weights %s, state %s%s%s in %.1f s -> %s\n", a.emit_only ? "emitted" : "compiled",
+              name.c_str(), wformat_name(fmt), target->name.c_str(), mb(e.weights.size()).c_str(),
+              mb(e.state_bytes).c_str(), a.emit_only ? "" : ", engine objects ",
+              a.emit_only ? "" : mb(r.code_bytes).c_str(), secs, out.c_str());
+  return 0;
+}
+
+smolc::cli::Register reg({"compile", "Compile a model into a static library engine", [](CLI::App& sub) {
+  auto a = std::make_shared<Args>();
+  sub.add_option("model", a->model, "Model path or name")->required();
+  sub.add_flag("--f32", a->f32, "f32 weights");
+  sub.add_flag("--bf16", a->bf16, "bf16 weights");
+  sub.add_flag("--f16", a->f16, "f16 weights");
+  sub.add_option("--target", a->target, "native|avx512|avx2|scalar");
+  sub.add_option("--ctx", a->ctx, "KV cache positions (default min(2048, the model's max_seq_len))");
+  sub.add_option("--threads", a->threads, "default thread count of the engine (0: one per CPU)");
+  sub.add_option("--name", a->name, "C prefix of the engine (default: model name + format)");
+  sub.add_option("-o,--output", a->out, "Output directory (default: NAME)");
+  sub.add_option("--weights", a->weights, "embed (in .rodata) or external (DIR/NAME.weights)");
+  sub.add_option("--cxx", a->cxx, "C++ compiler (default clang++-19)");
+  sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
+  sub.add_flag("--emit-only", a->emit_only, "Write sources and weights, do not compile");
+  return std::function<int()>([a] {
+    return run(*a);
+  });
+}});
+
+}  // namespace

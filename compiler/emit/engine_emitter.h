@@ -1,0 +1,53 @@
+// The engine emitter: turns the fused graph and its schedule into the
+// sources of one engine (header, forward pass, kernels) and its packed
+// weights. The build driver (build/) compiles and packages them.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "emit/kernel_api.h"
+#include "frontend/checkpoint.h"
+#include "ir/graph.h"
+#include "schedule/schedule.h"
+
+namespace smolc {
+
+struct EngineOptions {
+  std::string name;      // C identifier prefix (validated)
+  std::string command;   // the smolc command line, noted in every file
+  int ctx = 2048;        // KV cache positions
+  int threads = 0;       // default thread count (0: one per online CPU)
+  bool external_weights = false;
+};
+
+struct GeneratedFile {
+  std::string name;  // relative to src/
+  std::string text;
+  std::vector<std::string> cxx_flags;
+};
+
+struct EngineSources {
+  std::string name;
+  GeneratedFile header;               // NAME.h
+  std::vector<GeneratedFile> sources;  // engine + kernels (+ weights .S when embedded)
+  std::vector<uint8_t> weights;        // packed, the .incbin payload / external payload
+  uint64_t weights_hash = 0;           // FNV-1a over 64-bit words
+  size_t state_bytes = 0;
+  size_t code_files = 0;
+};
+
+// (done, total) in bytes of weights packed so far.
+using ProgressFn = std::function<void(size_t, size_t)>;
+
+// `g` must be the output of passes::run_all(). Throws InputError for bad
+// model data and std::logic_error for a graph the emitter cannot lower.
+EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedule::Schedule& s,
+                          const EngineOptions& opt, const ProgressFn& progress = {});
+
+// FNV-1a over 64-bit little-endian words plus the byte tail; the engine
+// template checks external weights with the same function.
+uint64_t weights_hash(const uint8_t* p, size_t n);
+
+}  // namespace smolc

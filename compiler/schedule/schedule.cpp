@@ -1,0 +1,72 @@
+#include "schedule/schedule.h"
+
+#include <numeric>
+#include <stdexcept>
+
+namespace smolc::schedule {
+
+const std::vector<TargetDesc>& target_table() {
+  // Tile sizes are starting points; measured tuning replaces them.
+  static const std::vector<TargetDesc> t = {
+      {"scalar", Isa::Scalar, 4, 4, 16, 16, {}},
+      {"avx2", Isa::AVX2, 8, 4, 32, 16, {"-mavx2", "-mfma", "-mf16c"}},
+      {"avx512", Isa::AVX512, 16, 4, 32, 16,
+       {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mfma", "-mf16c"}},
+  };
+  return t;
+}
+
+const TargetDesc& find_target(const std::string& name) {
+  std::string want = name;
+  if (want == "native") want = isa_name(detect_host_isa());
+  for (const TargetDesc& t : target_table())
+    if (t.name == want) return t;
+  std::string names = "native";
+  for (const TargetDesc& t : target_table()) names += ", " + t.name;
+  throw std::invalid_argument("unknown target '" + name + "' (expected one of: " + names + ")");
+}
+
+Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, WFormat fmt) {
+  Schedule s;
+  s.target = t;
+  s.format = fmt;
+  const int head_dim = static_cast<int>(g.cfg.head_dim);
+  for (const ir::Op& op : g.ops) {
+    if (op.kind != ir::OpKind::MatMul && op.kind != ir::OpKind::LmHead) continue;
+    KernelSpec k;
+    k.fmt = fmt;
+    k.isa = t.isa;
+    k.M = op.weight.rows;
+    k.K = op.weight.cols;
+    k.tile_m = t.tile_m;
+    k.tile_n = t.tile_n;
+    // The QKV epilogue hands whole heads to a thread: panels must not straddle heads.
+    if (op.epilogue == ir::Epilogue::RopeKvWrite) k.tile_m = std::gcd(t.tile_m, head_dim);
+    // SwiGLU pairs: a block of gate rows must be whole panels.
+    if (op.epilogue == ir::Epilogue::SwiGLU) k.tile_m = std::gcd(t.tile_m, static_cast<int>(op.weight.interleave_block));
+    s.matmul[op.name] = k;
+  }
+  for (const ir::Op& op : g.ops) {
+    if (op.kind != ir::OpKind::Embedding) continue;
+    auto lm = s.matmul.find("lm_head");
+    const ir::Op* head = nullptr;
+    for (const ir::Op& o : g.ops)
+      if (o.kind == ir::OpKind::LmHead) head = &o;
+    if (head && lm != s.matmul.end() && head->weight == op.weight) {
+      s.embedding = lm->second;  // tied: one packed matrix serves both
+      s.embedding_tied = true;
+    } else {
+      KernelSpec k;
+      k.fmt = fmt;
+      k.isa = Isa::Scalar;
+      k.M = op.weight.rows;
+      k.K = op.weight.cols;
+      k.tile_m = 1;
+      k.tile_n = 1;
+      s.embedding = k;
+    }
+  }
+  return s;
+}
+
+}  // namespace smolc::schedule
