@@ -18,6 +18,9 @@ Supported inputs:
 
 Usage:
   tools/golden/ref_logits.py MODEL --ids 1,403,407 -o out.npy
+  tools/golden/ref_logits.py MODEL --ids 1 --greedy 199 --ids-out ids.txt -o out.npy
+    (--greedy N first extends the ids by N argmax tokens of this same forward
+    pass; the logits then cover the whole extended sequence)
 """
 import argparse
 import json
@@ -191,12 +194,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", help="HF directory or llama2.c .bin")
     ap.add_argument("--ids", required=True, help="comma-separated token ids, e.g. 1,403,407")
+    ap.add_argument("--greedy", type=int, default=0, help="first append N greedy (argmax) tokens")
+    ap.add_argument("--ids-out", help="write the final comma-separated ids here")
     ap.add_argument("-o", "--out", required=True, help="output .npy (float32 [len(ids), vocab])")
     a = ap.parse_args()
     ids = [int(s) for s in a.ids.split(",")]
     cfg, w = load_hf(a.model) if os.path.isdir(a.model) else load_llama2c(a.model)
     assert all(0 <= i < cfg["vocab"] for i in ids), "token id out of range"
+    for _ in range(a.greedy):
+        ids.append(int(np.argmax(forward(cfg, w, np.array(ids))[-1])))
     logits = forward(cfg, w, np.array(ids))
+    if a.ids_out:
+        with open(a.ids_out, "w") as f:
+            f.write(",".join(map(str, ids)) + "\n")
     np.save(a.out, logits.astype(np.float32))
     print(f"{a.out}: {logits.shape[0]} x {logits.shape[1]} logits", file=sys.stderr)
 
