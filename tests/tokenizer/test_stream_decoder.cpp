@@ -1,0 +1,59 @@
+// StreamDecoder: never emits a broken UTF-8 sequence, flushes the rest.
+#include <catch2/catch.hpp>
+
+#include "tokenizer/tokenizer_test_util.h"
+
+using namespace smolc;
+
+namespace {
+bool valid_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    uint8_t c = static_cast<uint8_t>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<uint8_t>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += n;
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("stream decoder holds back split characters (tok512 byte fallback)", "[tokenizer]") {
+  Tokenizer tok = test::stories_tokenizer();
+  const std::string text = "Hi \U0001F600 caf\u00e9 \u65e5\u672c \U0001F468\u200d\U0001F469 end";
+  std::vector<int32_t> ids = tok.encode(text);
+  REQUIRE(ids.size() > text.size() / 2);  // emoji and CJK fall back to single bytes
+  StreamDecoder dec(tok);
+  std::string all;
+  int held = 0;
+  for (int32_t id : ids) {
+    std::string piece = dec.push(id);
+    CHECK(valid_utf8(piece));
+    if (piece.empty()) ++held;
+    all += piece;
+  }
+  CHECK(held > 0);
+  all += dec.flush();
+  CHECK(all == " " + text);
+}
+
+TEST_CASE("stream decoder flushes an unfinished character at the end", "[tokenizer]") {
+  Tokenizer tok = test::stories_tokenizer();
+  StreamDecoder dec(tok);
+  // 0xE2 0x82 begins a 3-byte character that never completes.
+  CHECK(dec.push(3 + 0xE2).empty());
+  CHECK(dec.push(3 + 0x82).empty());
+  CHECK(dec.flush() == "\xe2\x82");
+  CHECK(dec.flush().empty());
+}
+
+TEST_CASE("stream decoder passes bytes that can never be valid straight through", "[tokenizer]") {
+  Tokenizer tok = test::stories_tokenizer();
+  StreamDecoder dec(tok);
+  CHECK(dec.push(3 + 0xFF) == "\xff");
+  CHECK(dec.push(3 + 0xE0).empty());
+  CHECK(dec.push(3 + 0x41) == "\xe0" "A");  // E0 41 can never complete
+  CHECK(dec.push(3 + 0xED).empty());
+  CHECK(dec.push(3 + 0xA0) == "\xed\xa0");  // a surrogate: invalid, not held back
+}
