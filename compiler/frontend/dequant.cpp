@@ -1,5 +1,7 @@
 #include "frontend/dequant.h"
 
+#include "frontend/gguf_dequant.h"
+
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -95,9 +97,22 @@ void dequantize_row(DType t, const uint8_t* src, float* dst, int64_t n) {
       }
       return;
     default:
-      // GGUF block formats are added with the GGUF importer (gguf_dequant.cpp).
-      throw std::logic_error(std::string("dequantize_row: no decoder for ") + dtype_name(t));
+      break;
   }
+  // GGUF block formats (gguf_dequant.cpp), one block at a time.
+  void (*block)(const uint8_t*, float*) = nullptr;
+  switch (t) {
+    case DType::Q8_0: block = gguf::dequant_block_q8_0; break;
+    case DType::Q4_0: block = gguf::dequant_block_q4_0; break;
+    case DType::Q5_0: block = gguf::dequant_block_q5_0; break;
+    case DType::Q4_K: block = gguf::dequant_block_q4_k; break;
+    case DType::Q6_K: block = gguf::dequant_block_q6_k; break;
+    default: throw std::logic_error(std::string("dequantize_row: no decoder for ") + dtype_name(t));
+  }
+  const int64_t be = dtype_block_elems(t);
+  const size_t bb = dtype_row_bytes(t, be);
+  if (n % be != 0) throw std::logic_error(std::string("dequantize_row: row length not a multiple of the ") + dtype_name(t) + " block");
+  for (int64_t i = 0; i < n / be; ++i) block(src + static_cast<size_t>(i) * bb, dst + i * be);
 }
 
 }  // namespace smolc
