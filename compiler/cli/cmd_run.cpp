@@ -134,6 +134,10 @@ std::vector<int32_t> prompt_ids(const RunOptions& o, const Checkpoint& ck, const
 
 int run_once(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   const std::vector<int32_t> prompt = prompt_ids(o, ck, tok);
+  for (int32_t id : prompt)
+    if (id < 0 || id >= ck.cfg.vocab_size)
+      throw InputError("--prompt-ids", std::to_string(id),
+                       "is not a token id, expected 0.." + std::to_string(ck.cfg.vocab_size - 1));
   const int64_t max_seq = ck.cfg.max_seq_len;
   if (static_cast<int64_t>(prompt.size()) > max_seq)
     throw InputError("prompt", "", std::to_string(prompt.size()) + " tokens exceed the model's max_seq_len " +
@@ -151,12 +155,9 @@ int run_once(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   // Echo the prompt as llama2.c does, except BOS: it goes through the decoder
   // only so that the next token's dummy-prefix space is dropped.
   const int32_t bos = bos_of(ck, tok);
-  for (int32_t id : prompt) {
-    if (id < 0 || id >= tok.vocab_size())
-      throw InputError("--prompt-ids", std::to_string(id),
-                       "is not a token id, expected 0.." + std::to_string(tok.vocab_size() - 1));
-    const std::string text = out.push(id);
-    if (id != bos) print(text);
+  for (size_t i = 0; i < prompt.size(); ++i) {
+    const std::string text = out.push(prompt[i]);
+    if (i > 0 || prompt[i] != bos) print(text);
   }
   gen.run(prompt, n, [&](int32_t id) { print(out.push(id)); });
   print(out.flush());
