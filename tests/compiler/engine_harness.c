@@ -28,6 +28,28 @@ static void *alloc_state(size_t extra) {
   return p;
 }
 
+/* Initialises `st`; external-weights engines read the file named by
+ * $SMOLC_TEST_WEIGHTS into a 64-byte aligned buffer first. */
+static int init_state(void *st, size_t bytes) {
+#if CONST(_WEIGHTS_EXTERNAL)
+  static void *w = NULL;
+  static size_t n = 0;
+  if (!w) {
+    const char *path = getenv("SMOLC_TEST_WEIGHTS");
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f) return -100;
+    fseek(f, 0, SEEK_END);
+    n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    if (posix_memalign(&w, 64, n) != 0 || fread(w, 1, n, f) != n) return -101;
+    fclose(f);
+  }
+  return API(_init)(st, bytes, w, n);
+#else
+  return API(_init)(st, bytes);
+#endif
+}
+
 static int run(int argc, char **argv) {
   const char *out = argv[2];
   const int threads = atoi(argv[3]), steps = atoi(argv[4]), chunk = atoi(argv[5]);
@@ -35,7 +57,7 @@ static int run(int argc, char **argv) {
   int32_t *tokens = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
   for (int i = 0; i < n; ++i) tokens[i] = (int32_t)atoi(argv[6 + i]);
   void *st = alloc_state(0);
-  int rc = API(_init)(st, CONST(_STATE_BYTES));
+  int rc = init_state(st, CONST(_STATE_BYTES));
   if (rc) return fail(API(_strerror)(rc), rc);
   if ((rc = API(_set_threads)(st, threads))) return fail("set_threads", rc);
   FILE *f = fopen(out, "wb");
@@ -60,13 +82,13 @@ static int run(int argc, char **argv) {
 static int errors(void) {
   unsigned char *raw = alloc_state(64);
   int rc;
-  if ((rc = API(_init)(raw + 8, CONST(_STATE_BYTES))) != CONST(_ERR_STATE_ALIGN)) return fail("misaligned state", rc);
-  if ((rc = API(_init)(raw, CONST(_STATE_BYTES) - 1)) != CONST(_ERR_STATE_SIZE)) return fail("small state", rc);
-  if ((rc = API(_init)(NULL, CONST(_STATE_BYTES))) >= 0) return fail("null state", rc);
+  if ((rc = init_state(raw + 8, CONST(_STATE_BYTES))) != CONST(_ERR_STATE_ALIGN)) return fail("misaligned state", rc);
+  if ((rc = init_state(raw, CONST(_STATE_BYTES) - 1)) != CONST(_ERR_STATE_SIZE)) return fail("small state", rc);
+  if ((rc = init_state(NULL, CONST(_STATE_BYTES))) >= 0) return fail("null state", rc);
   memset(raw, 0, 64);
   if ((rc = API(_decode)(raw, 0)) != CONST(_ERR_NOT_INIT)) return fail("decode before init", rc);
   if (API(_logits)(raw) != NULL) return fail("logits before init", 0);
-  if ((rc = API(_init)(raw, CONST(_STATE_BYTES))) != 0) return fail("init", rc);
+  if ((rc = init_state(raw, CONST(_STATE_BYTES))) != 0) return fail("init", rc);
   if (API(_logits)(raw) != NULL) return fail("logits before any token", 0);
   if ((rc = API(_decode)(raw, -1)) != CONST(_ERR_TOKEN)) return fail("token -1", rc);
   if ((rc = API(_decode)(raw, CONST(_VOCAB_SIZE))) != CONST(_ERR_TOKEN)) return fail("token VOCAB", rc);

@@ -1,0 +1,188 @@
+// Whole compiled engines (smolc compile -> static library -> C harness)
+// against the reference engine, the published stories260K story, each other
+// (targets, thread counts) and their error codes.
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "emit/kernel_api.h"
+#include "engine_fixture.h"
+#include "text/tokenizer.h"
+
+using namespace smolc;
+using namespace smolc::test;
+
+namespace {
+
+std::string stories_model() { return stories_dir() + "/stories260K.bin"; }
+std::string stories_args(const std::string& fmt_target) {
+  return "'--tokenizer=" + stories_dir() + "/tok512.bin' " + fmt_target;
+}
+Checkpoint stories() { return load_checkpoint(stories_model(), stories_dir() + "/tok512.bin"); }
+
+// A synthetic tiny checkpoint (smolc synth), f32 weights unless told.
+std::string tiny_model(const std::string& test, const std::string& dtype = "f32", int seed = 7) {
+  const std::string dir = temp_dir(test + "_model");
+  RunResult r = run_smolc("synth --preset tiny --seed " + std::to_string(seed) + " --dtype " + dtype + " -o '" + dir + "'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return dir;
+}
+
+const std::vector<int32_t> kTinyPrompt = {1, 100, 2000, 30000, 5, 77, 49151, 0, 12, 13, 9000, 42, 7, 31000, 2, 3, 4, 5, 6};
+
+// The greedy story published with stories260K (models/stories260K/stories260K.md).
+std::string published_story() {
+  const std::string md = read_file(stories_dir() + "/stories260K.md");
+  const std::string cmd = "-t 0.0\n";
+  const size_t start = md.find(cmd);
+  REQUIRE(start != std::string::npos);
+  const size_t end = md.find("\n```", start);
+  return md.substr(start + cmd.size(), end - start - cmd.size());
+}
+
+}  // namespace
+
+TEST_CASE("stories260K f32 engine matches the reference and prints the published story") {
+  Engine e = compile_engine(stories_model(), stories_args("--f32 --target scalar"), "st_f32", "story");
+  Checkpoint ck = stories();
+  // llama2.c run -n 256: BOS, then one greedy pick per position 0..255.
+  const std::vector<int32_t> prompt = {1};
+  EngineRun run = run_engine(e, prompt, 256, 1, 16);
+  Tokenizer tok(ck.tokenizer);
+  std::string text;
+  int32_t prev = 1;
+  for (int32_t t : run.tokens) {
+    if (t == 1) break;  // llama2.c stops at BOS
+    text += tok.token_bytes(prev, t);
+    prev = t;
+  }
+  std::string want = published_story();
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  CHECK(text == want);
+  // 64 greedy steps: NMSE <= 1e-6 at every step and the same picks.
+  EngineRun run64 = {std::vector<int32_t>(run.tokens.begin(), run.tokens.begin() + 64),
+                     std::vector<float>(run.logits.begin(), run.logits.begin() + 65 * ck.cfg.vocab_size)};
+  check_against_reference(ck, prompt, run64, 256, 1e-6, true);
+}
+
+TEST_CASE("tiny f32 engines for scalar avx2 and avx512 match the reference and each other") {
+  const std::string model = tiny_model("targets");
+  Checkpoint ck = load_checkpoint(model);
+  std::vector<EngineRun> runs;
+  for (const std::string target : {"scalar", "avx2", "avx512"}) {
+    if (target != "scalar" && !host_supports(target == "avx2" ? Isa::AVX2 : Isa::AVX512)) continue;
+    Engine e = compile_engine(model, "--f32 --ctx 128 --target " + target, "tiny_" + target, "targets");
+    runs.push_back(run_engine(e, kTinyPrompt, 64, 1, 16));
+    INFO("target " << target);
+    check_against_reference(ck, kTinyPrompt, runs.back(), 128, 1e-6, true);
+  }
+  for (size_t i = 1; i < runs.size(); ++i) {
+    CHECK(runs[i].tokens == runs[0].tokens);
+    CHECK(nmse(runs[i].logits.data(), runs[0].logits) <= 1e-9);
+  }
+}
+
+TEST_CASE("tiny bf16 and f16 engines stay within NMSE 1e-4 of the f32 reference") {
+  const std::string model = tiny_model("halves");
+  Checkpoint ck = load_checkpoint(model);
+  for (const std::string fmt : {"bf16", "f16"}) {
+    Engine e = compile_engine(model, "--" + fmt + " --ctx 128 --target native", "tiny_" + fmt, "halves");
+    EngineRun run = run_engine(e, kTinyPrompt, 32, 1, 16);
+    INFO("format " << fmt);
+    check_against_reference(ck, kTinyPrompt, run, 128, 1e-4, false);
+  }
+}
+
+TEST_CASE("thread counts 1 2 3 and prefill chunking give bit-identical logits") {
+  const std::string model = tiny_model("threads");
+  Engine e = compile_engine(model, "--f32 --ctx 128 --target native", "tiny_thr", "threads");
+  EngineRun one = run_engine(e, kTinyPrompt, 16, 1, 16);
+  for (int threads : {2, 3}) {
+    EngineRun r = run_engine(e, kTinyPrompt, 16, threads, 16);
+    CHECK(r.tokens == one.tokens);
+    CHECK(std::memcmp(r.logits.data(), one.logits.data(), one.logits.size() * sizeof(float)) == 0);
+  }
+  // The stories260K engine splits heads and rows differently (8/4 heads, dim 64).
+  Engine s = compile_engine(stories_model(), stories_args("--f32 --target native"), "st_thr", "threads");
+  EngineRun s1 = run_engine(s, {1, 403, 407}, 24, 1, 16);
+  EngineRun s3 = run_engine(s, {1, 403, 407}, 24, 3, 16);
+  CHECK(std::memcmp(s1.logits.data(), s3.logits.data(), s1.logits.size() * sizeof(float)) == 0);
+  // Prefill in calls of 1 and 5 tokens: same picks, logits within float noise.
+  for (int chunk : {1, 5}) {
+    EngineRun r = run_engine(e, kTinyPrompt, 16, 2, chunk);
+    CHECK(r.tokens == one.tokens);
+    CHECK(nmse(r.logits.data(), one.logits) <= 1e-10);
+  }
+}
+
+TEST_CASE("engine error codes for state size and alignment and token range and full context") {
+  Engine e = compile_engine(stories_model(), stories_args("--f32 --ctx 40 --target scalar"), "st_err", "errors");
+  RunResult r{};
+  std::string out = e.dir + "/errors.txt";
+  REQUIRE(sh("'" + e.harness + "' errors >'" + out + "'") == 0);
+  CHECK(read_file(out) == "ok\n");
+}
+
+TEST_CASE("external weights give the embedded logits and a corrupted file is refused") {
+  const std::string model = tiny_model("external");
+  Engine emb = compile_engine(model, "--f32 --ctx 64 --target native", "tiny_emb", "external");
+  Engine ext = compile_engine(model, "--f32 --ctx 64 --target native --weights external", "tiny_ext", "external");
+  const std::string wfile = ext.dir + "/tiny_ext.weights";
+  REQUIRE(std::filesystem::exists(wfile));
+  EngineRun a = run_engine(emb, kTinyPrompt, 8, 1, 16);
+  EngineRun b = run_engine(ext, kTinyPrompt, 8, 1, 16, "SMOLC_TEST_WEIGHTS='" + wfile + "'");
+  CHECK(a.tokens == b.tokens);
+  CHECK(std::memcmp(a.logits.data(), b.logits.data(), a.logits.size() * sizeof(float)) == 0);
+  // Flip one payload byte: init must fail with ERR_WEIGHTS (-7), not run on bad weights.
+  std::string bytes = read_file(wfile);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 1);
+  const std::string bad = ext.dir + "/bad.weights";
+  std::ofstream(bad, std::ios::binary) << bytes;
+  const std::string cmd = "SMOLC_TEST_WEIGHTS='" + bad + "' '" + ext.harness + "' run '" + ext.dir + "/x.bin' 1 1 16 1 >'" +
+                          ext.dir + "/bad.txt'";
+  CHECK(sh(cmd) != 0);
+  CHECK(read_file(ext.dir + "/bad.txt").find("got -7") != std::string::npos);
+}
+
+TEST_CASE("two compiled engines link into one program without symbol clashes") {
+  const std::string model = tiny_model("two");
+  Engine a = compile_engine(model, "--f32 --ctx 64 --target native", "eng_a", "two");
+  Engine b = compile_engine(stories_model(), stories_args("--f32 --ctx 64 --target scalar"), "eng_b", "two");
+  const std::string dir = temp_dir("two_link");
+  const std::string src = dir + "/two.c";
+  std::ofstream(src) << "#include <stdio.h>\n#include <stdlib.h>\n#include \"eng_a.h\"\n#include \"eng_b.h\"\n"
+                        "int main(void) {\n"
+                        "  void *a = aligned_alloc(64, ENG_A_STATE_BYTES), *b = aligned_alloc(64, ENG_B_STATE_BYTES);\n"
+                        "  if (eng_a_init(a, ENG_A_STATE_BYTES) || eng_b_init(b, ENG_B_STATE_BYTES)) return 1;\n"
+                        "  int32_t ta = 1, tb = 1;\n"
+                        "  for (int i = 0; i < 8; ++i) {\n"
+                        "    if (eng_a_decode(a, ta) || eng_b_decode(b, tb)) return 1;\n"
+                        "    ta = eng_a_argmax(a); tb = eng_b_argmax(b);\n"
+                        "    printf(\"%d %d\\n\", ta, tb);\n"
+                        "  }\n"
+                        "  return 0;\n}\n";
+  const std::string cmd = "export PKG_CONFIG_PATH='" + a.dir + "/lib/pkgconfig:" + b.dir +
+                          "/lib/pkgconfig'; clang-19 -std=c11 -D_POSIX_C_SOURCE=200112L -Wall -Wextra -Werror '" + src +
+                          "' $(pkg-config --cflags --libs eng_a eng_b) -o '" + dir + "/two' 2>'" + dir + "/link.log'";
+  const int rc = sh(cmd);
+  INFO(read_file(dir + "/link.log"));
+  REQUIRE(rc == 0);
+  REQUIRE(sh("'" + dir + "/two' >'" + dir + "/out.txt'") == 0);
+  // Each engine alone, from the same first token.
+  EngineRun ra = run_engine(a, {1}, 8, 1, 1), rb = run_engine(b, {1}, 8, 1, 1);
+  std::string want;
+  for (int i = 0; i < 8; ++i) want += std::to_string(ra.tokens[static_cast<size_t>(i)]) + " " + std::to_string(rb.tokens[static_cast<size_t>(i)]) + "\n";
+  CHECK(read_file(dir + "/out.txt") == want);
+}
+
+TEST_CASE("smolc compile rejects bad options with exit code 2") {
+  const std::string m = "'" + stories_model() + "' '--tokenizer=" + stories_dir() + "/tok512.bin'";
+  const std::string o = " -o '" + temp_dir("bad_opts") + "'";
+  for (const std::string bad : {" --f32 --bf16", "", " --f32 --target sparc", " --f32 --name 9lives",
+                                " --f32 --name 'a;b'", " --f32 --ctx 100000", " --f32 --weights cloud"}) {
+    RunResult r = run_smolc("compile " + m + bad + o);
+    INFO(bad << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.rfind("smolc: error: ", 0) == 0);
+  }
+}
