@@ -57,8 +57,9 @@ struct TokTables {
   const TokMerge* merges;
   uint32_t merge_hash_size;       // power of two; 0 for SentencePiece
 
-  // Byte-level BPE: id of the token for each single byte (GPT-2 byte-to-unicode).
-  // SentencePiece: id of the byte-fallback piece "<0xHH>".
+  // Byte-level BPE: id of the token for each single byte (GPT-2 byte-to-unicode),
+  // -1 if the vocab has none (such bytes are dropped, as HF does without an
+  // unk token). SentencePiece: id of the byte-fallback piece "<0xHH>".
   const int32_t* byte_token;      // [256]
 
   // Tokens matched verbatim in the text (leftmost, longest first), by id.

@@ -10,12 +10,14 @@ namespace smolc {
 namespace rt {
 
 // One symbol of the word being merged; merging keeps the left symbol and
-// unlinks the right one (id = -1), so positions keep their text order.
+// unlinks the right one (id = kTokSymDead), so positions keep their text order.
 struct TokSym {
-  int32_t id;
+  int32_t id;  // -1: a byte the vocab has no token for (never merges, not emitted)
   int32_t prev;  // -1: first
   int32_t next;  // -1: last
 };
+
+constexpr int32_t kTokSymDead = -2;
 
 // Binary heap of trivially copyable entries in caller memory; Before(a, b)
 // is true when a must pop first. Capacity is checked by the caller.

@@ -80,7 +80,7 @@ int64_t tok_encode_sentencepiece(const TokTables* t, const char* text, size_t le
   while (heap.size > 0) {
     SpCand c = heap.pop();
     TokSym& left = sym[c.pos];
-    if (left.id < 0 || left.next < 0) continue;
+    if (left.id == kTokSymDead || left.next < 0) continue;
     int32_t merged = lookup_pair(t, left.id, sym[left.next].id);
     // Stale entry: the pair at this position changed since it was pushed.
     if (merged < 0 || t->scores[merged] != c.score) continue;
@@ -88,7 +88,7 @@ int64_t tok_encode_sentencepiece(const TokTables* t, const char* text, size_t le
     left.id = merged;
     left.next = right.next;
     if (right.next >= 0) sym[right.next].prev = c.pos;
-    right.id = -1;
+    right.id = kTokSymDead;
     push_pair(t, &heap, sym, left.prev);
     push_pair(t, &heap, sym, c.pos);
   }

@@ -5,19 +5,7 @@
 
 using namespace smolc;
 
-namespace {
-bool valid_utf8(const std::string& s) {
-  for (size_t i = 0; i < s.size();) {
-    uint8_t c = static_cast<uint8_t>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<uint8_t>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += n;
-  }
-  return true;
-}
-}  // namespace
+using test::valid_utf8;
 
 TEST_CASE("stream decoder holds back split characters (tok512 byte fallback)", "[tokenizer]") {
   Tokenizer tok = test::stories_tokenizer();

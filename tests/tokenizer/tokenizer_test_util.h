@@ -42,3 +42,27 @@ inline Tokenizer stories_tokenizer() {
 }
 
 }  // namespace smolc::test
+
+namespace smolc::test {
+
+inline Tokenizer smollm2_tokenizer() {
+  return Tokenizer(load_hf_tokenizer_json(smollm2_dir() + "/tokenizer.json"));
+}
+
+inline bool valid_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    uint8_t c = static_cast<uint8_t>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3 : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    uint32_t v = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<uint8_t>(s[i + k]) & 0xC0) != 0x80) return false;
+      v = (v << 6) | (static_cast<uint8_t>(s[i + k]) & 0x3F);
+    }
+    if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) || (v >= 0xD800 && v <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace smolc::test

@@ -1,0 +1,51 @@
+// Byte-level BPE on SmolLM2's tokenizer.json against goldens written by
+// HuggingFace's @huggingface/tokenizers (tools/tokenizer_golden/make_golden.mjs).
+#include <catch2/catch.hpp>
+
+#include "tokenizer/tokenizer_test_util.h"
+
+using namespace smolc;
+
+namespace {
+std::vector<test::GoldenCase> golden() {
+  return test::read_golden(test::source_dir() + "/tests/data/tokenizer/smollm2_golden.jsonl");
+}
+}  // namespace
+
+TEST_CASE("smollm2 encode matches HF tokenizers on the golden corpus", "[tokenizer]") {
+  Tokenizer tok = test::smollm2_tokenizer();
+  auto cases = golden();
+  REQUIRE(cases.size() >= 1000);
+  size_t mismatches = 0;
+  for (const auto& c : cases) {
+    std::vector<int32_t> ids = tok.encode(c.text);
+    if (ids != c.ids) {
+      ++mismatches;
+      INFO("text: " << nlohmann::json(c.text).dump());
+      CHECK(ids == c.ids);
+    }
+  }
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("smollm2 decode(encode(s)) == s for every golden string", "[tokenizer]") {
+  Tokenizer tok = test::smollm2_tokenizer();
+  for (const auto& c : golden()) {
+    REQUIRE(test::valid_utf8(c.text));
+    INFO("text: " << nlohmann::json(c.text).dump());
+    CHECK(tok.decode(c.ids) == c.text);
+    CHECK(tok.decode(tok.encode(c.text)) == c.text);
+  }
+}
+
+TEST_CASE("smollm2 special tokens", "[tokenizer]") {
+  Tokenizer tok = test::smollm2_tokenizer();
+  CHECK(tok.vocab_size() == 49152);
+  CHECK(tok.token_id("<|im_start|>") == 1);
+  CHECK(tok.token_id("<|im_end|>") == 2);
+  CHECK(tok.token_id("<|endoftext|>") == 0);
+  CHECK(tok.token_id("no such token text") == -1);
+  CHECK(tok.is_special(2));
+  CHECK_FALSE(tok.is_special(100));
+  CHECK(tok.decode({1, 2}) == "<|im_start|><|im_end|>");
+}
