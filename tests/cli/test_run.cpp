@@ -6,8 +6,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "frontend/checkpoint.h"
 #include "reference/golden.h"
 #include "reference/npy.h"
+#include "reference/reference_engine.h"
+#include "text/tokenizer.h"
 #include "support/test_support.h"
 
 using namespace smolc;
@@ -227,4 +230,31 @@ TEST_CASE("bad llama2.c inputs give a one-line error and exit code 2") {
   SECTION("sampling option out of range") {
     expect_input_error(run_smolc("run " + kStories + " --reference -n 1 --top-p 1.5"), "top-p");
   }
+}
+
+TEST_CASE("run -p on a llama2.c model encodes the text after BOS and continues the published story") {
+  const std::string prompt = "Once upon a time, there was a little girl named Lily.";
+  RunResult r = run_smolc("run " + kStories + " --reference --temp 0 -n 60 -p '" + prompt + "'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::string out = strip_final_newline(r.out);
+  CHECK(out.size() > prompt.size() + 100);
+  CHECK(published_story().rfind(out, 0) == 0);
+}
+
+TEST_CASE("run -p on a byte-level BPE model feeds the encoded text without BOS") {
+  const std::string dir = make_tiny_synth("run_p_tiny");
+  RunResult r = run_smolc("run '" + dir + "' --reference --temp 0 -n 5 -p 'Hello world' --dump-logits '" + dir +
+                          "/l.npy'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.rfind("Hello world", 0) == 0);
+  Checkpoint ck = load_checkpoint(dir);
+  const std::vector<int32_t> ids = Tokenizer(ck.tokenizer).encode("Hello world");
+  REQUIRE(ids.size() == 2);
+  NpyF32 got = read_npy_f32(dir + "/l.npy");
+  REQUIRE(got.rows == 2 + 5 - 1);
+  ReferenceEngine e(ck.cfg, RefWeights::from_checkpoint(ck), 2);
+  std::vector<float> want = e.prefill(ids.data(), 2);
+  CHECK(std::memcmp(got.data.data(), want.data(), want.size() * 4) == 0);
 }
