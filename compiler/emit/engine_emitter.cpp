@@ -273,6 +273,8 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   v["THREADS_TEXT"] = opt.threads > 0 ? std::to_string(opt.threads) + " threads" : std::string("one thread per online CPU");
   v["KERNEL_DECLS"] = kernel_decls;
   v["PREFILL"] = static_cast<int64_t>(P);
+  v["QKV_GRAIN"] = static_cast<int64_t>(s.qkv_grain_heads);
+  v["SWIGLU_GRAIN"] = static_cast<int64_t>(s.swiglu_grain_blocks);
   v["GATE_UP_BLOCK"] = static_cast<int64_t>(s.target.gate_up_block);
   v["RMS_EPS"] = std::string(eps);
   v["ATTN_SCALE"] = hex_float(static_cast<float>(1.0 / std::sqrt(static_cast<double>(c.head_dim))));

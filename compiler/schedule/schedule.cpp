@@ -31,6 +31,8 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, WFormat fmt) {
   s.target = t;
   s.format = fmt;
   const int head_dim = static_cast<int>(g.cfg.head_dim);
+  s.qkv_grain_heads = 1;
+  s.swiglu_grain_blocks = 1;
   for (const ir::Op& op : g.ops) {
     if (op.kind != ir::OpKind::MatMul && op.kind != ir::OpKind::LmHead) continue;
     KernelSpec k;
@@ -40,11 +42,13 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, WFormat fmt) {
     k.K = op.weight.cols;
     k.tile_m = t.tile_m;
     k.tile_n = t.tile_n;
-    // The QKV epilogue hands whole heads to a thread: panels must not straddle heads.
-    if (op.epilogue == ir::Epilogue::RopeKvWrite) k.tile_m = std::gcd(t.tile_m, head_dim);
-    // SwiGLU pairs: a block of gate rows must be whole panels.
-    if (op.epilogue == ir::Epilogue::SwiGLU) k.tile_m = std::gcd(t.tile_m, static_cast<int>(op.weight.interleave_block));
     s.matmul[op.name] = k;
+    // The QKV epilogue hands whole heads to a thread, the SwiGLU one whole
+    // gate/up block pairs: a work unit is as many of those as it takes to
+    // start every thread's rows on a panel boundary.
+    if (op.epilogue == ir::Epilogue::RopeKvWrite) s.qkv_grain_heads = t.tile_m / std::gcd(t.tile_m, head_dim);
+    if (op.epilogue == ir::Epilogue::SwiGLU)
+      s.swiglu_grain_blocks = t.tile_m / std::gcd(t.tile_m, static_cast<int>(2 * op.weight.interleave_block));
   }
   for (const ir::Op& op : g.ops) {
     if (op.kind != ir::OpKind::Embedding) continue;

@@ -37,6 +37,8 @@ struct Schedule {
   std::map<std::string, KernelSpec> matmul;  // by op name, MatMul and LmHead ops
   KernelSpec embedding;                      // row lookups (tied: the lm_head spec)
   bool embedding_tied = false;
+  int qkv_grain_heads = 1;      // parallel grain of the wqkv epilogue, in heads
+  int swiglu_grain_blocks = 1;  // parallel grain of the w13 epilogue, in gate/up block pairs
 };
 
 // Picks a KernelSpec for every projection of `g` (the fused graph).
