@@ -1,5 +1,6 @@
 // Shared by emit_gemv / emit_gemm / emit_row_unpack: spec checks, names,
 // per-ISA compiler flags and the template variables.
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 #include <string>
@@ -56,7 +57,9 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   const std::string stem = kernel_stem(s, op);
   const bool is_row = std::string(op) == "row";
   // One row template serves every ISA: the lookup copies K values once per token.
-  const std::string tpl = std::string(op) + "/" + op + "-" + (is_row ? "scalar" : isa_name(s.isa)) + ".cpp.in";
+  // AVX2 and AVX-512 share one x86 template per op, parameterised by vector width.
+  const bool x86 = s.isa == Isa::AVX2 || s.isa == Isa::AVX512;
+  const std::string tpl = std::string(op) + "/" + op + "-" + (is_row ? "scalar" : x86 ? "x86" : "scalar") + ".cpp.in";
 
   KernelSource out;
   out.file_name = stem + ".cpp";
@@ -85,6 +88,25 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   if (std::string(op) == "gemm") cmd += " --tile-n " + std::to_string(s.tile_n);
   if (!prefix.empty()) cmd += " --prefix " + prefix;
   v["COMMAND"] = cmd;
+  std::string flags;
+  for (const auto& f : out.cxx_flags) flags += (flags.empty() ? "" : " ") + f;
+  v["CXX_FLAGS"] = flags.empty() ? std::string("(no extra flags)") : flags;
+  if (x86) {
+    const bool z = s.isa == Isa::AVX512;
+    const int64_t vw = z ? 16 : 8;
+    v["VW"] = vw;
+    v["NV"] = s.tile_m / vw;
+    v["VBITS"] = int64_t(z ? 512 : 256);
+    v["VEC"] = std::string(z ? "__m512" : "__m256");
+    v["IVEC"] = std::string(z ? "__m512i" : "__m256i");
+    v["HIVEC"] = std::string(z ? "__m256i" : "__m128i");
+    v["P"] = std::string(z ? "_mm512" : "_mm256");
+    v["SI"] = std::string(z ? "si512" : "si256");
+    v["HP"] = std::string(z ? "_mm256" : "_mm");
+    v["HSI"] = std::string(z ? "si256" : "si128");
+    // gemv: independent accumulator sets so ~8 FMA chains are in flight.
+    v["KU"] = std::max<int64_t>(1, std::min<int64_t>(4, 8 / (s.tile_m / vw)));
+  }
   v["WIDEN_SCALAR"] = render_embedded("common/widen-scalar.inc.in", v);
   out.code = render_embedded(tpl, v);
   return out;

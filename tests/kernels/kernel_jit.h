@@ -61,12 +61,12 @@ inline JitResult jit_compile(const std::vector<KernelSource>& sources, const std
     }
   }
   const std::string log = dir + "/compile.log";
-  std::string cmd = "xargs -P 2 -d '\\n' -I{} sh -c '{} || { echo FAILED: {}; exit 255; }' < " + cmds + " > " + log +
-                    " 2>&1";
+  // Every file is compiled even after a failure, so the log lists them all.
+  std::string cmd = "xargs -P 2 -d '\\n' -I{} sh -c '{} || echo FAILED: {}' < " + cmds + " > " + log + " 2>&1";
   int st = std::system(cmd.c_str());
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-    r.log = jit_slurp(log);
-    if (r.log.empty()) r.log = "compile step failed: " + cmd;
+  const std::string out = jit_slurp(log);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || out.find("FAILED: ") != std::string::npos) {
+    r.log = out.empty() ? "compile step failed: " + cmd : out;
     return r;
   }
   if (!link) return r;
