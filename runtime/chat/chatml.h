@@ -46,9 +46,9 @@ typedef struct smolc_chat_message {
  * NUL), like snprintf: if it is < out_cap, `out` holds the whole text followed
  * by a NUL; otherwise `out` holds the first out_cap bytes at most (no NUL) and
  * the caller retries with a buffer of (return value + 1). `out` may be NULL
- * when out_cap is 0 (size query). Returns SIZE_MAX if `msgs` is NULL with
- * n > 0, a message has a NULL pointer with a non-zero length, or the size
- * overflows size_t. */
+ * when out_cap is 0 (size query). Returns SIZE_MAX if `out` is NULL with
+ * out_cap > 0, `msgs` is NULL with n > 0, a message has a NULL pointer with
+ * a non-zero length, or the size overflows size_t. */
 size_t smolc_chatml_render(const smolc_chat_message *msgs, size_t n,
                            int add_generation_prompt, char *out, size_t out_cap);
 

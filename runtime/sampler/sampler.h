@@ -70,11 +70,11 @@ float smolc_pcg32_uniform(smolc_pcg32 *rng);
 /* ---- Sampler ---------------------------------------------------------- */
 
 typedef struct smolc_sampler_params {
-  float temperature;      /* <= 0: greedy. Must not be NaN. */
+  float temperature;      /* <= 0: greedy; must be finite */
   int32_t top_k;          /* <= 0 or >= vocab: disabled */
-  float top_p;            /* >= 1: disabled; must be in (0, 1] */
+  float top_p;            /* 1: disabled; must be in (0, 1] */
   float min_p;            /* <= 0: disabled; must be in [0, 1] */
-  float repeat_penalty;   /* 1: disabled; must be > 0 */
+  float repeat_penalty;   /* 1: disabled; must be finite and > 0 */
   int32_t repeat_last_n;  /* window: the last N ids of the history; 0 disables, < 0 = whole history */
   uint64_t seed;          /* PCG32 initstate (stream SMOLC_SAMPLER_PCG_STREAM) */
 } smolc_sampler_params;
@@ -88,6 +88,9 @@ smolc_sampler_params smolc_sampler_default_params(void);
  * slack. A constant expression so firmware can size a static array. */
 #define SMOLC_SAMPLER_WORK_BYTES(vocab) \
   ((size_t)(vocab) * 12u + (((size_t)(vocab) + 31u) / 32u) * 4u + 16u)
+/* Largest vocabulary accepted (keeps the buffer maths inside 32-bit size_t). */
+#define SMOLC_SAMPLER_MAX_VOCAB (1 << 24)
+/* SMOLC_SAMPLER_WORK_BYTES(vocab), or 0 if vocab is out of (0, MAX_VOCAB]. */
 size_t smolc_sampler_work_bytes(int32_t vocab);
 
 /* Everything the sampler owns; fill it with smolc_sampler_init(). The work
@@ -105,10 +108,10 @@ typedef struct smolc_sampler {
 enum {
   SMOLC_SAMPLER_OK = 0,
   SMOLC_SAMPLER_E_NULL = -1,       /* a required pointer is NULL */
-  SMOLC_SAMPLER_E_VOCAB = -2,      /* vocab <= 0 or too large for the buffer maths */
+  SMOLC_SAMPLER_E_VOCAB = -2,      /* vocab <= 0 or > SMOLC_SAMPLER_MAX_VOCAB */
   SMOLC_SAMPLER_E_WORK = -3,       /* work buffer smaller than smolc_sampler_work_bytes(vocab) */
   SMOLC_SAMPLER_E_PARAMS = -4,     /* a parameter outside its documented range */
-  SMOLC_SAMPLER_E_HISTORY = -5     /* a history id outside [0, vocab) or n_history < 0 */
+  SMOLC_SAMPLER_E_HISTORY = -5     /* n_history < 0, or an id in the penalty window outside [0, vocab) */
 };
 
 /* Validates `params` and the buffer, seeds the RNG with params->seed.
@@ -127,13 +130,27 @@ void smolc_sampler_reseed(smolc_sampler *s, uint64_t seed);
 int32_t smolc_sampler_sample(smolc_sampler *s, const float *logits,
                              const int32_t *history, int32_t n_history);
 
+/* What the next smolc_sampler_sample() would choose from, without drawing
+ * (the RNG is not touched): runs steps 1-5 and writes the surviving ids, in
+ * the order the draw walks them, to ids[] and their final probabilities
+ * (step 6, summing to 1 up to rounding) to probs[] (probs may be NULL).
+ * Greedy gives the one argmax with probability 1. The walk order is
+ * (logit desc, id asc) when top-k or top-p ran, else ascending id.
+ * Returns the number of survivors (written up to `cap`; call again with a
+ * larger cap if it exceeds it) or a negative error code. For tests, tools
+ * and "show the distribution" features; costs one extra sampling pass. */
+int32_t smolc_sampler_candidates(smolc_sampler *s, const float *logits,
+                                 const int32_t *history, int32_t n_history,
+                                 int32_t *ids, float *probs, int32_t cap);
+
 /* Greedy argmax of raw logits (no penalty): ties to the lowest id, NaN never
  * wins unless every logit is NaN (then 0). Returns -1 if n <= 0 or NULL. */
 int32_t smolc_argmax(const float *logits, int32_t n);
 
 /* The runtime's exp for x <= 0 (what the sampler uses for probabilities):
- * relative error below 4e-7 (~3 ulp), exp(0) == 1 exactly, 0 for
- * x < -87 and for NaN; deterministic across platforms (see above). */
+ * relative error below 4e-7 (~3 ulp), exp(0) == 1 exactly, 0 for x < -87
+ * (so results are never subnormal) and for NaN, x > 0 is clamped to 0;
+ * deterministic across platforms (see above). */
 float smolc_exp_nonpos(float x);
 
 #ifdef __cplusplus
