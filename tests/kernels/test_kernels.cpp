@@ -60,12 +60,13 @@ Packed pack(const KernelSpec& s, const std::vector<float>& W) {
   return p;
 }
 
-// Shapes with M tails (not multiples of any tile_m), M below one panel, K odd,
-// K = 1, and K an odd multiple of the vector widths (48 = 3*16, 80 = 5*16).
+// Shapes with M tails (not multiples of any tile_m), M below one panel, K odd
+// (bf16 half column pair), K = 1, and K an odd multiple of the vector widths
+// (48 = 3*16 = 6*8) so main loops and their remainders both run.
 struct Shape {
   int64_t M, K;
 };
-const Shape kShapes[] = {{69, 37}, {5, 48}, {37, 80}, {40, 1}};
+const Shape kShapes[] = {{69, 37}, {5, 48}, {40, 1}};
 
 }  // namespace
 
@@ -256,11 +257,35 @@ TEST_CASE("every kernel in the kernel list matches reference_gemm (clang++-19)")
 
 TEST_CASE("every generated kernel compiles warning-free with g++-12 at -O3") {
   std::vector<KernelSource> srcs;
-  for (const Shape& sh : {kShapes[0], kShapes[3]})
+  for (const Shape& sh : {kShapes[0]})
     for (const auto& v : kernel_variants()) srcs.push_back(emit_variant(v, sh.M, sh.K, "g_"));
   // A 135M shape too: long constant trip counts, large panels.
   for (const auto& v : kernel_variants()) srcs.push_back(emit_variant(v, 576, 1536, "g_"));
   test::JitResult jr = test::jit_compile(srcs, test::temp_dir("kernels_gcc"), "g++-12", "-O3", /*link=*/false);
   INFO(jr.log);
   CHECK(jr.log.empty());
+}
+
+TEST_CASE("smolc kernel writes the file the emitter generates and rejects bad specs") {
+  const std::string dir = test::temp_dir("kernel_cli");
+  test::RunResult r = test::run_smolc("kernel --op gemm --format f16 --isa avx2 --m 100 --k 37 --tile-m 16 --tile-n 5 "
+                                      "--prefix q_ -o '" + dir + "'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  KernelSpec s;
+  s.fmt = WFormat::F16;
+  s.isa = Isa::AVX2;
+  s.M = 100;
+  s.K = 37;
+  s.tile_m = 16;
+  s.tile_n = 5;
+  const KernelSource want = emit_gemm(s, "q_");
+  CHECK(test::read_file(dir + "/" + want.file_name) == want.code);
+  CHECK(r.out.find(want.function_name) != std::string::npos);
+  // The header's regeneration command reproduces the file exactly.
+  CHECK(want.code.find("smolc kernel --op gemm --format f16 --isa avx2 --m 100 --k 37 --tile-m 16 --tile-n 5 --prefix q_") !=
+        std::string::npos);
+  r = test::run_smolc("kernel --op gemv --isa avx512 --m 10 --k 10 --tile-m 8");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("tile_m=8 is not a multiple of 16 for avx512") != std::string::npos);
 }

@@ -1,0 +1,66 @@
+// `smolc kernel`: generate one matrix kernel source file from the templates
+// (the command every generated kernel's header names, to regenerate it).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "emit/kernel_api.h"
+
+namespace {
+
+struct Args {
+  std::string op = "gemv", format = "f32", isa = "scalar", prefix, out_dir = ".";
+  int64_t m = 0, k = 0;
+  int tile_m = 8, tile_n = 4;
+};
+
+smolc::cli::Register reg({"kernel", "Generate one matrix kernel (gemv, gemm or row) as a C++ file", [](CLI::App& sub) {
+  auto a = std::make_shared<Args>();
+  sub.add_option("--op", a->op, "gemv | gemm | row")->check(CLI::IsMember({"gemv", "gemm", "row"}));
+  sub.add_option("--format", a->format, "Weight format: f32 | bf16 | f16")->check(CLI::IsMember({"f32", "bf16", "f16"}));
+  sub.add_option("--isa", a->isa, "scalar | avx2 | avx512 | native")
+      ->check(CLI::IsMember({"scalar", "avx2", "avx512", "native"}));
+  sub.add_option("--m", a->m, "Output rows M")->required();
+  sub.add_option("--k", a->k, "Input features K")->required();
+  sub.add_option("--tile-m", a->tile_m, "Rows per packed panel");
+  sub.add_option("--tile-n", a->tile_n, "Tokens per gemm register tile");
+  sub.add_option("--prefix", a->prefix, "Function name prefix (C identifier characters)");
+  sub.add_option("-o,--out-dir", a->out_dir, "Directory to write the file into");
+  return std::function<int()>([a] {
+    using namespace smolc;
+    static const std::map<std::string, WFormat> fmts = {{"f32", WFormat::F32}, {"bf16", WFormat::BF16}, {"f16", WFormat::F16}};
+    static const std::map<std::string, Isa> isas = {{"scalar", Isa::Scalar}, {"avx2", Isa::AVX2}, {"avx512", Isa::AVX512}};
+    KernelSpec s;
+    s.fmt = fmts.at(a->format);
+    s.isa = a->isa == "native" ? detect_host_isa() : isas.at(a->isa);
+    s.M = a->m;
+    s.K = a->k;
+    s.tile_m = a->tile_m;
+    s.tile_n = a->tile_n;
+    KernelSource src;
+    try {
+      src = a->op == "gemv" ? emit_gemv(s, a->prefix) : a->op == "gemm" ? emit_gemm(s, a->prefix) : emit_row_unpack(s, a->prefix);
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "smolc: error: %s\n", e.what());
+      return 2;
+    }
+    const std::string path = a->out_dir + "/" + src.file_name;
+    std::ofstream f(path, std::ios::binary);
+    f << src.code;
+    f.close();
+    if (!f) {
+      std::fprintf(stderr, "smolc: error: %s: cannot write\n", path.c_str());
+      return 2;
+    }
+    std::string flags;
+    for (const auto& fl : src.cxx_flags) flags += " " + fl;
+    std::printf("%s\t%s\tflags:%s\n", path.c_str(), src.function_name.c_str(), flags.c_str());
+    return 0;
+  });
+}});
+
+}  // namespace
