@@ -186,3 +186,13 @@ TEST_CASE("smolc compile rejects bad options with exit code 2") {
     CHECK(r.err.rfind("smolc: error: ", 0) == 0);
   }
 }
+
+TEST_CASE("synthetic SmolLM2-135M f32 engine matches the reference for 64 greedy steps") {
+  const std::string dir = temp_dir("s135_model");
+  REQUIRE(run_smolc("synth --preset SmolLM2-135M --seed 11 --dtype bf16 -o '" + dir + "'").exit_code == 0);
+  Checkpoint ck = load_checkpoint(dir);
+  Engine e = compile_engine(dir, "--f32 --ctx 128 --target native", "s135_f32", "s135");
+  const std::vector<int32_t> prompt = {1, 9707, 28, 1050, 314, 2451, 30, 216};
+  EngineRun run = run_engine(e, prompt, 64, 2, 16);
+  check_against_reference(ck, prompt, run, 128, 1e-6, true);
+}
