@@ -91,12 +91,13 @@ TokenizerData tokenizer_from_gguf(const File& f) {
       t.merges.emplace_back(m.substr(0, sp), m.substr(sp + 1));
     }
     // SmolLM2's pre-tokenizer isolates digits; llama.cpp names it "smollm".
+    // "gpt-2" is the plain GPT-2 split; a file without the key is read as that.
     if (const Value* pre = find(f, "tokenizer.ggml.pre")) {
       if (pre->type != static_cast<uint32_t>(ValueType::STRING))
         bad(f, "tokenizer.ggml.pre", pre, std::string("has type ") + value_type_name(pre->type) + " (expected string)");
       if (pre->s == "smollm") t.split_digits = true;
-      else if (pre->s != "gpt2" && pre->s != "default")
-        bad(f, "tokenizer.ggml.pre", pre, "\"" + pre->s + "\" is not supported (expected \"smollm\", \"gpt2\" or \"default\")");
+      else if (pre->s != "gpt-2")
+        bad(f, "tokenizer.ggml.pre", pre, "pre-tokenizer \"" + pre->s + "\" is not supported (expected \"smollm\" or \"gpt-2\")");
     }
   } else {
     const Value* scores = array_of(f, "tokenizer.ggml.scores", false, true);

@@ -77,7 +77,7 @@ void add_tokenizer(Metadata& md, const Checkpoint& ck) {
   const bool bpe = t.kind == TokenizerData::Kind::ByteLevelBPE;
   md.str("tokenizer.ggml.model", bpe ? "gpt2" : "llama");
   // llama.cpp's name for the SmolLM2 pre-tokenizer (digits split, then GPT-2 byte level).
-  if (bpe) md.str("tokenizer.ggml.pre", t.split_digits ? "smollm" : "gpt2");
+  if (bpe) md.str("tokenizer.ggml.pre", t.split_digits ? "smollm" : "gpt-2");
   md.strs("tokenizer.ggml.tokens", t.vocab);
   std::vector<int32_t> types(t.vocab.size(), kNormal);
   if (!bpe) {
