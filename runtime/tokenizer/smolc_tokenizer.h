@@ -69,10 +69,19 @@ struct TokTables {
 
 // Hashes shared by the table builder and the runtime.
 uint32_t tok_hash_bytes(const char* a, size_t na, const char* b, size_t nb);
-uint32_t tok_hash_pair(int32_t left, int32_t right);
+inline uint32_t tok_hash_pair(int32_t left, int32_t right) {
+  uint64_t x = (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
+  x *= 0x9e3779b97f4a7c15ull;  // Fibonacci hashing: the high bits mix both ids
+  return static_cast<uint32_t>(x >> 32);
+}
 
-// Scratch memory encode needs for a text of `text_len` bytes:
-// 36 * (text_len + 1) + 64 bytes (symbol list 12 B/byte, merge heap 24 B/byte).
+// Scratch memory encode needs for a text of `text_len` bytes, at least
+//   tok_encode_min_scratch_bytes = 36 * (text_len + 1) + 64
+// (symbol list 12 B/byte, merge heap 24 B/byte, alignment). Byte-level BPE
+// also uses kTokWordCacheBytes more, if given, as a word cache for texts of
+// 4096 bytes or more; tok_encode_scratch_bytes includes it.
+enum : size_t { kTokWordCacheBytes = 4096 * 64 };
+size_t tok_encode_min_scratch_bytes(size_t text_len);
 size_t tok_encode_scratch_bytes(size_t text_len);
 
 enum : int64_t { kTokErrOutputFull = -1, kTokErrScratch = -2, kTokErrTables = -3 };

@@ -31,12 +31,26 @@ const TokMerge* find_merge(const TokTables* t, int32_t left, int32_t right) {
   }
 }
 
+// Direct-mapped cache of short pre-tokens -> ids, in the optional part of
+// the scratch buffer (long texts repeat the same words over and over).
+struct WordCacheEntry {
+  uint8_t len;    // 0: empty
+  uint8_t n_ids;
+  char bytes[22];
+  int32_t ids[10];
+};
+static_assert(sizeof(WordCacheEntry) == 64, "cache entry layout");
+constexpr size_t kWordCacheEntries = kTokWordCacheBytes / sizeof(WordCacheEntry);
+// Below this many bytes clearing the cache costs more than it saves.
+constexpr size_t kWordCacheMinText = 4096;
+
 struct Encoder {
   const TokTables* t;
   int32_t* out;
   size_t out_cap;
   size_t count;
   void* scratch;
+  WordCacheEntry* cache;  // null: no cache
 
   bool emit(int32_t id) {
     if (id < 0) return true;  // a byte without a token is dropped, as HF does (no unk token)
@@ -53,6 +67,27 @@ struct Encoder {
 
   bool bpe(const char* s, size_t n) {
     if (n == 1) return emit(t->byte_token[static_cast<uint8_t>(s[0])]);
+    WordCacheEntry* e = nullptr;
+    if (cache != nullptr && n <= sizeof(e->bytes)) {
+      e = &cache[tok_hash_bytes(s, n, nullptr, 0) & (kWordCacheEntries - 1)];
+      if (e->len == n && memcmp(e->bytes, s, n) == 0) {
+        for (uint8_t k = 0; k < e->n_ids; ++k)
+          if (!emit(e->ids[k])) return false;
+        return true;
+      }
+    }
+    const size_t first_out = count;
+    if (!bpe_merge(s, n)) return false;
+    if (e != nullptr && count - first_out <= sizeof(e->ids) / sizeof(e->ids[0])) {
+      e->len = static_cast<uint8_t>(n);
+      e->n_ids = static_cast<uint8_t>(count - first_out);
+      memcpy(e->bytes, s, n);
+      memcpy(e->ids, out + first_out, (count - first_out) * sizeof(int32_t));
+    }
+    return true;
+  }
+
+  bool bpe_merge(const char* s, size_t n) {
     TokSym* sym = static_cast<TokSym*>(scratch);
     for (size_t i = 0; i < n; ++i) {
       sym[i].id = t->byte_token[static_cast<uint8_t>(s[i])];
@@ -109,9 +144,16 @@ struct Encoder {
 
 int64_t tok_encode_bytelevel(const TokTables* t, const char* text, size_t len, int32_t* out, size_t out_cap,
                              void* scratch, size_t scratch_bytes) {
-  (void)scratch_bytes;  // checked by tok_encode: a pre-token is never longer than the text
   if (t->merge_hash_size == 0 || t->merges == nullptr || t->byte_token == nullptr) return kTokErrTables;
-  Encoder enc{t, out, out_cap, 0, scratch};
+  // tok_encode checked the symbol + heap part (a pre-token is never longer
+  // than the text); the word cache sits after it if there is room.
+  WordCacheEntry* cache = nullptr;
+  const size_t base = tok_encode_min_scratch_bytes(len);
+  if (len >= kWordCacheMinText && scratch_bytes >= base + kTokWordCacheBytes) {
+    cache = reinterpret_cast<WordCacheEntry*>(static_cast<char*>(scratch) + base);
+    memset(cache, 0, kTokWordCacheBytes);
+  }
+  Encoder enc{t, out, out_cap, 0, scratch, cache};
   // First bytes of the added tokens, to skip most positions with one test.
   uint8_t first[32] = {0};
   for (int32_t k = 0; k < t->n_added; ++k) {

@@ -32,16 +32,6 @@ uint32_t tok_hash_bytes(const char* a, size_t na, const char* b, size_t nb) {
   return h;
 }
 
-uint32_t tok_hash_pair(int32_t left, int32_t right) {
-  uint64_t x = (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ull;
-  x ^= x >> 33;
-  return static_cast<uint32_t>(x);
-}
-
 int32_t tok_lookup(const TokTables* t, const char* s, size_t n) {
   if (t->token_hash_size == 0) return -1;
   uint32_t mask = t->token_hash_size - 1;
@@ -99,13 +89,14 @@ size_t tok_utf8_complete_prefix(const char* s, size_t n) {
   return n;
 }
 
-size_t tok_encode_scratch_bytes(size_t text_len) { return 36 * (text_len + 1) + 64; }
+size_t tok_encode_min_scratch_bytes(size_t text_len) { return 36 * (text_len + 1) + 64; }
+size_t tok_encode_scratch_bytes(size_t text_len) { return tok_encode_min_scratch_bytes(text_len) + kTokWordCacheBytes; }
 
 int64_t tok_encode(const TokTables* t, const char* text, size_t text_len, int32_t* out,
                    size_t out_cap, void* scratch, size_t scratch_bytes) {
   if (t == nullptr || t->vocab_size <= 0) return kTokErrTables;
   if (text_len > 0x3fffffffu) return kTokErrScratch;  // positions are int32
-  if (scratch_bytes < tok_encode_scratch_bytes(text_len)) return kTokErrScratch;
+  if (scratch_bytes < tok_encode_min_scratch_bytes(text_len)) return kTokErrScratch;
   if (t->kind == kTokSentencePieceBPE)
     return tok_encode_sentencepiece(t, text, text_len, out, out_cap, scratch, scratch_bytes);
   if (t->kind == kTokByteLevelBPE)

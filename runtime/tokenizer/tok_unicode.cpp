@@ -22,6 +22,13 @@ struct AsciiClasses {
 constexpr AsciiClasses kAscii;
 }  // namespace
 
+const TokClass kTokAsciiClass[128] = {
+#define C(i) kAscii.c[i], kAscii.c[i + 1], kAscii.c[i + 2], kAscii.c[i + 3]
+    C(0),  C(4),  C(8),  C(12), C(16), C(20), C(24), C(28), C(32), C(36),  C(40),  C(44),  C(48),  C(52),  C(56),  C(60),
+    C(64), C(68), C(72), C(76), C(80), C(84), C(88), C(92), C(96), C(100), C(104), C(108), C(112), C(116), C(120), C(124),
+#undef C
+};
+
 TokClass tok_codepoint_class(uint32_t cp) {
   if (cp < 128) return kAscii.c[cp];
   size_t lo = 0, hi = kNumRanges;
@@ -57,12 +64,7 @@ size_t tok_utf8_decode(const char* s, size_t n, size_t i, uint32_t* cp) {
   return len;
 }
 
-TokClass tok_unit_at(const char* s, size_t n, size_t i, size_t* len) {
-  const uint8_t c = static_cast<uint8_t>(s[i]);
-  if (c < 0x80) {
-    *len = 1;
-    return kAscii.c[c];
-  }
+TokClass tok_unit_at_slow(const char* s, size_t n, size_t i, size_t* len) {
   uint32_t cp;
   size_t l = tok_utf8_decode(s, n, i, &cp);
   if (l == 0) {

@@ -2,6 +2,7 @@
 // HuggingFace's @huggingface/tokenizers (tools/tokenizer_golden/make_golden.mjs).
 #include <catch2/catch.hpp>
 
+#include "text/tokenizer_tables.h"
 #include "tokenizer/tokenizer_test_util.h"
 
 using namespace smolc;
@@ -48,4 +49,27 @@ TEST_CASE("smollm2 special tokens", "[tokenizer]") {
   CHECK(tok.is_special(2));
   CHECK_FALSE(tok.is_special(100));
   CHECK(tok.decode({1, 2}) == "<|im_start|><|im_end|>");
+}
+
+TEST_CASE("smollm2 word cache does not change the ids", "[tokenizer]") {
+  // Runtime level: the same long text with the minimum scratch (no cache)
+  // and with room for the cache.
+  smolc::TokenizerTableData tables = build_tokenizer_tables(load_hf_tokenizer_json(test::smollm2_dir() + "/tokenizer.json"));
+  rt::TokTables t = tables.view();
+  std::string text;
+  for (const auto& c : golden()) text += c.text + (c.text.size() % 3 == 0 ? "\n" : " ");
+  REQUIRE(text.size() > 50000);
+  std::vector<int32_t> a(text.size() + 1), b(text.size() + 1);
+  std::vector<unsigned char> small(rt::tok_encode_min_scratch_bytes(text.size()));
+  std::vector<unsigned char> big(rt::tok_encode_scratch_bytes(text.size()));
+  int64_t na = rt::tok_encode(&t, text.data(), text.size(), a.data(), a.size(), small.data(), small.size());
+  int64_t nb = rt::tok_encode(&t, text.data(), text.size(), b.data(), b.size(), big.data(), big.size());
+  REQUIRE(na > 0);
+  REQUIRE(na == nb);
+  a.resize(static_cast<size_t>(na));
+  b.resize(static_cast<size_t>(nb));
+  CHECK(a == b);
+  // Too little scratch or output space is an error code, not an overflow.
+  CHECK(rt::tok_encode(&t, text.data(), text.size(), a.data(), a.size(), small.data(), small.size() - 1) == rt::kTokErrScratch);
+  CHECK(rt::tok_encode(&t, text.data(), text.size(), b.data(), 10, big.data(), big.size()) == rt::kTokErrOutputFull);
 }
