@@ -38,7 +38,8 @@ Checkpoint load_path(const fs::path& p, const std::string& tokenizer_override) {
       throw InputError(tokenizer_override, "", "--tokenizer applies to llama2.c files only (a HuggingFace directory uses its tokenizer.json)");
     return load_hf_dir(p.string());
   }
-  if (has_gguf_magic(p)) {
+  // A .gguf file without the magic gets the GGUF reader's "bad magic" error.
+  if (has_gguf_magic(p) || p.extension() == ".gguf") {
     if (!tokenizer_override.empty())
       throw InputError(tokenizer_override, "", "--tokenizer applies to llama2.c files only (a GGUF file carries its tokenizer)");
     return load_gguf(p.string());
