@@ -258,3 +258,19 @@ TEST_CASE("run -p on a byte-level BPE model feeds the encoded text without BOS")
   std::vector<float> want = e.prefill(ids.data(), 2);
   CHECK(std::memcmp(got.data.data(), want.data(), want.size() * 4) == 0);
 }
+
+TEST_CASE("run stops a llama2.c model when it emits BOS, without printing it") {
+  std::string dir = temp_dir("run_stop_bos");
+  RunResult r = run_smolc("run " + kStories + " --reference --temp 0 -n 511 --dump-logits '" + dir + "/l.npy'");
+  REQUIRE(r.exit_code == 0);
+  NpyF32 l = read_npy_f32(dir + "/l.npy");
+  REQUIRE(l.rows < 511);  // stopped early
+  auto argmax = [&](int64_t row) {
+    const float* p = l.data.data() + row * l.cols;
+    return std::max_element(p, p + l.cols) - p;
+  };
+  CHECK(argmax(l.rows - 1) == 1);  // the last evaluated position chose BOS...
+  for (int64_t t = 0; t + 1 < l.rows; ++t) REQUIRE(argmax(t) != 1);  // ...for the first time
+  CHECK(r.out.find("<s>") == std::string::npos);
+  CHECK(strip_final_newline(r.out).rfind(published_story(), 0) == 0);
+}
