@@ -3,6 +3,7 @@
 // llama2.c model and a synthetic bf16 SmolLM2-shaped model, and its own
 // batched prefill against token-by-token decode.
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
@@ -49,6 +50,19 @@ TEST_CASE("reference logits equal the numpy golden for the tiny synthetic bf16 m
   Checkpoint ck = load_checkpoint(make_tiny_synth("ref_golden_tiny"));
   REQUIRE(ck.cfg.n_kv_heads < ck.cfg.n_heads);  // GQA is exercised
   check_against_golden(ck, tiny_golden_ids(), golden_dir() + "/tiny-seed1234.npy");
+}
+
+TEST_CASE("reference logits equal the numpy golden at SmolLM2-135M shapes (synthetic weights)") {
+  // Real shapes: 30 layers, 9 query / 3 KV heads of 64, FFN 1536, theta 1e5.
+  const std::string dir = temp_dir("ref_golden_135m");
+  RunResult r = run_smolc("synth --preset SmolLM2-135M --seed 1 -o '" + dir + "'");
+  REQUIRE(r.exit_code == 0);
+  {
+    Checkpoint ck = load_checkpoint(dir);
+    REQUIRE(ck.cfg.param_count() == 134515008);
+    check_against_golden(ck, {1, 504, 3060, 28, 9}, golden_dir() + "/smollm2-135m-synth-seed1.npy");
+  }
+  std::filesystem::remove_all(dir);  // 270 MB
 }
 
 TEST_CASE("batched prefill equals token-by-token decode") {
