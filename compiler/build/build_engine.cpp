@@ -200,6 +200,7 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
   m["ctx"] = eo.ctx;
   m["threads"] = eo.threads;
   m["weights"] = eo.external_weights ? "external" : "embed";
+  m["kv"] = eo.kv_f16 ? "f16" : "f32";
   m["weights_bytes"] = e.weights.size();
   m["weights_fnv1a64"] = e.weights_hash;
   m["state_bytes"] = e.state_bytes;

@@ -20,7 +20,7 @@
 namespace {
 
 struct Args {
-  std::string model, name, out, target = "native", weights = "embed", cxx = "clang++-19", tokenizer;
+  std::string model, name, out, target = "native", weights = "embed", kv = "f32", cxx = "clang++-19", tokenizer;
   bool f32 = false, bf16 = false, f16 = false, emit_only = false;
   int ctx = 0, threads = 0;
 };
@@ -33,6 +33,7 @@ std::string command_line(const Args& a) {
   if (!a.name.empty()) c += " --name " + a.name;
   if (!a.out.empty()) c += " -o " + a.out;
   if (a.weights != "embed") c += " --weights " + a.weights;
+  if (a.kv != "f32") c += " --kv " + a.kv;
   if (!a.tokenizer.empty()) c += " --tokenizer " + a.tokenizer;
   return c;
 }
@@ -61,6 +62,7 @@ int run(const Args& a) {
   const WFormat fmt = a.f32 ? WFormat::F32 : a.bf16 ? WFormat::BF16 : WFormat::F16;
   if (a.weights != "embed" && a.weights != "external")
     throw InputError("command line", "--weights", "'" + a.weights + "' is not embed or external");
+  if (a.kv != "f32" && a.kv != "f16") throw InputError("command line", "--kv", "'" + a.kv + "' is not f32 or f16");
   if (a.threads < 0 || a.threads > 64) throw InputError("command line", "--threads", "expected 0..64");
   const schedule::TargetDesc* target = nullptr;
   try {
@@ -82,6 +84,7 @@ int run(const Args& a) {
   eo.ctx = a.ctx ? a.ctx : static_cast<int>(std::min<int64_t>(2048, ck.cfg.max_seq_len));
   eo.threads = a.threads;
   eo.external_weights = a.weights == "external";
+  eo.kv_f16 = a.kv == "f16";
   EngineSources e = emit_engine(ck, g, s, eo, [](size_t d, size_t t) { bar("packing", d, t); });
 
   BuildOptions bo;
@@ -113,6 +116,7 @@ smolc::cli::Register reg({"compile", "Compile a model into a static library engi
   sub.add_flag("--f16", a->f16, "f16 weights");
   sub.add_option("--target", a->target, "native|avx512|avx2|scalar");
   sub.add_option("--ctx", a->ctx, "KV cache positions (default min(2048, the model's max_seq_len))");
+  sub.add_option("--kv", a->kv, "KV cache element type: f32 (default) or f16");
   sub.add_option("--threads", a->threads, "default thread count of the engine (0: one per CPU)");
   sub.add_option("--name", a->name, "C prefix of the engine (default: model name + format)");
   sub.add_option("-o,--output", a->out, "Output directory (default: NAME)");

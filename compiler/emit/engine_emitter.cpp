@@ -51,15 +51,17 @@ struct StateLayout {
   };
   std::vector<Entry> entries;
   size_t end = 64;  // the header
-  void add(const std::string& name, size_t floats, const std::string& comment) {
-    entries.push_back({name, comment, end, floats * sizeof(float)});
-    end += align64(floats * sizeof(float));
+  void add(const std::string& name, size_t floats, const std::string& comment, size_t elem_bytes = sizeof(float)) {
+    entries.push_back({name, comment, end, floats * elem_bytes});
+    end += align64(floats * elem_bytes);
   }
   std::string code() const {
     std::string s = "constexpr size_t kHeaderBytes = 64;\nstatic_assert(sizeof(Header) <= kHeaderBytes, \"the header fits\");\n";
     for (const Entry& e : entries)
       s += "constexpr size_t " + e.name + " = " + std::to_string(e.offset) + ";  // " +
-           (e.comment.rfind("(int32)", 0) == 0 ? e.comment.substr(8) + " (int32)" : "float " + e.comment) + "\n";
+           (e.comment.rfind("(int32)", 0) == 0   ? e.comment.substr(8) + " (int32)"
+            : e.comment.rfind("(f16)", 0) == 0 ? "f16 " + e.comment.substr(6)
+                                               : "float " + e.comment) + "\n";
     s += "constexpr size_t kStateBytes = " + std::to_string(end) + ";";
     return s;
   }
@@ -153,8 +155,10 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   const std::string Ps = std::to_string(P), Ds = std::to_string(D);
   StateLayout st;
   auto sz = [](int64_t v) { return static_cast<size_t>(v); };
-  st.add("kKCache", sz(L * opt.ctx * KV), "[layers " + std::to_string(L) + ", ctx " + std::to_string(opt.ctx) + ", kv_dim " + std::to_string(KV) + "] keys after RoPE");
-  st.add("kVCache", sz(L * opt.ctx * KV), "[layers, ctx, kv_dim] values");
+  const size_t kv_bytes = opt.kv_f16 ? 2 : 4;
+  const std::string kv_type = opt.kv_f16 ? "(f16) " : "";
+  st.add("kKCache", sz(L * opt.ctx * KV), kv_type + "[layers " + std::to_string(L) + ", ctx " + std::to_string(opt.ctx) + ", kv_dim " + std::to_string(KV) + "] keys after RoPE", kv_bytes);
+  st.add("kVCache", sz(L * opt.ctx * KV), kv_type + "[layers, ctx, kv_dim] values", kv_bytes);
   st.add("kX", sz(P * D), "[" + Ps + ", " + Ds + "] residual stream");
   st.add("kXn", sz(P * D), "[" + Ps + ", " + Ds + "] normalised residual");
   st.add("kQkv", sz(P * QKV), "[" + Ps + ", " + std::to_string(QKV) + "] q | k | v");
@@ -289,6 +293,7 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   v["FORWARD"] = fwd;
   const bool text = ck.tokenizer.kind != TokenizerData::Kind::None;
   v["TOKENIZER"] = static_cast<int64_t>(text);
+  v["KV_F16"] = static_cast<int64_t>(opt.kv_f16);
 
   out.header = {opt.name + ".h", render_embedded("engine/engine.h.in", v), {}};
   out.sources.push_back({opt.name + "-engine-" + s.target.name + ".cpp", render_embedded("engine/engine.cpp.in", v),

@@ -20,6 +20,7 @@ struct EngineOptions {
   int ctx = 2048;        // KV cache positions
   int threads = 0;       // default thread count (0: one per online CPU)
   bool external_weights = false;
+  bool kv_f16 = false;   // KV cache in IEEE half (half the state, ~1e-3 relative rounding per entry)
 };
 
 struct GeneratedFile {

@@ -82,11 +82,12 @@ TEST_CASE("tiny f32 engines for scalar avx2 and avx512 match the reference and e
   }
 }
 
-TEST_CASE("tiny bf16 and f16 engines stay within NMSE 1e-4 of the f32 reference") {
+TEST_CASE("tiny bf16 and f16 engines and an f16 KV cache stay within NMSE 1e-4 of the f32 reference") {
   const std::string model = tiny_model("halves");
   Checkpoint ck = load_checkpoint(model);
-  for (const std::string fmt : {"bf16", "f16"}) {
-    Engine e = compile_engine(model, "--" + fmt + " --ctx 128 --target native", "tiny_" + fmt, "halves");
+  for (const std::string fmt : {"bf16", "f16", "f32 --kv f16"}) {
+    const std::string name = fmt == "bf16" ? "tiny_bf16" : fmt == "f16" ? "tiny_f16" : "tiny_kvf16";
+    Engine e = compile_engine(model, "--" + fmt + " --ctx 128 --target native", name, "halves");
     EngineRun run = run_engine(e, kTinyPrompt, 32, 1, 16);
     INFO("format " << fmt);
     check_against_reference(ck, kTinyPrompt, run, 128, 1e-4, false);
