@@ -5,7 +5,8 @@
 # checks smolc's reference engine against them: an independent truth for the
 # GGUF reader, the writer and the Q/K row permutation.
 #   tools/golden/llama_cpp_logits.sh [BUILD_DIR]
-# Writes tests/data/gguf/tiny_seed7[_TYPE]_llama_cpp.npy for the f32, q8_0 and
+# Writes tests/data/gguf/stories260K_llama_cpp.npy (see the end) and
+# tests/data/gguf/tiny_seed7[_TYPE]_llama_cpp.npy for the f32, q8_0 and
 # q4_0 conversions: float32 [8, 3072], the logits of the 8 positions of TOKENS
 # at vocabulary ids 0, 16, 32, ... (every 16th column, to keep the files
 # small; 49152 / 16 = 3072).
@@ -32,3 +33,9 @@ np.save(sys.argv[2], np.ascontiguousarray(full[:, ::16], dtype="<f4"))
 PY
 done
 echo "wrote tests/data/gguf/tiny_seed7*_llama_cpp.npy (tokens $TOKENS)"
+
+# The real trained stories260K (llama2.c) model, converted to GGUF F32:
+# all 512 logits of 8 positions.
+"$BUILD/bin/smolc" convert "$ROOT/models/stories260K/stories260K.bin" --to gguf -o "$TMP/stories260K.gguf" >/dev/null
+node "$ROOT/bench/llama_cpp/logits.mjs" "$TMP/stories260K.gguf" "1,300,400,500,42,7,260,100" \
+  "$ROOT/tests/data/gguf/stories260K_llama_cpp.npy"
