@@ -197,3 +197,15 @@ TEST_CASE("synthetic SmolLM2-135M f32 engine matches the reference for 64 greedy
   EngineRun run = run_engine(e, prompt, 64, 2, 16);
   check_against_reference(ck, prompt, run, 128, 1e-6, true);
 }
+
+TEST_CASE("untied lm_head engine (own embedding table and folded final norm) matches the reference") {
+  const std::string tied = tiny_model("untied", "f32", 9);
+  const std::string model = temp_dir("untied_model2");
+  REQUIRE(sh("/usr/bin/python3 '" + source_dir() + "/tools/compiler/untie_lm_head.py' '" + tied + "' '" + model +
+             "' 5") == 0);
+  Checkpoint ck = load_checkpoint(model);
+  REQUIRE_FALSE(ck.cfg.tie_embeddings);
+  Engine e = compile_engine(model, "--f32 --ctx 64 --target scalar", "untied", "untied");
+  EngineRun run = run_engine(e, kTinyPrompt, 24, 2, 16);
+  check_against_reference(ck, kTinyPrompt, run, 64, 1e-6, true);
+}
