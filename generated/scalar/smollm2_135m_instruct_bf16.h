@@ -1,0 +1,89 @@
+/* smollm2_135m_instruct_bf16: SmolLM2-135M-Instruct (bf16, target scalar) compiled by smolc 0.1.0.
+ * Generated from template engine/engine.h.in; do not edit.
+ * Command: smolc compile SmolLM2-135M-Instruct --bf16 --target scalar --ctx 2048 --name smollm2_135m_instruct_bf16 -o out-scalar
+ *
+ * Usage: allocate SMOLLM2_135M_INSTRUCT_BF16_STATE_BYTES bytes aligned to SMOLLM2_135M_INSTRUCT_BF16_STATE_ALIGN
+ * (KV cache + scratch; the engine never allocates), smollm2_135m_instruct_bf16_init() it, then
+ * smollm2_135m_instruct_bf16_prefill() the prompt and smollm2_135m_instruct_bf16_decode() one token at a time,
+ * reading smollm2_135m_instruct_bf16_logits() after each call. */
+#ifndef SMOLLM2_135M_INSTRUCT_BF16_H
+#define SMOLLM2_135M_INSTRUCT_BF16_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smolc_platform.h"
+#include "smolc_sampler.h"
+
+#define SMOLLM2_135M_INSTRUCT_BF16_VOCAB_SIZE 49152
+#define SMOLLM2_135M_INSTRUCT_BF16_CTX_MAX 2048
+#define SMOLLM2_135M_INSTRUCT_BF16_STATE_BYTES ((size_t)96266560u)
+#define SMOLLM2_135M_INSTRUCT_BF16_STATE_ALIGN 64
+#define SMOLLM2_135M_INSTRUCT_BF16_WEIGHTS_BYTES ((size_t)268962048u)
+#define SMOLLM2_135M_INSTRUCT_BF16_WEIGHTS_EXTERNAL 0
+#define SMOLLM2_135M_INSTRUCT_BF16_DIM 576
+#define SMOLLM2_135M_INSTRUCT_BF16_HIDDEN_DIM 1536
+#define SMOLLM2_135M_INSTRUCT_BF16_N_LAYERS 30
+#define SMOLLM2_135M_INSTRUCT_BF16_N_HEADS 9
+#define SMOLLM2_135M_INSTRUCT_BF16_N_KV_HEADS 3
+#define SMOLLM2_135M_INSTRUCT_BF16_HEAD_DIM 64
+#define SMOLLM2_135M_INSTRUCT_BF16_BOS_ID 1
+#define SMOLLM2_135M_INSTRUCT_BF16_EOS_ID 2
+
+/* Return codes: 0 is success, every error is negative. */
+#define SMOLLM2_135M_INSTRUCT_BF16_OK 0
+#define SMOLLM2_135M_INSTRUCT_BF16_ERR_STATE_SIZE (-1)     /* state buffer smaller than SMOLLM2_135M_INSTRUCT_BF16_STATE_BYTES */
+#define SMOLLM2_135M_INSTRUCT_BF16_ERR_STATE_ALIGN (-2)    /* state buffer not aligned to SMOLLM2_135M_INSTRUCT_BF16_STATE_ALIGN */
+#define SMOLLM2_135M_INSTRUCT_BF16_ERR_NOT_INIT (-3)       /* state not initialised by this engine */
+#define SMOLLM2_135M_INSTRUCT_BF16_ERR_TOKEN (-4)          /* token id outside [0, SMOLLM2_135M_INSTRUCT_BF16_VOCAB_SIZE) */
+#define SMOLLM2_135M_INSTRUCT_BF16_ERR_CONTEXT_FULL (-5)   /* tokens would go past SMOLLM2_135M_INSTRUCT_BF16_CTX_MAX */
+#define SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT (-6)       /* null pointer or negative count */
+#define SMOLLM2_135M_INSTRUCT_BF16_ERR_WEIGHTS (-7)        /* external weights: bad size, magic, version or hash */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+int smollm2_135m_instruct_bf16_init(void *state, size_t bytes);                          /* 0 ok; <0 error */
+int smollm2_135m_instruct_bf16_prefill(void *state, const int32_t *tokens, int n_tokens); /* appends; 0 ok, <0 error */
+int smollm2_135m_instruct_bf16_decode(void *state, int32_t token);                        /* appends one token */
+const float *smollm2_135m_instruct_bf16_logits(const void *state);  /* SMOLLM2_135M_INSTRUCT_BF16_VOCAB_SIZE floats after the last token; NULL before any */
+int smollm2_135m_instruct_bf16_position(const void *state);         /* tokens in the context; <0 if not initialised */
+void smollm2_135m_instruct_bf16_reset(void *state);                 /* empties the context */
+const char *smollm2_135m_instruct_bf16_strerror(int code);
+/* Threads: the platform's parallel_for runs every parallel loop (NULL: the
+ * default, a pthread pool of one thread per online CPU). Results are bit-identical for
+ * any platform and thread count. */
+int smollm2_135m_instruct_bf16_set_platform(void *state, const smolc_platform *platform);
+int smollm2_135m_instruct_bf16_set_threads(void *state, int n_threads);
+/* Greedy pick: index of the largest logit (first on ties). */
+int32_t smollm2_135m_instruct_bf16_argmax(const void *state);
+
+/* Streaming generation: prefills `prompt`, then samples up to max_tokens
+ * tokens (sampler NULL: greedy), feeding each back, and stops early at the
+ * model's EOS or BOS id or when `emit` returns non-zero. `emit` receives the
+ * text as it is generated, never split inside a UTF-8 character (NULL: text
+ * is not produced, for engines without a tokenizer too). Returns the number
+ * of tokens generated, or a negative error code. */
+typedef int (*smollm2_135m_instruct_bf16_emit_fn)(void *user, const char *bytes, size_t n);
+int smollm2_135m_instruct_bf16_generate(void *state, const int32_t *prompt, int n_prompt, int max_tokens, smolc_sampler *sampler,
+                     smollm2_135m_instruct_bf16_emit_fn emit, void *user);
+/* The tokens in the context, oldest first (smollm2_135m_instruct_bf16_position() of them). */
+const int32_t *smollm2_135m_instruct_bf16_tokens(const void *state);
+
+#define SMOLLM2_135M_INSTRUCT_BF16_HAS_TOKENIZER 1
+/* Text: the model's tokenizer, compiled in. smollm2_135m_instruct_bf16_encode writes the ids of
+ * `text` (no BOS added) to out; out_cap >= text_len + 1 always suffices and
+ * scratch needs smollm2_135m_instruct_bf16_encode_scratch_bytes(text_len) bytes. Returns the
+ * number of ids or a negative code (-1 out full, -2 scratch too small). */
+size_t smollm2_135m_instruct_bf16_encode_scratch_bytes(size_t text_len);
+int64_t smollm2_135m_instruct_bf16_encode(const char *text, size_t text_len, int32_t *out, size_t out_cap, void *scratch,
+                       size_t scratch_bytes);
+/* The bytes token `id` adds after token `prev` (-1: none); returns the length. */
+size_t smollm2_135m_instruct_bf16_token_text(int32_t prev, int32_t id, const char **bytes);
+/* Id of the token whose text is [text, text + len), or -1 (e.g. "<|im_end|>"). */
+int32_t smollm2_135m_instruct_bf16_token_id(const char *text, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SMOLLM2_135M_INSTRUCT_BF16_H */
