@@ -7,9 +7,9 @@
 // with clang++-19 -O3 and loaded, exactly as the tests do.
 //   bench_kernels [FILTER]   (FILTER: substring of the variant name, e.g. "avx2")
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -23,12 +23,15 @@ using namespace smolc;
 
 namespace {
 
+// Thread CPU time, not wall time: the machine is shared by many processes,
+// and time spent descheduled is not the kernel's. Memory stalls still count.
 double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
-// Best (minimum) seconds per call over 5 rounds of >= 0.1 s each: the
-// machine is shared, so the minimum is the least disturbed estimate.
+// Best (minimum) seconds per call over 5 rounds of >= 0.1 s each.
 template <class F>
 double best_time(F&& f) {
   f();

@@ -44,9 +44,15 @@ inline std::string jit_slurp(const std::string& path) {
 // Writes every source into dir, compiles each with `cxx` (warnings are errors,
 // plus its own cxx_flags) on 2 parallel jobs, links them into dir/kernels.so.
 // With link=false only compiles (used for the g++ warning check).
-inline JitResult jit_compile(const std::vector<KernelSource>& sources, const std::string& dir, const std::string& cxx,
+inline JitResult jit_compile(const std::vector<KernelSource>& all, const std::string& dir, const std::string& cxx,
                              const std::string& opt = "-O2", bool link = true) {
   JitResult r;
+  std::vector<KernelSource> sources;  // each file once (gemv does not depend on tile_n)
+  for (const auto& s : all) {
+    bool seen = false;
+    for (const auto& u : sources) seen |= u.file_name == s.file_name;
+    if (!seen) sources.push_back(s);
+  }
   std::filesystem::create_directories(dir);
   std::string cmds = dir + "/compile.cmds";
   {
