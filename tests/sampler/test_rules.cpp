@@ -83,6 +83,24 @@ TEST_CASE("top-p on a large vocabulary keeps the same set as a full sort") {
   }
 }
 
+TEST_CASE("top-p whose cutoff lies far below the max (the catch-all bucket) is still exact") {
+  // One dominant token 20 above 10000 equal ones: reaching 0.9999999 needs
+  // tail tokens more than 16 logits below the max, where buckets end.
+  std::vector<float> l(10001, 0.0f);
+  l[5000] = 20.0f;
+  const float top_p = 0.9999999f;  // the float is 1 - 2^-23; the truth uses that value
+  SamplerBox box(make_params(1.0f, 0, top_p), 10001);
+  std::vector<int32_t> kept = box.kept(l);
+  double top = std::exp(20.0), total = top + 10000.0;
+  // Smallest m with (top + (m - 1)) / total >= p, the tail in id order.
+  size_t m = 1;
+  while ((top + (double)(m - 1)) / total < (double)top_p) ++m;
+  REQUIRE(m > 1);
+  REQUIRE(kept.size() == m);
+  CHECK(kept[0] == 5000);
+  for (size_t i = 1; i < m; ++i) CHECK(kept[i] == (int32_t)(i - 1 < 5000 ? i - 1 : i));
+}
+
 TEST_CASE("top-k keeps the k highest, ties broken towards the lower id") {
   std::vector<float> l = {1.0f, 5.0f, 3.0f, 5.0f, 3.0f, 3.0f, -1.0f, 4.0f};
   SamplerBox k1(make_params(1.0f, 1), 8);
