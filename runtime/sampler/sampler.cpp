@@ -72,7 +72,9 @@ void apply_repeat_penalty(const smolc_sampler_params &p, Work w, int32_t vocab,
     if (w.seen[id >> 5] & bit) continue;  // once per distinct id
     w.seen[id >> 5] |= bit;
     float l = w.cand[id].logit;
-    w.cand[id].logit = l > 0.0f ? l / p.repeat_penalty : l * p.repeat_penalty;
+    const float penalised = l > 0.0f ? l / p.repeat_penalty : l * p.repeat_penalty;
+    // A tiny penalty can overflow l / penalty to +inf; keep l - lmax finite.
+    w.cand[id].logit = penalised > FLT_MAX ? FLT_MAX : penalised;
   }
 }
 

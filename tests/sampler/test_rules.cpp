@@ -173,6 +173,19 @@ TEST_CASE("repetition penalty: positive logits divided, others multiplied, once 
   CHECK(SamplerBox(g, 5).sample(l, {0}) == 0);
 }
 
+TEST_CASE("a penalty that overflows a logit to infinity still gives a valid distribution") {
+  smolc_sampler_params p = make_params(1.0f);
+  p.repeat_penalty = 1e-30f;  // boost: 1e10 / 1e-30 overflows float
+  std::vector<float> l = {1e10f, 5.0f, -3.0f};
+  std::vector<float> probs;
+  SamplerBox box(p, 3);
+  std::vector<int32_t> ids = box.kept(l, &probs, {0});
+  REQUIRE(ids.size() == 3);
+  CHECK(probs[0] == 1.0f);
+  CHECK(probs[1] == 0.0f);
+  for (int i = 0; i < 20; ++i) CHECK(box.sample(l, {0}) == 0);
+}
+
 TEST_CASE("greedy: temperature 0 picks the argmax, ties to the lowest id, and draws nothing") {
   std::vector<float> l = {1.0f, 3.0f, -2.0f, 3.0f, 2.5f};
   SamplerBox box(make_params(0.0f), 5);
