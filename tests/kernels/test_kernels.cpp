@@ -317,3 +317,21 @@ TEST_CASE("smolc kernel writes the file the emitter generates and rejects bad sp
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("tile_m=8 is not a multiple of 16 for avx512") != std::string::npos);
 }
+
+TEST_CASE("scalar kernels compile for aarch64 (no x86 assumption)") {
+  const std::string cxx = "clang++-19 --target=aarch64-linux-gnu";
+  const std::string dir = test::temp_dir("kernels_aarch64");
+  // Needs the aarch64 C++ headers (Debian: libstdc++-12-dev-arm64-cross).
+  std::ofstream(dir + "/probe.cpp") << "#include <cstdint>\n#include <cstring>\nint main() { return 0; }\n";
+  if (std::system((cxx + " -std=c++17 -fsyntax-only " + dir + "/probe.cpp 2>/dev/null").c_str()) != 0) {
+    WARN("skipped: no aarch64 C++ headers for clang (apt-get install libstdc++-12-dev-arm64-cross)");
+    return;
+  }
+  std::vector<KernelSource> srcs;
+  for (const auto& v : kernel_variants())
+    if (v.isa == Isa::Scalar) srcs.push_back(emit_variant(v, 69, 37, "a_"));
+  REQUIRE(srcs.size() == 9);
+  test::JitResult jr = test::jit_compile(srcs, dir, cxx, "-O2", /*link=*/false);
+  INFO(jr.log);
+  CHECK(jr.log.empty());
+}
