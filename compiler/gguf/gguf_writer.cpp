@@ -1,5 +1,7 @@
 #include "gguf/gguf_writer.h"
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -78,8 +80,17 @@ void add_tokenizer(Metadata& md, const Checkpoint& ck) {
   md.str("tokenizer.ggml.model", bpe ? "gpt2" : "llama");
   // llama.cpp's name for the SmolLM2 pre-tokenizer (digits split, then GPT-2 byte level).
   if (bpe) md.str("tokenizer.ggml.pre", t.split_digits ? "smollm" : "gpt-2");
-  md.strs("tokenizer.ggml.tokens", t.vocab);
-  std::vector<int32_t> types(t.vocab.size(), kNormal);
+  // llama.cpp needs one token per embedding row: a config vocab_size larger
+  // than the tokenizer (padding rows) gets unused "[PAD<id>]" tokens.
+  const size_t n_vocab = static_cast<size_t>(ck.cfg.vocab_size);
+  if (t.vocab.size() > n_vocab)
+    throw InputError(t.source, "vocab", std::to_string(t.vocab.size()) + " tokens but the model has only " +
+                                            std::to_string(n_vocab) + " embedding rows");
+  std::vector<std::string> tokens = t.vocab;
+  for (size_t id = t.vocab.size(); id < n_vocab; ++id) tokens.push_back("[PAD" + std::to_string(id) + "]");
+  md.strs("tokenizer.ggml.tokens", tokens);
+  std::vector<int32_t> types(n_vocab, kNormal);
+  for (size_t id = t.vocab.size(); id < n_vocab; ++id) types[id] = kUnused;
   if (!bpe) {
     for (size_t id = 0; id < t.vocab.size(); ++id) {
       if (is_sentencepiece_byte(t.vocab[id])) types[id] = kByte;
@@ -95,7 +106,9 @@ void add_tokenizer(Metadata& md, const Checkpoint& ck) {
     for (const auto& [l, r] : t.merges) merges.push_back(l + " " + r);
     md.strs("tokenizer.ggml.merges", merges);
   } else {
-    md.nums("tokenizer.ggml.scores", ValueType::F32, t.scores);
+    std::vector<float> scores = t.scores;
+    scores.resize(n_vocab, 0.0f);
+    md.nums("tokenizer.ggml.scores", ValueType::F32, scores);
   }
   if (t.bos_id >= 0) md.u32("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(t.bos_id));
   if (t.eos_id >= 0) md.u32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(t.eos_id));

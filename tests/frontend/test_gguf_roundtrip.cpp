@@ -3,6 +3,7 @@
 // tokenizer and config, and identical logits from the reference engine.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -41,18 +42,27 @@ const Fixture& fixture() {
 }
 
 // Writes `ck`'s tensors as one F32 safetensors file next to copies of the
-// source's config.json and tokenizer.json.
-void write_f32_safetensors_dir(const Checkpoint& ck, const std::string& src_dir, const std::string& out_dir) {
+// source's config.json and tokenizer.json. pad_vocab > 0 appends that many
+// zero rows to the (tied) embedding and raises vocab_size to match.
+void write_f32_safetensors_dir(const Checkpoint& ck, const std::string& src_dir, const std::string& out_dir,
+                               int64_t pad_vocab = 0) {
   fs::create_directories(out_dir);
-  fs::copy_file(src_dir + "/config.json", out_dir + "/config.json", fs::copy_options::overwrite_existing);
+  nlohmann::json config = nlohmann::json::parse(test::read_file(src_dir + "/config.json"));
+  config["vocab_size"] = ck.cfg.vocab_size + pad_vocab;
+  std::ofstream(out_dir + "/config.json") << config.dump(1);
   fs::copy_file(src_dir + "/tokenizer.json", out_dir + "/tokenizer.json", fs::copy_options::overwrite_existing);
   nlohmann::json header = nlohmann::json::object();
   std::vector<std::vector<float>> data;
   size_t offset = 0;
   for (const auto& [name, t] : ck.tensors) {
     data.push_back(ck.load_f32(name));
+    std::vector<int64_t> shape = t.shape;
+    if (name == "model.embed_tokens.weight") {
+      shape[0] += pad_vocab;
+      data.back().resize(static_cast<size_t>(shape[0] * shape[1]), 0.0f);
+    }
     const size_t bytes = data.back().size() * 4;
-    header[name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+    header[name] = {{"dtype", "F32"}, {"shape", shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string h = header.dump();
@@ -190,4 +200,20 @@ TEST_CASE("GGUF F16 holds each weight rounded to the nearest f16") {
     else if (std::fabs(a[i]) < 6.103515625e-05f && std::fabs(a[i] - b[i]) <= 2.98023224e-08f) ++subnormal_ok;
   }
   CHECK(exact + subnormal_ok == a.size());
+}
+
+TEST_CASE("GGUF export pads the tokenizer to a larger vocab_size with unused tokens") {
+  const Checkpoint src = load_checkpoint(fixture().hf);
+  const std::string padded = fixture().dir + "/tiny-padded";
+  write_f32_safetensors_dir(src, fixture().hf, padded, 64);
+  const std::string file = fixture().dir + "/tiny-padded.gguf";
+  const auto r = test::run_smolc("convert '" + padded + "' --to gguf -o '" + file + "'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const Checkpoint gg = load_gguf(file);
+  CHECK(gg.cfg.vocab_size == src.cfg.vocab_size + 64);
+  REQUIRE(gg.tokenizer.vocab.size() == static_cast<size_t>(src.cfg.vocab_size + 64));
+  CHECK(std::equal(src.tokenizer.vocab.begin(), src.tokenizer.vocab.end(), gg.tokenizer.vocab.begin()));
+  CHECK(gg.tokenizer.vocab.back() == "[PAD" + std::to_string(src.cfg.vocab_size + 63) + "]");
+  CHECK(gg.tokenizer.added.size() == src.tokenizer.added.size());  // padding is not an added token
 }
