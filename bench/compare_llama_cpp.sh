@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# smolc vs llama.cpp on the same synthetic weights, format and thread count,
+# interleaved (smolc, llama.cpp, bandwidth probe, smolc, llama.cpp, ...) in one
+# run, so both engines see the same machine load. Prints a table (tokens/s,
+# ratio smolc/llama.cpp, fraction of the DRAM read-bandwidth ceiling) and
+# appends every measurement as one JSON line to --out (for plot_performance.py).
+#
+#   bench/compare_llama_cpp.sh [--preset SmolLM2-135M] [--formats "f32 bf16 f16"]
+#                              [--threads "1 2"] [--reps N] [--rounds K]
+#                              [--out FILE.jsonl] [--work DIR] [--smolc PATH]
+#
+# Needs: a built smolc (default build/bin/smolc, or --smolc / $SMOLC), node and
+# bench/llama_cpp/node_modules (npm ci there), clang++-19, /usr/bin/python3.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+PRESET=SmolLM2-135M FORMATS="f32 bf16 f16" THREADS="1 2" REPS=5 ROUNDS=3
+OUT="$ROOT/bench/results/compare.jsonl" WORK="${TMPDIR:-/tmp}/smolc-compare" SMOLC="${SMOLC:-$ROOT/build/bin/smolc}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --preset) PRESET="$2"; shift 2 ;;
+    --formats) FORMATS="$2"; shift 2 ;;
+    --threads) THREADS="$2"; shift 2 ;;
+    --reps) REPS="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    --work) WORK="$2"; shift 2 ;;
+    --smolc) SMOLC="$2"; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "compare_llama_cpp.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+for n in $REPS $ROUNDS $THREADS; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "compare_llama_cpp.sh: '$n' is not a positive integer" >&2; exit 2; }
+done
+[ -x "$SMOLC" ] || { echo "compare_llama_cpp.sh: no smolc at $SMOLC (build it, or pass --smolc)" >&2; exit 2; }
+[ -d "$ROOT/bench/llama_cpp/node_modules/node-llama-cpp" ] ||
+  { echo "compare_llama_cpp.sh: run 'npm ci' in bench/llama_cpp first" >&2; exit 2; }
+
+gguf_type() {  # smolc format -> llama.cpp GGUF type (q8/q4 follow with their issue)
+  case "$1" in f32) echo f32 ;; bf16) echo bf16 ;; f16) echo f16 ;; q8) echo q8_0 ;; q4) echo q4_0 ;;
+    *) echo "compare_llama_cpp.sh: unknown format '$1'" >&2; exit 2 ;; esac
+}
+mkdir -p "$WORK" "$(dirname "$OUT")"
+# A private copy: the engine cache is keyed by the smolc binary, so a rebuild
+# during the run must not make later rounds compile again.
+cp "$SMOLC" "$WORK/smolc.run"
+SMOLC="$WORK/smolc.run"
+
+# The read-bandwidth probe: bench/kernels/stream_read.cpp (the kernels team's
+# STREAM-like sum) over 1 GiB split between T threads; wall-clock GB/s, median
+# of 7 passes after one warm-up pass.
+cat >"$WORK/read_bw.cpp" <<'CPP'
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+#include "bench/kernels/stream_read.h"
+int main(int argc, char** argv) {
+  const int t = argc > 1 ? std::atoi(argv[1]) : 1;
+  const size_t n = (size_t(1) << 30) / sizeof(float), part = n / size_t(t) / 64 * 64;
+  std::vector<float> buf(n, 1.0f);
+  std::vector<float> sums(static_cast<size_t>(t));
+  std::vector<double> gbs;
+  for (int pass = 0; pass < 8; ++pass) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::thread> th;
+    for (int i = 0; i < t; ++i)
+      th.emplace_back([&, i] { sums[size_t(i)] += smolc::bench::stream_read_sum(buf.data() + size_t(i) * part, part); });
+    for (auto& x : th) x.join();
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (pass > 0) gbs.push_back(double(part * size_t(t) * sizeof(float)) / s / 1e9);
+  }
+  std::sort(gbs.begin(), gbs.end());
+  std::printf("{\"threads\":%d,\"read_gb_s\":%.3f,\"read_gb_s_max\":%.3f,\"check\":%g}\n", t, gbs[gbs.size() / 2],
+              gbs.back(), double(sums[0]));
+}
+CPP
+clang++-19 -std=c++17 -O2 -pthread -I"$ROOT" "$WORK/read_bw.cpp" "$ROOT/bench/kernels/stream_read.cpp" -o "$WORK/read_bw"
+
+# One checkpoint per format, stored in that dtype (f32 for f32), so smolc and
+# the GGUF hold bit-identical weights; the GGUF is written by smolc convert.
+declare -A CKPT GGUF
+for f in $FORMATS; do
+  t=$(gguf_type "$f")
+  dtype=$f; case "$f" in bf16|f16) ;; *) dtype=f32 ;; esac
+  CKPT[$f]="$WORK/$PRESET-$dtype"
+  GGUF[$f]="$WORK/$PRESET-$t.gguf"
+  [ -f "${CKPT[$f]}/config.json" ] || "$SMOLC" synth --preset "$PRESET" --dtype "$dtype" --seed 1 -o "${CKPT[$f]}" >&2
+  [ -f "${GGUF[$f]}" ] || "$SMOLC" convert "${CKPT[$f]}" --to gguf --type "$t" -o "${GGUF[$f]}" >&2
+done
+
+RUN_ID="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+FLAGS="$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|f16c|avx512f|avx512_bf16|avx512_vnni)$' | tr '\n' ' ')"
+emit() {  # engine format threads round json -> one JSON line with the run's context
+  /usr/bin/python3 - "$@" "$RUN_ID" "$PRESET" "$CPU" "$FLAGS" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY' >>"$OUT"
+import json, sys
+engine, fmt, threads, rnd, payload, run_id, preset, cpu, flags, load = sys.argv[1:]
+d = json.loads(payload)
+if "engine" in d:
+    d["engine_detail"] = d.pop("engine")  # speed.mjs: "llama.cpp via node-llama-cpp VERSION"
+d.update(engine=engine, format=fmt, threads=int(threads), round=int(rnd), run=run_id, preset=preset, cpu=cpu,
+         cpu_flags=flags.split(), loadavg=load)
+print(json.dumps(d))
+PY
+}
+
+echo "run $RUN_ID: $PRESET, formats [$FORMATS], threads [$THREADS], $ROUNDS rounds x $REPS reps; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+# Compile every engine first so compile time never lands inside a round.
+for f in $FORMATS; do "$SMOLC" bench "${CKPT[$f]}" --"$f" --prepare >&2; done
+for r in $(seq 1 "$ROUNDS"); do
+  for f in $FORMATS; do
+    for t in $THREADS; do
+      echo "round $r/$ROUNDS: $f, $t thread(s)" >&2
+      emit smolc "$f" "$t" "$r" "$("$SMOLC" bench "${CKPT[$f]}" --"$f" --threads "$t" --reps "$REPS" --json)"
+      emit llama.cpp "$f" "$t" "$r" "$(node "$ROOT/bench/llama_cpp/speed.mjs" "${GGUF[$f]}" --threads "$t" --reps "$REPS" --kv f32)"
+      emit read_bw "$f" "$t" "$r" "$("$WORK/read_bw" "$t")"
+    done
+  done
+done
+/usr/bin/python3 "$ROOT/bench/plot_performance.py" "$OUT" --run "$RUN_ID" --table

@@ -1,0 +1,25 @@
+// The program `smolc bench` links against a compiled engine: it times prefill,
+// decode and time to first token with the engine's own platform clock and
+// prints one JSON object per run of all repetitions.
+#pragma once
+#include <string>
+
+#include "bench/engine_cache.h"
+
+namespace smolc::bench {
+
+// Tokens of the standard measurements (the names llama-bench uses).
+constexpr int kPromptShort = 128;  // pp128 and the TTFT prompt
+constexpr int kPromptLong = 512;   // pp512
+constexpr int kDecode = 128;       // tg128, decoded right after the pp512 prompt
+constexpr int kMinCtx = kPromptLong + kDecode;
+
+// C++17 source of the runner; the engine is chosen by the macros
+// SMOLC_BENCH_ENGINE (C prefix) and SMOLC_BENCH_UENGINE (upper-case prefix).
+const std::string& runner_source();
+
+// Compiles the runner against `e` once (DIR/bench/runner-HASH) and returns its path.
+// Throws std::runtime_error with the compiler output if that fails.
+std::string build_runner(const CachedEngine& e, const std::string& cxx);
+
+}  // namespace smolc::bench

@@ -1,0 +1,149 @@
+#include "bench/engine_cache.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "build/build_engine.h"
+#include "emit/engine_emitter.h"
+#include "emit/engine_names.h"
+#include "frontend/checkpoint.h"
+#include "frontend/error.h"
+#include "ir/graph.h"
+#include "passes/passes.h"
+#include "schedule/schedule.h"
+
+namespace smolc {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+// Version plus size and mtime of the running binary: engines emitted by one
+// build of smolc are never reused by another.
+std::string smolc_build_identity() {
+  std::string id = SMOLC_VERSION;
+  struct stat st {};
+  if (::stat("/proc/self/exe", &st) == 0)
+    id += ":" + std::to_string(st.st_size) + ":" + std::to_string(static_cast<long long>(st.st_mtime));
+  return id;
+}
+
+std::string hex64(uint64_t v) {
+  char b[17];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+std::string model_sha256(const Checkpoint& ck) {
+  if (fs::is_regular_file(ck.path)) return sha256_file(ck.path);
+  std::string s;
+  for (const auto& f : ck.files) s += (s.empty() ? "" : ",") + sha256_file(f->path());
+  return s;
+}
+
+CachedEngine from_manifest(const fs::path& dir, bool reused) {
+  std::ifstream f(dir / "manifest.json");
+  const nlohmann::json m = nlohmann::json::parse(f);
+  CachedEngine c;
+  c.dir = dir.string();
+  c.name = m.at("name").get<std::string>();
+  c.target = m.at("target").get<std::string>();
+  c.ctx = m.at("ctx").get<int>();
+  c.weights_bytes = m.at("weights_bytes").get<size_t>();
+  c.library = (dir / "lib" / ("lib" + c.name + ".a")).string();
+  c.include_dir = (dir / "include").string();
+  c.reused = reused;
+  return c;
+}
+
+}  // namespace
+
+std::string cache_root() {
+  if (std::string d = env("SMOLC_CACHE_DIR"); !d.empty()) return d;
+  if (std::string d = env("XDG_CACHE_HOME"); !d.empty()) return d + "/smolc";
+  if (std::string d = env("HOME"); !d.empty()) return d + "/.cache/smolc";
+  throw std::runtime_error("no cache directory: set SMOLC_CACHE_DIR or HOME");
+}
+
+CachedEngine compile_cached(const CacheRequest& req, const std::function<void(const char*, size_t, size_t)>& progress) {
+  const schedule::TargetDesc* target = nullptr;
+  try {
+    target = &schedule::find_target(req.target);
+  } catch (const std::invalid_argument& e) {
+    throw InputError("command line", "--target", e.what());
+  }
+  Checkpoint ck = load_checkpoint(req.model, req.tokenizer);
+  const int64_t max_ctx = ck.cfg.max_seq_len;
+  if (req.ctx < 0 || req.ctx > max_ctx)
+    throw InputError("command line", "--ctx", "expected 1.." + std::to_string(max_ctx) + " (the model's max_seq_len)");
+  const int ctx = req.ctx ? req.ctx : static_cast<int>(std::min<int64_t>(2048, max_ctx));
+  const std::string sha = model_sha256(ck);
+
+  const std::string key_text = "model=" + sha + ";format=" + wformat_name(req.format) + ";target=" + target->name +
+                               ";ctx=" + std::to_string(ctx) + ";kv=" + (req.kv_f16 ? "f16" : "f32") +
+                               ";cxx=" + req.cxx + ";smolc=" + smolc_build_identity();
+  const std::string key = hex64(weights_hash(reinterpret_cast<const uint8_t*>(key_text.data()), key_text.size()));
+  const std::string name = sanitize_c_identifier(ck.name + "_" + wformat_name(req.format));
+  validate_engine_name(name);
+  const fs::path dir = fs::path(cache_root()) / "engines" / (name + "-" + target->name + "-" + key);
+  if (fs::exists(dir / "manifest.json") && fs::exists(dir / "lib" / ("lib" + name + ".a")))
+    return from_manifest(dir, true);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const fs::path tmp = dir.string() + ".tmp-" + std::to_string(::getpid());
+  fs::remove_all(tmp);
+  fs::create_directories(tmp.parent_path());
+
+  ir::Graph g = passes::run_all(ir::build_llama_graph(ck.cfg), target->gate_up_block);
+  schedule::Schedule s = schedule::make_schedule(g, *target, req.format);
+  EngineOptions eo;
+  eo.name = name;
+  eo.command = "smolc compile " + ck.path + " --" + wformat_name(req.format) + " --target " + target->name + " --ctx " +
+               std::to_string(ctx) + (req.kv_f16 ? " --kv f16" : "") + " (via the smolc engine cache)";
+  eo.ctx = ctx;
+  eo.kv_f16 = req.kv_f16;
+  EngineSources e = emit_engine(ck, g, s, eo, [&](size_t d, size_t t) {
+    if (progress) progress("packing", d, t);
+  });
+  BuildOptions bo;
+  bo.out_dir = tmp.string();
+  bo.cxx = req.cxx;
+  bo.model_name = ck.name;
+  bo.model_path = ck.path;
+  bo.format = wformat_name(req.format);
+  bo.target = target->name;
+  bo.source_sha256 = sha;
+  bo.progress = [&](size_t d, size_t t) {
+    if (progress) progress("compiling", d, t);
+  };
+  try {
+    build_engine(e, eo, bo);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  std::error_code ec;
+  fs::rename(tmp, dir, ec);
+  if (ec) {  // another process finished the same entry first: use theirs
+    fs::remove_all(tmp, ec);
+    if (!fs::exists(dir / "manifest.json")) throw std::runtime_error("cannot move " + tmp.string() + " into the cache");
+  }
+  CachedEngine c = from_manifest(dir, false);
+  c.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return c;
+}
+
+}  // namespace smolc

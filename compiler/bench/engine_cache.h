@@ -1,0 +1,45 @@
+// A cache of compiled engines, so commands that need a compiled engine
+// (`smolc bench`, later `smolc run`) compile a model once per
+// (model bytes, format, target, ctx, KV type, smolc build) and reuse it.
+#pragma once
+#include <functional>
+#include <string>
+
+#include "emit/kernel_api.h"
+
+namespace smolc {
+
+struct CacheRequest {
+  std::string model;      // path or name, as load_checkpoint takes it
+  std::string tokenizer;  // --tokenizer override (llama2.c models) or empty
+  WFormat format = WFormat::F32;
+  std::string target = "native";  // resolved to a concrete target before keying
+  int ctx = 0;                    // 0: min(2048, max_seq_len)
+  bool kv_f16 = false;
+  std::string cxx = "clang++-19";
+};
+
+struct CachedEngine {
+  std::string dir;          // the `smolc compile -o` directory inside the cache
+  std::string name;         // C prefix of the engine
+  std::string target;       // concrete target name
+  std::string library;      // DIR/lib/libNAME.a
+  std::string include_dir;  // DIR/include
+  int ctx = 0;
+  size_t weights_bytes = 0;
+  bool reused = false;        // true: found in the cache, nothing compiled
+  double compile_seconds = 0;  // 0 when reused
+};
+
+// $SMOLC_CACHE_DIR, else $XDG_CACHE_HOME/smolc, else $HOME/.cache/smolc.
+std::string cache_root();
+
+// Returns the cached engine for the request, compiling it first if needed.
+// The key hashes the model's sha256 (every file), the format, the concrete
+// target, ctx, KV type and the identity of the running smolc binary (version,
+// size and mtime, so a rebuilt compiler never reuses stale engines). Compiling
+// goes into a temporary directory that is renamed into place, so concurrent
+// callers never see a half-written entry. Throws InputError for bad input.
+CachedEngine compile_cached(const CacheRequest& req, const std::function<void(const char*, size_t, size_t)>& progress = {});
+
+}  // namespace smolc

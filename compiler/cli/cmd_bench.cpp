@@ -1,0 +1,150 @@
+// `smolc bench MODEL --f32|--bf16|--f16 [--target T] [--threads N] [--reps R] [--ctx N] [--json]`:
+// compiles the model into the engine cache if needed, links the bench runner
+// against it and reports prefill, decode, time to first token, peak RSS and
+// weight bytes (medians over the repetitions).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "bench/bench_runner.h"
+#include "bench/engine_cache.h"
+#include "cli/command.h"
+#include "emit/kernel_api.h"
+#include "frontend/error.h"
+#include "schedule/schedule.h"
+
+namespace {
+
+struct BenchArgs {
+  std::string model, target = "native", cxx = "clang++-19", tokenizer;
+  bool f32 = false, bf16 = false, f16 = false, json = false, prepare = false;
+  int threads = 1, reps = 5, ctx = 0;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::string run_capture(const std::string& cmd, int& rc) {
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) throw std::runtime_error("cannot run " + cmd);
+  std::array<char, 4096> buf;
+  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
+  const int st = ::pclose(p);
+  rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return out;
+}
+
+void bar(const char* what, size_t done, size_t total) {
+  if (!isatty(2) || total == 0) return;
+  const int width = 30, filled = static_cast<int>(width * done / total);
+  std::fprintf(stderr, "\r%-10s [%.*s%*s] %3d%%", what, filled, "##############################", width - filled, "",
+               static_cast<int>(100 * done / total));
+  if (done == total) std::fprintf(stderr, "\n");
+}
+
+int run(const BenchArgs& a) {
+  using namespace smolc;
+  if (a.f32 + a.bf16 + a.f16 != 1) throw InputError("command line", "format", "give exactly one of --f32, --bf16, --f16");
+  if (a.threads < 1 || a.threads > 64) throw InputError("command line", "--threads", "expected 1..64");
+  if (a.reps < 1 || a.reps > 1000) throw InputError("command line", "--reps", "expected 1..1000");
+  if (a.ctx != 0 && a.ctx < bench::kMinCtx)
+    throw InputError("command line", "--ctx",
+                     "expected at least " + std::to_string(bench::kMinCtx) + " (a 512-token prompt plus 128 decoded tokens)");
+  const schedule::TargetDesc* target = nullptr;
+  try {
+    target = &schedule::find_target(a.target);
+  } catch (const std::invalid_argument& e) {
+    throw InputError("command line", "--target", e.what());
+  }
+  // Benchmarking runs the engine here, so the target must run on this CPU.
+  if (!host_supports(target->isa))
+    throw InputError("command line", "--target", "'" + target->name + "' cannot run on this CPU (host ISA: " +
+                                                     isa_name(detect_host_isa()) + ")");
+
+  CacheRequest req;
+  req.model = a.model;
+  req.tokenizer = a.tokenizer;
+  req.format = a.f32 ? WFormat::F32 : a.bf16 ? WFormat::BF16 : WFormat::F16;
+  req.target = target->name;
+  req.ctx = a.ctx ? a.ctx : bench::kMinCtx;
+  req.cxx = a.cxx;
+  CachedEngine e = compile_cached(req, bar);
+  const std::string runner = bench::build_runner(e, a.cxx);
+  if (a.prepare) {
+    std::printf("%s\n", e.dir.c_str());
+    return 0;
+  }
+
+  int rc = 0;
+  const std::string out =
+      run_capture("'" + runner + "' " + std::to_string(a.threads) + " " + std::to_string(a.reps), rc);
+  if (rc != 0) throw std::runtime_error("the bench runner " + runner + " exited with code " + std::to_string(rc));
+  const nlohmann::json r = nlohmann::json::parse(out);
+
+  nlohmann::json j;
+  for (const char* k : {"pp128", "pp512", "tg128", "ttft_ms"}) j[k] = median(r.at(k).get<std::vector<double>>());
+  j["peak_rss_mb"] = r.at("peak_rss_kb").get<double>() * 1024 / 1e6;
+  j["weights_mb"] = r.at("weights_bytes").get<double>() / 1e6;
+  j["state_mb"] = r.at("state_bytes").get<double>() / 1e6;
+  j["format"] = wformat_name(req.format);
+  j["target"] = e.target;
+  j["threads"] = a.threads;
+  j["reps"] = a.reps;
+  j["ctx"] = e.ctx;
+  j["engine"] = e.name;
+  j["engine_dir"] = e.dir;
+  j["compiled"] = !e.reused;
+  j["compile_s"] = e.compile_seconds;
+  j["runs"] = {{"pp128", r["pp128"]}, {"pp512", r["pp512"]}, {"tg128", r["tg128"]}, {"ttft_ms", r["ttft_ms"]}};
+  if (a.json) {
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+  }
+  auto range = [&](const char* k) {
+    const auto v = r.at(k).get<std::vector<double>>();
+    char b[64];
+    std::snprintf(b, sizeof b, "%.1f .. %.1f", *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
+    return std::string(b);
+  };
+  std::printf("smolc bench: %s (%s, %s, %d thread%s, median of %d)%s\n", e.name.c_str(), wformat_name(req.format),
+              e.target.c_str(), a.threads, a.threads == 1 ? "" : "s", a.reps,
+              e.reused ? "" : (" compiled in " + std::to_string(static_cast<int>(e.compile_seconds + 0.5)) + " s").c_str());
+  std::printf("  %-22s %10s   %s\n", "measurement", "median", "range");
+  std::printf("  %-22s %10.1f   %s\n", "pp128 (tokens/s)", j["pp128"].get<double>(), range("pp128").c_str());
+  std::printf("  %-22s %10.1f   %s\n", "pp512 (tokens/s)", j["pp512"].get<double>(), range("pp512").c_str());
+  std::printf("  %-22s %10.1f   %s\n", "tg128 (tokens/s)", j["tg128"].get<double>(), range("tg128").c_str());
+  std::printf("  %-22s %10.1f   %s\n", "ttft, 128 tokens (ms)", j["ttft_ms"].get<double>(), range("ttft_ms").c_str());
+  std::printf("  %-22s %10.1f\n", "peak RSS (MB)", j["peak_rss_mb"].get<double>());
+  std::printf("  %-22s %10.1f\n", "weights (MB)", j["weights_mb"].get<double>());
+  return 0;
+}
+
+smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, time to first token, memory",
+                          [](CLI::App& sub) {
+  auto a = std::make_shared<BenchArgs>();
+  sub.add_option("model", a->model, "Model path or name")->required();
+  sub.add_flag("--f32", a->f32, "f32 weights");
+  sub.add_flag("--bf16", a->bf16, "bf16 weights");
+  sub.add_flag("--f16", a->f16, "f16 weights");
+  sub.add_option("--target", a->target, "native|avx512|avx2|scalar (must run on this CPU)");
+  sub.add_option("--threads", a->threads, "threads the engine uses (default 1)");
+  sub.add_option("--reps", a->reps, "timed repetitions after one warm-up; medians are reported (default 5)");
+  sub.add_option("--ctx", a->ctx, "KV cache positions of the benchmarked engine (default 640, the least it needs)");
+  sub.add_option("--cxx", a->cxx, "C++ compiler (default clang++-19)");
+  sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
+  sub.add_flag("--json", a->json, "print one JSON object");
+  sub.add_flag("--prepare", a->prepare, "only compile the engine and runner (into the cache) and print the engine directory");
+  return std::function<int()>([a] { return run(*a); });
+}});
+
+}  // namespace
