@@ -48,6 +48,16 @@ const std::vector<KernelVariant>& kernel_variants() {
         v.push_back({KernelOp::Row, fmt, isa, tm, 1});
       }
     }
+    // One-vector panels (tile_m = vector width, 4-token gemm tiles): the
+    // smallest x86 tiles, for matrices whose M is not a multiple of the
+    // default panel and for schedules that pick them.
+    for (Isa isa : {Isa::AVX2, Isa::AVX512}) {
+      const int vw = isa == Isa::AVX512 ? 16 : 8;
+      for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16}) {
+        v.push_back({KernelOp::Gemv, fmt, isa, vw, 1});
+        v.push_back({KernelOp::Gemm, fmt, isa, vw, 4});
+      }
+    }
     return v;
   }();
   return all;

@@ -23,7 +23,8 @@ struct KernelVariant {
 
 std::string variant_name(const KernelVariant& v);  // e.g. "bf16-gemm-32r8t-avx512"
 
-// Every variant, grouped by ISA then format then op.
+// Every variant: per ISA and format gemv, gemm and row at the default tiles,
+// then x86 gemv and gemm with one-vector panels.
 const std::vector<KernelVariant>& kernel_variants();
 
 // The tile_m to pack weights with for a format on an ISA: gemv, gemm and row
