@@ -183,3 +183,19 @@ TEST_CASE("synth: unknown preset and dtype are input errors", "[synth]") {
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("--dtype: \"q4\" is not supported") != std::string::npos);
 }
+
+TEST_CASE("inspect: text output of the tiny preset", "[synth][inspect]") {
+  const std::string dir = make_synth("inspect_text", "tiny", 1);
+  const RunResult r = run_smolc("inspect '" + dir + "'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  // tiny: hidden 64, FFN 192, 2 layers, 4 heads / 2 KV heads of 16, tied.
+  // params = 49152*64 + 2*(2*64 + 64*64 + 2*64*32 + 64*64 + 3*64*192) + 64.
+  for (const char* line : {"layers         2\n", "hidden         64\n", "ffn            192\n",
+                           "heads          4 query, 2 key/value, head dim 16 (q 64, kv 32)\n", "vocab          49152\n",
+                           "embeddings     tied (lm_head = embed_tokens)\n", "parameters     3244352\n",
+                           "kv cache       512 B/position f32, 256 B/position f16\n", "tensors        20: BF16 20\n",
+                           "tokenizer      byte-level BPE, 49152 tokens, 48900 merges, 17 added (17 special)\n",
+                           "bos / eos      1 \"<|im_start|>\" / 2 \"<|im_end|>\"\n"})
+    CHECK(r.out.find(line) != std::string::npos);
+}
