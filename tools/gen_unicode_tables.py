@@ -38,13 +38,12 @@ def categories(path):
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/unicode/UnicodeData.txt"
     cats = categories(path)
-    version = "unknown"
+    version = "unknown version"
     try:
-        for line in open("/usr/share/unicode/ReadMe.txt", encoding="utf-8"):
-            if "Version" in line or "Date:" in line:
-                version = line.strip("# \n")
-                break
-    except OSError:
+        import subprocess
+        version = "Debian unicode-data " + subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", "unicode-data"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
         pass
     js_space = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0xFEFF, 0x2028, 0x2029}
     cls = {}

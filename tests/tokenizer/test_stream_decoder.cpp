@@ -45,3 +45,23 @@ TEST_CASE("stream decoder passes bytes that can never be valid straight through"
   CHECK(dec.push(3 + 0xED).empty());
   CHECK(dec.push(3 + 0xA0) == "\xed\xa0");  // a surrogate: invalid, not held back
 }
+
+TEST_CASE("stream decoder on SmolLM2 golden ids emits only valid UTF-8 and the whole text", "[tokenizer]") {
+  Tokenizer tok = test::smollm2_tokenizer();
+  size_t held_back = 0;
+  for (const auto& c : test::read_golden(test::source_dir() + "/tests/data/tokenizer/smollm2_golden.jsonl")) {
+    INFO("text: " << nlohmann::json(c.text).dump());
+    StreamDecoder dec(tok);
+    std::string all;
+    for (int32_t id : c.ids) {
+      std::string piece = dec.push(id);
+      CHECK(valid_utf8(piece));
+      if (piece.empty() && !tok.token_bytes(-1, id).empty()) ++held_back;
+      all += piece;
+    }
+    std::string rest = dec.flush();
+    CHECK(rest.empty());  // golden texts are valid UTF-8: nothing is left over
+    CHECK(all == tok.decode(c.ids));
+  }
+  CHECK(held_back > 100);  // emoji and CJK tokens split characters
+}
