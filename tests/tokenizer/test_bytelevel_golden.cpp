@@ -86,3 +86,21 @@ TEST_CASE("smollm2 word cache does not change the ids", "[tokenizer]") {
   CHECK(rt::tok_encode(&t, text.data(), text.size(), a.data(), a.size(), small.data(), small.size() - 1) == rt::kTokErrScratch);
   CHECK(rt::tok_encode(&t, text.data(), text.size(), b.data(), 10, big.data(), big.size()) == rt::kTokErrOutputFull);
 }
+
+TEST_CASE("byte-level BPE without the Digits split matches HF's plain ByteLevel pre-tokenizer", "[tokenizer]") {
+  // Golden: the same tokenizer.json with pre_tokenizer = ByteLevel only.
+  TokenizerData data = load_hf_tokenizer_json(test::smollm2_dir() + "/tokenizer.json");
+  REQUIRE(data.split_digits);
+  data.split_digits = false;
+  Tokenizer plain(data);
+  Tokenizer digits = test::smollm2_tokenizer();
+  auto cases = test::read_golden(test::source_dir() + "/tests/data/tokenizer/smollm2_nodigits_golden.jsonl");
+  REQUIRE(cases.size() >= 500);
+  size_t differs_from_split = 0;
+  for (const auto& c : cases) {
+    INFO("text: " << nlohmann::json(c.text).dump());
+    CHECK(plain.encode(c.text) == c.ids);
+    if (digits.encode(c.text) != c.ids) ++differs_from_split;
+  }
+  CHECK(differs_from_split > 10);  // the corpus does exercise the difference
+}

@@ -20,3 +20,15 @@ const out = join(root, "tests/data/tokenizer/smollm2_golden.jsonl");
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, lines.join("\n") + "\n");
 console.log(`wrote ${lines.length} cases to ${out}`);
+
+// The same vocab and merges with a plain ByteLevel pre-tokenizer (no Digits
+// split), for the split_digits = false path (GPT-2-style tokenizers).
+const plain = structuredClone(json);
+plain.pre_tokenizer = json.pre_tokenizer.pretokenizers.find((p) => p.type === "ByteLevel");
+const plainTok = new Tokenizer(plain, {});
+const plainLines = buildCorpus()
+  .filter((text, i) => i % 3 === 0 || /[0-9]/.test(text))
+  .map((text) => JSON.stringify({ text, ids: plainTok.encode(text, { add_special_tokens: false }).ids }));
+const plainOut = join(root, "tests/data/tokenizer/smollm2_nodigits_golden.jsonl");
+writeFileSync(plainOut, plainLines.join("\n") + "\n");
+console.log(`wrote ${plainLines.length} cases to ${plainOut}`);
