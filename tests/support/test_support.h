@@ -18,9 +18,11 @@ inline std::string smolc_bin() { return SMOLC_BIN; }
 inline std::string stories_dir() { return source_dir() + "/models/stories260K"; }
 inline std::string smollm2_dir() { return source_dir() + "/models/smollm2-135m-instruct"; }
 
-// A fresh directory under the build tree's test-tmp/, named after the test.
+// A fresh directory under the build tree's test-tmp/<pid>/, named after the
+// test. CTest runs each TEST_CASE as its own process, in parallel, so the pid
+// keeps two cases of one executable from deleting each other's files.
 inline std::string temp_dir(const std::string& name) {
-  std::filesystem::path p = std::filesystem::path(SMOLC_TEST_TMP) / name;
+  std::filesystem::path p = std::filesystem::path(SMOLC_TEST_TMP) / std::to_string(::getpid()) / name;
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
   return p.string();
