@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="$ROOT/tests/data/gguf"
 TOKENS="0,5,31,7,7,12"
 mkdir -p "$OUT"
-if [ ! -d "$ROOT/bench/llama_cpp/node_modules" ]; then (cd "$ROOT/bench/llama_cpp" && npm ci --silent); fi
+if [ ! -d "$ROOT/bench/llama_cpp/node_modules" ]; then (cd "$ROOT/bench/llama_cpp" && npm install --no-audit --no-fund); fi
 python3 "$ROOT/tools/golden/make_gguf_quant_probes.py" "$OUT"
 for t in q4_0 q5_0 q8_0 q4_k q6_k; do
   node "$ROOT/bench/llama_cpp/logits.mjs" "$OUT/probe_$t.gguf" "$TOKENS" "$OUT/probe_${t}_llama_cpp.npy"

@@ -19,7 +19,7 @@ trap 'rm -rf "$TMP"' EXIT
 
 cmake --build "$BUILD" --target smolc >/dev/null
 "$BUILD/bin/smolc" synth --preset tiny --seed 7 -o "$TMP/tiny" >/dev/null
-if [ ! -d "$ROOT/bench/llama_cpp/node_modules" ]; then (cd "$ROOT/bench/llama_cpp" && npm ci --silent); fi
+if [ ! -d "$ROOT/bench/llama_cpp/node_modules" ]; then (cd "$ROOT/bench/llama_cpp" && npm install --no-audit --no-fund); fi
 for type in f32 q8_0 q4_0; do
   "$BUILD/bin/smolc" convert "$TMP/tiny" --to gguf --type $type -o "$TMP/tiny-$type.gguf" >/dev/null
   node "$ROOT/bench/llama_cpp/logits.mjs" "$TMP/tiny-$type.gguf" "$TOKENS" "$TMP/full-$type.npy"
