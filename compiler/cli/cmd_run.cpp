@@ -37,7 +37,25 @@ struct RunOptions {
   std::string dump_logits;
   int ctx = 0;  // 0: as needed (run) / the model's max_seq_len (chat)
   bool chat = false;
+  bool f32 = false, bf16 = false, f16 = false;  // a compiled engine of this format
+  std::string target = "native", cxx = "clang++-19";
+  int threads = 0;
 };
+
+EngineRequest engine_request(const RunOptions& o) {
+  EngineRequest r;
+  r.reference = o.reference;
+  if (o.f32 + o.bf16 + o.f16 > 1) throw InputError("command line", "format", "give at most one of --f32, --bf16, --f16");
+  if (o.f32) r.format = WFormat::F32;
+  if (o.bf16) r.format = WFormat::BF16;
+  if (o.f16) r.format = WFormat::F16;
+  r.model = o.model;
+  r.tokenizer = o.tokenizer;
+  r.target = o.target;
+  r.threads = o.threads;
+  r.cxx = o.cxx;
+  return r;
+}
 
 void print(const std::string& s) {
   if (s.empty()) return;
@@ -145,8 +163,8 @@ int run_once(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   const int n = o.n < 0 ? 256 : o.n;
   // Positions evaluated: the prompt, then every sampled token but the last.
   const int64_t needed = static_cast<int64_t>(prompt.size()) + (n > 0 ? n - 1 : 0);
-  const int ctx = o.ctx > 0 ? o.ctx : static_cast<int>(std::min<int64_t>(max_seq, needed));
-  std::unique_ptr<Engine> engine = make_engine(ck, ctx, o.reference);
+  std::unique_ptr<Engine> engine =
+      make_engine(ck, engine_request(o), static_cast<int>(std::min<int64_t>(max_seq, needed)), o.ctx);
 
   SamplerBox sb(o, static_cast<int32_t>(ck.cfg.vocab_size));
   std::vector<float> dump;
@@ -175,8 +193,8 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
     throw InputError(ck.path, "tokenizer", "has no <|im_start|>/<|im_end|> tokens; --chat needs a ChatML chat model");
   if (!o.prompt_ids.empty() || o.has_prompt || !o.dump_logits.empty())
     throw InputError("--chat", "", "reads the conversation from stdin; -p, --prompt-ids and --dump-logits do not apply");
-  const int ctx = o.ctx > 0 ? o.ctx : static_cast<int>(ck.cfg.max_seq_len);
-  std::unique_ptr<Engine> engine = make_engine(ck, ctx, o.reference);
+  std::unique_ptr<Engine> engine =
+      make_engine(ck, engine_request(o), static_cast<int>(ck.cfg.max_seq_len), o.ctx);
   SamplerBox sb(o, static_cast<int32_t>(ck.cfg.vocab_size));
   Generator gen{*engine, sb.s, stop_ids(ck, tok), nullptr};
 
@@ -236,6 +254,12 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                 auto o = std::make_shared<RunOptions>();
                 app.add_option("model", o->model, "Model: llama2.c .bin, HF directory, .gguf or a known name")->required();
                 app.add_flag("--reference", o->reference, "Use the scalar reference engine");
+                app.add_flag("--f32", o->f32, "Run a compiled f32 engine (compiled once into the engine cache)");
+                app.add_flag("--bf16", o->bf16, "Run a compiled bf16 engine");
+                app.add_flag("--f16", o->f16, "Run a compiled f16 engine");
+                app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar (default native)");
+                app.add_option("--threads", o->threads, "Compiled engine threads (default: one per CPU)");
+                app.add_option("--cxx", o->cxx, "C++ compiler for the compiled engine (default clang++-19)");
                 app.add_option("-p,--prompt", o->prompt, "Prompt text");
                 app.add_option("--prompt-ids", o->prompt_ids, "Prompt as token ids, e.g. 1,403,407 (used verbatim)");
                 app.add_option("-n", o->n, "Tokens to generate (default 256; --chat: until the context is full)");

@@ -1,10 +1,13 @@
 // What `smolc run` needs from an inference engine, so the reference engine and
-// (later) compiled engines are interchangeable behind the same generation loop.
+// compiled engines are interchangeable behind the same generation loop.
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "emit/kernel_api.h"
 #include "frontend/checkpoint.h"
 
 namespace smolc::cli {
@@ -16,6 +19,9 @@ class Engine {
   virtual std::vector<float> prefill(const int32_t* tokens, int n) = 0;
   // Appends one token; returns its logits [vocab] (valid until the next call).
   virtual const std::vector<float>& decode(int32_t token) = 0;
+  // Appends n tokens; returns only the last one's logits [vocab]. Engines whose
+  // batched step yields just the last row (compiled ones) override it.
+  virtual std::vector<float> prefill_last(const int32_t* tokens, int n);
   virtual int position() const = 0;  // tokens in the KV cache
   virtual int ctx() const = 0;       // KV cache capacity in tokens
   virtual const char* name() const = 0;
@@ -24,8 +30,23 @@ class Engine {
 // The scalar reference engine (compiler/reference/) over a loaded checkpoint.
 std::unique_ptr<Engine> make_reference_engine(const Checkpoint& ck, int ctx);
 
-// The engine `smolc run` uses: the reference engine when asked for (or when no
-// compiled engine exists for this model yet; a note on stderr says so).
-std::unique_ptr<Engine> make_engine(const Checkpoint& ck, int ctx, bool reference);
+// How `smolc run` wants its engine.
+struct EngineRequest {
+  bool reference = false;         // --reference: always the reference engine
+  std::optional<WFormat> format;  // --f32/--bf16/--f16: a compiled engine; none: reference (with a note)
+  std::string model, tokenizer;   // as given on the command line (the engine cache keys the files)
+  std::string target = "native";
+  int threads = 0;  // 0: the compiled engine's default (one per CPU)
+  std::string cxx = "clang++-19";
+};
+
+// A compiled engine from the engine cache (compiling it on first use), built
+// as a shared object and loaded with dlopen. ctx 0: min(2048, max_seq_len).
+std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx);
+
+// The engine `smolc run` uses. `needed` is the context the run needs; a
+// compiled engine gets at least min(2048, max_seq_len) so that one cached
+// engine serves runs of any length (explicit_ctx > 0 overrides both).
+std::unique_ptr<Engine> make_engine(const Checkpoint& ck, const EngineRequest& req, int needed, int explicit_ctx);
 
 }  // namespace smolc::cli

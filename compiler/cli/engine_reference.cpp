@@ -1,4 +1,5 @@
 // The reference engine behind the cli::Engine interface.
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/engine.h"
@@ -26,11 +27,24 @@ std::unique_ptr<Engine> make_reference_engine(const Checkpoint& ck, int ctx) {
   return std::make_unique<ReferenceBackend>(ck, ctx);
 }
 
-std::unique_ptr<Engine> make_engine(const Checkpoint& ck, int ctx, bool reference) {
-  // Compiled engines plug in here once the compiler can build and load them.
-  if (!reference)
-    std::fprintf(stderr, "smolc: note: no compiled engine for %s yet; using the reference engine\n", ck.name.c_str());
-  return make_reference_engine(ck, ctx);
+std::vector<float> Engine::prefill_last(const int32_t* tokens, int n) {
+  std::vector<float> rows = prefill(tokens, n);  // [n, vocab]
+  const size_t vocab = rows.size() / static_cast<size_t>(n);
+  return std::vector<float>(rows.end() - static_cast<std::ptrdiff_t>(vocab), rows.end());
+}
+
+std::unique_ptr<Engine> make_engine(const Checkpoint& ck, const EngineRequest& req, int needed, int explicit_ctx) {
+  if (!req.reference && req.format) {
+    const int ctx = explicit_ctx > 0 ? explicit_ctx
+                                     : static_cast<int>(std::min<int64_t>(
+                                           ck.cfg.max_seq_len, std::max<int64_t>(needed, 2048)));
+    return make_compiled_engine(req, ctx);
+  }
+  if (!req.reference)
+    std::fprintf(stderr,
+                 "smolc: note: using the reference engine for %s; give --f32, --bf16 or --f16 to run a compiled engine\n",
+                 ck.name.c_str());
+  return make_reference_engine(ck, explicit_ctx > 0 ? explicit_ctx : needed);
 }
 
 }  // namespace smolc::cli

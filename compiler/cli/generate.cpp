@@ -12,10 +12,13 @@ int Generator::run(const std::vector<int32_t>& input, int max_new, const std::fu
   pending_ = -1;
   if (input.empty()) throw InputError("prompt", "", "is empty (no token to start from)");
   const int64_t vocab = static_cast<int64_t>(sampler.vocab);
-  std::vector<float> rows = engine.prefill(input.data(), static_cast<int>(input.size()));  // [n, vocab]
+  // Every row only when they are dumped: a compiled engine's batched step
+  // gives the last row alone.
+  const int n_in = static_cast<int>(input.size());
+  std::vector<float> rows = dump ? engine.prefill(input.data(), n_in) : engine.prefill_last(input.data(), n_in);
   history.insert(history.end(), input.begin(), input.end());
   if (dump) dump->insert(dump->end(), rows.begin(), rows.end());
-  const float* logits = rows.data() + (static_cast<int64_t>(input.size()) - 1) * vocab;
+  const float* logits = rows.data() + static_cast<int64_t>(rows.size()) - vocab;
 
   int emitted = 0;
   while (emitted < max_new) {

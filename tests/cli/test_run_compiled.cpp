@@ -1,0 +1,141 @@
+// `smolc run --f32|--bf16|--f16`: a compiled engine from the engine cache
+// (SMOLC_CACHE_DIR, one per test) behind the same generation loop: the
+// published stories260K story, cache reuse, and logits equal to the reference
+// engine's.
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "reference/npy.h"
+#include "support/test_support.h"
+
+using namespace smolc;
+using namespace smolc::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kStories = "'" + stories_dir() + "/stories260K.bin'";
+
+// The greedy sample published in models/stories260K/stories260K.md: the code
+// block after "temperature 0.0", minus its first line (the command).
+std::string published_story() {
+  const std::string md = read_file(stories_dir() + "/stories260K.md");
+  size_t at = md.find("temperature 0.0");
+  REQUIRE(at != std::string::npos);
+  size_t block = md.find("```", at);
+  REQUIRE(block != std::string::npos);
+  size_t text = md.find('\n', md.find('\n', block) + 1) + 1;  // skip "```" and the "$ ./run" line
+  size_t end = md.find("\n```", text);
+  REQUIRE(end != std::string::npos);
+  return md.substr(text, end - text);
+}
+
+std::string strip_final_newline(std::string s) {
+  REQUIRE(!s.empty());
+  CHECK(s.back() == '\n');
+  s.pop_back();
+  return s;
+}
+
+// Points the engine cache of every smolc this test starts at a fresh directory.
+std::string use_fresh_cache(const std::string& name) {
+  const std::string dir = temp_dir(name);
+  ::setenv("SMOLC_CACHE_DIR", dir.c_str(), 1);
+  return dir;
+}
+
+// Every file under dir with its modification time.
+std::vector<std::pair<std::string, fs::file_time_type>> snapshot(const std::string& dir) {
+  std::vector<std::pair<std::string, fs::file_time_type>> v;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) v.push_back({e.path().string(), e.last_write_time()});
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+double nmse(const std::vector<float>& got, const std::vector<float>& want) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const double d = static_cast<double>(got[i]) - want[i];
+    num += d * d;
+    den += static_cast<double>(want[i]) * want[i];
+  }
+  return num / den;
+}
+
+}  // namespace
+
+TEST_CASE("run --f32 compiles stories260K once and prints the published story") {
+  const std::string cache = use_fresh_cache("run_compiled_story");
+  RunResult first = run_smolc("run " + kStories + " --f32 --temp 0 -n 256");
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(strip_final_newline(first.out) == published_story());
+  CHECK(first.err.find("smolc: compiled stories260k_f32") != std::string::npos);
+  CHECK(first.err.find("reference engine") == std::string::npos);
+  const auto files = snapshot(cache);
+  REQUIRE(!files.empty());
+
+  // The second run finds the engine (and its shared object) in the cache.
+  RunResult second = run_smolc("run " + kStories + " --f32 --temp 0 -n 256");
+  INFO(second.err);
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.out == first.out);
+  CHECK(second.err.find("compiled") == std::string::npos);
+  CHECK(snapshot(cache) == files);
+
+  // Another ctx is another engine.
+  RunResult other = run_smolc("run " + kStories + " --f32 --temp 0 -n 20 --ctx 64");
+  INFO(other.err);
+  REQUIRE(other.exit_code == 0);
+  CHECK(other.err.find("smolc: compiled stories260k_f32") != std::string::npos);
+  CHECK(published_story().rfind(strip_final_newline(other.out), 0) == 0);
+}
+
+TEST_CASE("run --f32 --dump-logits of the compiled engine matches the reference engine") {
+  use_fresh_cache("run_compiled_logits");
+  const std::string dir = temp_dir("run_compiled_logits_model");
+  RunResult synth = run_smolc("synth --preset tiny --seed 11 --dtype f32 -o '" + dir + "/tiny'");
+  INFO(synth.err);
+  REQUIRE(synth.exit_code == 0);
+  const std::string args = "run '" + dir + "/tiny' --temp 0 -n 24 --prompt-ids 1,100,2000,7,5,3000 --dump-logits ";
+  for (const char* target : {"native", "scalar"}) {
+    DYNAMIC_SECTION(target) {
+      RunResult ref = run_smolc(args + "'" + dir + "/ref.npy' --reference");
+      INFO(ref.err);
+      REQUIRE(ref.exit_code == 0);
+      RunResult got = run_smolc(args + "'" + dir + "/got.npy' --f32 --threads 2 --target " + target);
+      INFO(got.err);
+      REQUIRE(got.exit_code == 0);
+      const NpyF32 a = read_npy_f32(dir + "/got.npy"), b = read_npy_f32(dir + "/ref.npy");
+      REQUIRE(b.rows == 6 + 24 - 1);
+      REQUIRE(a.rows == b.rows);
+      REQUIRE(a.cols == b.cols);
+      CHECK(nmse(a.data, b.data) <= 1e-6);
+      CHECK(got.out == ref.out);  // the same greedy tokens
+    }
+  }
+}
+
+TEST_CASE("run without a format keeps the reference engine, with a note") {
+  use_fresh_cache("run_compiled_note");
+  RunResult r = run_smolc("run " + kStories + " --temp 0 -n 8");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("note: using the reference engine") != std::string::npos);
+  RunResult ref = run_smolc("run " + kStories + " --f32 --reference --temp 0 -n 8");
+  REQUIRE(ref.exit_code == 0);
+  CHECK(ref.err.empty());  // --reference wins over a format and compiles nothing
+  CHECK(ref.out == r.out);
+}
+
+TEST_CASE("run rejects conflicting formats and bad compiled-engine options with exit code 2") {
+  use_fresh_cache("run_compiled_bad");
+  for (const std::string bad : {"--f32 --bf16", "--f32 --target riscv", "--f32 --threads -1", "--f32 --ctx 100000"}) {
+    RunResult r = run_smolc("run " + kStories + " --temp 0 -n 4 " + bad);
+    INFO(bad << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.rfind("smolc: error: ", 0) == 0);
+  }
+}
