@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kStories = "'" + stories_dir() + "/stories260K.bin'";
+// (appends, not "'" + ...: g++-12 reports a false -Wrestrict for that at static init)
+const std::string kStories = std::string("'").append(stories_dir()).append("/stories260K.bin'");
 
 // The greedy sample published in models/stories260K/stories260K.md: the code
 // block after "temperature 0.0", minus its first line (the command).
