@@ -109,6 +109,12 @@ ReferenceEngine::ReferenceEngine(const ModelConfig& cfg, RefWeights w, int ctx) 
   vcache_.assign(kcache_.size(), 0.0f);
 }
 
+void ReferenceEngine::project(int layer, const char* name, const std::vector<float>& W, const float* x, int n,
+                              int64_t rows, int64_t cols, float* y) const {
+  if (matmul_hook_) matmul_hook_(layer, name, x, n, rows, cols, y);
+  else matmul(W, x, n, rows, cols, y);
+}
+
 std::vector<float> ReferenceEngine::prefill(const int32_t* tokens, int n) {
   const ModelConfig& c = cfg_;
   const int64_t dim = c.dim, hd = c.head_dim, qd = c.q_dim(), kvd = c.kv_dim(), hid = c.hidden_dim;
@@ -152,9 +158,9 @@ std::vector<float> ReferenceEngine::prefill(const int32_t* tokens, int n) {
 
     // Attention block: x += wo(attn(rope(wq xn), rope(wk xn), wv xn)).
     rmsnorm(x.data(), L.attn_norm, n, dim, c.rms_eps, xn.data());
-    matmul(L.wq, xn.data(), n, qd, dim, q.data());
-    matmul(L.wk, xn.data(), n, kvd, dim, k.data());
-    matmul(L.wv, xn.data(), n, kvd, dim, v.data());
+    project(static_cast<int>(l), "wq", L.wq, xn.data(), n, qd, dim, q.data());
+    project(static_cast<int>(l), "wk", L.wk, xn.data(), n, kvd, dim, k.data());
+    project(static_cast<int>(l), "wv", L.wv, xn.data(), n, kvd, dim, v.data());
     for (int t = 0; t < n; ++t) {
       for (int64_t h = 0; h < c.n_heads; ++h) rope(q.data() + t * qd + h * hd, hd, pos_ + t, inv_freq);
       for (int64_t h = 0; h < c.n_kv_heads; ++h) rope(k.data() + t * kvd + h * hd, hd, pos_ + t, inv_freq);
@@ -188,22 +194,22 @@ std::vector<float> ReferenceEngine::prefill(const int32_t* tokens, int n) {
         }
       }
     }
-    matmul(L.wo, att.data(), n, dim, qd, proj.data());
+    project(static_cast<int>(l), "wo", L.wo, att.data(), n, dim, qd, proj.data());
     for (size_t i = 0; i < x.size(); ++i) x[i] += proj[i];
 
     // SwiGLU feed-forward: x += w2(silu(w1 xn) * w3 xn).
     rmsnorm(x.data(), L.ffn_norm, n, dim, c.rms_eps, xn.data());
-    matmul(L.w1, xn.data(), n, hid, dim, gate.data());
-    matmul(L.w3, xn.data(), n, hid, dim, up.data());
+    project(static_cast<int>(l), "w1", L.w1, xn.data(), n, hid, dim, gate.data());
+    project(static_cast<int>(l), "w3", L.w3, xn.data(), n, hid, dim, up.data());
     for (size_t i = 0; i < gate.size(); ++i) gate[i] = silu(gate[i]) * up[i];
-    matmul(L.w2, gate.data(), n, dim, hid, proj.data());
+    project(static_cast<int>(l), "w2", L.w2, gate.data(), n, dim, hid, proj.data());
     for (size_t i = 0; i < x.size(); ++i) x[i] += proj[i];
   }
 
   // Final norm and classifier (lm_head, or the embedding when tied).
   rmsnorm(x.data(), w_.final_norm, n, dim, c.rms_eps, xn.data());
   std::vector<float> logits(static_cast<size_t>(n * V));  // [n, vocab]
-  matmul(c.tie_embeddings ? w_.embed : w_.lm_head, xn.data(), n, V, dim, logits.data());
+  project(-1, "lm_head", c.tie_embeddings ? w_.embed : w_.lm_head, xn.data(), n, V, dim, logits.data());
   pos_ += n;
   return logits;
 }

@@ -2,6 +2,7 @@
 // be read, not to be fast. Every generated engine is tested against it.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "frontend/checkpoint.h"
@@ -40,12 +41,23 @@ class ReferenceEngine {
   void reset() { pos_ = 0; }
   const ModelConfig& config() const { return cfg_; }
 
+  // Optional replacement of the weight products y[t, r] = W[r, :] . x[t, :]
+  // (x [n, cols], y [n, rows]) for quantisation studies. layer >= 0 with name
+  // wq wk wv wo w1 w2 w3, or layer -1 with name "lm_head" (also when tied).
+  // Unset: the f32 product below.
+  using MatmulHook = std::function<void(int layer, const char* name, const float* x, int n, int64_t rows,
+                                        int64_t cols, float* y)>;
+  void set_matmul_hook(MatmulHook hook) { matmul_hook_ = std::move(hook); }
+
  private:
   ModelConfig cfg_;
   RefWeights w_;
   int ctx_ = 0, pos_ = 0;
   std::vector<float> kcache_, vcache_;  // [layers, ctx, kv_dim]
   std::vector<float> logits_;
+  MatmulHook matmul_hook_;
+  void project(int layer, const char* name, const std::vector<float>& W, const float* x, int n, int64_t rows,
+               int64_t cols, float* y) const;
 };
 
 }  // namespace smolc

@@ -1,0 +1,54 @@
+// Measuring quantisation: a reference engine whose weight products run
+// through the quantised weights and activations exactly as the kernels do
+// (quant_matmul), compared with the f32 reference engine. Used by
+// `smolc quant-eval`, tools/quant_quality.sh and tests/quant/.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "quant/quantize.h"
+#include "reference/reference_engine.h"
+
+namespace smolc::quant {
+
+// A whole-model format choice. lm_head covers the classifier and, when tied,
+// the embedding (the engine reads embedding rows from the packed lm_head).
+struct Variant {
+  std::string label;  // e.g. "q4", "q4 --q4-all"
+  QFormat body;       // wq wk wv wo w1 w2 w3
+  QFormat lm_head;
+};
+// The variants of the quality table: q16, q8, q4 (lm_head q8), q4_0 (lm_head
+// q8), q4 --q4-all, q4_0 all.
+std::vector<Variant> standard_variants();
+
+// The compiled engine's view of w: RMSNorm gains folded into the columns of
+// the projections that read them (not into a tied lm_head), as
+// passes::fold_rmsnorm_gains does before packing; norms left as 1.
+RefWeights fold_norm_gains(const ModelConfig& cfg, RefWeights w);
+
+// A reference engine computing with v's quantised weights (quantised from
+// the folded f32 weights). Throws InputError for non-finite weights unless
+// opt.allow_nonfinite.
+std::unique_ptr<ReferenceEngine> make_quant_engine(const ModelConfig& cfg, const RefWeights& w, const Variant& v,
+                                                   int ctx, const QuantOptions& opt = {});
+
+struct LogitMetrics {
+  double nmse = 0;     // sum (q - ref)^2 / sum ref^2 over all positions and logits
+  double mean_kl = 0;  // mean over positions of KL(softmax(ref) || softmax(q)), nats
+  double top1 = 0;     // fraction of positions whose argmax agrees
+};
+// ref, q: [positions, vocab].
+LogitMetrics compare_logits(const std::vector<float>& ref, const std::vector<float>& q, int64_t vocab);
+
+// Greedy continuation from `first`: up to `steps` tokens, stopping after a
+// chosen token equal to `stop` (pass -1 for none). Starts from position 0.
+std::vector<int32_t> greedy_tokens(ReferenceEngine& e, int32_t first, int steps, int32_t stop);
+
+// Weight-only error of format f over every layer matrix of w (folded):
+// sum (w - deq(q(w)))^2 / sum w^2.
+double weight_nmse(const ModelConfig& cfg, const RefWeights& w, QFormat f, bool f32_scale);
+
+}  // namespace smolc::quant

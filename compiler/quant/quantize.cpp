@@ -1,0 +1,250 @@
+// Quantisers: round-to-nearest integers under a per-block scale. q8 and q16
+// take the max-abs scale (the integer range is wide enough that the scale
+// choice hardly matters); q4 searches the scale that minimises the block's
+// squared error, because with 16 levels max-abs wastes most of them on one
+// outlier (measured in docs/quant-formats.md).
+#include "quant/quantize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "frontend/dequant.h"
+#include "frontend/error.h"
+#include "gguf/gguf_quant.h"
+
+namespace smolc::quant {
+namespace {
+
+constexpr int kB = SMOLC_QBLOCK;
+
+// Nearest integer, ties to even (what cvtps2dq does under the default MXCSR).
+int rne(float v) { return static_cast<int>(std::nearbyint(v)); }
+
+// Absolute maximum of a block, and the signed value that has it (first one).
+float signed_max(const float* x, float* amax_out) {
+  float amax = 0, m = 0;
+  for (int i = 0; i < kB; ++i)
+    if (std::fabs(x[i]) > amax) {
+      amax = std::fabs(x[i]);
+      m = x[i];
+    }
+  *amax_out = amax;
+  return m;
+}
+
+// The q4 scale search: candidate scales map the largest-magnitude value m to
+// t in [-9, -6.5] or [6.5, 9] (t = -8 is Q4_0's choice); each candidate's
+// integers get their least-squares scale sum(x q) / sum(q^2), and the
+// candidate with the smallest squared error wins.
+float search_q4_scale(const float* x) {
+  float amax = 0;
+  const float m = signed_max(x, &amax);
+  if (amax == 0) return 0;
+  double sxx = 0;
+  for (int i = 0; i < kB; ++i) sxx += static_cast<double>(x[i]) * x[i];
+  double best_err = INFINITY;
+  float best_d = m / -8.0f;
+  for (int side = -1; side <= 1; side += 2)
+    for (int step = 0; step <= 20; ++step) {
+      const float t = static_cast<float>(side) * (6.5f + 0.125f * static_cast<float>(step));
+      const float id = t / m;
+      double sxq = 0, sqq = 0;
+      for (int i = 0; i < kB; ++i) {
+        const int q = std::clamp(rne(x[i] * id), -8, 7);
+        sxq += static_cast<double>(x[i]) * q;
+        sqq += static_cast<double>(q) * q;
+      }
+      if (sqq == 0) continue;
+      const double err = sxx - sxq * sxq / sqq;  // error at the least-squares scale
+      if (err < best_err) {
+        best_err = err;
+        best_d = static_cast<float>(sxq / sqq);
+      }
+    }
+  return best_d;
+}
+
+float stored_scale(float d, bool f32_scale) { return f32_scale ? d : round_to_f16(d); }
+
+// Copies row r of W into a zero-padded buffer of whole blocks, refusing (or
+// zeroing, when allowed) non-finite values.
+void load_row(const float* W, int64_t r, int64_t cols, int64_t padded, const std::string& tensor,
+              const QuantOptions& opt, std::vector<float>& buf) {
+  buf.assign(static_cast<size_t>(padded), 0.0f);
+  const float* row = W + r * cols;
+  for (int64_t c = 0; c < cols; ++c) {
+    if (!std::isfinite(row[c])) {
+      if (!opt.allow_nonfinite)
+        throw InputError(tensor, "row " + std::to_string(r) + ", column " + std::to_string(c),
+                         std::string(std::isnan(row[c]) ? "NaN" : "Inf") +
+                             " weight cannot be quantised, expected finite values (--allow-nonfinite quantises "
+                             "non-finite weights as 0)");
+      continue;
+    }
+    buf[static_cast<size_t>(c)] = row[c];
+  }
+}
+
+void put_f16(uint16_t* dst, float d) { *dst = f32_to_f16(d); }
+
+}  // namespace
+
+const char* qformat_name(QFormat f) {
+  switch (f) {
+    case QFormat::Q16: return "q16";
+    case QFormat::Q8: return "q8";
+    case QFormat::Q4: return "q4";
+    case QFormat::Q4_0: return "q4_0";
+  }
+  return "?";
+}
+
+int64_t block_bytes(QFormat f) {
+  switch (f) {
+    case QFormat::Q16: return sizeof(smolc_block_q16);
+    case QFormat::Q8: return sizeof(smolc_block_q8);
+    case QFormat::Q4:
+    case QFormat::Q4_0: return sizeof(smolc_block_q4);
+  }
+  return 0;
+}
+
+float round_to_f16(float d) { return f16_to_f32(f32_to_f16(d)); }
+
+float QuantMatrix::scale(int64_t r, int64_t b) const {
+  if (!f32_scales.empty()) return f32_scales[static_cast<size_t>(r * blocks_per_row + b)];
+  const uint8_t* p = block(r, b);
+  if (fmt == QFormat::Q16) {
+    float d;
+    std::memcpy(&d, p, sizeof d);
+    return d;
+  }
+  uint16_t h;
+  std::memcpy(&h, p, sizeof h);
+  return f16_to_f32(h);
+}
+
+smolc_block_q4 quantize_block_q4(const float* x) {
+  smolc_block_q4 blk;
+  const float d = round_to_f16(search_q4_scale(x));
+  put_f16(&blk.d, d);
+  const float id = d != 0 ? 1.0f / d : 0.0f;
+  for (int i = 0; i < kB / 2; ++i) {
+    const int lo = std::clamp(rne(x[i] * id), -8, 7) + 8;
+    const int hi = std::clamp(rne(x[i + kB / 2] * id), -8, 7) + 8;
+    blk.qs[i] = static_cast<uint8_t>(lo | (hi << 4));
+  }
+  return blk;
+}
+
+QuantMatrix quantize_matrix(QFormat f, const float* W, int64_t rows, int64_t cols, const std::string& tensor,
+                            const QuantOptions& opt) {
+  if (rows < 0 || cols <= 0) throw InputError(tensor, "shape", "expected a non-empty matrix");
+  QuantMatrix m;
+  m.fmt = f;
+  m.rows = rows;
+  m.cols = cols;
+  m.blocks_per_row = (cols + kB - 1) / kB;
+  const int64_t padded = m.blocks_per_row * kB;
+  m.data.assign(static_cast<size_t>(rows * m.blocks_per_row * block_bytes(f)), 0);
+  if (opt.f32_scale) m.f32_scales.assign(static_cast<size_t>(rows * m.blocks_per_row), 0.0f);
+  std::vector<float> buf;
+  for (int64_t r = 0; r < rows; ++r) {
+    load_row(W, r, cols, padded, tensor, opt, buf);
+    for (int64_t b = 0; b < m.blocks_per_row; ++b) {
+      const float* x = buf.data() + b * kB;
+      uint8_t* dst = m.data.data() + (r * m.blocks_per_row + b) * block_bytes(f);
+      float amax = 0;
+      signed_max(x, &amax);
+      float d = 0;
+      switch (f) {
+        case QFormat::Q8: {
+          smolc_block_q8 blk;
+          d = stored_scale(amax / 127.0f, opt.f32_scale);
+          put_f16(&blk.d, d);
+          const float id = d != 0 ? 1.0f / d : 0.0f;
+          for (int i = 0; i < kB; ++i) blk.qs[i] = static_cast<int8_t>(std::clamp(rne(x[i] * id), -127, 127));
+          std::memcpy(dst, &blk, sizeof blk);
+          break;
+        }
+        case QFormat::Q16: {
+          smolc_block_q16 blk;
+          d = amax / 32767.0f;
+          blk.d = d;
+          const float id = d != 0 ? 1.0f / d : 0.0f;
+          for (int i = 0; i < kB; ++i)
+            blk.qs[i] = static_cast<int16_t>(std::clamp(rne(x[i] * id), -32767, 32767));
+          std::memcpy(dst, &blk, sizeof blk);
+          break;
+        }
+        case QFormat::Q4: {
+          d = stored_scale(search_q4_scale(x), opt.f32_scale);
+          smolc_block_q4 blk;
+          put_f16(&blk.d, d);
+          const float id = d != 0 ? 1.0f / d : 0.0f;
+          for (int i = 0; i < kB / 2; ++i) {
+            const int lo = std::clamp(rne(x[i] * id), -8, 7) + 8;
+            const int hi = std::clamp(rne(x[i + kB / 2] * id), -8, 7) + 8;
+            blk.qs[i] = static_cast<uint8_t>(lo | (hi << 4));
+          }
+          std::memcpy(dst, &blk, sizeof blk);
+          break;
+        }
+        case QFormat::Q4_0: {
+          gguf::quantize_row_q4_0(x, dst, kB);
+          if (opt.f32_scale) {
+            // Same integers, with the unrounded max-abs scale.
+            const float m0 = signed_max(x, &amax);
+            d = m0 / -8.0f;
+          }
+          break;
+        }
+      }
+      if (opt.f32_scale) m.f32_scales[static_cast<size_t>(r * m.blocks_per_row + b)] = d;
+    }
+  }
+  return m;
+}
+
+void dequantize_row(const QuantMatrix& m, int64_t r, float* out) {
+  float blk[kB];
+  for (int64_t b = 0; b < m.blocks_per_row; ++b) {
+    const uint8_t* p = m.block(r, b);
+    const float d = m.scale(r, b);
+    switch (m.fmt) {
+      case QFormat::Q8: {
+        smolc_block_q8 q;
+        std::memcpy(&q, p, sizeof q);
+        for (int i = 0; i < kB; ++i) blk[i] = d * static_cast<float>(q.qs[i]);
+        break;
+      }
+      case QFormat::Q16: {
+        smolc_block_q16 q;
+        std::memcpy(&q, p, sizeof q);
+        for (int i = 0; i < kB; ++i) blk[i] = d * static_cast<float>(q.qs[i]);
+        break;
+      }
+      case QFormat::Q4:
+      case QFormat::Q4_0: {
+        smolc_block_q4 q;
+        std::memcpy(&q, p, sizeof q);
+        for (int i = 0; i < kB / 2; ++i) {
+          blk[i] = d * static_cast<float>((q.qs[i] & 15) - 8);
+          blk[i + kB / 2] = d * static_cast<float>((q.qs[i] >> 4) - 8);
+        }
+        break;
+      }
+    }
+    const int64_t n = std::min<int64_t>(kB, m.cols - b * kB);
+    std::copy_n(blk, n, out + b * kB);
+  }
+}
+
+std::vector<float> dequantize(const QuantMatrix& m) {
+  std::vector<float> w(static_cast<size_t>(m.rows * m.cols));
+  for (int64_t r = 0; r < m.rows; ++r) dequantize_row(m, r, w.data() + r * m.cols);
+  return w;
+}
+
+}  // namespace smolc::quant
