@@ -51,12 +51,6 @@ extern "C" void smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512(const vo
     const WType* wg = wp + p * kPanelElems;
     const float* xg = x;
     for (int i = 0; i < kMainIters; ++i) {
-      // Software prefetch 2048 bytes ahead: keeps enough DRAM reads in
-      // flight when per-byte work (bf16/f16 widening) fills the OoO window.
-      _mm_prefetch(reinterpret_cast<const char*>(wg) + 2048, _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(wg) + 2112, _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(wg) + 2176, _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(wg) + 2240, _MM_HINT_T0);
       group(wg + 0 * kGroupElems, xg + 0, acc[0]);
       group(wg + 1 * kGroupElems, xg + 2, acc[1]);
       group(wg + 2 * kGroupElems, xg + 4, acc[2]);

@@ -17,7 +17,7 @@
 #include "tokenizer/smolc_tokenizer.h"
 
 // Tokenizer tables (smollm2_135m_instruct_bf16-tokenizer.cpp).
-extern const smolc::rt::TokTables smollm2_135m_instruct_bf16_tokenizer_tables;
+extern const smolc::rt::TokTables smollm2_135m_instruct_bf16_tokenizer;
 
 extern "C" {
 // Matrix kernels (one translation unit each, see kernels/).
@@ -870,7 +870,7 @@ int smollm2_135m_instruct_bf16_generate(void* state, const int32_t* prompt, int 
     ++generated;
     if (emit) {
       const char* bytes = nullptr;
-      size_t n = smolc::rt::tok_token_bytes(&smollm2_135m_instruct_bf16_tokenizer_tables, prev, next, &bytes);
+      size_t n = smolc::rt::tok_token_bytes(&smollm2_135m_instruct_bf16_tokenizer, prev, next, &bytes);
       while (n > 0 && !stop) {
         const size_t take = n < sizeof(pending) - n_pending ? n : sizeof(pending) - n_pending;
         memcpy(pending + n_pending, bytes, take);
@@ -893,15 +893,15 @@ size_t smollm2_135m_instruct_bf16_encode_scratch_bytes(size_t text_len) { return
 
 int64_t smollm2_135m_instruct_bf16_encode(const char* text, size_t text_len, int32_t* out, size_t out_cap, void* scratch,
                        size_t scratch_bytes) {
-  return smolc::rt::tok_encode(&smollm2_135m_instruct_bf16_tokenizer_tables, text, text_len, out, out_cap, scratch, scratch_bytes);
+  return smolc::rt::tok_encode(&smollm2_135m_instruct_bf16_tokenizer, text, text_len, out, out_cap, scratch, scratch_bytes);
 }
 
 size_t smollm2_135m_instruct_bf16_token_text(int32_t prev, int32_t id, const char** bytes) {
-  return smolc::rt::tok_token_bytes(&smollm2_135m_instruct_bf16_tokenizer_tables, prev, id, bytes);
+  return smolc::rt::tok_token_bytes(&smollm2_135m_instruct_bf16_tokenizer, prev, id, bytes);
 }
 
 int32_t smollm2_135m_instruct_bf16_token_id(const char* text, size_t len) {
-  return smolc::rt::tok_lookup(&smollm2_135m_instruct_bf16_tokenizer_tables, text, len);
+  return smolc::rt::tok_lookup(&smollm2_135m_instruct_bf16_tokenizer, text, len);
 }
 
 const char* smollm2_135m_instruct_bf16_strerror(int code) {

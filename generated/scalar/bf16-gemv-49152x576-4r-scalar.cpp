@@ -29,14 +29,9 @@ extern "C" void smollm2_135m_instruct_bf16_bf16_gemv_49152x576_4r_scalar(const v
     float acc[kTileM] = {};
     for (int g = 0; g < kFullGroups; ++g) {
       const WType* grp = panel + g * kTileM * kPack;
-      {
-        const float xv = x[g * kPack + 0];
-        for (int r = 0; r < kTileM; ++r) acc[r] += widen(grp[r * kPack + 0]) * xv;
-      }
-      {
-        const float xv = x[g * kPack + 1];
-        for (int r = 0; r < kTileM; ++r) acc[r] += widen(grp[r * kPack + 1]) * xv;
-      }
+      // Both columns of the pair in one pass over the rows (contiguous reads).
+      const float x0 = x[g * kPack], x1 = x[g * kPack + 1];
+      for (int r = 0; r < kTileM; ++r) acc[r] += widen(grp[r * kPack]) * x0 + widen(grp[r * kPack + 1]) * x1;
     }
     const int r0 = p * kTileM;
     for (int r = 0; r < kTileM; ++r)
