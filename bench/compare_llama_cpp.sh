@@ -44,7 +44,7 @@ gguf_type() {  # smolc format -> llama.cpp GGUF type (q8/q4 follow with their is
 mkdir -p "$WORK" "$(dirname "$OUT")"
 # A private copy: the engine cache is keyed by the smolc binary, so a rebuild
 # during the run must not make later rounds compile again.
-cp "$SMOLC" "$WORK/smolc.run"
+cp -p "$SMOLC" "$WORK/smolc.run"  # -p: same size and mtime, same cache keys
 SMOLC="$WORK/smolc.run"
 
 # The read-bandwidth probe: bench/kernels/stream_read.cpp (the kernels team's

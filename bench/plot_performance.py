@@ -2,9 +2,10 @@
 """Summarises bench/compare_llama_cpp.sh results (JSON lines) as a markdown
 table and/or a plot.
 
-  plot_performance.py RESULTS.jsonl [--run RUN_ID] [--table] [--png docs/performance.png]
+  plot_performance.py RESULTS.jsonl [--run RUN_ID[,RUN_ID...]|all] [--table] [--png docs/performance.png]
 
-Without --run the latest run in the file is used. For each (format, threads):
+Without --run the latest run in the file is used; with several runs, rounds
+of every run are pooled per (format, threads). For each (format, threads):
 tokens/s of smolc and llama.cpp are medians over every timed repetition of
 every round (range min..max), the ratio is smolc / llama.cpp of those medians
 (with the range of the per-round ratios, each from an interleaved pair), and
@@ -25,7 +26,8 @@ def load(path, run):
     if not rows:
         sys.exit(f"{path}: no results")
     run = run or rows[-1]["run"]
-    rows = [r for r in rows if r["run"] == run]
+    wanted = {r["run"] for r in rows} if run == "all" else set(run.split(","))
+    rows = [r for r in rows if r["run"] in wanted]
     if not rows:
         sys.exit(f"{path}: no results for run {run}")
     return run, rows
@@ -44,6 +46,8 @@ def summarise(rows):
     out = []
     for (fmt, threads), g in groups.items():
         if not g["smolc"] or not g["llama.cpp"]:
+            print(f"note: {fmt}, {threads} thread(s): no {'llama.cpp' if g['smolc'] else 'smolc'} result, left out",
+                  file=sys.stderr)
             continue
         s = {"format": fmt, "threads": threads, "rounds": len(g["smolc"])}
         for key in ("pp512", "tg128"):
@@ -52,9 +56,9 @@ def summarise(rows):
                 s[f"{tag}_{key}"] = statistics.median(xs)
                 s[f"{tag}_{key}_range"] = (min(xs), max(xs))
             s[f"ratio_{key}"] = s[f"smolc_{key}"] / s[f"llama_{key}"]
+            order = lambda r: (r["run"], r["round"])
             per_round = [statistics.median(runs_of(a, key)) / statistics.median(runs_of(b, key))
-                         for a, b in zip(sorted(g["smolc"], key=lambda r: r["round"]),
-                                         sorted(g["llama.cpp"], key=lambda r: r["round"]))]
+                         for a, b in zip(sorted(g["smolc"], key=order), sorted(g["llama.cpp"], key=order))]
             s[f"ratio_{key}_range"] = (min(per_round), max(per_round))
         weights_bytes = statistics.median(r["weights_mb"] for r in g["smolc"]) * 1e6
         bw = statistics.median(r["read_gb_s"] for r in g["read_bw"]) if g["read_bw"] else float("nan")
@@ -113,13 +117,14 @@ def plot(summary, path, run):
             ax.scatter(list(xs), [s["ceiling_tg"] for s in summary], marker="_", s=900, color="k",
                        label="DRAM read ceiling", zorder=3)
         for x, s in zip(xs, summary):
-            ax.annotate(f"{s[f'ratio_{key}']:.2f}x", (x, max(s[f"smolc_{key}_range"][1], s[f"llama_{key}_range"][1])),
+            top = max(s[f"smolc_{key}_range"][1], s[f"llama_{key}_range"][1], s["ceiling_tg"] if key == "tg128" else 0)
+            ax.annotate(f"{s[f'ratio_{key}']:.2f}x", (x, top),
                         ha="center", va="bottom", fontsize=8, xytext=(0, 3), textcoords="offset points")
         ax.set_xticks(list(xs))
         ax.set_xticklabels(labels)
         ax.set_title(title)
         ax.legend(fontsize=8)
-    fig.suptitle(f"SmolLM2-135M shapes (synthetic weights), median and range; labels: smolc / llama.cpp; run {run}",
+    fig.suptitle(f"SmolLM2-135M shapes (synthetic weights), median and range; labels: smolc / llama.cpp; runs {run}",
                  fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -141,7 +146,7 @@ def main():
     if a.json:
         print(json.dumps(summary, indent=1))
     if a.png:
-        plot(summary, a.png, run)
+        plot(summary, a.png, ", ".join(sorted({r['run'] for r in rows})))
 
 
 if __name__ == "__main__":
