@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Measures every quantised format against the f32 reference engine and writes
+# the tables into docs/quant-formats.md (between the quality markers):
+#   synthetic SmolLM2-135M (smolc synth --preset SmolLM2-135M --seed 1), a 128-token prompt;
+#   stories260K along its f32 greedy story (256 positions from BOS).
+#   tools/quant_quality.sh [BUILD_DIR]      (default build/; builds the smolc target)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${1:-$ROOT/build}"
+[ -d "$BUILD" ] || "$ROOT/tools/build.sh" "$BUILD"
+cmake --build "$BUILD" --target smolc >/dev/null
+SMOLC="$BUILD/bin/smolc"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+
+"$SMOLC" synth --preset SmolLM2-135M --seed 1 -o "$TMP/smollm2-135m" >/dev/null
+{
+  echo "<!-- quant-quality:begin (written by tools/quant_quality.sh; do not edit by hand) -->"
+  echo
+  echo "Synthetic SmolLM2-135M (\`smolc synth --preset SmolLM2-135M --seed 1\`), a 128-token English prompt:"
+  echo
+  "$SMOLC" quant-eval "$TMP/smollm2-135m" --prompt-tokens 128 --weights
+  echo
+  echo "stories260K along its greedy story (256 positions from BOS, teacher-forced with the f32 greedy tokens):"
+  echo
+  "$SMOLC" quant-eval "$ROOT/models/stories260K/stories260K.bin" --greedy 256 --weights
+  echo
+  echo "Measured $(date -u +%Y-%m-%d) with \`$(basename "$SMOLC") $("$SMOLC" version | cut -d' ' -f2)\`."
+  echo
+  echo "<!-- quant-quality:end -->"
+} >"$TMP/table.md"
+
+DOC="$ROOT/docs/quant-formats.md"
+/usr/bin/python3 - "$DOC" "$TMP/table.md" <<'PY'
+import sys
+doc, table = sys.argv[1], open(sys.argv[2]).read()
+text = open(doc).read()
+b, e = "<!-- quant-quality:begin", "<!-- quant-quality:end -->"
+i, j = text.index(b), text.index(e) + len(e)
+open(doc, "w").write(text[:i] + table.rstrip("\n") + text[j:])
+PY
+echo "updated $DOC"
