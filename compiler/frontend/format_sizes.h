@@ -6,13 +6,16 @@
 //   bf16 1 bfloat16                                2 B / element
 //   q16  32 int16 + f32 scale                      68 B / 32 elements
 //   q8   32 int8  + f16 scale                      34 B / 32 elements
-//   q4   32 4-bit + f16 scale + f16 min            20 B / 32 elements
+//   q4   32 4-bit + f16 scale                      18 B / 32 elements
+// The quantised block sizes come from runtime/quant/smolc_quant.h, the one
+// definition the compiler, the kernels and the runtime share.
 // RMSNorm weights (1-D) always stay f32.
 #pragma once
 #include <cstdint>
 #include <string_view>
 
 #include "frontend/config.h"
+#include "quant/smolc_quant.h"
 
 namespace smolc {
 
@@ -23,7 +26,11 @@ struct WeightFormat {
 };
 
 inline constexpr WeightFormat kWeightFormats[] = {
-    {"f32", 1, 4}, {"bf16", 1, 2}, {"q16", 32, 68}, {"q8", 32, 34}, {"q4", 32, 20},
+    {"f32", 1, 4},
+    {"bf16", 1, 2},
+    {"q16", SMOLC_QBLOCK, sizeof(smolc_block_q16)},
+    {"q8", SMOLC_QBLOCK, sizeof(smolc_block_q8)},
+    {"q4", SMOLC_QBLOCK, sizeof(smolc_block_q4)},
 };
 
 // nullptr if `name` is not a weight format.
