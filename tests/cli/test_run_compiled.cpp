@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "reference/npy.h"
+#include "support/published_story.h"
 #include "support/test_support.h"
 
 using namespace smolc;
@@ -19,19 +20,6 @@ namespace {
 // (appends, not "'" + ...: g++-12 reports a false -Wrestrict for that at static init)
 const std::string kStories = std::string("'").append(stories_dir()).append("/stories260K.bin'");
 
-// The greedy sample published in models/stories260K/stories260K.md: the code
-// block after "temperature 0.0", minus its first line (the command).
-std::string published_story() {
-  const std::string md = read_file(stories_dir() + "/stories260K.md");
-  size_t at = md.find("temperature 0.0");
-  REQUIRE(at != std::string::npos);
-  size_t block = md.find("```", at);
-  REQUIRE(block != std::string::npos);
-  size_t text = md.find('\n', md.find('\n', block) + 1) + 1;  // skip "```" and the "$ ./run" line
-  size_t end = md.find("\n```", text);
-  REQUIRE(end != std::string::npos);
-  return md.substr(text, end - text);
-}
 
 std::string strip_final_newline(std::string s) {
   REQUIRE(!s.empty());

@@ -3,6 +3,7 @@
 // (targets, thread counts) and their error codes.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include "support/published_story.h"
 
 #include "emit/kernel_api.h"
 #include "engine_fixture.h"
@@ -30,15 +31,6 @@ std::string tiny_model(const std::string& test, const std::string& dtype = "f32"
 
 const std::vector<int32_t> kTinyPrompt = {1, 100, 2000, 30000, 5, 77, 49151, 0, 12, 13, 9000, 42, 7, 31000, 2, 3, 4, 5, 6};
 
-// The greedy story published with stories260K (models/stories260K/stories260K.md).
-std::string published_story() {
-  const std::string md = read_file(stories_dir() + "/stories260K.md");
-  const std::string cmd = "-t 0.0\n";
-  const size_t start = md.find(cmd);
-  REQUIRE(start != std::string::npos);
-  const size_t end = md.find("\n```", start);
-  return md.substr(start + cmd.size(), end - start - cmd.size());
-}
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include "support/published_story.h"
 
 #include "engine_fixture.h"
 
@@ -15,11 +16,6 @@ std::string stories_args() {
   return "'" + stories_dir() + "/stories260K.bin' '--tokenizer=" + stories_dir() + "/tok512.bin' ";
 }
 
-std::string published_story() {
-  const std::string md = read_file(stories_dir() + "/stories260K.md");
-  const size_t start = md.find("-t 0.0\n") + 7;
-  return md.substr(start, md.find("\n```", start) - start);
-}
 
 // Configures and builds a CMake project; returns the build dir.
 std::string cmake_build(const std::string& src, const std::string& build, const std::string& defs) {

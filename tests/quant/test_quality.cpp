@@ -9,6 +9,7 @@
 #include "frontend/checkpoint.h"
 #include "quant/quant_eval.h"
 #include "reference/golden.h"
+#include "support/published_story.h"
 #include "support/test_support.h"
 #include "text/tokenizer.h"
 
@@ -44,17 +45,6 @@ void check_gates(const std::map<std::string, LogitMetrics>& m) {
   CHECK(m.at("q4 --q4-all").nmse < m.at("q4_0 all").nmse);
 }
 
-std::string published_story() {
-  const std::string md = read_file(stories_dir() + "/stories260K.md");
-  size_t at = md.find("temperature 0.0");
-  REQUIRE(at != std::string::npos);
-  size_t block = md.find("```", at);
-  REQUIRE(block != std::string::npos);
-  size_t text = md.find('\n', md.find('\n', block) + 1) + 1;  // skip "```" and the "$ ./run" line
-  size_t end = md.find("\n```", text);
-  REQUIRE(end != std::string::npos);
-  return md.substr(text, end - text);
-}
 
 }  // namespace
 
