@@ -18,7 +18,7 @@ tools/build.sh "$ROOT/build-asan" -DSMOLC_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWith
 echo "== tests (ASan + UBSan): importers, reference engine, text runtime"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$ROOT/build-asan" -j"$JOBS" --output-on-failure --timeout 1800 \
-  -L '^(frontend|reference|tokenizer|sampler|cli)$'
+  -L '^(frontend|reference|tokenizer|sampler|chat|cli)$'
 
 echo "== fuzz: tokenizer encode/decode (libFuzzer + ASan + UBSan, bounded)"
 tools/fuzz.sh "$ROOT/build-fuzz" "${SMOLC_FUZZ_SECONDS:-60}"
