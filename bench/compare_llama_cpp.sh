@@ -35,7 +35,7 @@ for n in $REPS $ROUNDS $THREADS; do
 done
 [ -x "$SMOLC" ] || { echo "compare_llama_cpp.sh: no smolc at $SMOLC (build it, or pass --smolc)" >&2; exit 2; }
 [ -d "$ROOT/bench/llama_cpp/node_modules/node-llama-cpp" ] ||
-  { echo "compare_llama_cpp.sh: run 'npm ci' in bench/llama_cpp first" >&2; exit 2; }
+  { echo "compare_llama_cpp.sh: run 'npm install' in bench/llama_cpp first (see its README)" >&2; exit 2; }
 
 gguf_type() {  # smolc format -> llama.cpp GGUF type (q8/q4 follow with their issue)
   case "$1" in f32) echo f32 ;; bf16) echo bf16 ;; f16) echo f16 ;; q8) echo q8_0 ;; q4) echo q4_0 ;;
