@@ -10,7 +10,7 @@
 #                              [--out FILE.jsonl] [--work DIR] [--smolc PATH]
 #
 # Needs: a built smolc (default build/bin/smolc, or --smolc / $SMOLC), node and
-# bench/llama_cpp/node_modules (npm ci there), clang++-19, /usr/bin/python3.
+# bench/llama_cpp/node_modules (npm install there), clang++-19, /usr/bin/python3.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
