@@ -1,4 +1,5 @@
 #include "bench/bench_runner.h"
+#include "build/shell.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -108,22 +109,6 @@ int main(int argc, char** argv) {
   return src;
 }
 
-namespace {
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string upper(std::string s) {
-  for (char& c : s)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return s;
-}
-
-}  // namespace
-
 std::string build_runner(const CachedEngine& e, const std::string& cxx) {
   const std::string& src = runner_source();
   char tag[17];
@@ -140,10 +125,10 @@ std::string build_runner(const CachedEngine& e, const std::string& cxx) {
     if (!f) throw std::runtime_error("cannot write " + cpp.string());
   }
   const fs::path tmp = exe.string() + ".tmp";
-  const std::string cmd = quote(cxx) + " -std=c++17 -O2 -DSMOLC_BENCH_ENGINE=" + e.name +
-                          " -DSMOLC_BENCH_UENGINE=" + upper(e.name) + " -include " + quote(e.name + ".h") + " -I" +
-                          quote(e.include_dir) + " " + quote(cpp.string()) + " " + quote(e.library) +
-                          " -lpthread -lm -o " + quote(tmp.string()) + " >" + quote(log.string()) + " 2>&1";
+  const std::string cmd = shell_quote(cxx) + " -std=c++17 -O2 -DSMOLC_BENCH_ENGINE=" + e.name +
+                          " -DSMOLC_BENCH_UENGINE=" + ascii_upper(e.name) + " -include " + shell_quote(e.name + ".h") + " -I" +
+                          shell_quote(e.include_dir) + " " + shell_quote(cpp.string()) + " " + shell_quote(e.library) +
+                          " -lpthread -lm -o " + shell_quote(tmp.string()) + " >" + shell_quote(log.string()) + " 2>&1";
   if (std::system(cmd.c_str()) != 0) {
     std::ifstream lf(log);
     const std::string text((std::istreambuf_iterator<char>(lf)), std::istreambuf_iterator<char>());

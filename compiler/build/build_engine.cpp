@@ -1,4 +1,5 @@
 #include "build/build_engine.h"
+#include "build/shell.h"
 
 #include <unistd.h>
 
@@ -29,14 +30,8 @@ void write_file(const fs::path& p, const void* data, size_t n) {
 }
 void write_text(const fs::path& p, const std::string& s) { write_file(p, s.data(), s.size()); }
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 bool on_path(const std::string& tool) {
-  return std::system(("command -v " + quote(tool) + " >/dev/null 2>&1").c_str()) == 0;
+  return std::system(("command -v " + shell_quote(tool) + " >/dev/null 2>&1").c_str()) == 0;
 }
 
 // The runtime sources every engine links (platform hooks; the tokenizer and
@@ -122,11 +117,11 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
   std::string objects;
   for (const auto& [file, flags] : units) {
     std::string obj = "obj/" + fs::path(file).filename().string() + ".o";
-    const std::string args = common + flags + " -c " + quote(file) + " -o " + quote(obj);
+    const std::string args = common + flags + " -c " + shell_quote(file) + " -o " + shell_quote(obj);
     script += "\"$CXX\" " + args + "\n";
-    jobs.push_back({"cd " + quote(src.string()) + " && " + quote(bo.cxx) + " " + args,
+    jobs.push_back({"cd " + shell_quote(src.string()) + " && " + shell_quote(bo.cxx) + " " + args,
                     (src / "obj" / (fs::path(file).filename().string() + ".log")).string(), file});
-    objects += " " + quote(obj);
+    objects += " " + shell_quote(obj);
   }
   script += "rm -f lib" + N + ".a\n\"$AR\" rcs lib" + N + ".a" + objects + "\n";
   write_text(src / "build.sh", script);
@@ -161,7 +156,7 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
     std::string failure;
     auto worker = [&] {
       for (size_t i; (i = next++) < n_jobs;) {
-        const int rc = std::system((jobs[i].cmd + " >" + quote(jobs[i].log) + " 2>&1").c_str());
+        const int rc = std::system((jobs[i].cmd + " >" + shell_quote(jobs[i].log) + " 2>&1").c_str());
         std::lock_guard<std::mutex> lock(mu);
         if (rc != 0 && failure.empty()) {
           std::ifstream lf(jobs[i].log);
@@ -179,8 +174,8 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
     if (!failure.empty()) throw std::runtime_error(failure);
     const fs::path lib = dir / "lib" / ("lib" + N + ".a");
     fs::remove(lib);
-    const std::string arcmd = "cd " + quote(src.string()) + " && " + quote(ar) + " rcs " + quote(lib.string()) + objects +
-                              " >" + quote((src / "obj" / "ar.log").string()) + " 2>&1";
+    const std::string arcmd = "cd " + shell_quote(src.string()) + " && " + shell_quote(ar) + " rcs " + shell_quote(lib.string()) + objects +
+                              " >" + shell_quote((src / "obj" / "ar.log").string()) + " 2>&1";
     if (std::system(arcmd.c_str()) != 0) throw std::runtime_error("archiving with " + ar + " failed");
     r.library = lib.string();
     r.library_bytes = fs::file_size(lib);

@@ -15,6 +15,7 @@
 #include "bench/bench_runner.h"
 #include "bench/engine_cache.h"
 #include "cli/command.h"
+#include "cli/progress.h"
 #include "emit/kernel_api.h"
 #include "frontend/error.h"
 #include "schedule/schedule.h"
@@ -44,14 +45,6 @@ std::string run_capture(const std::string& cmd, int& rc) {
   return out;
 }
 
-void bar(const char* what, size_t done, size_t total) {
-  if (!isatty(2) || total == 0) return;
-  const int width = 30, filled = static_cast<int>(width * done / total);
-  std::fprintf(stderr, "\r%-10s [%.*s%*s] %3d%%", what, filled, "##############################", width - filled, "",
-               static_cast<int>(100 * done / total));
-  if (done == total) std::fprintf(stderr, "\n");
-}
-
 int run(const BenchArgs& a) {
   using namespace smolc;
   if (a.f32 + a.bf16 + a.f16 != 1) throw InputError("command line", "format", "give exactly one of --f32, --bf16, --f16");
@@ -78,7 +71,7 @@ int run(const BenchArgs& a) {
   req.target = target->name;
   req.ctx = a.ctx ? a.ctx : bench::kMinCtx;
   req.cxx = a.cxx;
-  CachedEngine e = compile_cached(req, bar);
+  CachedEngine e = compile_cached(req, smolc::cli::progress_bar);
   const std::string runner = bench::build_runner(e, a.cxx);
   if (a.prepare) {
     std::printf("%s\n", e.dir.c_str());

@@ -9,6 +9,7 @@
 
 #include "build/build_engine.h"
 #include "cli/command.h"
+#include "cli/progress.h"
 #include "emit/engine_emitter.h"
 #include "emit/engine_names.h"
 #include "frontend/checkpoint.h"
@@ -36,16 +37,6 @@ std::string command_line(const Args& a) {
   if (a.kv != "f32") c += " --kv " + a.kv;
   if (!a.tokenizer.empty()) c += " --tokenizer " + a.tokenizer;
   return c;
-}
-
-// A progress bar on stderr, only when it is a terminal.
-void bar(const char* what, size_t done, size_t total) {
-  if (!isatty(2) || total == 0) return;
-  const int width = 30, filled = static_cast<int>(width * done / total);
-  std::fprintf(stderr, "\r%-10s [%.*s%*s] %3d%%", what, filled, "##############################", width - filled, "",
-               static_cast<int>(100 * done / total));
-  if (done == total) std::fprintf(stderr, "\n");
-  std::fflush(stderr);
 }
 
 std::string mb(size_t bytes) {
@@ -85,7 +76,7 @@ int run(const Args& a) {
   eo.threads = a.threads;
   eo.external_weights = a.weights == "external";
   eo.kv_f16 = a.kv == "f16";
-  EngineSources e = emit_engine(ck, g, s, eo, [](size_t d, size_t t) { bar("packing", d, t); });
+  EngineSources e = emit_engine(ck, g, s, eo, [](size_t d, size_t t) { smolc::cli::progress_bar("packing", d, t); });
 
   BuildOptions bo;
   bo.out_dir = out;
@@ -98,7 +89,7 @@ int run(const Args& a) {
   bo.source_sha256 = std::filesystem::is_regular_file(ck.path) ? sha256_file(ck.path) : std::string();
   if (bo.source_sha256.empty())
     for (const auto& f : ck.files) bo.source_sha256 += (bo.source_sha256.empty() ? "" : ",") + sha256_file(f->path());
-  bo.progress = [](size_t d, size_t t) { bar("compiling", d, t); };
+  bo.progress = [](size_t d, size_t t) { smolc::cli::progress_bar("compiling", d, t); };
   BuildResult r = build_engine(e, eo, bo);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("smolc: %s %s %s for %s: weights %s, state %s%s%s in %.1f s -> %s\n", a.emit_only ? "emitted" : "compiled",

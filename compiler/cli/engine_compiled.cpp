@@ -17,6 +17,7 @@
 #include <string>
 
 #include "bench/engine_cache.h"
+#include "build/shell.h"
 #include "cli/engine.h"
 #include "emit/engine_emitter.h"
 #include "frontend/error.h"
@@ -50,18 +51,6 @@ const char* smolc_so_strerror(int code) { return E(strerror)(code); }
 }
 )CPP";
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string upper(std::string s) {
-  for (char& c : s)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return s;
-}
-
 std::string read_text(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -82,11 +71,11 @@ std::string build_shared_object(const CachedEngine& e, const std::string& cxx) {
                  log = dir / ("link-" + pid + ".log"), tmp = so.string() + ".tmp-" + pid;
   std::ofstream(cpp, std::ios::binary) << kShimSource;
   std::ofstream(map, std::ios::binary) << "{ global: smolc_so_*; local: *; };\n";
-  const std::string cmd = quote(cxx) + " -std=c++17 -O2 -fPIC -shared -DSMOLC_SO_ENGINE=" + e.name +
-                          " -DSMOLC_SO_UENGINE=" + upper(e.name) + " -include " + quote(e.name + ".h") + " -I" +
-                          quote(e.include_dir) + " " + quote(cpp.string()) + " " + quote(e.library) +
-                          " -Wl,--no-undefined -Wl,--version-script=" + quote(map.string()) + " -lpthread -lm -o " +
-                          quote(tmp.string()) + " >" + quote(log.string()) + " 2>&1";
+  const std::string cmd = shell_quote(cxx) + " -std=c++17 -O2 -fPIC -shared -DSMOLC_SO_ENGINE=" + e.name +
+                          " -DSMOLC_SO_UENGINE=" + ascii_upper(e.name) + " -include " + shell_quote(e.name + ".h") + " -I" +
+                          shell_quote(e.include_dir) + " " + shell_quote(cpp.string()) + " " + shell_quote(e.library) +
+                          " -Wl,--no-undefined -Wl,--version-script=" + shell_quote(map.string()) + " -lpthread -lm -o " +
+                          shell_quote(tmp.string()) + " >" + shell_quote(log.string()) + " 2>&1";
   const int rc = std::system(cmd.c_str());
   std::error_code ec;
   fs::remove(cpp, ec);
