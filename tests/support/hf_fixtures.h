@@ -67,20 +67,6 @@ inline std::string copy_dir(const std::string& src, const std::string& name) {
   return dst;
 }
 
-// Runs a shell command line (cd/env prefixes allowed), capturing output.
-inline RunResult run_shell(const std::string& cmd) {
-  static int counter = 0;
-  const std::string base = std::string(SMOLC_TEST_TMP) + "/sh_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-  const int st = std::system((cmd + " >'" + base + ".out' 2>'" + base + ".err' </dev/null").c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  r.out = read_file(base + ".out");
-  r.err = read_file(base + ".err");
-  std::filesystem::remove(base + ".out");
-  std::filesystem::remove(base + ".err");
-  return r;
-}
-
 // Runs smolc ARGV directly (no shell) and also reports the child's peak
 // resident memory in KiB (from wait4's rusage: this child only).
 inline RunResult run_smolc_rss(const std::vector<std::string>& args, long& max_rss_kib) {

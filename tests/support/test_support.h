@@ -41,15 +41,20 @@ inline std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// Runs `smolc ARGS` through the shell (ARGS is pasted as-is) and captures
-// stdout, stderr and the exit code.
-inline RunResult run_smolc(const std::string& args, const std::string& stdin_file = "") {
+// `s` as one single-quoted shell word.
+inline std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs a shell command line (cd/env prefixes allowed) with stdin from
+// `stdin_file` (default /dev/null), capturing stdout, stderr and the exit code.
+inline RunResult run_shell(const std::string& cmd, const std::string& stdin_file = "") {
   static int counter = 0;
-  std::string base = std::string(SMOLC_TEST_TMP) + "/run_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-  std::string cmd = "'" + smolc_bin() + "' " + args + " >'" + base + ".out' 2>'" + base + ".err'";
-  if (!stdin_file.empty()) cmd += " <'" + stdin_file + "'";
-  else cmd += " </dev/null";
-  int st = std::system(cmd.c_str());
+  const std::string base = std::string(SMOLC_TEST_TMP) + "/sh_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  const std::string in = stdin_file.empty() ? std::string("/dev/null") : stdin_file;
+  const int st = std::system((cmd + " >'" + base + ".out' 2>'" + base + ".err' <'" + in + "'").c_str());
   RunResult r;
   r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   r.out = read_file(base + ".out");
@@ -57,6 +62,11 @@ inline RunResult run_smolc(const std::string& args, const std::string& stdin_fil
   std::filesystem::remove(base + ".out");
   std::filesystem::remove(base + ".err");
   return r;
+}
+
+// Runs `smolc ARGS` through the shell (ARGS is pasted as-is).
+inline RunResult run_smolc(const std::string& args, const std::string& stdin_file = "") {
+  return run_shell("'" + smolc_bin() + "' " + args, stdin_file);
 }
 
 }  // namespace smolc::test
