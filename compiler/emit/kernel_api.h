@@ -14,14 +14,20 @@
 
 namespace smolc {
 
-// Storage format of packed weights (quantised formats join later).
-enum class WFormat { F32, BF16, F16 };
+// Storage format of packed weights. Q8/Q4/Q16 are the block formats of
+// runtime/quant/smolc_quant.h (docs/quant-formats.md).
+enum class WFormat { F32, BF16, F16, Q8, Q4, Q16 };
+bool is_quantized(WFormat f);  // Q8, Q4, Q16
+// Q8 and Q4 kernels read the input as int8 activation blocks
+// (smolc_block_a8, made by smolc_quantize_a8 in runtime/quant/smolc_quant_act.h);
+// every other format, Q16 included, reads f32.
+bool uses_a8_input(WFormat f);
 // Instruction set of a generated kernel. NEON, WASM_SIMD128 and others are
 // added here plus their templates; nothing outside templates/ and the
 // kernel emitters may assume x86.
 enum class Isa { Scalar, AVX2, AVX512 };
 
-const char* wformat_name(WFormat f);  // "f32", "bf16", "f16"
+const char* wformat_name(WFormat f);  // "f32", "bf16", "f16", "q8", "q4", "q16"
 const char* isa_name(Isa i);          // "scalar", "avx2", "avx512"
 
 struct KernelSpec {
@@ -47,12 +53,22 @@ struct KernelSource {
 //   element (r, k) at panel (r / tile_m), offset ((k / k_pack) * tile_m + r % tile_m) * k_pack + k % k_pack
 // Each panel starts at a multiple of panel_bytes (a multiple of 64), so with a
 // 64-byte aligned base every panel is 64-byte aligned.
+//
+// Quantised formats (Q8, Q4, Q16) use a block layout instead: a row is
+// KB = ceil(K / 32) blocks (the tail block zero-padded). A panel of tile_m rows
+// stores KB block groups in order; block group b is
+//   tile_m scales of block b (f16 bits for Q8/Q4, f32 for Q16), row order, then
+//   tile_m payloads of block b (Q8: 32 int8; Q4: 16 bytes, the nibble order of
+//   smolc_block_q4; Q16: 32 int16), row order.
+// Rows past M have scale 0 and zero payload. k_pack = 32, k_padded = 32 * KB,
+// elem_bytes = 0 and group_bytes is the size of one block group.
 struct PackedLayout {
-  int elem_bytes = 4;     // 4 f32, 2 bf16/f16
+  int elem_bytes = 4;     // 4 f32, 2 bf16/f16, 0 for block formats
   int k_pack = 1;         // 1 f32/f16, 2 bf16 (pairs feed vdpbf16ps)
   int64_t k_padded = 0;   // K rounded up to k_pack
   int64_t panels = 0;     // ceil(M / tile_m)
-  size_t panel_bytes = 0; // tile_m * k_padded * elem_bytes rounded up to 64
+  size_t panel_bytes = 0; // tile_m * k_padded * elem_bytes (block formats: KB * group_bytes) rounded up to 64
+  size_t group_bytes = 0; // block formats only: tile_m * (scale + payload bytes)
 };
 PackedLayout packed_layout(const KernelSpec& s);
 
@@ -65,6 +81,8 @@ bool host_supports(Isa i);
 //         y[r] = W[r,:] . x  for r in [row_begin, row_end)
 //   gemm: void F(const void* w, const float* x, int n, float* y, int ldy, int row_begin, int row_end);
 //         y[t*ldy + r] = W[r,:] . x[t*K : t*K+K]  for t < n, r in [row_begin, row_end)
+//   Q8/Q4 (uses_a8_input): x is `const void* xa`, the input as smolc_block_a8
+//         blocks: KB blocks per token, token t at block t * KB.
 //   row:  void F(const void* w, int row, float* out);   out[0..K) = W[row, :]  (embedding lookup
 //         from a tied, packed lm_head)
 KernelSource emit_gemv(const KernelSpec& s, const std::string& prefix);
@@ -75,9 +93,17 @@ KernelSource emit_row_unpack(const KernelSpec& s, const std::string& prefix);
 // e.g. with RMSNorm gains folded in); the result is what the kernels stream.
 size_t packed_weight_bytes(const KernelSpec& s);
 void pack_weights(const KernelSpec& s, const float* W, uint8_t* out);
+// Block formats: packs an already-quantised matrix (its QFormat must match
+// s.fmt, rows == M, cols == K); GGUF Q8_0/Q4_0 blocks reach the engine this way
+// bit for bit. pack_weights() on a block format quantises W with
+// quant::quantize_matrix (default options) and calls this.
+namespace quant { struct QuantMatrix; }
+void pack_quant_weights(const KernelSpec& s, const quant::QuantMatrix& q, uint8_t* out);
 
 // Host-side execution of the same computation on packed weights, used by the
 // kernel tests as the reference (scalar, straightforward).
+// For Q8/Q4 it quantises each token of x with smolc_quantize_a8 first and
+// then computes exactly as quant::quant_matmul does.
 void reference_gemm(const KernelSpec& s, const uint8_t* packed, const float* x, int n, float* y, int ldy);
 
 }  // namespace smolc

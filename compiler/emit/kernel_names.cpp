@@ -9,9 +9,16 @@ const char* wformat_name(WFormat f) {
     case WFormat::F32: return "f32";
     case WFormat::BF16: return "bf16";
     case WFormat::F16: return "f16";
+    case WFormat::Q8: return "q8";
+    case WFormat::Q4: return "q4";
+    case WFormat::Q16: return "q16";
   }
   return "?";
 }
+
+bool is_quantized(WFormat f) { return f == WFormat::Q8 || f == WFormat::Q4 || f == WFormat::Q16; }
+
+bool uses_a8_input(WFormat f) { return f == WFormat::Q8 || f == WFormat::Q4; }
 
 const char* isa_name(Isa i) {
   switch (i) {

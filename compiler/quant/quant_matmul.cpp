@@ -1,5 +1,7 @@
 #include "quant/quant_matmul.h"
 
+#include "runtime/quant/smolc_quant_act.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -52,23 +54,8 @@ float dot_q16(const QuantMatrix& W, int64_t r, const float* x) {
 }  // namespace
 
 std::vector<smolc_block_a8> quantize_activations(const float* x, int64_t cols) {
-  const int64_t nb = (cols + kB - 1) / kB;
-  std::vector<smolc_block_a8> out(static_cast<size_t>(nb));
-  for (int64_t b = 0; b < nb; ++b) {
-    float v[kB] = {};
-    const int64_t n = std::min<int64_t>(kB, cols - b * kB);
-    std::copy_n(x + b * kB, n, v);
-    float amax = 0;
-    for (float e : v) amax = std::max(amax, std::fabs(e));
-    smolc_block_a8& a = out[static_cast<size_t>(b)];
-    a.d = amax / 127.0f;
-    const float id = amax != 0 ? 127.0f / amax : 0.0f;
-    a.sum = 0;
-    for (int i = 0; i < kB; ++i) {
-      a.qs[i] = static_cast<int8_t>(std::clamp(static_cast<int>(std::nearbyint(v[i] * id)), -127, 127));
-      a.sum += a.qs[i];
-    }
-  }
+  std::vector<smolc_block_a8> out(static_cast<size_t>((cols + kB - 1) / kB));
+  smolc_quantize_a8(x, static_cast<int>(cols), out.data());
   return out;
 }
 
