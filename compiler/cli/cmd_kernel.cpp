@@ -21,7 +21,8 @@ struct Args {
 smolc::cli::Register reg({"kernel", "Generate one matrix kernel (gemv, gemm or row) as a C++ file", [](CLI::App& sub) {
   auto a = std::make_shared<Args>();
   sub.add_option("--op", a->op, "gemv | gemm | row")->check(CLI::IsMember({"gemv", "gemm", "row"}));
-  sub.add_option("--format", a->format, "Weight format: f32 | bf16 | f16")->check(CLI::IsMember({"f32", "bf16", "f16"}));
+  sub.add_option("--format", a->format, "Weight format: f32 | bf16 | f16 | q8 | q4 | q16")
+      ->check(CLI::IsMember({"f32", "bf16", "f16", "q8", "q4", "q16"}));
   sub.add_option("--isa", a->isa, "scalar | avx2 | avx512 | native")
       ->check(CLI::IsMember({"scalar", "avx2", "avx512", "native"}));
   sub.add_option("--m", a->m, "Output rows M")->required();
@@ -32,7 +33,8 @@ smolc::cli::Register reg({"kernel", "Generate one matrix kernel (gemv, gemm or r
   sub.add_option("-o,--out-dir", a->out_dir, "Directory to write the file into");
   return std::function<int()>([a] {
     using namespace smolc;
-    static const std::map<std::string, WFormat> fmts = {{"f32", WFormat::F32}, {"bf16", WFormat::BF16}, {"f16", WFormat::F16}};
+    static const std::map<std::string, WFormat> fmts = {{"f32", WFormat::F32}, {"bf16", WFormat::BF16}, {"f16", WFormat::F16},
+                                                          {"q8", WFormat::Q8},   {"q4", WFormat::Q4},     {"q16", WFormat::Q16}};
     static const std::map<std::string, Isa> isas = {{"scalar", Isa::Scalar}, {"avx2", Isa::AVX2}, {"avx512", Isa::AVX512}};
     KernelSpec s;
     s.fmt = fmts.at(a->format);

@@ -7,6 +7,7 @@
 
 #include "emit/kernel_api.h"
 #include "emit/kernel_emit.h"
+#include "runtime/quant/smolc_quant.h"
 
 namespace smolc::kernel_detail {
 namespace {
@@ -14,17 +15,33 @@ namespace {
 // f32 lanes per vector register: panels must hold whole vectors of rows.
 int lanes(Isa i) { return i == Isa::AVX512 ? 16 : i == Isa::AVX2 ? 8 : 1; }
 
-std::vector<std::string> isa_flags(Isa i) {
+std::vector<std::string> isa_flags(Isa i, WFormat f) {
   switch (i) {
     case Isa::Scalar: return {};
     case Isa::AVX2: return {"-mavx2", "-mfma", "-mf16c"};
-    case Isa::AVX512:
-      return {"-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16"};
+    case Isa::AVX512: {
+      std::vector<std::string> fl = {"-mavx2",     "-mfma",      "-mf16c",     "-mavx512f",
+                                     "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16"};
+      if (is_quantized(f)) fl.push_back("-mavx512vnni");  // vpdpbusd; float kernels do not need it
+      return fl;
+    }
   }
   return {};
 }
 
 }  // namespace
+
+int quant_scale_bytes(WFormat f) { return f == WFormat::Q16 ? 4 : 2; }
+
+int quant_payload_bytes(WFormat f) {
+  switch (f) {
+    case WFormat::Q8: return SMOLC_QBLOCK;
+    case WFormat::Q4: return SMOLC_QBLOCK / 2;
+    case WFormat::Q16: return 2 * SMOLC_QBLOCK;
+    default: break;
+  }
+  throw std::invalid_argument(std::string(wformat_name(f)) + " is not a block format");
+}
 
 void validate_spec(const KernelSpec& s, const char* op) {
   auto bad = [&](const std::string& what) {
@@ -57,15 +74,18 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   const std::string stem = kernel_stem(s, op);
   const bool is_row = std::string(op) == "row";
   // One row template serves every ISA: the lookup copies K values once per token.
-  // AVX2 and AVX-512 share one x86 template per op, parameterised by vector width.
+  // Float formats: AVX2 and AVX-512 share one x86 template per op,
+  // parameterised by vector width. Block formats: one template per op and ISA.
   const bool x86 = s.isa == Isa::AVX2 || s.isa == Isa::AVX512;
-  const std::string tpl = std::string(op) + "/" + op + "-" + (is_row ? "scalar" : x86 ? "x86" : "scalar") + ".cpp.in";
+  const bool quant = is_quantized(s.fmt);
+  const std::string isa_part = is_row ? "scalar" : quant ? isa_name(s.isa) : x86 ? "x86" : "scalar";
+  const std::string tpl = std::string(op) + "/" + (quant ? "q-" : "") + op + "-" + isa_part + ".cpp.in";
 
   KernelSource out;
   out.file_name = stem + ".cpp";
   out.function_name = prefix;
   for (char c : stem) out.function_name += (c == '-' ? '_' : c);
-  if (!is_row) out.cxx_flags = isa_flags(s.isa);
+  if (!is_row) out.cxx_flags = isa_flags(s.isa, s.fmt);
 
   TemplateVars v;
   v["OP"] = std::string(op);
@@ -78,7 +98,18 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   v["KP"] = int64_t(l.k_pack);
   v["KPAD"] = l.k_padded;
   v["PANELS"] = l.panels;
-  v["PANEL_ELEMS"] = int64_t(l.panel_bytes / size_t(l.elem_bytes));
+  if (quant) {
+    const int64_t kb = l.k_padded / SMOLC_QBLOCK;
+    v["KB"] = kb;                                   // blocks per row
+    v["LAST_COLS"] = s.K - (kb - 1) * SMOLC_QBLOCK;  // real columns of the last block
+    v["A8"] = int64_t(uses_a8_input(s.fmt));
+    v["SCALE_BYTES"] = int64_t(quant_scale_bytes(s.fmt));
+    v["PAYLOAD_BYTES"] = int64_t(quant_payload_bytes(s.fmt));
+    v["GROUP_BYTES"] = int64_t(l.group_bytes);
+    v["PANEL_BYTES"] = int64_t(l.panel_bytes);
+  } else {
+    v["PANEL_ELEMS"] = int64_t(l.panel_bytes / size_t(l.elem_bytes));
+  }
   v["FILE_NAME"] = out.file_name;
   v["FUNCTION"] = out.function_name;
   v["TEMPLATE"] = tpl;
@@ -107,7 +138,19 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
     // gemv: independent accumulator sets so ~8 FMA chains are in flight.
     v["KU"] = std::max<int64_t>(1, std::min<int64_t>(4, 8 / (s.tile_m / vw)));
   }
-  v["WIDEN_SCALAR"] = render_embedded("common/widen-scalar.inc.in", v);
+  if (quant) {
+    // The f16 branch of the scalar widening: q8/q4 block scales are binary16.
+    TemplateVars h = v;
+    h["FMT"] = std::string("f16");
+    v["F16_SCALAR"] = render_embedded("common/widen-scalar.inc.in", h);
+    v["Q_BLOCK_SCALAR"] = render_embedded("common/q-block-scalar.inc.in", v);
+  } else {
+    v["WIDEN_SCALAR"] = render_embedded("common/widen-scalar.inc.in", v);
+  }
+  // --- AVX-512 quantised kernels (qkern512): helpers shared by
+  // q-gemv-avx512 and q-gemm-avx512 (unzip transposes, row sums, a8 fields).
+  if (quant && s.isa == Isa::AVX512 && !is_row) v["Q_AVX512"] = render_embedded("common/q-avx512.inc.in", v);
+  // --- end AVX-512 quantised kernels
   out.code = render_embedded(tpl, v);
   return out;
 }

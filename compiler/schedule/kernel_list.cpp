@@ -2,6 +2,8 @@
 // docs/kernels.md); the list is the single place to add a variant.
 #include "schedule/kernel_list.h"
 
+#include <initializer_list>
+
 namespace smolc {
 
 const char* kernel_op_name(KernelOp op) {
@@ -42,6 +44,16 @@ const std::vector<KernelVariant>& kernel_variants() {
     std::vector<KernelVariant> v;
     for (Isa isa : {Isa::Scalar, Isa::AVX2, Isa::AVX512}) {
       for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16}) {
+        const int tm = default_tile_m(fmt, isa);
+        v.push_back({KernelOp::Gemv, fmt, isa, tm, 1});
+        v.push_back({KernelOp::Gemm, fmt, isa, tm, default_tile_n(fmt, isa)});
+        v.push_back({KernelOp::Row, fmt, isa, tm, 1});
+      }
+    }
+    // Quantised formats (block-group panels, templates/<op>/q-<op>-<isa>.cpp.in).
+    const std::initializer_list<Isa> quant_isas = {Isa::Scalar};  // <- ISAs with quantised kernels
+    for (Isa isa : quant_isas) {
+      for (WFormat fmt : {WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
         const int tm = default_tile_m(fmt, isa);
         v.push_back({KernelOp::Gemv, fmt, isa, tm, 1});
         v.push_back({KernelOp::Gemm, fmt, isa, tm, default_tile_n(fmt, isa)});

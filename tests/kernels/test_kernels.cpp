@@ -1,6 +1,7 @@
 // Every kernel of the kernel list, generated, compiled by a real compiler and
 // executed, against reference_gemm; reference_gemm itself against a plain
-// double-precision product on the unpacked weights.
+// double-precision product on the unpacked weights (float formats; the block
+// formats' reference is tested in test_quant_pack.cpp).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -14,6 +15,8 @@
 
 #include "emit/kernel_api.h"
 #include "frontend/dequant.h"
+#include "quant/quant_matmul.h"
+#include "quant/quantize.h"
 #include "schedule/kernel_list.h"
 #include "tests/kernels/kernel_jit.h"
 #include "tests/support/test_support.h"
@@ -67,6 +70,13 @@ struct Shape {
   int64_t M, K;
 };
 const Shape kShapes[] = {{69, 37}, {5, 48}, {40, 1}};
+// Block formats also run on several blocks per row with a partial last block
+// (main loops, unrolled remainders and the K tail of the SIMD kernels).
+const Shape kQuantShapes[] = {{37, 300}, {24, 1000}};
+
+// The compiler command for generated kernels: quantised ones include
+// "quant/smolc_quant.h", which the engine build finds under runtime/.
+std::string cxx(const std::string& compiler) { return compiler + " -I" + test::source_dir() + "/runtime"; }
 
 }  // namespace
 
@@ -167,9 +177,112 @@ TEST_CASE("generated kernel files are named by op, format, shape, tile and ISA")
   KernelSource r = emit_row_unpack(s, "");
   CHECK(r.file_name == "bf16-row-576x1536-8r-scalar.cpp");
   CHECK(r.cxx_flags.empty());
+  // Block formats: templates <op>/q-<op>-<isa>.cpp.in, the row one scalar for every ISA.
+  s.fmt = WFormat::Q8;
+  s.tile_n = 4;
+  KernelSource qg = emit_gemm(s, "m_");
+  CHECK(qg.file_name == "q8-gemm-576x1536-8r4t-scalar.cpp");
+  CHECK(qg.function_name == "m_q8_gemm_576x1536_8r4t_scalar");
+  CHECK(qg.code.find("templates/gemm/q-gemm-scalar.cpp.in") != std::string::npos);
+  CHECK(qg.code.find("#include \"quant/smolc_quant.h\"") != std::string::npos);
+  CHECK(qg.code.find("immintrin") == std::string::npos);
+  s.fmt = WFormat::Q4;
+  s.isa = Isa::AVX2;
+  s.tile_m = 16;
+  KernelSource qr = emit_row_unpack(s, "");
+  CHECK(qr.file_name == "q4-row-576x1536-16r-avx2.cpp");
+  CHECK(qr.code.find("templates/row/q-row-scalar.cpp.in") != std::string::npos);
+  CHECK(qr.cxx_flags.empty());
 }
 
 namespace {
+
+using QGemvFn = void (*)(const void* w, const void* xa, float* y, int row_begin, int row_end);
+using QGemmFn = void (*)(const void* w, const void* xa, int n, float* y, int ldy, int row_begin, int row_end);
+
+quant::QFormat qformat(WFormat f) {
+  return f == WFormat::Q8 ? quant::QFormat::Q8 : f == WFormat::Q4 ? quant::QFormat::Q4 : quant::QFormat::Q16;
+}
+
+// Runs one compiled block-format variant on one shape against reference_gemm
+// (and the row kernel against quant::dequantize_row).
+//   Scalar kernels do reference_gemm's f32 operations in its order: equal bit for bit.
+//   SIMD kernels: the q8/q4 block dots are exact int32 either way, the q16
+//   block sums are f32 in another order; the f32 sum over KB blocks differs
+//   by at most a rounding per step on each side, and a q16 block sum by at
+//   most 32 roundings, all bounded by 2^-23 * sum_k |w_k x_k| (dequantised):
+//   tolerance (2 * KB + 40) * 2^-23 * sum |w x|.
+void check_quant_variant(const KernelVariant& v, const Shape& sh, std::mt19937& rng, void* sym) {
+  const KernelSpec s = variant_spec(v, sh.M, sh.K);
+  const int64_t kb = (sh.K + 31) / 32;
+  std::normal_distribution<float> wd(0.0f, 0.05f);
+  std::vector<float> W(size_t(sh.M * sh.K));
+  for (auto& w : W) w = wd(rng);
+  const quant::QuantMatrix q = quant::quantize_matrix(qformat(v.fmt), W.data(), sh.M, sh.K, "W");
+  Packed p;
+  p.storage.resize(packed_weight_bytes(s) + 64);
+  p.data = p.storage.data() + ((64 - reinterpret_cast<uintptr_t>(p.storage.data()) % 64) % 64);
+  pack_quant_weights(s, q, p.data);
+  const std::vector<float> deq = quant::dequantize(q);
+
+  if (v.op == KernelOp::Row) {
+    std::vector<float> out(size_t(sh.K) + 1), want(size_t(sh.K));
+    for (int64_t r = -1; r <= sh.M; ++r) {
+      out[size_t(sh.K)] = -9.0f;
+      reinterpret_cast<test::RowFn>(sym)(p.data, int(r), out.data());
+      if (r >= 0 && r < sh.M) quant::dequantize_row(q, r, want.data());
+      else std::fill(want.begin(), want.end(), 0.0f);  // rows outside [0, M) read as zeros
+      for (int64_t k = 0; k < sh.K; ++k) {
+        INFO("row " << r << " k " << k);
+        REQUIRE(out[size_t(k)] == want[size_t(k)]);
+      }
+      REQUIRE(out[size_t(sh.K)] == -9.0f);
+    }
+    return;
+  }
+  const int max_n = v.op == KernelOp::Gemm ? v.tile_n + 3 : 1;
+  auto x = random_vec(rng, size_t(max_n * sh.K));
+  // Inputs as the kernels take them: int8 blocks (q8, q4), KB per token, or f32 (q16).
+  std::vector<smolc_block_a8> xa;
+  std::vector<float> xs(x);  // x as the kernels see it, dequantised
+  if (uses_a8_input(v.fmt)) {
+    for (int t = 0; t < max_n; ++t) {
+      const auto a = quant::quantize_activations(x.data() + t * sh.K, sh.K);
+      xa.insert(xa.end(), a.begin(), a.end());
+      for (int64_t k = 0; k < sh.K; ++k) xs[size_t(t * sh.K + k)] = a[size_t(k / 32)].d * float(a[size_t(k / 32)].qs[k % 32]);
+    }
+  }
+  const void* xin = uses_a8_input(v.fmt) ? static_cast<const void*>(xa.data()) : static_cast<const void*>(x.data());
+  const int ldy = int(sh.M) + 3;
+  std::vector<float> want(size_t(max_n * ldy));
+  reference_gemm(s, p.data, x.data(), max_n, want.data(), ldy);
+  std::vector<double> mag(size_t(max_n * ldy), 0.0);
+  for (int t = 0; t < max_n; ++t)
+    for (int64_t r = 0; r < sh.M; ++r)
+      for (int64_t k = 0; k < sh.K; ++k)
+        mag[size_t(t * ldy + r)] += std::fabs(double(deq[size_t(r * sh.K + k)]) * xs[size_t(t * sh.K + k)]);
+  const double rel = double(2 * kb + 40) * 0x1p-23;
+  auto close = [&](float got, size_t i) {
+    return v.isa == Isa::Scalar ? got == want[i] : std::fabs(double(got) - want[i]) <= rel * mag[i];
+  };
+  std::vector<std::pair<int, int>> splits = {{0, int(sh.M)}};
+  if (sh.M > v.tile_m) splits = {{0, v.tile_m}, {v.tile_m, int(sh.M)}};
+  for (int n = 1; n <= max_n; ++n) {
+    std::vector<float> y(size_t(max_n * ldy), -9.0f);
+    for (auto [b, e] : splits) {
+      if (v.op == KernelOp::Gemv) reinterpret_cast<QGemvFn>(sym)(p.data, xin, y.data(), b, e);
+      else reinterpret_cast<QGemmFn>(sym)(p.data, xin, n, y.data(), ldy, b, e);
+    }
+    for (int t = 0; t < max_n; ++t) {
+      for (int r = 0; r < ldy; ++r) {
+        const size_t i = size_t(t * ldy + r);
+        INFO("n " << n << " token " << t << " row " << r << " got " << y[i] << " want " << want[i]);
+        if (t < n && r < sh.M) REQUIRE(close(y[i], i));
+        else REQUIRE(y[i] == -9.0f);  // nothing outside [0,n) x [0,M) is written
+      }
+    }
+  }
+}
 
 // Runs one compiled variant on one shape against reference_gemm.
 void check_variant(const test::JitLibrary& lib, const KernelVariant& v, const Shape& sh, std::mt19937& rng) {
@@ -178,6 +291,10 @@ void check_variant(const test::JitLibrary& lib, const KernelVariant& v, const Sh
   void* sym = lib.symbol(fn);
   INFO("kernel " << fn);
   REQUIRE(sym != nullptr);
+  if (is_quantized(v.fmt)) {
+    check_quant_variant(v, sh, rng, sym);
+    return;
+  }
   auto W = random_vec(rng, size_t(sh.M * sh.K));
   Packed p = pack(s, W);
   const int max_n = v.op == KernelOp::Gemm ? v.tile_n + 3 : 1;
@@ -234,18 +351,24 @@ TEST_CASE("every kernel in the kernel list matches reference_gemm (clang++-19)")
   std::mt19937 rng(test_seed());
   std::set<std::string> skipped, emulated_names;
   int shape_no = 0;
-  for (const Shape& sh : kShapes) {
+  std::vector<std::pair<Shape, bool>> shapes;  // (shape, block formats only)
+  for (const Shape& sh : kShapes) shapes.push_back({sh, false});
+  for (const Shape& sh : kQuantShapes) shapes.push_back({sh, true});
+  for (const auto& [sh, quant_only] : shapes) {
+    std::vector<KernelVariant> vars;
+    for (const auto& v : kernel_variants())
+      if (!quant_only || is_quantized(v.fmt)) vars.push_back(v);
     std::vector<KernelSource> srcs;
-    for (const auto& v : kernel_variants()) srcs.push_back(emit_variant(v, sh.M, sh.K, "t_"));
+    for (const auto& v : vars) srcs.push_back(emit_variant(v, sh.M, sh.K, "t_"));
     const std::string dir = test::temp_dir("kernels_clang_" + std::to_string(shape_no++));
-    test::JitResult jr = test::jit_compile(srcs, dir, "clang++-19", "-O2");
+    test::JitResult jr = test::jit_compile(srcs, dir, cxx("clang++-19"), "-O2");
     INFO(jr.log);
     REQUIRE(jr.lib);
     // Without AVX-512 here, its kernels (already compiled above with -Werror)
     // run once more with the intrinsics emulated in plain C++.
     std::vector<KernelSource> emulated;
     for (size_t i = 0; i < srcs.size(); ++i) {
-      if (kernel_variants()[i].isa != Isa::AVX512 || srcs[i].cxx_flags.empty() || host_supports(Isa::AVX512)) continue;
+      if (vars[i].isa != Isa::AVX512 || srcs[i].cxx_flags.empty() || host_supports(Isa::AVX512)) continue;
       KernelSource e = srcs[i];
       const std::string inc = "#include <immintrin.h>";
       const size_t at = e.code.find(inc);
@@ -256,13 +379,13 @@ TEST_CASE("every kernel in the kernel list matches reference_gemm (clang++-19)")
     }
     std::unique_ptr<test::JitLibrary> emu;
     if (!emulated.empty()) {
-      test::JitResult je = test::jit_compile(emulated, dir + "/emulated", "clang++-19", "-O1");
+      test::JitResult je = test::jit_compile(emulated, dir + "/emulated", cxx("clang++-19"), "-O1");
       INFO(je.log);
       REQUIRE(je.lib);
       emu = std::move(je.lib);
     }
-    for (size_t i = 0; i < kernel_variants().size(); ++i) {
-      const KernelVariant& v = kernel_variants()[i];
+    for (size_t i = 0; i < vars.size(); ++i) {
+      const KernelVariant& v = vars[i];
       // Row kernels need no ISA flags (one scalar template), so they always run.
       if (!srcs[i].cxx_flags.empty() && !host_supports(v.isa)) {
         if (v.isa == Isa::AVX512 && emu) {
@@ -289,7 +412,9 @@ TEST_CASE("every generated kernel compiles warning-free with g++-12 at -O3") {
     for (const auto& v : kernel_variants()) srcs.push_back(emit_variant(v, sh.M, sh.K, "g_"));
   // A 135M shape too: long constant trip counts, large panels.
   for (const auto& v : kernel_variants()) srcs.push_back(emit_variant(v, 576, 1536, "g_"));
-  test::JitResult jr = test::jit_compile(srcs, test::temp_dir("kernels_gcc"), "g++-12", "-O3", /*link=*/false);
+  for (const auto& v : kernel_variants())
+    if (is_quantized(v.fmt)) srcs.push_back(emit_variant(v, kQuantShapes[0].M, kQuantShapes[0].K, "g_"));
+  test::JitResult jr = test::jit_compile(srcs, test::temp_dir("kernels_gcc"), cxx("g++-12"), "-O3", /*link=*/false);
   INFO(jr.log);
   CHECK(jr.log.empty());
 }
@@ -313,25 +438,36 @@ TEST_CASE("smolc kernel writes the file the emitter generates and rejects bad sp
   // The header's regeneration command reproduces the file exactly.
   CHECK(want.code.find("smolc kernel --op gemm --format f16 --isa avx2 --m 100 --k 37 --tile-m 16 --tile-n 5 --prefix q_") !=
         std::string::npos);
+  // Block formats too.
+  r = test::run_smolc("kernel --op row --format q16 --m 20 --k 45 --tile-m 8 -o '" + dir + "'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  s.fmt = WFormat::Q16;
+  s.isa = Isa::Scalar;
+  s.M = 20;
+  s.K = 45;
+  s.tile_m = 8;
+  const KernelSource qrow = emit_row_unpack(s, "");
+  CHECK(test::read_file(dir + "/" + qrow.file_name) == qrow.code);
   r = test::run_smolc("kernel --op gemv --isa avx512 --m 10 --k 10 --tile-m 8");
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("tile_m=8 is not a multiple of 16 for avx512") != std::string::npos);
 }
 
 TEST_CASE("scalar kernels compile for aarch64 (no x86 assumption)") {
-  const std::string cxx = "clang++-19 --target=aarch64-linux-gnu";
+  const std::string aarch64 = cxx("clang++-19 --target=aarch64-linux-gnu");
   const std::string dir = test::temp_dir("kernels_aarch64");
   // Needs the aarch64 C++ headers (Debian: libstdc++-12-dev-arm64-cross).
   std::ofstream(dir + "/probe.cpp") << "#include <cstdint>\n#include <cstring>\nint main() { return 0; }\n";
-  if (std::system((cxx + " -std=c++17 -fsyntax-only " + dir + "/probe.cpp 2>/dev/null").c_str()) != 0) {
+  if (std::system((aarch64 + " -std=c++17 -fsyntax-only " + dir + "/probe.cpp 2>/dev/null").c_str()) != 0) {
     WARN("skipped: no aarch64 C++ headers for clang (apt-get install libstdc++-12-dev-arm64-cross)");
     return;
   }
   std::vector<KernelSource> srcs;
   for (const auto& v : kernel_variants())
     if (v.isa == Isa::Scalar) srcs.push_back(emit_variant(v, 69, 37, "a_"));
-  REQUIRE(srcs.size() == 9);
-  test::JitResult jr = test::jit_compile(srcs, dir, cxx, "-O2", /*link=*/false);
+  REQUIRE(srcs.size() == 18);  // gemv, gemm and row for f32, bf16, f16, q8, q4, q16
+  test::JitResult jr = test::jit_compile(srcs, dir, aarch64, "-O2", /*link=*/false);
   INFO(jr.log);
   CHECK(jr.log.empty());
 }

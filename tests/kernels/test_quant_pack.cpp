@@ -1,0 +1,193 @@
+// Block-format packing (q8, q4, q16) and the quantised reference_gemm:
+// packed bytes unpacked by an independent reading of the layout documented at
+// PackedLayout (compiler/emit/kernel_api.h) equal the QuantMatrix blocks bit for
+// bit, and reference_gemm on packed weights computes what quant::quant_matmul
+// computes on the QuantMatrix.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "emit/kernel_api.h"
+#include "quant/quant_matmul.h"
+#include "quant/quantize.h"
+
+using namespace smolc;
+using namespace smolc::quant;
+
+namespace {
+
+uint32_t test_seed() {
+  static const uint32_t seed = [] {
+    const char* env = std::getenv("SMOLC_TEST_SEED");
+    uint32_t s = env ? uint32_t(std::strtoul(env, nullptr, 10)) : std::random_device{}();
+    std::printf("quant packing tests: seed %u (set SMOLC_TEST_SEED=%u to repeat)\n", s, s);
+    return s;
+  }();
+  return seed;
+}
+
+std::vector<float> random_vec(std::mt19937& rng, size_t n, float sd) {
+  std::normal_distribution<float> d(0.0f, sd);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  return v;
+}
+
+QFormat qformat(WFormat f) { return f == WFormat::Q8 ? QFormat::Q8 : f == WFormat::Q4 ? QFormat::Q4 : QFormat::Q16; }
+
+// Sizes straight from the block structs of runtime/quant/smolc_quant.h.
+size_t scale_bytes(WFormat f) { return f == WFormat::Q16 ? sizeof(float) : sizeof(uint16_t); }
+size_t payload_bytes(WFormat f) {
+  return f == WFormat::Q8 ? sizeof(smolc_block_q8{}.qs) : f == WFormat::Q4 ? sizeof(smolc_block_q4{}.qs)
+                                                                          : sizeof(smolc_block_q16{}.qs);
+}
+
+struct Shape {
+  int64_t M, K;
+};
+// M tails, M below one panel, K not a multiple of 32, K < 32, K = 1, whole blocks.
+const Shape kShapes[] = {{69, 37}, {5, 48}, {40, 1}, {17, 29}, {33, 96}, {9, 300}};
+
+KernelSpec spec(WFormat f, const Shape& sh, int tile_m) {
+  KernelSpec s;
+  s.fmt = f;
+  s.M = sh.M;
+  s.K = sh.K;
+  s.tile_m = tile_m;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("block-format layout: panels of block groups, 64-byte panel stride") {
+  for (WFormat f : {WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
+    const KernelSpec s = spec(f, {37, 70}, 16);
+    const PackedLayout l = packed_layout(s);
+    INFO(wformat_name(f));
+    CHECK(l.elem_bytes == 0);
+    CHECK(l.k_pack == 32);
+    CHECK(l.k_padded == 96);
+    CHECK(l.panels == 3);
+    CHECK(l.group_bytes == 16 * (scale_bytes(f) + payload_bytes(f)));
+    CHECK(l.panel_bytes % 64 == 0);
+    CHECK(l.panel_bytes >= 3 * l.group_bytes);
+    CHECK(l.panel_bytes < 3 * l.group_bytes + 64);
+    CHECK(packed_weight_bytes(s) == 3 * l.panel_bytes);
+  }
+}
+
+TEST_CASE("pack_quant_weights then unpacking equals the QuantMatrix blocks bit for bit") {
+  std::mt19937 rng(test_seed());
+  for (WFormat f : {WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
+    for (int tile_m : {1, 8, 16, 32}) {
+      for (const Shape& sh : kShapes) {
+        const KernelSpec s = spec(f, sh, tile_m);
+        INFO(wformat_name(f) << " tile_m " << tile_m << " M " << sh.M << " K " << sh.K);
+        const auto W = random_vec(rng, size_t(sh.M * sh.K), 0.05f);
+        const QuantMatrix q = quantize_matrix(qformat(f), W.data(), sh.M, sh.K, "W");
+        const PackedLayout l = packed_layout(s);
+        std::vector<uint8_t> out(packed_weight_bytes(s), 0xAB);
+        pack_quant_weights(s, q, out.data());
+        // Every byte is either a block byte (visited below) or zero padding.
+        std::vector<bool> visited(out.size(), false);
+        const size_t sb = scale_bytes(f), pb = payload_bytes(f), tm = size_t(tile_m);
+        for (int64_t p = 0; p < l.panels; ++p) {
+          for (int64_t b = 0; b < q.blocks_per_row; ++b) {
+            const size_t group = size_t(p) * l.panel_bytes + size_t(b) * l.group_bytes;
+            for (size_t rr = 0; rr < tm; ++rr) {
+              const int64_t r = p * tile_m + int64_t(rr);
+              const size_t sat = group + rr * sb, pat = group + tm * sb + rr * pb;
+              if (r < sh.M) {
+                REQUIRE(std::memcmp(out.data() + sat, q.block(r, b), sb) == 0);
+                REQUIRE(std::memcmp(out.data() + pat, q.block(r, b) + sb, pb) == 0);
+                for (size_t i = 0; i < sb; ++i) visited[sat + i] = true;
+                for (size_t i = 0; i < pb; ++i) visited[pat + i] = true;
+              }
+            }
+          }
+        }
+        for (size_t i = 0; i < out.size(); ++i)
+          if (!visited[i]) REQUIRE(out[i] == 0);  // rows past M: scale 0, zero payload; panel padding zero
+        // pack_weights quantises with quantize_matrix's defaults and packs the same bytes.
+        std::vector<uint8_t> direct(out.size(), 0xCD);
+        pack_weights(s, W.data(), direct.data());
+        REQUIRE(direct == out);
+      }
+    }
+  }
+}
+
+TEST_CASE("pack_quant_weights accepts GGUF Q4_0 blocks for q4 and refuses mismatched matrices") {
+  std::mt19937 rng(test_seed());
+  const auto W = random_vec(rng, 20 * 40, 0.05f);
+  const KernelSpec s = spec(WFormat::Q4, {20, 40}, 8);
+  const QuantMatrix q40 = quantize_matrix(QFormat::Q4_0, W.data(), 20, 40, "W");
+  std::vector<uint8_t> out(packed_weight_bytes(s));
+  pack_quant_weights(s, q40, out.data());
+  CHECK(std::memcmp(out.data() + 8 * 2, q40.block(0, 0) + 2, 16) == 0);  // row 0's first payload, bit for bit
+  const QuantMatrix q8 = quantize_matrix(QFormat::Q8, W.data(), 20, 40, "W");
+  CHECK_THROWS_AS(pack_quant_weights(s, q8, out.data()), std::invalid_argument);
+  const QuantMatrix small = quantize_matrix(QFormat::Q4, W.data(), 10, 40, "W");
+  CHECK_THROWS_WITH(pack_quant_weights(s, small, out.data()), Catch::Contains("10x40"));
+  QuantOptions o;
+  o.f32_scale = true;
+  const QuantMatrix f32s = quantize_matrix(QFormat::Q4, W.data(), 20, 40, "W", o);
+  CHECK_THROWS_AS(pack_quant_weights(s, f32s, out.data()), std::invalid_argument);
+}
+
+// reference_gemm reads the packed bytes; quant_matmul reads the QuantMatrix.
+// Both do the same f32 operations in the same block order (exact int32 block
+// dots, then y += isum * (d_w * d_a); q16: y += d_w * sum(q * x)), so they agree
+// exactly unless the compiler contracts a multiply-add into an FMA in one of
+// them, which changes each of the KB block steps by at most one rounding:
+// |diff| <= 2 * KB * 2^-24 * sum_b |term_b| <= KB * 2^-23 * sum_k |w_k x_k| (w, x
+// as dequantised). With K <= 32 (one block, no sum), the result is one product
+// of the integer dot and must match bit for bit, which checks the integer dots.
+TEST_CASE("quantised reference_gemm equals quant::quant_matmul on the same QuantMatrix") {
+  std::mt19937 rng(test_seed());
+  for (WFormat f : {WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
+    for (int tile_m : {1, 8, 16}) {
+      for (const Shape& sh : kShapes) {
+        const KernelSpec s = spec(f, sh, tile_m);
+        INFO(wformat_name(f) << " tile_m " << tile_m << " M " << sh.M << " K " << sh.K);
+        const int n = 3;
+        const auto W = random_vec(rng, size_t(sh.M * sh.K), 0.05f);
+        const auto x = random_vec(rng, size_t(n * sh.K), 1.0f);
+        const QuantMatrix q = quantize_matrix(qformat(f), W.data(), sh.M, sh.K, "W");
+        std::vector<uint8_t> packed(packed_weight_bytes(s));
+        pack_quant_weights(s, q, packed.data());
+        const int ldy = int(sh.M) + 1;
+        std::vector<float> got(size_t(n * ldy), -5.0f), want(size_t(n * sh.M));
+        reference_gemm(s, packed.data(), x.data(), n, got.data(), ldy);
+        quant_matmul(q, x.data(), n, want.data());
+        const std::vector<float> wd = dequantize(q);
+        for (int t = 0; t < n; ++t) {
+          // x as the kernels see it: int8 blocks for q8/q4, f32 for q16.
+          std::vector<float> xs(x.begin() + t * sh.K, x.begin() + (t + 1) * sh.K);
+          if (f != WFormat::Q16) {
+            const auto a = quantize_activations(xs.data(), sh.K);
+            for (int64_t k = 0; k < sh.K; ++k) xs[size_t(k)] = a[size_t(k / 32)].d * float(a[size_t(k / 32)].qs[k % 32]);
+          }
+          for (int64_t r = 0; r < sh.M; ++r) {
+            const float g = got[size_t(t * ldy + r)], w = want[size_t(t * sh.M + r)];
+            INFO("token " << t << " row " << r << " got " << g << " want " << w);
+            if (sh.K <= 32) {
+              REQUIRE(g == w);
+            } else {
+              double mag = 0;
+              for (int64_t k = 0; k < sh.K; ++k) mag += std::fabs(double(wd[size_t(r * sh.K + k)]) * xs[size_t(k)]);
+              REQUIRE(std::fabs(double(g) - double(w)) <= double((sh.K + 31) / 32) * 0x1p-23 * mag);
+            }
+          }
+          REQUIRE(got[size_t(t * ldy + sh.M)] == -5.0f);  // ldy padding untouched
+        }
+      }
+    }
+  }
+}
