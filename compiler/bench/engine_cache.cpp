@@ -91,11 +91,12 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   const int ctx = req.ctx ? req.ctx : static_cast<int>(std::min<int64_t>(2048, max_ctx));
   const std::string sha = model_sha256(ck);
 
-  const std::string key_text = "model=" + sha + ";format=" + wformat_name(req.format) + ";target=" + target->name +
+  const std::string key_text = "model=" + sha + ";format=" + req.formats.describe() +
+                               (req.allow_nonfinite ? ";nonfinite" : "") + ";target=" + target->name +
                                ";ctx=" + std::to_string(ctx) + ";kv=" + (req.kv_f16 ? "f16" : "f32") +
                                ";cxx=" + req.cxx + ";smolc=" + smolc_build_identity();
   const std::string key = hex64(weights_hash(reinterpret_cast<const uint8_t*>(key_text.data()), key_text.size()));
-  const std::string name = sanitize_c_identifier(ck.name + "_" + wformat_name(req.format));
+  const std::string name = sanitize_c_identifier(ck.name + "_" + wformat_name(req.formats.base));
   validate_engine_name(name);
   const fs::path dir = fs::path(cache_root()) / "engines" / (name + "-" + target->name + "-" + key);
   if (fs::exists(dir / "manifest.json") && fs::exists(dir / "lib" / ("lib" + name + ".a")))
@@ -106,14 +107,20 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   fs::remove_all(tmp);
   fs::create_directories(tmp.parent_path());
 
-  ir::Graph g = passes::run_all(ir::build_llama_graph(ck.cfg), target->gate_up_block);
-  schedule::Schedule s = schedule::make_schedule(g, *target, req.format);
+  ir::Graph g =
+      passes::run_all(ir::build_llama_graph(ck.cfg), target->gate_up_block, schedule::fold_norm_gains(req.formats));
+  schedule::Schedule s = schedule::make_schedule(g, *target, req.formats);
   EngineOptions eo;
   eo.name = name;
-  eo.command = "smolc compile " + ck.path + " --" + wformat_name(req.format) + " --target " + target->name + " --ctx " +
+  std::string flags = " --" + std::string(wformat_name(req.formats.base)) + (req.formats.q4_all ? " --q4-all" : "");
+  for (const auto& [pattern, f] : req.formats.keep) flags += " --keep '" + pattern + "=" + wformat_name(f) + "'";
+  if (req.allow_nonfinite) flags += " --allow-nonfinite";
+  eo.command = "smolc compile " + ck.path + flags + " --target " + target->name + " --ctx " +
                std::to_string(ctx) + (req.kv_f16 ? " --kv f16" : "") + " (via the smolc engine cache)";
   eo.ctx = ctx;
   eo.kv_f16 = req.kv_f16;
+  eo.allow_nonfinite = req.allow_nonfinite;
+  eo.format_text = req.formats.describe();
   EngineSources e = emit_engine(ck, g, s, eo, [&](size_t d, size_t t) {
     if (progress) progress("packing", d, t);
   });
@@ -122,7 +129,7 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   bo.cxx = req.cxx;
   bo.model_name = ck.name;
   bo.model_path = ck.path;
-  bo.format = wformat_name(req.format);
+  bo.format = req.formats.describe();
   bo.target = target->name;
   bo.source_sha256 = sha;
   bo.progress = [&](size_t d, size_t t) {

@@ -1,18 +1,20 @@
 // A cache of compiled engines, so commands that need a compiled engine
 // (`smolc bench`, later `smolc run`) compile a model once per
-// (model bytes, format, target, ctx, KV type, smolc build) and reuse it.
+// (model bytes, formats, target, ctx, KV type, smolc build) and reuse it.
 #pragma once
 #include <functional>
 #include <string>
 
 #include "emit/kernel_api.h"
+#include "schedule/schedule.h"
 
 namespace smolc {
 
 struct CacheRequest {
   std::string model;      // path or name, as load_checkpoint takes it
   std::string tokenizer;  // --tokenizer override (llama2.c models) or empty
-  WFormat format = WFormat::F32;
+  schedule::FormatPlan formats;  // base format, --q4-all, --keep rules
+  bool allow_nonfinite = false;
   std::string target = "native";  // resolved to a concrete target before keying
   int ctx = 0;                    // 0: min(2048, max_seq_len)
   bool kv_f16 = false;

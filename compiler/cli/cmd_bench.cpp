@@ -15,6 +15,7 @@
 #include "bench/bench_runner.h"
 #include "bench/engine_cache.h"
 #include "cli/command.h"
+#include "cli/format_flags.h"
 #include "cli/progress.h"
 #include "emit/kernel_api.h"
 #include "frontend/error.h"
@@ -24,7 +25,8 @@ namespace {
 
 struct BenchArgs {
   std::string model, target = "native", cxx = "clang++-19", tokenizer;
-  bool f32 = false, bf16 = false, f16 = false, json = false, prepare = false;
+  smolc::cli::FormatFlags formats;
+  bool json = false, prepare = false;
   int threads = 1, reps = 5, ctx = 0;
 };
 
@@ -47,7 +49,8 @@ std::string run_capture(const std::string& cmd, int& rc) {
 
 int run(const BenchArgs& a) {
   using namespace smolc;
-  if (a.f32 + a.bf16 + a.f16 != 1) throw InputError("command line", "format", "give exactly one of --f32, --bf16, --f16");
+  const std::optional<schedule::FormatPlan> plan = a.formats.plan();
+  if (!plan) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
   if (a.threads < 1 || a.threads > 64) throw InputError("command line", "--threads", "expected 1..64");
   if (a.reps < 1 || a.reps > 1000) throw InputError("command line", "--reps", "expected 1..1000");
   if (a.ctx != 0 && a.ctx < bench::kMinCtx)
@@ -67,7 +70,8 @@ int run(const BenchArgs& a) {
   CacheRequest req;
   req.model = a.model;
   req.tokenizer = a.tokenizer;
-  req.format = a.f32 ? WFormat::F32 : a.bf16 ? WFormat::BF16 : WFormat::F16;
+  req.formats = *plan;
+  req.allow_nonfinite = a.formats.allow_nonfinite;
   req.target = target->name;
   req.ctx = a.ctx ? a.ctx : bench::kMinCtx;
   req.cxx = a.cxx;
@@ -89,7 +93,7 @@ int run(const BenchArgs& a) {
   j["peak_rss_mb"] = r.at("peak_rss_kb").get<double>() * 1024 / 1e6;
   j["weights_mb"] = r.at("weights_bytes").get<double>() / 1e6;
   j["state_mb"] = r.at("state_bytes").get<double>() / 1e6;
-  j["format"] = wformat_name(req.format);
+  j["format"] = req.formats.describe();
   j["target"] = e.target;
   j["threads"] = a.threads;
   j["reps"] = a.reps;
@@ -109,7 +113,7 @@ int run(const BenchArgs& a) {
     std::snprintf(b, sizeof b, "%.1f .. %.1f", *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
     return std::string(b);
   };
-  std::printf("smolc bench: %s (%s, %s, %d thread%s, median of %d)%s\n", e.name.c_str(), wformat_name(req.format),
+  std::printf("smolc bench: %s (%s, %s, %d thread%s, median of %d)%s\n", e.name.c_str(), req.formats.describe().c_str(),
               e.target.c_str(), a.threads, a.threads == 1 ? "" : "s", a.reps,
               e.reused ? "" : (" compiled in " + std::to_string(static_cast<int>(e.compile_seconds + 0.5)) + " s").c_str());
   std::printf("  %-22s %10s   %s\n", "measurement", "median", "range");
@@ -126,9 +130,7 @@ smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, 
                           [](CLI::App& sub) {
   auto a = std::make_shared<BenchArgs>();
   sub.add_option("model", a->model, "Model path or name")->required();
-  sub.add_flag("--f32", a->f32, "f32 weights");
-  sub.add_flag("--bf16", a->bf16, "bf16 weights");
-  sub.add_flag("--f16", a->f16, "f16 weights");
+  a->formats.add_to(sub);
   sub.add_option("--target", a->target, "native|avx512|avx2|scalar (must run on this CPU)");
   sub.add_option("--threads", a->threads, "threads the engine uses (default 1)");
   sub.add_option("--reps", a->reps, "timed repetitions after one warm-up; medians are reported (default 5)");

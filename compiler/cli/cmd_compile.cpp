@@ -1,4 +1,4 @@
-// `smolc compile MODEL --f32|--bf16|--f16 ...`: the whole pipeline, from a
+// `smolc compile MODEL --f32|--bf16|--f16|--q8|--q4|--q16 ...`: the whole pipeline, from a
 // checkpoint to DIR/{include,lib,src,manifest.json}.
 #include <unistd.h>
 
@@ -9,6 +9,7 @@
 
 #include "build/build_engine.h"
 #include "cli/command.h"
+#include "cli/format_flags.h"
 #include "cli/progress.h"
 #include "emit/engine_emitter.h"
 #include "emit/engine_names.h"
@@ -22,13 +23,14 @@ namespace {
 
 struct Args {
   std::string model, name, out, target = "native", weights = "embed", kv = "f32", cxx = "clang++-19", tokenizer;
-  bool f32 = false, bf16 = false, f16 = false, emit_only = false;
+  smolc::cli::FormatFlags formats;
+  bool emit_only = false;
   int ctx = 0, threads = 0;
 };
 
 // The command as the user could retype it, noted in every generated file.
 std::string command_line(const Args& a) {
-  std::string c = "smolc compile " + a.model + (a.f32 ? " --f32" : a.bf16 ? " --bf16" : " --f16") + " --target " + a.target;
+  std::string c = "smolc compile " + a.model + a.formats.command_text() + " --target " + a.target;
   if (a.ctx) c += " --ctx " + std::to_string(a.ctx);
   if (a.threads) c += " --threads " + std::to_string(a.threads);
   if (!a.name.empty()) c += " --name " + a.name;
@@ -48,9 +50,9 @@ std::string mb(size_t bytes) {
 int run(const Args& a) {
   using namespace smolc;
   const auto t0 = std::chrono::steady_clock::now();
-  const int n_formats = a.f32 + a.bf16 + a.f16;
-  if (n_formats != 1) throw InputError("command line", "format", "give exactly one of --f32, --bf16, --f16");
-  const WFormat fmt = a.f32 ? WFormat::F32 : a.bf16 ? WFormat::BF16 : WFormat::F16;
+  const std::optional<schedule::FormatPlan> plan = a.formats.plan();
+  if (!plan) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
+  const WFormat fmt = plan->base;
   if (a.weights != "embed" && a.weights != "external")
     throw InputError("command line", "--weights", "'" + a.weights + "' is not embed or external");
   if (a.kv != "f32" && a.kv != "f16") throw InputError("command line", "--kv", "'" + a.kv + "' is not f32 or f16");
@@ -67,8 +69,8 @@ int run(const Args& a) {
   validate_engine_name(name);
   const std::string out = a.out.empty() ? name : a.out;
 
-  ir::Graph g = passes::run_all(ir::build_llama_graph(ck.cfg), target->gate_up_block);
-  schedule::Schedule s = schedule::make_schedule(g, *target, fmt);
+  ir::Graph g = passes::run_all(ir::build_llama_graph(ck.cfg), target->gate_up_block, schedule::fold_norm_gains(*plan));
+  schedule::Schedule s = schedule::make_schedule(g, *target, *plan);
   EngineOptions eo;
   eo.name = name;
   eo.command = command_line(a);
@@ -76,6 +78,8 @@ int run(const Args& a) {
   eo.threads = a.threads;
   eo.external_weights = a.weights == "external";
   eo.kv_f16 = a.kv == "f16";
+  eo.allow_nonfinite = a.formats.allow_nonfinite;
+  eo.format_text = plan->describe();
   EngineSources e = emit_engine(ck, g, s, eo, [](size_t d, size_t t) { smolc::cli::progress_bar("packing", d, t); });
 
   BuildOptions bo;
@@ -84,7 +88,7 @@ int run(const Args& a) {
   bo.emit_only = a.emit_only;
   bo.model_name = ck.name;
   bo.model_path = ck.path;
-  bo.format = wformat_name(fmt);
+  bo.format = plan->describe();
   bo.target = target->name;
   bo.source_sha256 = std::filesystem::is_regular_file(ck.path) ? sha256_file(ck.path) : std::string();
   if (bo.source_sha256.empty())
@@ -93,7 +97,7 @@ int run(const Args& a) {
   BuildResult r = build_engine(e, eo, bo);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("smolc: %s %s %s for %s: weights %s, state %s%s%s in %.1f s -> %s\n", a.emit_only ? "emitted" : "compiled",
-              name.c_str(), wformat_name(fmt), target->name.c_str(), mb(e.weights.size()).c_str(),
+              name.c_str(), plan->describe().c_str(), target->name.c_str(), mb(e.weights.size()).c_str(),
               mb(e.state_bytes).c_str(), a.emit_only ? "" : ", engine objects ",
               a.emit_only ? "" : mb(r.code_bytes).c_str(), secs, out.c_str());
   return 0;
@@ -102,9 +106,7 @@ int run(const Args& a) {
 smolc::cli::Register reg({"compile", "Compile a model into a static library engine", [](CLI::App& sub) {
   auto a = std::make_shared<Args>();
   sub.add_option("model", a->model, "Model path or name")->required();
-  sub.add_flag("--f32", a->f32, "f32 weights");
-  sub.add_flag("--bf16", a->bf16, "bf16 weights");
-  sub.add_flag("--f16", a->f16, "f16 weights");
+  a->formats.add_to(sub);
   sub.add_option("--target", a->target, "native|avx512|avx2|scalar");
   sub.add_option("--ctx", a->ctx, "KV cache positions (default min(2048, the model's max_seq_len))");
   sub.add_option("--kv", a->kv, "KV cache element type: f32 (default) or f16");

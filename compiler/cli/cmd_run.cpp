@@ -13,6 +13,7 @@
 #include "chat/chatml.h"
 #include "cli/command.h"
 #include "cli/engine.h"
+#include "cli/format_flags.h"
 #include "cli/generate.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
@@ -37,7 +38,7 @@ struct RunOptions {
   std::string dump_logits;
   int ctx = 0;  // 0: as needed (run) / the model's max_seq_len (chat)
   bool chat = false;
-  bool f32 = false, bf16 = false, f16 = false;  // a compiled engine of this format
+  FormatFlags formats;  // a compiled engine of this format
   std::string target = "native", cxx = "clang++-19";
   int threads = 0;
 };
@@ -45,10 +46,8 @@ struct RunOptions {
 EngineRequest engine_request(const RunOptions& o) {
   EngineRequest r;
   r.reference = o.reference;
-  if (o.f32 + o.bf16 + o.f16 > 1) throw InputError("command line", "format", "give at most one of --f32, --bf16, --f16");
-  if (o.f32) r.format = WFormat::F32;
-  if (o.bf16) r.format = WFormat::BF16;
-  if (o.f16) r.format = WFormat::F16;
+  r.format = o.formats.plan();
+  r.allow_nonfinite = o.formats.allow_nonfinite;
   r.model = o.model;
   r.tokenizer = o.tokenizer;
   r.target = o.target;
@@ -254,9 +253,8 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                 auto o = std::make_shared<RunOptions>();
                 app.add_option("model", o->model, "Model: llama2.c .bin, HF directory, .gguf or a known name")->required();
                 app.add_flag("--reference", o->reference, "Use the scalar reference engine");
-                app.add_flag("--f32", o->f32, "Run a compiled f32 engine (compiled once into the engine cache)");
-                app.add_flag("--bf16", o->bf16, "Run a compiled bf16 engine");
-                app.add_flag("--f16", o->f16, "Run a compiled f16 engine");
+                // --f32 ... --q16: run a compiled engine of that format (compiled once into the engine cache).
+                o->formats.add_to(app);
                 app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar (default native)");
                 app.add_option("--threads", o->threads, "Compiled engine threads (default: one per CPU)");
                 app.add_option("--cxx", o->cxx, "C++ compiler for the compiled engine (default clang++-19)");

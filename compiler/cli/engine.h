@@ -9,6 +9,7 @@
 
 #include "emit/kernel_api.h"
 #include "frontend/checkpoint.h"
+#include "schedule/schedule.h"
 
 namespace smolc::cli {
 
@@ -33,7 +34,8 @@ std::unique_ptr<Engine> make_reference_engine(const Checkpoint& ck, int ctx);
 // How `smolc run` wants its engine.
 struct EngineRequest {
   bool reference = false;         // --reference: always the reference engine
-  std::optional<WFormat> format;  // --f32/--bf16/--f16: a compiled engine; none: reference (with a note)
+  std::optional<schedule::FormatPlan> format;  // --f32 ... --q16: a compiled engine; none: reference (with a note)
+  bool allow_nonfinite = false;
   std::string model, tokenizer;   // as given on the command line (the engine cache keys the files)
   std::string target = "native";
   int threads = 0;  // 0: the compiled engine's default (one per CPU)

@@ -201,7 +201,8 @@ std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx) 
   CacheRequest cr;
   cr.model = req.model;
   cr.tokenizer = req.tokenizer;
-  cr.format = *req.format;
+  cr.formats = *req.format;
+  cr.allow_nonfinite = req.allow_nonfinite;
   cr.target = req.target;
   cr.ctx = ctx;
   cr.cxx = req.cxx;
@@ -209,7 +210,7 @@ std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx) 
   const std::string so = build_shared_object(e, req.cxx);
   if (!e.reused)
     std::fprintf(stderr, "smolc: compiled %s (%s, %s, ctx %d) in %.1f s into the cache: %s\n", e.name.c_str(),
-                 wformat_name(cr.format), e.target.c_str(), e.ctx, e.compile_seconds, e.dir.c_str());
+                 cr.formats.describe().c_str(), e.target.c_str(), e.ctx, e.compile_seconds, e.dir.c_str());
   return std::make_unique<CompiledBackend>(e, so, req.threads);
 }
 

@@ -42,7 +42,7 @@ std::unique_ptr<Engine> make_engine(const Checkpoint& ck, const EngineRequest& r
   }
   if (!req.reference)
     std::fprintf(stderr,
-                 "smolc: note: using the reference engine for %s; give --f32, --bf16 or --f16 to run a compiled engine\n",
+                 "smolc: note: using the reference engine for %s; give a format (--f32, --bf16, --f16, --q8, --q4, --q16) to run a compiled engine\n",
                  ck.name.c_str());
   return make_reference_engine(ck, explicit_ctx > 0 ? explicit_ctx : needed);
 }

@@ -1,5 +1,6 @@
 #include "emit/engine_emitter.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -8,6 +9,7 @@
 
 #include "emit/engine_names.h"
 #include "emit/template_engine.h"
+#include "quant/quantize.h"
 #include "text/tokenizer_tables_emit.h"
 #include "frontend/error.h"
 
@@ -28,6 +30,25 @@ uint64_t weights_hash(const uint8_t* p, size_t n) {
 namespace {
 
 size_t align64(size_t n) { return (n + 63) & ~static_cast<size_t>(63); }
+
+quant::QFormat quant_format(WFormat f) {
+  switch (f) {
+    case WFormat::Q8: return quant::QFormat::Q8;
+    case WFormat::Q4: return quant::QFormat::Q4;
+    case WFormat::Q16: return quant::QFormat::Q16;
+    default: break;
+  }
+  throw std::logic_error(std::string("emit: ") + wformat_name(f) + " is not a block format");
+}
+
+// TEMPORARY until quant/materialize_quant lands: always quantises.
+quant::QuantMatrix materialize_quant_local(const Checkpoint& ck, const ir::WeightRecipe& r, quant::QFormat f,
+                                           const quant::QuantOptions& o) {
+  std::vector<float> W = ir::materialize(ck, r);
+  std::string tensor;
+  for (const auto& p : r.parts) tensor += (tensor.empty() ? "" : "+") + p;
+  return quant::quantize_matrix(f, W.data(), r.rows, r.cols, tensor, o);
+}
 
 std::string hex_float(float f) {
   char b[64];
@@ -61,6 +82,7 @@ struct StateLayout {
       s += "constexpr size_t " + e.name + " = " + std::to_string(e.offset) + ";  // " +
            (e.comment.rfind("(int32)", 0) == 0   ? e.comment.substr(8) + " (int32)"
             : e.comment.rfind("(f16)", 0) == 0 ? "f16 " + e.comment.substr(6)
+            : e.comment.rfind("(bytes)", 0) == 0 ? e.comment.substr(8)
                                                : "float " + e.comment) + "\n";
     s += "constexpr size_t kStateBytes = " + std::to_string(end) + ";";
     return s;
@@ -96,10 +118,18 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   WeightsBuilder wb;
   std::map<std::string, size_t> offset;  // by op name; "embed" for an untied embedding, gain tensors by name
   size_t packed = 0;
+  quant::QuantOptions qopt;
+  qopt.allow_nonfinite = opt.allow_nonfinite;
   auto pack = [&](const std::string& key, const KernelSpec& spec, const ir::WeightRecipe& recipe) {
-    std::vector<float> W = ir::materialize(ck, recipe);
     const size_t off = wb.add(packed_weight_bytes(spec));
-    pack_weights(spec, W.data(), wb.blob.data() + off);
+    if (is_quantized(spec.fmt)) {
+      // Quantised from the checkpoint's weights, or GGUF blocks of the same format reused as they are.
+      const quant::QuantMatrix q = materialize_quant_local(ck, recipe, quant_format(spec.fmt), qopt);
+      pack_quant_weights(spec, q, wb.blob.data() + off);
+    } else {
+      std::vector<float> W = ir::materialize(ck, recipe);
+      pack_weights(spec, W.data(), wb.blob.data() + off);
+    }
     offset[key] = off;
     packed += packed_weight_bytes(spec);
     if (progress) progress(packed, total_weight_bytes);
@@ -126,24 +156,33 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
     kernels.emplace(fn, std::move(k));
     return fn;
   };
+  bool any_a8 = false;
+  for (const auto& [op_name, spec] : s.matmul) any_a8 = any_a8 || uses_a8_input(spec.fmt);
+  std::map<std::string, bool> a8_kernel;  // function name -> reads int8 activation blocks
   std::string projections;
   for (const ir::Op& op : g.ops) {
     if (op.kind != ir::OpKind::MatMul && op.kind != ir::OpKind::LmHead) continue;
     const KernelSpec& spec = s.matmul.at(op.name);
+    const bool a8 = uses_a8_input(spec.fmt);
     const std::string gemv = kernel(emit_gemv(spec, prefix));
     const std::string gemm = op.kind == ir::OpKind::LmHead ? "nullptr" : kernel(emit_gemm(spec, prefix));
-    projections += "const Proj kP_" + ident(op.name) + " = {" + gemv + ", " + gemm + ", " +
+    a8_kernel[gemv] = a8;
+    if (gemm != "nullptr") a8_kernel[gemm] = a8;
+    std::string fns = a8 ? "nullptr, nullptr, " + gemv + ", " + gemm : gemv + ", " + gemm + (any_a8 ? ", nullptr, nullptr" : "");
+    projections += "const Proj kP_" + ident(op.name) + " = {" + fns + ", " +
                    std::to_string(offset.at(op.name)) + ", " + std::to_string(spec.M) + ", " + std::to_string(spec.K) +
                    ", " + std::to_string(spec.tile_m) + "};  // " + op.name + " [" + std::to_string(spec.M) + " x " +
-                   std::to_string(spec.K) + "]" + (op.weight.col_gains.empty() ? "" : ", norm gain folded in") + "\n";
+                   std::to_string(spec.K) + "] " + wformat_name(spec.fmt) +
+                   (op.weight.col_gains.empty() ? "" : ", norm gain folded in") + "\n";
   }
   const std::string row_fn = kernel(emit_row_unpack(s.embedding, prefix));
   std::string kernel_decls;
   for (const auto& [fn, k] : kernels) {
+    const std::string x = a8_kernel.count(fn) && a8_kernel.at(fn) ? "const void* xa" : "const float* x";
     if (k.file_name.find("gemv") != std::string::npos)
-      kernel_decls += "void " + fn + "(const void* w, const float* x, float* y, int row_begin, int row_end);\n";
+      kernel_decls += "void " + fn + "(const void* w, " + x + ", float* y, int row_begin, int row_end);\n";
     else if (k.file_name.find("gemm") != std::string::npos)
-      kernel_decls += "void " + fn + "(const void* w, const float* x, int n, float* y, int ldy, int row_begin, int row_end);\n";
+      kernel_decls += "void " + fn + "(const void* w, " + x + ", int n, float* y, int ldy, int row_begin, int row_end);\n";
     else
       kernel_decls += "void " + fn + "(const void* w, int row, float* out);\n";
   }
@@ -172,6 +211,14 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   st.add("kLastNorm", sz(D), "[" + Ds + "] last token, normalised for lm_head");
   st.add("kLogits", sz(V), "[" + std::to_string(V) + "] logits of the last token");
   st.add("kTokens", sz(opt.ctx), "(int32) [" + std::to_string(opt.ctx) + "] tokens in the context");
+  if (any_a8) {
+    int64_t max_k = 0;
+    for (const auto& [op_name, spec] : s.matmul)
+      if (uses_a8_input(spec.fmt)) max_k = std::max(max_k, spec.K);
+    const int64_t kb = (max_k + 31) / 32;
+    st.add("kActQ", sz(P * kb), "(bytes) [" + Ps + ", " + std::to_string(kb) + " blocks] int8 activation blocks of a q8/q4 product's input",
+           sizeof(smolc_block_a8));
+  }
   out.state_bytes = st.end;
 
   // ---- the forward pass, one line per step of the model ---------------
@@ -259,7 +306,8 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   v["NAME"] = opt.name;
   v["UNAME"] = uname;
   v["MODEL"] = comment_safe(ck.name);
-  v["FORMAT"] = std::string(wformat_name(s.format));
+  v["FORMAT"] = comment_safe(opt.format_text.empty() ? std::string(wformat_name(s.format)) : opt.format_text);
+  v["A8"] = static_cast<int64_t>(any_a8);
   v["TARGET"] = s.target.name;
   v["VERSION"] = std::string(SMOLC_VERSION);
   v["COMMAND"] = comment_safe(opt.command);

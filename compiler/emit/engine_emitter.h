@@ -21,6 +21,9 @@ struct EngineOptions {
   int threads = 0;       // default thread count (0: one per online CPU)
   bool external_weights = false;
   bool kv_f16 = false;   // KV cache in IEEE half (half the state, ~1e-3 relative rounding per entry)
+  // Quantised formats: NaN/Inf weights are quantised as 0 instead of refused.
+  bool allow_nonfinite = false;
+  std::string format_text;  // how the formats were asked for ("q4 --keep lm_head=q8"); default: the base format
 };
 
 struct GeneratedFile {

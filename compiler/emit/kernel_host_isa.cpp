@@ -10,7 +10,7 @@ namespace {
 
 struct X86Features {
   bool avx2_fma_f16c = false;
-  bool avx512 = false;  // F + BW + VL + DQ + BF16, with the OS saving zmm state
+  bool avx512 = false;  // F + BW + VL + DQ + BF16 + VNNI (the q8/q4 kernels), with the OS saving zmm state
 };
 
 X86Features probe() {
@@ -24,13 +24,13 @@ X86Features probe() {
   const bool os_ymm = (xcr0_lo & 0x6u) == 0x6u;
   const bool os_zmm = (xcr0_lo & 0xe6u) == 0xe6u;
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return f;
-  const bool avx2 = b & (1u << 5);
+  const bool avx2 = b & (1u << 5), vnni = c & (1u << 11);
   const bool f512 = b & (1u << 16), dq = b & (1u << 17), bw = b & (1u << 30), vl = b & (1u << 31);
   unsigned a1 = 0, b1, c1, d1;
   __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1);
   const bool bf16 = a1 & (1u << 5);
   f.avx2_fma_f16c = os_ymm && avx2 && fma && f16c;
-  f.avx512 = f.avx2_fma_f16c && os_zmm && f512 && dq && bw && vl && bf16;
+  f.avx512 = f.avx2_fma_f16c && os_zmm && f512 && dq && bw && vl && bf16 && vnni;
   return f;
 }
 

@@ -20,8 +20,8 @@ ir::Graph fuse_final_norm_lm_head(ir::Graph g) {
   return g;
 }
 
-ir::Graph run_all(ir::Graph g, int64_t gate_up_block) {
-  g = fold_rmsnorm_gains(std::move(g));
+ir::Graph run_all(ir::Graph g, int64_t gate_up_block, bool fold_gains) {
+  if (fold_gains) g = fold_rmsnorm_gains(std::move(g));
   g = fuse_qkv(std::move(g));
   g = fuse_gate_up(std::move(g), gate_up_block);
   g = fuse_residual_add(std::move(g));

@@ -31,7 +31,10 @@ ir::Graph fuse_residual_add(ir::Graph g);
 // gain when it could not be folded, i.e. for a tied lm_head).
 ir::Graph fuse_final_norm_lm_head(ir::Graph g);
 
-// All of the above in order; the emitter expects this form.
-ir::Graph run_all(ir::Graph g, int64_t gate_up_block);
+// All of the above in order; the emitter expects this form. fold_gains=false
+// skips fold_rmsnorm_gains (quantised formats: the blocks are made from the
+// checkpoint's own weights, and GGUF blocks can be reused as they are; the
+// norms then multiply by their gains at run time).
+ir::Graph run_all(ir::Graph g, int64_t gate_up_block, bool fold_gains = true);
 
 }  // namespace smolc::passes

@@ -1,18 +1,27 @@
 #include "schedule/schedule.h"
 
+#include <fnmatch.h>
+
+#include <algorithm>
 #include <numeric>
+#include <set>
 #include <stdexcept>
+
+#include "frontend/error.h"
+#include "schedule/kernel_list.h"
 
 namespace smolc::schedule {
 
 const std::vector<TargetDesc>& target_table() {
   // Tile sizes are starting points; measured tuning replaces them.
+  const std::vector<WFormat> all = {WFormat::F32, WFormat::BF16, WFormat::F16,
+                                     WFormat::Q8,  WFormat::Q4,   WFormat::Q16};
   static const std::vector<TargetDesc> t = {
-      {"scalar", Isa::Scalar, 4, 4, 16, 16, {}},
+      {"scalar", Isa::Scalar, all, 4, 4, 16, 16, {}},
       // avx2: 16 rows x 6 tokens is the measured best gemm tile (docs/kernels.md:
       // 82-85 GFLOP/s vs 42-45 for 8x4); 48-token prefill steps are 8 whole tiles.
-      {"avx2", Isa::AVX2, 16, 6, 48, 16, {"-mavx2", "-mfma", "-mf16c"}},
-      {"avx512", Isa::AVX512, 16, 4, 32, 16,
+      {"avx2", Isa::AVX2, all, 16, 6, 48, 16, {"-mavx2", "-mfma", "-mf16c"}},
+      {"avx512", Isa::AVX512, all, 16, 4, 32, 16,
        {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mfma", "-mf16c"}},
   };
   return t;
@@ -28,29 +37,117 @@ const TargetDesc& find_target(const std::string& name) {
   throw std::invalid_argument("unknown target '" + name + "' (expected one of: " + names + ")");
 }
 
-Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, WFormat fmt) {
+std::string FormatPlan::describe() const {
+  std::string d = wformat_name(base);
+  if (q4_all) d += " --q4-all";
+  for (const auto& [pattern, f] : keep) d += " --keep " + pattern + "=" + wformat_name(f);
+  return d;
+}
+
+WFormat parse_wformat(const std::string& text, const std::string& where) {
+  for (WFormat f : {WFormat::F32, WFormat::BF16, WFormat::F16, WFormat::Q8, WFormat::Q4, WFormat::Q16})
+    if (text == wformat_name(f)) return f;
+  throw InputError("command line", where, "'" + text + "' is not a format (expected f32, bf16, f16, q8, q4 or q16)");
+}
+
+std::pair<std::string, WFormat> parse_keep(const std::string& arg) {
+  const size_t eq = arg.rfind('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size())
+    throw InputError("command line", "--keep " + arg, "expected PATTERN=FORMAT, e.g. lm_head=q8 or 'layers.0.*'=bf16");
+  return {arg.substr(0, eq), parse_wformat(arg.substr(eq + 1), "--keep " + arg)};
+}
+
+bool fold_norm_gains(const FormatPlan& plan) {
+  if (is_quantized(plan.base)) return false;
+  for (const auto& k : plan.keep)
+    if (is_quantized(k.second)) return false;
+  return true;
+}
+
+namespace {
+
+// "model.layers.3.self_attn.q_proj.weight" -> "layers.3.self_attn.q_proj".
+std::string short_name(const std::string& hf) {
+  std::string s = hf;
+  if (s.rfind("model.", 0) == 0) s = s.substr(6);
+  const std::string w = ".weight";
+  if (s.size() > w.size() && s.compare(s.size() - w.size(), w.size(), w) == 0) s.resize(s.size() - w.size());
+  return s;
+}
+
+bool glob(const std::string& pattern, const std::string& name) {
+  return ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+}
+
+// The names a --keep pattern can match for one op: its tensors, and "lm_head"
+// for the classifier whatever matrix it reads.
+std::vector<std::string> op_names(const ir::Op& op) {
+  std::vector<std::string> n;
+  for (const std::string& p : op.weight.parts) n.push_back(short_name(p));
+  if (op.kind == ir::OpKind::LmHead && std::find(n.begin(), n.end(), "lm_head") == n.end()) n.push_back("lm_head");
+  return n;
+}
+
+int tile_m_for(const TargetDesc& t, WFormat f) {
+  return is_quantized(f) ? default_tile_m(f, t.isa) : t.tile_m;
+}
+
+}  // namespace
+
+Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan& plan) {
   Schedule s;
   s.target = t;
-  s.format = fmt;
+  s.format = plan.base;
   const int head_dim = static_cast<int>(g.cfg.head_dim);
   s.qkv_grain_heads = 1;
   s.swiglu_grain_blocks = 1;
+  std::vector<bool> rule_used(plan.keep.size(), false);
+  // The format of one weight-carrying op: base, the q4 classifier policy, then the rules.
+  auto format_of = [&](const ir::Op& op) {
+    WFormat f = plan.base;
+    const bool classifier = op.kind == ir::OpKind::LmHead || op.kind == ir::OpKind::Embedding;
+    if (classifier && f == WFormat::Q4 && !plan.q4_all) f = WFormat::Q8;
+    const std::vector<std::string> names = op_names(op);
+    for (size_t i = 0; i < plan.keep.size(); ++i) {
+      const auto& [pattern, rf] = plan.keep[i];
+      size_t hits = 0;
+      for (const std::string& n : names) hits += glob(pattern, n);
+      // "lm_head" is an alias of the classifier, not a part of a fusion.
+      const size_t parts = op.weight.parts.size();
+      if (hits == 0) continue;
+      rule_used[i] = true;
+      size_t part_hits = 0;
+      for (size_t p = 0; p < parts; ++p) part_hits += glob(pattern, names[p]);
+      if (part_hits != 0 && part_hits != parts) {
+        std::string list;
+        for (size_t p = 0; p < parts; ++p) list += (p ? ", " : "") + names[p];
+        throw InputError("command line", "--keep " + pattern + "=" + wformat_name(rf),
+                         "matches only part of the fused projection " + op.name + " (" + list +
+                             "); give all of them the same format");
+      }
+      f = rf;
+    }
+    if (std::find(t.formats.begin(), t.formats.end(), f) == t.formats.end())
+      throw InputError("command line", std::string("--") + wformat_name(f),
+                       "target " + t.name + " has no " + wformat_name(f) + " kernels");
+    return f;
+  };
   for (const ir::Op& op : g.ops) {
     if (op.kind != ir::OpKind::MatMul && op.kind != ir::OpKind::LmHead) continue;
     KernelSpec k;
-    k.fmt = fmt;
+    k.fmt = format_of(op);
     k.isa = t.isa;
     k.M = op.weight.rows;
     k.K = op.weight.cols;
-    k.tile_m = t.tile_m;
+    k.tile_m = tile_m_for(t, k.fmt);
     k.tile_n = t.tile_n;
     s.matmul[op.name] = k;
     // The QKV epilogue hands whole heads to a thread, the SwiGLU one whole
     // gate/up block pairs: a work unit is as many of those as it takes to
     // start every thread's rows on a panel boundary.
-    if (op.epilogue == ir::Epilogue::RopeKvWrite) s.qkv_grain_heads = t.tile_m / std::gcd(t.tile_m, head_dim);
+    if (op.epilogue == ir::Epilogue::RopeKvWrite) s.qkv_grain_heads = k.tile_m / std::gcd(k.tile_m, head_dim);
     if (op.epilogue == ir::Epilogue::SwiGLU)
-      s.swiglu_grain_blocks = t.tile_m / std::gcd(t.tile_m, static_cast<int>(2 * op.weight.interleave_block));
+      s.swiglu_grain_blocks = k.tile_m / std::gcd(k.tile_m, static_cast<int>(2 * op.weight.interleave_block));
   }
   for (const ir::Op& op : g.ops) {
     if (op.kind != ir::OpKind::Embedding) continue;
@@ -63,15 +160,20 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, WFormat fmt) {
       s.embedding_tied = true;
     } else {
       KernelSpec k;
-      k.fmt = fmt;
+      k.fmt = format_of(op);
       k.isa = Isa::Scalar;
       k.M = op.weight.rows;
       k.K = op.weight.cols;
-      k.tile_m = 1;
+      k.tile_m = is_quantized(k.fmt) ? default_tile_m(k.fmt, Isa::Scalar) : 1;
       k.tile_n = 1;
       s.embedding = k;
     }
   }
+  for (size_t i = 0; i < plan.keep.size(); ++i)
+    if (!rule_used[i])
+      throw InputError("command line", "--keep " + plan.keep[i].first + "=" + wformat_name(plan.keep[i].second),
+                       "matches no tensor (names look like layers.0.self_attn.q_proj, layers.0.mlp.down_proj, "
+                       "embed_tokens, lm_head)");
   return s;
 }
 

@@ -18,6 +18,7 @@ namespace smolc::schedule {
 struct TargetDesc {
   std::string name;             // "--target" spelling: "scalar", "avx2", "avx512"
   Isa isa = Isa::Scalar;
+  std::vector<WFormat> formats; // weight formats this target has kernels for
   int tile_m = 4;               // rows per packed panel of every projection
   int tile_n = 4;               // tokens per gemm tile
   int prefill_tokens = 16;      // tokens per forward step of a prefill (scratch is sized by it)
@@ -31,9 +32,30 @@ const std::vector<TargetDesc>& target_table();
 // std::invalid_argument naming the valid spellings for an unknown name.
 const TargetDesc& find_target(const std::string& name);
 
+// The weight formats the user asked for: one format for the model, the q4
+// policy for the classifier, and `--keep PATTERN=FORMAT` rules.
+//
+// Patterns are globs (* and ?) over short tensor names: the HF name without
+// "model." and ".weight" ("layers.3.self_attn.q_proj", "layers.3.mlp.down_proj",
+// "embed_tokens", "lm_head"). The lm_head op answers to "lm_head" even when it
+// is the tied embedding. Rules apply in order, the last match wins. A fused
+// projection (q|k|v, gate|up) must end up in one format.
+struct FormatPlan {
+  WFormat base = WFormat::F32;
+  bool q4_all = false;  // q4 also for the lm_head / tied embedding (default: q8 there)
+  std::vector<std::pair<std::string, WFormat>> keep;
+  // "q4 --q4-all --keep lm_head=q8": a stable spelling for cache keys and commands.
+  std::string describe() const;
+};
+
+// "f32" ... "q16" -> WFormat; throws InputError(where, ...) for anything else.
+WFormat parse_wformat(const std::string& text, const std::string& where);
+// "PATTERN=FORMAT" (one --keep argument).
+std::pair<std::string, WFormat> parse_keep(const std::string& arg);
+
 struct Schedule {
   TargetDesc target;
-  WFormat format = WFormat::F32;
+  WFormat format = WFormat::F32;  // the plan's base format (ops may differ, see matmul)
   std::map<std::string, KernelSpec> matmul;  // by op name, MatMul and LmHead ops
   KernelSpec embedding;                      // row lookups (tied: the lm_head spec)
   bool embedding_tied = false;
@@ -41,7 +63,18 @@ struct Schedule {
   int swiglu_grain_blocks = 1;  // parallel grain of the w13 epilogue, in gate/up block pairs
 };
 
-// Picks a KernelSpec for every projection of `g` (the fused graph).
-Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, WFormat fmt);
+// Picks a KernelSpec for every projection of `g` (the fused graph). Throws
+// InputError for a --keep rule that names no tensor or splits a fused
+// projection, and for a format the target has no kernels for.
+Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan& plan);
+inline Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, WFormat fmt) {
+  FormatPlan p;
+  p.base = fmt;
+  return make_schedule(g, t, p);
+}
+
+// Whether RMSNorm gains are folded into the projections for this plan (see
+// passes::run_all): only when every matrix is a float format.
+bool fold_norm_gains(const FormatPlan& plan);
 
 }  // namespace smolc::schedule

@@ -1,0 +1,60 @@
+// The weight-format flags shared by `smolc compile`, `run` and `bench`:
+// --f32 --bf16 --f16 --q8 --q4 --q16, --q4-all, --keep PATTERN=FORMAT and
+// --allow-nonfinite, turned into a schedule::FormatPlan.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "frontend/error.h"
+#include "schedule/schedule.h"
+
+namespace smolc::cli {
+
+struct FormatFlags {
+  bool f32 = false, bf16 = false, f16 = false, q8 = false, q4 = false, q16 = false;
+  bool q4_all = false, allow_nonfinite = false;
+  std::vector<std::string> keep;
+
+  void add_to(CLI::App& app) {
+    app.add_flag("--f32", f32, "f32 weights");
+    app.add_flag("--bf16", bf16, "bf16 weights");
+    app.add_flag("--f16", f16, "f16 weights");
+    app.add_flag("--q8", q8, "q8 weights (int8 blocks of 32, int8 activations)");
+    app.add_flag("--q4", q4, "q4 weights (4-bit blocks of 32, int8 activations; lm_head/tied embedding q8)");
+    app.add_flag("--q16", q16, "q16 weights (int16 blocks of 32, f32 activations)");
+    app.add_flag("--q4-all", q4_all, "with --q4: the lm_head / tied embedding in q4 too");
+    app.add_option("--keep", keep, "PATTERN=FORMAT: tensors matching the glob keep FORMAT (repeatable; e.g. lm_head=q8)");
+    app.add_flag("--allow-nonfinite", allow_nonfinite, "quantise NaN/Inf weights as 0 instead of refusing them");
+  }
+
+  // The plan, or nullopt when no format flag was given.
+  std::optional<schedule::FormatPlan> plan() const {
+    const int n = f32 + bf16 + f16 + q8 + q4 + q16;
+    if (n > 1) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
+    if (n == 0) {
+      if (q4_all || !keep.empty())
+        throw InputError("command line", q4_all ? "--q4-all" : "--keep", "needs a format flag (e.g. --q4)");
+      return std::nullopt;
+    }
+    schedule::FormatPlan p;
+    p.base = f32 ? WFormat::F32 : bf16 ? WFormat::BF16 : f16 ? WFormat::F16 : q8 ? WFormat::Q8 : q4 ? WFormat::Q4 : WFormat::Q16;
+    if (q4_all && p.base != WFormat::Q4) throw InputError("command line", "--q4-all", "only applies to --q4");
+    p.q4_all = q4_all;
+    for (const std::string& k : keep) p.keep.push_back(schedule::parse_keep(k));
+    return p;
+  }
+
+  // " --q4 --keep lm_head=q8 --allow-nonfinite": the flags as a user retypes them.
+  std::string command_text() const {
+    const auto p = plan();
+    if (!p) return "";
+    std::string c = " --" + std::string(wformat_name(p->base)) + (p->q4_all ? " --q4-all" : "");
+    for (const std::string& k : keep) c += " --keep '" + k + "'";
+    if (allow_nonfinite) c += " --allow-nonfinite";
+    return c;
+  }
+};
+
+}  // namespace smolc::cli
