@@ -3,6 +3,9 @@
 //   gemv GB/s of packed weights streamed (hot: one matrix reused, so it sits
 //   in cache when it fits; cold: rotating copies totalling >= 512 MiB);
 //   gemm GFLOP/s (2*M*K*n) for an n-token prefill.
+// Quantised q8/q4 kernels take the input as int8 activation blocks
+// (smolc_quantize_a8, done once per input outside the timed call, as the
+// engine does); their gemm "GFLOP/s" counts the same 2*M*K*n operations.
 // Every variant of the kernel list this CPU can run is generated, compiled
 // with clang++-19 -O3 and loaded, exactly as the tests do.
 //   bench_kernels [FILTER]   (FILTER: substring of the variant name, e.g. "avx2")
@@ -16,6 +19,7 @@
 
 #include "bench/kernels/stream_read.h"
 #include "emit/kernel_api.h"
+#include "quant/quant_matmul.h"
 #include "schedule/kernel_list.h"
 #include "tests/kernels/kernel_jit.h"
 
@@ -61,19 +65,54 @@ struct Shape {
   const char* what;
   int64_t M, K;
 };
-// Fused QKV (576 + 2*192 rows), fused gate|up (2*1536), down, tied lm_head.
-const Shape kShapes[] = {{"wqkv", 960, 576}, {"w1|w3", 3072, 576}, {"w2", 576, 1536}, {"lm_head", 49152, 576}};
+// Fused QKV (576 + 2*192 rows), wo, fused gate|up (2*1536), down, tied lm_head.
+const Shape kShapes[] = {
+    {"wqkv", 960, 576}, {"wo", 576, 576}, {"w1|w3", 3072, 576}, {"w2", 576, 1536}, {"lm_head", 49152, 576}};
 
-void bench_stream() {
+// The input a kernel of format fmt reads for n tokens of x [n, K]: x itself,
+// or int8 activation blocks (q8, q4).
+struct KernelInput {
+  std::vector<smolc_block_a8> blocks;
+  const void* p = nullptr;
+};
+KernelInput kernel_input(WFormat fmt, const std::vector<float>& x, int n, int64_t K) {
+  KernelInput in;
+  in.p = x.data();
+  if (!uses_a8_input(fmt)) return in;
+  for (int t = 0; t < n; ++t) {
+    const auto a = quant::quantize_activations(x.data() + t * K, K);
+    in.blocks.insert(in.blocks.end(), a.begin(), a.end());
+  }
+  in.p = in.blocks.data();
+  return in;
+}
+using A8GemvFn = void (*)(const void* w, const void* xa, float* y, int row_begin, int row_end);
+using A8GemmFn = void (*)(const void* w, const void* xa, int n, float* y, int ldy, int row_begin, int row_end);
+
+// Calls a gemv/gemm through its real signature (f32 x or int8 blocks).
+void call_gemv(void* sym, WFormat fmt, const void* w, const void* x, float* y, int rb, int re) {
+  if (uses_a8_input(fmt)) reinterpret_cast<A8GemvFn>(sym)(w, x, y, rb, re);
+  else reinterpret_cast<test::GemvFn>(sym)(w, static_cast<const float*>(x), y, rb, re);
+}
+void call_gemm(void* sym, WFormat fmt, const void* w, const void* x, int n, float* y, int ldy, int rb, int re) {
+  if (uses_a8_input(fmt)) reinterpret_cast<A8GemmFn>(sym)(w, x, n, y, ldy, rb, re);
+  else reinterpret_cast<test::GemmFn>(sym)(w, static_cast<const float*>(x), n, y, ldy, rb, re);
+}
+
+// Returns the 512 MiB (DRAM) read bandwidth in GB/s.
+double bench_stream() {
   std::printf("## Read bandwidth (1 thread, AVX2 sum)\n\n| buffer | GB/s |\n|---|---|\n");
   volatile float sink = 0;
+  double dram = 0;
   for (size_t mib : {size_t(0), size_t(8), size_t(512)}) {
     const size_t bytes = mib ? mib << 20 : size_t(512) << 10;  // 512 KiB ~ L2
     std::vector<float> buf(bytes / 4, 1.0f);
     const double t = best_time([&] { sink = sink + bench::stream_read_sum(buf.data(), buf.size()); });
     std::printf("| %s | %.1f |\n", mib ? (std::to_string(mib) + " MiB").c_str() : "512 KiB", double(bytes) / t / 1e9);
+    dram = double(bytes) / t / 1e9;
   }
   std::printf("\n");
+  return dram;
 }
 
 }  // namespace
@@ -81,7 +120,7 @@ void bench_stream() {
 int main(int argc, char** argv) {
   const std::string filter = argc > 1 ? argv[1] : "";
   std::printf("host ISA: %s\n\n", isa_name(detect_host_isa()));
-  bench_stream();
+  const double dram = bench_stream();
 
   std::vector<KernelVariant> vars;
   for (const auto& v : kernel_variants()) {
@@ -92,7 +131,9 @@ int main(int argc, char** argv) {
   std::vector<KernelSource> srcs;
   for (const auto& v : vars)
     for (const Shape& sh : kShapes) srcs.push_back(emit_variant(v, sh.M, sh.K, "b_"));
-  test::JitResult jr = test::jit_compile(srcs, "/tmp/smolc-bench-kernels", "clang++-19", "-O3");
+  // Quantised kernels include "quant/smolc_quant.h" from runtime/.
+  const std::string cxx = std::string("clang++-19 -I") + SMOLC_SOURCE_DIR + "/runtime";
+  test::JitResult jr = test::jit_compile(srcs, "/tmp/smolc-bench-kernels", cxx, "-O3");
   if (!jr.lib) {
     std::fprintf(stderr, "compiling kernels failed:\n%s\n", jr.log.c_str());
     return 1;
@@ -101,13 +142,14 @@ int main(int argc, char** argv) {
   std::mt19937 rng(1);
   std::normal_distribution<float> nd(0.0f, 0.05f);
   std::printf("## gemv (decode), 1 thread: GB/s of packed weights\n\n");
-  std::printf("| variant | matrix | MxK | MiB | hot GB/s | cold GB/s | cold us/call |\n|---|---|---|---|---|---|---|\n");
+  std::printf("| variant | matrix | MxK | MiB | hot GB/s | cold GB/s | cold %% of DRAM read | cold us/call |\n"
+              "|---|---|---|---|---|---|---|---|\n");
   size_t si = 0;
   for (const auto& v : vars) {
     for (const Shape& sh : kShapes) {
       const KernelSource& src = srcs[si++];
       if (v.op != KernelOp::Gemv) continue;
-      auto fn = reinterpret_cast<test::GemvFn>(jr.lib->symbol(src.function_name));
+      void* fn = jr.lib->symbol(src.function_name);
       const KernelSpec s = variant_spec(v, sh.M, sh.K);
       std::vector<float> W(size_t(sh.M * sh.K));
       for (auto& w : W) w = nd(rng);
@@ -116,16 +158,18 @@ int main(int argc, char** argv) {
       AlignedBuf packed(bytes * copies);
       pack_weights(s, W.data(), packed.p);
       for (size_t c = 1; c < copies; ++c) std::memcpy(packed.p + c * bytes, packed.p, bytes);
-      std::vector<float> x(size_t(sh.K), 0.5f), y(size_t(sh.M));
-      const double hot = best_time([&] { fn(packed.p, x.data(), y.data(), 0, int(sh.M)); });
+      std::vector<float> x(size_t(sh.K)), y(size_t(sh.M));
+      for (auto& xv : x) xv = nd(rng) * 20.0f;
+      const KernelInput in = kernel_input(v.fmt, x, 1, sh.K);
+      const double hot = best_time([&] { call_gemv(fn, v.fmt, packed.p, in.p, y.data(), 0, int(sh.M)); });
       size_t c = 0;
       const double cold = best_time([&] {
-        fn(packed.p + c * bytes, x.data(), y.data(), 0, int(sh.M));
+        call_gemv(fn, v.fmt, packed.p + c * bytes, in.p, y.data(), 0, int(sh.M));
         c = (c + 1) % copies;
       });
-      std::printf("| %s | %s | %lldx%lld | %.2f | %.1f | %.1f | %.1f |\n", variant_name(v).c_str(), sh.what,
+      std::printf("| %s | %s | %lldx%lld | %.2f | %.1f | %.1f | %.0f %% | %.1f |\n", variant_name(v).c_str(), sh.what,
                   (long long)sh.M, (long long)sh.K, double(bytes) / 1048576.0, double(bytes) / hot / 1e9,
-                  double(bytes) / cold / 1e9, cold * 1e6);
+                  double(bytes) / cold / 1e9, 100.0 * double(bytes) / cold / 1e9 / dram, cold * 1e6);
       std::fflush(stdout);
     }
   }
@@ -137,14 +181,16 @@ int main(int argc, char** argv) {
     for (const Shape& sh : kShapes) {
       const KernelSource& src = srcs[si++];
       if (v.op != KernelOp::Gemm || sh.M > 4096) continue;  // prefill needs lm_head for the last token only
-      auto fn = reinterpret_cast<test::GemmFn>(jr.lib->symbol(src.function_name));
+      void* fn = jr.lib->symbol(src.function_name);
       const KernelSpec s = variant_spec(v, sh.M, sh.K);
       std::vector<float> W(size_t(sh.M * sh.K));
       for (auto& w : W) w = nd(rng);
       AlignedBuf packed(packed_weight_bytes(s));
       pack_weights(s, W.data(), packed.p);
-      std::vector<float> x(size_t(n * sh.K), 0.5f), y(size_t(n * sh.M));
-      const double t = best_time([&] { fn(packed.p, x.data(), n, y.data(), int(sh.M), 0, int(sh.M)); });
+      std::vector<float> x(size_t(n * sh.K)), y(size_t(n * sh.M));
+      for (auto& xv : x) xv = nd(rng) * 20.0f;
+      const KernelInput in = kernel_input(v.fmt, x, n, sh.K);
+      const double t = best_time([&] { call_gemm(fn, v.fmt, packed.p, in.p, n, y.data(), int(sh.M), 0, int(sh.M)); });
       std::printf("| %s | %s | %lldx%lld | %.1f |\n", variant_name(v).c_str(), sh.what, (long long)sh.M,
                   (long long)sh.K, 2.0 * double(sh.M * sh.K) * n / t / 1e9);
       std::fflush(stdout);

@@ -144,6 +144,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
     h["FMT"] = std::string("f16");
     v["F16_SCALAR"] = render_embedded("common/widen-scalar.inc.in", h);
     v["Q_BLOCK_SCALAR"] = render_embedded("common/q-block-scalar.inc.in", v);
+    if (s.isa == Isa::AVX2 && !is_row) v["Q_AVX2"] = render_embedded("common/q-avx2.inc.in", v);
   } else {
     v["WIDEN_SCALAR"] = render_embedded("common/widen-scalar.inc.in", v);
   }

@@ -51,7 +51,7 @@ const std::vector<KernelVariant>& kernel_variants() {
       }
     }
     // Quantised formats (block-group panels, templates/<op>/q-<op>-<isa>.cpp.in).
-    const std::initializer_list<Isa> quant_isas = {Isa::Scalar};  // <- ISAs with quantised kernels
+    const std::initializer_list<Isa> quant_isas = {Isa::Scalar, Isa::AVX2, Isa::AVX512};  // <- ISAs with quantised kernels
     for (Isa isa : quant_isas) {
       for (WFormat fmt : {WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
         const int tm = default_tile_m(fmt, isa);
