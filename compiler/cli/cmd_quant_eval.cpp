@@ -31,6 +31,7 @@ struct Args {
   int greedy = 0;
   bool weights = false;
   bool allow_nonfinite = false;
+  bool fold_gains = false;
 };
 
 std::vector<int32_t> prompt_ids(const smolc::Checkpoint& ck, int n) {
@@ -50,17 +51,20 @@ smolc::cli::Register reg({"quant-eval", "Measure quantised formats against the f
   sub.add_option("--greedy", a->greedy, "Instead: evaluate along the f32 greedy continuation of BOS for N tokens");
   sub.add_flag("--weights", a->weights, "Also print the weight-only NMSE with f16 and f32 scales");
   sub.add_flag("--allow-nonfinite", a->allow_nonfinite, "Quantise NaN/Inf weights as 0 instead of refusing");
+  sub.add_flag("--fold-gains", a->fold_gains,
+               "Measurement: fold RMSNorm gains into the weights before quantising (the engine does not)");
   return std::function<int()>([a] {
     using namespace smolc;
     Checkpoint ck = load_checkpoint(a->model);
     const RefWeights w = RefWeights::from_checkpoint(ck);
     const ModelConfig& c = ck.cfg;
-    std::vector<int32_t> ids;
+    std::vector<int32_t> ids, story;  // story: the f32 greedy continuation (--greedy)
     if (a->greedy > 0) {
       if (c.bos_id < 0) throw InputError(a->model, "--greedy", "the model has no BOS token to start from");
       const int ctx = static_cast<int>(std::min<int64_t>(a->greedy + 1, c.max_seq_len));
       ReferenceEngine e(c, w, ctx);
-      ids = quant::greedy_tokens(e, static_cast<int32_t>(c.bos_id), ctx - 1, -1);
+      story = quant::greedy_tokens(e, static_cast<int32_t>(c.bos_id), ctx - 1, -1);
+      ids = story;
       ids.insert(ids.begin(), static_cast<int32_t>(c.bos_id));
       ids.pop_back();  // the last choice is never fed back
     } else {
@@ -72,22 +76,38 @@ smolc::cli::Register reg({"quant-eval", "Measure quantised formats against the f
     const int n = static_cast<int>(ids.size());
     ReferenceEngine ref(c, w, n);
     const std::vector<float> want = ref.prefill(ids.data(), n);
-    std::printf("| format | body | lm_head | logits NMSE | mean KL (nats) | top-1 agreement |\n");
-    std::printf("|---|---|---|---|---|---|\n");
+    const bool greedy = !story.empty();
+    // With --greedy: where each format's own greedy continuation first leaves
+    // the f32 one (position in the continuation, f32 top-2 margin there).
+    std::printf("| format | body | lm_head | logits NMSE | mean KL (nats) | top-1 agreement |%s\n",
+                greedy ? " greedy story |" : "");
+    std::printf("|---|---|---|---|---|---|%s\n", greedy ? "---|" : "");
     quant::QuantOptions opt;
     opt.allow_nonfinite = a->allow_nonfinite;
-    for (const quant::Variant& v : quant::standard_variants()) {
+    for (quant::Variant v : quant::standard_variants()) {
+      v.fold_gains = a->fold_gains;
       auto e = quant::make_quant_engine(c, w, v, n, opt);
       const quant::LogitMetrics m = quant::compare_logits(want, e->prefill(ids.data(), n), c.vocab_size);
-      std::printf("| %s | %s | %s | %.3e | %.3e | %.4f (%d positions) |\n", v.label.c_str(),
-                  quant::qformat_name(v.body), quant::qformat_name(v.lm_head), m.nmse, m.mean_kl, m.top1, n);
+      std::string departure;
+      if (greedy) {
+        const std::vector<int32_t> mine =
+            quant::greedy_tokens(*e, static_cast<int32_t>(c.bos_id), static_cast<int>(story.size()), -1);
+        const quant::Departure d = quant::first_departure(story, mine, want, c.vocab_size);
+        char buf[96];
+        if (d.position < 0) std::snprintf(buf, sizeof buf, " unchanged |");
+        else std::snprintf(buf, sizeof buf, " leaves at %d (f32 margin %.4f) |", d.position, d.f32_margin);
+        departure = buf;
+      }
+      std::printf("| %s | %s | %s | %.3e | %.3e | %.4f (%d positions) |%s\n", v.label.c_str(),
+                  quant::qformat_name(v.body), quant::qformat_name(v.lm_head), m.nmse, m.mean_kl, m.top1, n,
+                  departure.c_str());
       std::fflush(stdout);
     }
     if (a->weights) {
       std::printf("\n| format | weight NMSE, f16 scale | weight NMSE, f32 scale |\n|---|---|---|\n");
       for (quant::QFormat f : {quant::QFormat::Q8, quant::QFormat::Q4, quant::QFormat::Q4_0})
-        std::printf("| %s | %.4e | %.4e |\n", quant::qformat_name(f), quant::weight_nmse(c, w, f, false),
-                    quant::weight_nmse(c, w, f, true));
+        std::printf("| %s | %.4e | %.4e |\n", quant::qformat_name(f), quant::weight_nmse(c, w, f, false, a->fold_gains),
+                    quant::weight_nmse(c, w, f, true, a->fold_gains));
     }
     return 0;
   });

@@ -1,6 +1,7 @@
 #include "quant/quant_eval.h"
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <map>
 #include <utility>
@@ -34,6 +35,20 @@ std::string tensor_label(int layer, const std::string& name) {
   return layer < 0 ? name : "layers." + std::to_string(layer) + "." + name;
 }
 
+std::vector<float> squared(const std::vector<float>& g) {
+  std::vector<float> out(g.size());
+  for (size_t i = 0; i < g.size(); ++i) out[i] = g[i] * g[i];
+  return out;
+}
+
+// The importance of a projection's columns: the squared gain of the RMSNorm
+// whose output it reads (empty for wo and w2, which read no norm).
+std::vector<float> gain_importance(const RefLayer& L, const std::string& name) {
+  if (name == "wq" || name == "wk" || name == "wv") return squared(L.attn_norm);
+  if (name == "w1" || name == "w3") return squared(L.ffn_norm);
+  return {};
+}
+
 }  // namespace
 
 std::vector<Variant> standard_variants() {
@@ -58,19 +73,26 @@ RefWeights fold_norm_gains(const ModelConfig& cfg, RefWeights w) {
 
 std::unique_ptr<ReferenceEngine> make_quant_engine(const ModelConfig& cfg, const RefWeights& w0, const Variant& v,
                                                    int ctx, const QuantOptions& opt) {
-  RefWeights w = fold_norm_gains(cfg, w0);
+  RefWeights w = v.fold_gains ? fold_norm_gains(cfg, w0) : w0;
+  // Unfolded, a projection reading a norm's output sees column k scaled by
+  // gain[k] at run time: the scale searches weigh column k's error by gain^2.
+  const bool weigh = !v.fold_gains;
   auto mats = std::make_shared<std::map<std::pair<int, std::string>, QuantMatrix>>();
   for (size_t l = 0; l < w.layers.size(); ++l)
     for (const LayerMatrix& m : kLayerMatrices) {
       const std::vector<float>& W = w.layers[l].*m.member;
       const int64_t cols = cols_of(cfg, m.name);
+      QuantOptions o = opt;
+      if (weigh) o.col_importance = gain_importance(w.layers[l], m.name);
       (*mats)[{static_cast<int>(l), m.name}] =
           quantize_matrix(v.body, W.data(), static_cast<int64_t>(W.size()) / cols, cols,
-                          tensor_label(static_cast<int>(l), m.name), opt);
+                          tensor_label(static_cast<int>(l), m.name), o);
     }
   const std::vector<float>& head = cfg.tie_embeddings ? w.embed : w.lm_head;
+  QuantOptions ho = opt;
+  if (weigh) ho.col_importance = squared(w.final_norm);
   QuantMatrix qhead = quantize_matrix(v.lm_head, head.data(), cfg.vocab_size, cfg.dim,
-                                      cfg.tie_embeddings ? "embed (tied lm_head)" : "lm_head", opt);
+                                      cfg.tie_embeddings ? "embed (tied lm_head)" : "lm_head", ho);
   // Embedding rows come from the packed weights too (the tied lm_head, or the
   // embedding stored in the lm_head's format).
   w.embed = cfg.tie_embeddings ? dequantize(qhead)
@@ -132,8 +154,8 @@ std::vector<int32_t> greedy_tokens(ReferenceEngine& e, int32_t first, int steps,
   return out;
 }
 
-double weight_nmse(const ModelConfig& cfg, const RefWeights& w0, QFormat f, bool f32_scale) {
-  const RefWeights w = fold_norm_gains(cfg, w0);
+double weight_nmse(const ModelConfig& cfg, const RefWeights& w0, QFormat f, bool f32_scale, bool fold_gains) {
+  const RefWeights w = fold_gains ? fold_norm_gains(cfg, w0) : w0;
   QuantOptions opt;
   opt.f32_scale = f32_scale;
   opt.allow_nonfinite = true;
@@ -150,6 +172,23 @@ double weight_nmse(const ModelConfig& cfg, const RefWeights& w0, QFormat f, bool
       }
     }
   return den > 0 ? num / den : 0;
+}
+
+Departure first_departure(const std::vector<int32_t>& want, const std::vector<int32_t>& got,
+                          const std::vector<float>& f32_logits, int64_t vocab) {
+  Departure d;
+  size_t i = 0;
+  while (i < want.size() && i < got.size() && want[i] == got[i]) ++i;
+  if (i == want.size() && i == got.size()) return d;
+  d.position = static_cast<int>(i);
+  const size_t V = static_cast<size_t>(vocab);
+  if ((i + 1) * V <= f32_logits.size() && V >= 2) {
+    std::vector<float> top(f32_logits.begin() + static_cast<std::ptrdiff_t>(i * V),
+                           f32_logits.begin() + static_cast<std::ptrdiff_t>((i + 1) * V));
+    std::partial_sort(top.begin(), top.begin() + 2, top.end(), std::greater<float>());
+    d.f32_margin = static_cast<double>(top[0]) - top[1];
+  }
+  return d;
 }
 
 }  // namespace smolc::quant

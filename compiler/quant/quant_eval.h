@@ -19,18 +19,24 @@ struct Variant {
   std::string label;  // e.g. "q4", "q4 --q4-all"
   QFormat body;       // wq wk wv wo w1 w2 w3
   QFormat lm_head;
+  // Measurement only: fold the RMSNorm gains into the weights before
+  // quantising. The compiled engine never does this for quantised formats
+  // (schedule::fold_norm_gains): it applies the gains at run time, which
+  // measured better (docs/quant-formats.md) and keeps GGUF blocks reusable.
+  bool fold_gains = false;
 };
 // The variants of the quality table: q16, q8, q4 (lm_head q8), q4_0 (lm_head
 // q8), q4 --q4-all, q4_0 all.
 std::vector<Variant> standard_variants();
 
-// The compiled engine's view of w: RMSNorm gains folded into the columns of
-// the projections that read them (not into a tied lm_head), as
-// passes::fold_rmsnorm_gains does before packing; norms left as 1.
+// w with the RMSNorm gains folded into the columns of the projections that
+// read them (not into a tied lm_head), as passes::fold_rmsnorm_gains does for
+// float formats; norms left as 1. Used when Variant::fold_gains is set.
 RefWeights fold_norm_gains(const ModelConfig& cfg, RefWeights w);
 
 // A reference engine computing with v's quantised weights (quantised from
-// the folded f32 weights). Throws InputError for non-finite weights unless
+// the checkpoint's weights, RMSNorm gains applied at run time as the compiled
+// engine does). Throws InputError for non-finite weights unless
 // opt.allow_nonfinite.
 std::unique_ptr<ReferenceEngine> make_quant_engine(const ModelConfig& cfg, const RefWeights& w, const Variant& v,
                                                    int ctx, const QuantOptions& opt = {});
@@ -47,8 +53,18 @@ LogitMetrics compare_logits(const std::vector<float>& ref, const std::vector<flo
 // chosen token equal to `stop` (pass -1 for none). Starts from position 0.
 std::vector<int32_t> greedy_tokens(ReferenceEngine& e, int32_t first, int steps, int32_t stop);
 
-// Weight-only error of format f over every layer matrix of w (folded):
-// sum (w - deq(q(w)))^2 / sum w^2.
-double weight_nmse(const ModelConfig& cfg, const RefWeights& w, QFormat f, bool f32_scale);
+// Weight-only error of format f over every layer matrix of w (gains folded
+// first when fold_gains): sum (w - deq(q(w)))^2 / sum w^2.
+double weight_nmse(const ModelConfig& cfg, const RefWeights& w, QFormat f, bool f32_scale, bool fold_gains = false);
+
+// Where a greedy continuation first leaves the f32 one.
+struct Departure {
+  int position = -1;        // index into the continuation; -1: none (identical)
+  double f32_margin = 0;    // f32 top-1 minus top-2 logit there (a near-tie when small)
+};
+// f32_logits: [positions, vocab] of the f32 engine teacher-forced along `want`
+// (position i's logits chose want[i]).
+Departure first_departure(const std::vector<int32_t>& want, const std::vector<int32_t>& got,
+                          const std::vector<float>& f32_logits, int64_t vocab);
 
 }  // namespace smolc::quant

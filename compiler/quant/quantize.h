@@ -24,6 +24,11 @@ struct QuantOptions {
   // Measurement only: keep the scale's f32 value when choosing the integers
   // and dequantising, i.e. what the format would give with an f32 scale.
   bool f32_scale = false;
+  // Empty, or [cols]: how much an error in each column costs, for the q8 and
+  // q4 scale searches (which minimise sum over the block of h (w - d q)^2).
+  // The engine applies RMSNorm gains at run time, so a projection reading a
+  // norm's output sees column k scaled by gain[k]: its importance is gain^2.
+  std::vector<float> col_importance;
 };
 
 struct QuantMatrix {

@@ -2,6 +2,8 @@
 // activations exactly as the kernels do, against the f32 reference engine
 // (docs/quant-formats.md has the measured table).
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -45,6 +47,27 @@ void check_gates(const std::map<std::string, LogitMetrics>& m) {
   CHECK(m.at("q4 --q4-all").nmse < m.at("q4_0 all").nmse);
 }
 
+// llama2.c -t 0.0: 256 forward passes from BOS, printing each chosen token.
+std::string story_under(const Checkpoint& ck, const Variant& v) {
+  auto e = make_quant_engine(ck.cfg, RefWeights::from_checkpoint(ck), v, 256);
+  const std::vector<int32_t> story = greedy_tokens(*e, 1, 256, 1);
+  Tokenizer tok(ck.tokenizer);
+  std::string text;
+  int32_t prev = 1;
+  for (int32_t id : story) {
+    if (id == 1) break;
+    text += tok.token_bytes(prev, id);
+    prev = id;
+  }
+  return text;
+}
+
+Variant variant(const std::string& label) {
+  for (const Variant& v : standard_variants())
+    if (v.label == label) return v;
+  FAIL("no variant " << label);
+  return {};
+}
 
 }  // namespace
 
@@ -65,29 +88,67 @@ TEST_CASE("quality gates on stories260K along its greedy story") {
   check_gates(measure(ck, ids));
 }
 
-// KNOWN FAILURE (measured): with q8 weights and int8 activations the greedy
-// story leaves the published one after about 60 tokens ("I want to play with
-// my ball" instead of "with your ball, but I can't find it"). Tagged
-// [!shouldfail] so the suite stays green while the gap is open: Catch2 reports
-// this test as failed once the story comes out unchanged, and the tag must
-// then be removed. See docs/quant-formats.md.
+TEST_CASE("stories260K's published greedy story is unchanged under q16") {
+  Checkpoint ck = load_checkpoint(stories_dir() + "/stories260K.bin");
+  CHECK(story_under(ck, variant("q16")) == published_story());
+}
+
+// What q8 can promise instead of the whole story (measured, docs/quant-formats.md):
+// the f32 story has top-2 logit margins down to 0.0042 (position 185), while
+// q8 weights with int8 activations move top-2 margins by about 0.09 rms, so
+// the story survives only by luck (~1-2 %). The test asserts that q8's greedy
+// story leaves the f32 one, if at all, only at a near-tie: where the f32
+// top-2 margin is below twice the q8 margin noise measured along the story.
+TEST_CASE("under q8 the greedy story departs from f32 only at a near-tie") {
+  Checkpoint ck = load_checkpoint(stories_dir() + "/stories260K.bin");
+  const RefWeights w = RefWeights::from_checkpoint(ck);
+  const int64_t V = ck.cfg.vocab_size;
+  ReferenceEngine ref(ck.cfg, w, 256);
+  const std::vector<int32_t> story = greedy_tokens(ref, 1, 256, 1);
+  REQUIRE(story.size() == 256);
+  std::vector<int32_t> ids = story;
+  ids.insert(ids.begin(), 1);
+  ids.pop_back();
+  ref.reset();
+  const std::vector<float> f32 = ref.prefill(ids.data(), 256);
+  auto e = make_quant_engine(ck.cfg, w, variant("q8"), 256);
+  const std::vector<float> q8 = e->prefill(ids.data(), 256);
+  // rms change of the f32 top-2 margin under q8, teacher-forced along the story.
+  double ss = 0;
+  std::vector<double> margin(256);
+  for (size_t p = 0; p < 256; ++p) {
+    const float* a = f32.data() + p * static_cast<size_t>(V);
+    const float* b = q8.data() + p * static_cast<size_t>(V);
+    const int64_t top = std::max_element(a, a + V) - a;
+    int64_t second = top == 0 ? 1 : 0;
+    for (int64_t k = 0; k < V; ++k)
+      if (k != top && a[k] > a[second]) second = k;
+    margin[p] = a[top] - a[second];
+    const double change = (b[top] - b[second]) - margin[p];
+    ss += change * change;
+  }
+  const double noise = std::sqrt(ss / 256);
+  const Departure d = first_departure(story, greedy_tokens(*e, 1, 256, -1), f32, V);
+  INFO("q8 margin noise " << noise << ", departure at " << d.position << " (f32 margin " << d.f32_margin << ")");
+  CHECK(noise > 0);
+  CHECK(noise < 0.2);
+  if (d.position >= 0) CHECK(d.f32_margin < 2 * noise);
+  // And not before the first position whose f32 margin is within the noise.
+  size_t first_tie = 0;
+  while (first_tie < 256 && margin[first_tie] >= noise) ++first_tie;
+  INFO("first f32 margin below the noise at " << first_tie);
+  CHECK((d.position < 0 || d.position >= static_cast<int>(first_tie)));
+}
+
+// The issue's gate. KNOWN FAILURE (measured, see above and docs/quant-formats.md):
+// no principled q8 rule keeps all 256 tokens; it leaves the published story at
+// token 114 (f32 top-2 margin 0.042). Tagged [!shouldfail] so the suite stays
+// green while the gap is open: Catch2 reports it as failed once the story
+// comes out unchanged, and the tag must then be removed.
 TEST_CASE("stories260K's published greedy story is unchanged under q8 (quantised weights and activations)",
           "[!shouldfail]") {
   Checkpoint ck = load_checkpoint(stories_dir() + "/stories260K.bin");
-  const Variant q8 = standard_variants()[1];
-  REQUIRE(q8.label == "q8");
-  auto e = make_quant_engine(ck.cfg, RefWeights::from_checkpoint(ck), q8, 256);
-  // llama2.c -t 0.0: 256 forward passes from BOS, printing each chosen token.
-  const std::vector<int32_t> story = greedy_tokens(*e, 1, 256, 1);
-  Tokenizer tok(ck.tokenizer);
-  std::string text;
-  int32_t prev = 1;
-  for (int32_t id : story) {
-    if (id == 1) break;
-    text += tok.token_bytes(prev, id);
-    prev = id;
-  }
-  CHECK(text == published_story());
+  CHECK(story_under(ck, variant("q8")) == published_story());
 }
 
 TEST_CASE("smolc quant-eval prints one row per format and refuses a bad prompt length") {

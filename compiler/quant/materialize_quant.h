@@ -1,0 +1,32 @@
+// The quantised form of a packed weight (ir::WeightRecipe): GGUF blocks reused
+// bit for bit when the file already holds the target format, otherwise the f32
+// weight quantised by smolc's own rules (quant/quantize.h).
+#pragma once
+#include "frontend/checkpoint.h"
+#include "ir/graph.h"
+#include "quant/quantize.h"
+
+namespace smolc::quant {
+
+// True when materialize_quant copies w's blocks from the file instead of
+// quantising: f is Q8 and every part is GGUF Q8_0 (or f is Q4 and every part
+// is Q4_0), w has no col_gains, and every part's rows are whole blocks.
+bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat f);
+
+// w's matrix [w.rows, w.cols] in format f. Reused blocks follow each part's
+// row_perm and the recipe's concatenation / row interleaving; a reused block
+// whose scale is NaN or Inf is refused (InputError naming the tensor, row and
+// block) unless opt.allow_nonfinite, which zeroes it. Otherwise the weight is
+// materialised in f32 and quantised with opt; NaN/Inf is refused naming the
+// part tensor and its row and column (or the gain tensor) unless
+// opt.allow_nonfinite.
+QuantMatrix materialize_quant(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat f,
+                              const QuantOptions& opt = {});
+
+// QuantOptions::col_importance for a projection that reads the output of the
+// RMSNorm with gain tensor `gain` (applied at run time, not folded): gain^2
+// per column. A non-finite gain counts as 1 (it only steers the scale
+// choice; the gain itself is the engine's to refuse or carry).
+std::vector<float> gain_importance(const Checkpoint& ck, const std::string& gain);
+
+}  // namespace smolc::quant
