@@ -9,7 +9,7 @@
 
 #include "emit/engine_names.h"
 #include "emit/template_engine.h"
-#include "quant/quantize.h"
+#include "quant/materialize_quant.h"
 #include "text/tokenizer_tables_emit.h"
 #include "frontend/error.h"
 
@@ -41,14 +41,6 @@ quant::QFormat quant_format(WFormat f) {
   throw std::logic_error(std::string("emit: ") + wformat_name(f) + " is not a block format");
 }
 
-// TEMPORARY until quant/materialize_quant lands: always quantises.
-quant::QuantMatrix materialize_quant_local(const Checkpoint& ck, const ir::WeightRecipe& r, quant::QFormat f,
-                                           const quant::QuantOptions& o) {
-  std::vector<float> W = ir::materialize(ck, r);
-  std::string tensor;
-  for (const auto& p : r.parts) tensor += (tensor.empty() ? "" : "+") + p;
-  return quant::quantize_matrix(f, W.data(), r.rows, r.cols, tensor, o);
-}
 
 std::string hex_float(float f) {
   char b[64];
@@ -124,7 +116,7 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
     const size_t off = wb.add(packed_weight_bytes(spec));
     if (is_quantized(spec.fmt)) {
       // Quantised from the checkpoint's weights, or GGUF blocks of the same format reused as they are.
-      const quant::QuantMatrix q = materialize_quant_local(ck, recipe, quant_format(spec.fmt), qopt);
+      const quant::QuantMatrix q = quant::materialize_quant(ck, recipe, quant_format(spec.fmt), qopt);
       pack_quant_weights(spec, q, wb.blob.data() + off);
     } else {
       std::vector<float> W = ir::materialize(ck, recipe);
