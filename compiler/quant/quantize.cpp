@@ -21,7 +21,13 @@ namespace {
 constexpr int kB = SMOLC_QBLOCK;
 
 // Nearest integer, ties to even (what cvtps2dq does under the default MXCSR).
-int rne(float v) { return static_cast<int>(std::nearbyint(v)); }
+// Adding and subtracting 1.5 * 2^23 rounds exactly that way for |v| < 2^22
+// and, unlike nearbyint, inlines (the scale searches call this ~1000 times
+// per block); larger values (and NaN, which never gets here) saturate.
+int rne(float v) {
+  if (!(std::fabs(v) < 4194304.0f)) return v < 0 ? -4194304 : 4194304;
+  return static_cast<int>((v + 12582912.0f) - 12582912.0f);  // not folded: no -ffast-math anywhere
+}
 
 // Absolute maximum of a block, and the signed value that has it (first one).
 float signed_max(const float* x, float* amax_out) {
@@ -72,15 +78,21 @@ float search_q4_scale(const float* x, const float* h) {
 float stored_scale(float d, bool f32_scale) { return f32_scale ? d : round_to_f16(d); }
 
 // Squared error sum(h (x - d q)^2) of a q8 block x[32] quantised with the
-// (stored) scale d; h: importance per element, nullptr for all 1.
-double q8_block_error(const float* x, const float* h, float d) {
+// (stored) scale d; h: importance per element (all 1 when the caller has
+// none). In f32 with a fixed summation order, so it vectorises; its rounding
+// (~1e-6 relative) only decides between candidates that are equally good.
+float q8_block_error(const float* x, const float* h, float d) {
   const float id = d != 0 ? 1.0f / d : 0.0f;
-  double err = 0;
-  for (int i = 0; i < kB; ++i) {
-    const double r = static_cast<double>(x[i]) - static_cast<double>(d) * std::clamp(rne(x[i] * id), -127, 127);
-    err += (h ? static_cast<double>(h[i]) : 1.0) * r * r;
-  }
-  return err;
+  float acc[8] = {};  // 8 lanes, summed in a fixed order below
+  for (int i0 = 0; i0 < kB; i0 += 8)
+    for (int j = 0; j < 8; ++j) {
+      float q = x[i0 + j] * id;
+      q = std::min(127.0f, std::max(-127.0f, q));
+      q = (q + 12582912.0f) - 12582912.0f;  // round to nearest even, |q| <= 127
+      const float r = x[i0 + j] - d * q;
+      acc[j] += h[i0 + j] * r * r;
+    }
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
 // The q8 scale search, over stored scales (the integers are always chosen
@@ -90,15 +102,18 @@ double q8_block_error(const float* x, const float* h, float d) {
 // candidate's integers, then the three f16 neighbours on each side of the
 // best. The smallest squared error wins; ties keep the earlier candidate, so
 // the max-abs scale is kept unless something is strictly better.
-float search_q8_scale(const float* x, const float* h, bool f32_scale) {
+float search_q8_scale(const float* x, const float* h_or_null, bool f32_scale) {
+  static constexpr float kOnes[kB] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  const float* h = h_or_null ? h_or_null : kOnes;
   float amax = 0;
   signed_max(x, &amax);
   if (amax == 0) return 0;
   float best = stored_scale(amax / 127.0f, f32_scale);
-  double best_err = q8_block_error(x, h, best);
+  float best_err = q8_block_error(x, h, best);
   auto consider = [&](float d) {
     if (!(d > 0) || !std::isfinite(d)) return;
-    const double err = q8_block_error(x, h, d);
+    const float err = q8_block_error(x, h, d);
     if (err < best_err) {
       best_err = err;
       best = d;
@@ -109,17 +124,16 @@ float search_q8_scale(const float* x, const float* h, bool f32_scale) {
   double sxq = 0, sqq = 0;
   for (int i = 0; i < kB; ++i) {
     const int q = std::clamp(rne(x[i] * id), -127, 127);
-    const double hi = h ? static_cast<double>(h[i]) : 1.0;
-    sxq += hi * x[i] * q;
-    sqq += hi * q * q;
+    sxq += static_cast<double>(h[i]) * x[i] * q;
+    sqq += static_cast<double>(h[i]) * q * q;
   }
   if (sqq > 0) consider(stored_scale(static_cast<float>(sxq / sqq), f32_scale));
   if (!f32_scale) {
     // Positive f16 values are ordered like their bit patterns.
-    const uint16_t h = f32_to_f16(best);
+    const uint16_t bits = f32_to_f16(best);
     for (int k = 1; k <= 3; ++k) {
-      consider(f16_to_f32(static_cast<uint16_t>(h + k)));
-      if (h > k) consider(f16_to_f32(static_cast<uint16_t>(h - k)));
+      consider(f16_to_f32(static_cast<uint16_t>(bits + k)));
+      if (bits > k) consider(f16_to_f32(static_cast<uint16_t>(bits - k)));
     }
   }
   return best;
