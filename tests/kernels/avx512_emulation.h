@@ -51,7 +51,9 @@ inline float half_to_f32(uint16_t h) {
     const float f = float(man) * 5.9604644775390625e-8f;
     return sign ? -f : f;
   }
-  return bits_to_f32(exp == 0x1f ? (sign | 0x7f800000u | (man << 13)) : (sign | ((exp + 112u) << 23) | (man << 13)));
+  // vcvtph2ps quiets a signalling NaN (sets the top mantissa bit), like every x86 NaN conversion.
+  if (exp == 0x1f) return bits_to_f32(sign | 0x7f800000u | (man << 13) | (man ? 0x00400000u : 0u));
+  return bits_to_f32(sign | ((exp + 112u) << 23) | (man << 13));
 }
 }  // namespace avx512_emulation
 
