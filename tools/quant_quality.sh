@@ -2,7 +2,10 @@
 # Measures every quantised format against the f32 reference engine and writes
 # the tables into docs/quant-formats.md (between the quality markers):
 #   synthetic SmolLM2-135M (smolc synth --preset SmolLM2-135M --seed 1), a 128-token prompt;
-#   stories260K along its f32 greedy story (256 positions from BOS).
+#   stories260K along its f32 greedy story (256 positions from BOS), with the
+#   engine's policy (RMSNorm gains applied at run time, gain^2 as column
+#   importance in the scale searches) and, for comparison, with the gains
+#   folded into the weights before quantising (--fold-gains).
 #   tools/quant_quality.sh [BUILD_DIR]      (default build/; builds the smolc target)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,9 +24,13 @@ trap 'rm -rf "$TMP"' EXIT
   echo
   "$SMOLC" quant-eval "$TMP/smollm2-135m" --prompt-tokens 128 --weights
   echo
-  echo "stories260K along its greedy story (256 positions from BOS, teacher-forced with the f32 greedy tokens):"
+  echo "stories260K along its greedy story (256 positions from BOS, teacher-forced with the f32 greedy tokens; \"greedy story\": where each format's own greedy continuation first leaves the f32 one, and the f32 top-2 logit margin there):"
   echo
   "$SMOLC" quant-eval "$ROOT/models/stories260K/stories260K.bin" --greedy 256 --weights
+  echo
+  echo "The same with the RMSNorm gains folded into the weights before quantising (\`--fold-gains\`; not what the engine does):"
+  echo
+  "$SMOLC" quant-eval "$ROOT/models/stories260K/stories260K.bin" --greedy 256 --weights --fold-gains
   echo
   echo "Measured $(date -u +%Y-%m-%d) with \`$(basename "$SMOLC") $("$SMOLC" version | cut -d' ' -f2)\`."
   echo

@@ -128,7 +128,8 @@ std::vector<float> gain_importance(const Checkpoint& ck, const std::string& gain
 }
 
 bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat f) {
-  if ((f != QFormat::Q8 && f != QFormat::Q4) || !w.col_gains.empty() || w.parts.empty() || w.cols % kB != 0)
+  if ((f != QFormat::Q8 && f != QFormat::Q4) || !w.col_gains.empty() || w.parts.empty() || w.cols <= 0 ||
+      w.cols % kB != 0)
     return false;
   for (const std::string& name : w.parts)
     if (ck.get(name).dtype != gguf_twin(f)) return false;
