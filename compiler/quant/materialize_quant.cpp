@@ -127,6 +127,21 @@ std::vector<float> gain_importance(const Checkpoint& ck, const std::string& gain
   return h;
 }
 
+std::string reading_norm_gain(const ir::Graph& g, int op) {
+  const ir::Op& o = g.ops.at(static_cast<size_t>(op));
+  if (o.kind == ir::OpKind::LmHead && o.normalize) return o.gain;  // final norm fused into the head
+  if ((o.kind != ir::OpKind::MatMul && o.kind != ir::OpKind::LmHead) || o.inputs.empty()) return {};
+  const int p = g.producer(o.inputs[0]);
+  if (p < 0 || g.ops[static_cast<size_t>(p)].kind != ir::OpKind::RmsNorm) return {};
+  return g.ops[static_cast<size_t>(p)].gain;
+}
+
+QuantOptions options_for_op(const Checkpoint& ck, const ir::Graph& g, int op, QuantOptions base) {
+  const std::string gain = reading_norm_gain(g, op);
+  if (!gain.empty()) base.col_importance = gain_importance(ck, gain);
+  return base;
+}
+
 bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat f) {
   if ((f != QFormat::Q8 && f != QFormat::Q4) || !w.col_gains.empty() || w.parts.empty() || w.cols <= 0 ||
       w.cols % kB != 0)

@@ -29,4 +29,15 @@ QuantMatrix materialize_quant(const Checkpoint& ck, const ir::WeightRecipe& w, Q
 // choice; the gain itself is the engine's to refuse or carry).
 std::vector<float> gain_importance(const Checkpoint& ck, const std::string& gain);
 
+// The RMSNorm gain tensor whose output the weight of g.ops[op] multiplies at
+// run time: the producing RmsNorm's gain for a MatMul (empty when its input
+// is not a norm, e.g. wo, w2, or when the gain was folded), the fused final
+// norm's gain for the LmHead; empty for other ops.
+std::string reading_norm_gain(const ir::Graph& g, int op);
+
+// base with col_importance = gain_importance of reading_norm_gain(g, op)
+// (unchanged when there is none): the options to quantise g.ops[op]'s
+// weight with, so that the compiled engine and quant_eval agree.
+QuantOptions options_for_op(const Checkpoint& ck, const ir::Graph& g, int op, QuantOptions base);
+
 }  // namespace smolc::quant

@@ -15,6 +15,7 @@
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
 #include "ir/graph.h"
+#include "passes/passes.h"
 #include "quant/materialize_quant.h"
 #include "reference/golden.h"
 #include "support/test_support.h"
@@ -246,4 +247,36 @@ TEST_CASE("gain importance is the squared RMSNorm gain and steers the fallback q
   // The gains of a trained model are not all 1, so the weighting changes blocks.
   const bool differs = materialize_quant(ck, qkv, QFormat::Q4, opt).data != materialize_quant(ck, qkv, QFormat::Q4).data;
   CHECK(differs);
+}
+
+TEST_CASE("each packed weight is weighed by the gain of the norm it reads, fused or not") {
+  const Checkpoint ck = load_checkpoint(stories_dir() + "/stories260K.bin");
+  const ir::Graph plain = ir::build_llama_graph(ck.cfg);
+  const ir::Graph fused = passes::run_all(plain, 16, /*fold_gains=*/false);
+  for (const ir::Graph* g : {&plain, &fused}) {
+    int weighed = 0;
+    for (size_t i = 0; i < g->ops.size(); ++i) {
+      const ir::Op& op = g->ops[i];
+      if (op.kind != ir::OpKind::MatMul && op.kind != ir::OpKind::LmHead) continue;
+      INFO(op.name);
+      const std::string gain = reading_norm_gain(*g, static_cast<int>(i));
+      // Which norm feeds which projection, by the LLaMA block's structure (HF names).
+      const std::string part = op.weight.parts.at(0);
+      const std::string L = "model.layers." + std::to_string(op.layer) + ".";
+      if (part.find("q_proj") != std::string::npos || part.find("k_proj") != std::string::npos ||
+          part.find("v_proj") != std::string::npos)
+        CHECK(gain == L + "input_layernorm.weight");
+      else if (part.find("gate_proj") != std::string::npos || part.find("up_proj") != std::string::npos)
+        CHECK(gain == L + "post_attention_layernorm.weight");
+      else if (op.kind == ir::OpKind::LmHead)
+        CHECK(gain == ir::kFinalNorm);
+      else
+        CHECK(gain.empty());  // o_proj, down_proj
+      const QuantOptions o = options_for_op(ck, *g, static_cast<int>(i), {});
+      CHECK(o.col_importance == (gain.empty() ? std::vector<float>{} : gain_importance(ck, gain)));
+      weighed += !gain.empty();
+    }
+    // Unfused: q, k, v, gate, up per layer and the head; fused: qkv, gate/up per layer and the head.
+    CHECK(weighed == (g == &plain ? 5 : 2) * ck.cfg.n_layers + 1);
+  }
 }
