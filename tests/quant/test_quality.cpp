@@ -162,3 +162,22 @@ TEST_CASE("smolc quant-eval prints one row per format and refuses a bad prompt l
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("--prompt-tokens") != std::string::npos);
 }
+
+TEST_CASE("smolc quant-eval --greedy reports where each format's story departs; --fold-gains measures folding") {
+  const std::string model = "'" + stories_dir() + "/stories260K.bin'";
+  RunResult r = run_smolc("quant-eval " + model + " --greedy 120");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("| greedy story |") != std::string::npos);
+  auto row = [](const std::string& out, const std::string& label) {
+    const size_t at = out.find("| " + label + " |");
+    return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);
+  };
+  CHECK(row(r.out, "q16").find("| unchanged |") != std::string::npos);
+  // q8 keeps the first 114 tokens (docs/quant-formats.md), so 120 reach its departure.
+  CHECK(row(r.out, "q8").find("| leaves at 114 (f32 margin 0.0423) |") != std::string::npos);
+  RunResult folded = run_smolc("quant-eval " + model + " --greedy 120 --fold-gains");
+  REQUIRE(folded.exit_code == 0);
+  CHECK(row(folded.out, "q8") != row(r.out, "q8"));
+  CHECK(!row(folded.out, "q8").empty());
+}
