@@ -5,16 +5,26 @@
 # ratio smolc/llama.cpp, fraction of the DRAM read-bandwidth ceiling) and
 # appends every measurement as one JSON line to --out (for plot_performance.py).
 #
-#   bench/compare_llama_cpp.sh [--preset SmolLM2-135M] [--formats "f32 bf16 f16"]
+#   bench/compare_llama_cpp.sh [--preset SmolLM2-135M] [--formats "f32 bf16 f16 q8 q4"]
 #                              [--threads "1 2"] [--reps N] [--rounds K]
-#                              [--out FILE.jsonl] [--work DIR] [--smolc PATH]
+#                              [--out FILE.jsonl] [--work DIR] [--smolc PATH] [--rt]
+#
+# --rt runs every timed process (both engines and the probe) under
+# `chrt -f 1` (SCHED_FIFO, needs root or CAP_SYS_NICE): on a machine shared with
+# builds it preempts them, so each engine gets whole cores; the kernel's RT
+# throttling still leaves the rest 5 % of the CPU.
+#
+# Formats: f32 bf16 f16 (checkpoint in that dtype, GGUF F32/BF16/F16), q8 (smolc
+# --q8 vs GGUF Q8_0), q4 (smolc --q4, its lm_head/tied embedding in q8, vs
+# GGUF Q4_0) and q4all (smolc --q4 --q4-all, everything q4, vs the same Q4_0
+# GGUF). Quantised formats start from the f32 checkpoint on both sides.
 #
 # Needs: a built smolc (default build/bin/smolc, or --smolc / $SMOLC), node and
 # bench/llama_cpp/node_modules (npm install there), clang++-19, /usr/bin/python3.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-PRESET=SmolLM2-135M FORMATS="f32 bf16 f16" THREADS="1 2" REPS=5 ROUNDS=3
+PRESET=SmolLM2-135M FORMATS="f32 bf16 f16" THREADS="1 2" REPS=5 ROUNDS=3 RT=()
 OUT="$ROOT/bench/results/compare.jsonl" WORK="${TMPDIR:-/tmp}/smolc-compare" SMOLC="${SMOLC:-$ROOT/build/bin/smolc}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,7 +36,8 @@ while [ $# -gt 0 ]; do
     --out) OUT="$2"; shift 2 ;;
     --work) WORK="$2"; shift 2 ;;
     --smolc) SMOLC="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --rt) RT=(chrt -f 1); shift ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "compare_llama_cpp.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -37,10 +48,15 @@ done
 [ -d "$ROOT/bench/llama_cpp/node_modules/node-llama-cpp" ] ||
   { echo "compare_llama_cpp.sh: run 'npm install' in bench/llama_cpp first (see its README)" >&2; exit 2; }
 
-gguf_type() {  # smolc format -> llama.cpp GGUF type (q8/q4 follow with their issue)
-  case "$1" in f32) echo f32 ;; bf16) echo bf16 ;; f16) echo f16 ;; q8) echo q8_0 ;; q4) echo q4_0 ;;
-    *) echo "compare_llama_cpp.sh: unknown format '$1'" >&2; exit 2 ;; esac
+gguf_type() {  # smolc format -> llama.cpp GGUF type
+  case "$1" in f32) echo f32 ;; bf16) echo bf16 ;; f16) echo f16 ;; q8) echo q8_0 ;; q4|q4all) echo q4_0 ;;
+    *) echo "compare_llama_cpp.sh: unknown format '$1' (f32 bf16 f16 q8 q4 q4all)" >&2; exit 2 ;; esac
 }
+smolc_flags() {  # smolc format -> its format flags
+  case "$1" in q4all) echo "--q4 --q4-all" ;; *) echo "--$1" ;; esac
+}
+# Check every format before anything runs (gguf_type exits inside $(...) only).
+for f in $FORMATS; do gguf_type "$f" >/dev/null || exit 2; done
 mkdir -p "$WORK" "$(dirname "$OUT")"
 # A private copy: the engine cache is keyed by the smolc binary, so a rebuild
 # during the run must not make later rounds compile again.
@@ -90,34 +106,43 @@ for f in $FORMATS; do
   GGUF[$f]="$WORK/$PRESET-$t.gguf"
   [ -f "${CKPT[$f]}/config.json" ] || "$SMOLC" synth --preset "$PRESET" --dtype "$dtype" --seed 1 -o "${CKPT[$f]}" >&2
   [ -f "${GGUF[$f]}" ] || "$SMOLC" convert "${CKPT[$f]}" --to gguf --type "$t" -o "${GGUF[$f]}" >&2
+  # smolc bench must know the format flags (q8/q4 arrived after f32/bf16/f16).
+  # shellcheck disable=SC2046
+  "$SMOLC" bench --help | grep -q -- "$(smolc_flags "$f" | cut -d' ' -f1)" ||
+    { echo "compare_llama_cpp.sh: this smolc has no $(smolc_flags "$f") (format '$f')" >&2; exit 2; }
 done
 
 RUN_ID="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
 FLAGS="$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|f16c|avx512f|avx512_bf16|avx512_vnni)$' | tr '\n' ' ')"
 emit() {  # engine format threads round json -> one JSON line with the run's context
-  /usr/bin/python3 - "$@" "$RUN_ID" "$PRESET" "$CPU" "$FLAGS" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY' >>"$OUT"
+  /usr/bin/python3 - "$@" "$RUN_ID" "$PRESET" "$CPU" "$FLAGS" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(stat -c %s "${GGUF[$2]}")" "${RT:+fifo}" <<'PY' >>"$OUT"
 import json, sys
-engine, fmt, threads, rnd, payload, run_id, preset, cpu, flags, load = sys.argv[1:]
+engine, fmt, threads, rnd, payload, run_id, preset, cpu, flags, load, gguf_bytes, sched = sys.argv[1:]
 d = json.loads(payload)
+if engine == "llama.cpp":
+    d["gguf_mb"] = int(gguf_bytes) / 1e6  # what llama.cpp streams per token (plus metadata)
 if "engine" in d:
     d["engine_detail"] = d.pop("engine")  # speed.mjs: "llama.cpp via node-llama-cpp VERSION"
 d.update(engine=engine, format=fmt, threads=int(threads), round=int(rnd), run=run_id, preset=preset, cpu=cpu,
-         cpu_flags=flags.split(), loadavg=load)
+         cpu_flags=flags.split(), loadavg=load, sched=sched)
 print(json.dumps(d))
 PY
 }
 
-echo "run $RUN_ID: $PRESET, formats [$FORMATS], threads [$THREADS], $ROUNDS rounds x $REPS reps; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+[ ${#RT[@]} -eq 0 ] || "${RT[@]}" true || { echo "compare_llama_cpp.sh: --rt: chrt -f 1 is not permitted here" >&2; exit 2; }
+echo "run $RUN_ID: $PRESET, formats [$FORMATS], threads [$THREADS], $ROUNDS rounds x $REPS reps${RT:+, SCHED_FIFO}; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 # Compile every engine first so compile time never lands inside a round.
-for f in $FORMATS; do "$SMOLC" bench "${CKPT[$f]}" --"$f" --prepare >&2; done
+# shellcheck disable=SC2046
+for f in $FORMATS; do "$SMOLC" bench "${CKPT[$f]}" $(smolc_flags "$f") --prepare >&2; done
 for r in $(seq 1 "$ROUNDS"); do
   for f in $FORMATS; do
     for t in $THREADS; do
       echo "round $r/$ROUNDS: $f, $t thread(s)" >&2
-      emit smolc "$f" "$t" "$r" "$("$SMOLC" bench "${CKPT[$f]}" --"$f" --threads "$t" --reps "$REPS" --json)"
-      emit llama.cpp "$f" "$t" "$r" "$(node "$ROOT/bench/llama_cpp/speed.mjs" "${GGUF[$f]}" --threads "$t" --reps "$REPS" --kv f32)"
-      emit read_bw "$f" "$t" "$r" "$("$WORK/read_bw" "$t")"
+      # shellcheck disable=SC2046
+      emit smolc "$f" "$t" "$r" "$("${RT[@]}" "$SMOLC" bench "${CKPT[$f]}" $(smolc_flags "$f") --threads "$t" --reps "$REPS" --json)"
+      emit llama.cpp "$f" "$t" "$r" "$("${RT[@]}" node "$ROOT/bench/llama_cpp/speed.mjs" "${GGUF[$f]}" --threads "$t" --reps "$REPS" --kv f32)"
+      emit read_bw "$f" "$t" "$r" "$("${RT[@]}" "$WORK/read_bw" "$t")"
     done
   done
 done
