@@ -163,7 +163,7 @@ TEST_CASE("smolc quant-eval prints one row per format and refuses a bad prompt l
   CHECK(r.err.find("--prompt-tokens") != std::string::npos);
 }
 
-TEST_CASE("smolc quant-eval --greedy reports where each format's story departs; --fold-gains measures folding") {
+TEST_CASE("smolc quant-eval --greedy reports where each format's story departs, and --fold-gains measures folding") {
   const std::string model = "'" + stories_dir() + "/stories260K.bin'";
   RunResult r = run_smolc("quant-eval " + model + " --greedy 120");
   INFO(r.err);
