@@ -112,11 +112,14 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   size_t packed = 0;
   quant::QuantOptions qopt;
   qopt.allow_nonfinite = opt.allow_nonfinite;
-  auto pack = [&](const std::string& key, const KernelSpec& spec, const ir::WeightRecipe& recipe) {
+  auto pack = [&](const std::string& key, const KernelSpec& spec, const ir::WeightRecipe& recipe, int op_index) {
     const size_t off = wb.add(packed_weight_bytes(spec));
     if (is_quantized(spec.fmt)) {
-      // Quantised from the checkpoint's weights, or GGUF blocks of the same format reused as they are.
-      const quant::QuantMatrix q = quant::materialize_quant(ck, recipe, quant_format(spec.fmt), qopt);
+      // Quantised from the checkpoint's weights (the scale search weighs each
+      // column by the run-time norm gain it meets, as quant_eval does), or GGUF
+      // blocks of the same format reused as they are.
+      const quant::QuantMatrix q = quant::materialize_quant(ck, recipe, quant_format(spec.fmt),
+                                                            quant::options_for_op(ck, g, op_index, qopt));
       pack_quant_weights(spec, q, wb.blob.data() + off);
     } else {
       std::vector<float> W = ir::materialize(ck, recipe);
@@ -134,9 +137,11 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
     std::memcpy(wb.blob.data() + off, gain.data(), gain.size() * sizeof(float));
     offset[tensor] = off;
   };
-  for (const ir::Op& op : g.ops) {
-    if (op.kind == ir::OpKind::MatMul || op.kind == ir::OpKind::LmHead) pack(op.name, s.matmul.at(op.name), op.weight);
-    if (op.kind == ir::OpKind::Embedding && !s.embedding_tied) pack("embed", s.embedding, op.weight);
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const ir::Op& op = g.ops[i];
+    const int idx = static_cast<int>(i);
+    if (op.kind == ir::OpKind::MatMul || op.kind == ir::OpKind::LmHead) pack(op.name, s.matmul.at(op.name), op.weight, idx);
+    if (op.kind == ir::OpKind::Embedding && !s.embedding_tied) pack("embed", s.embedding, op.weight, idx);
     if (!op.gain.empty()) add_gain(op.gain);
   }
   if (wb.blob.empty()) wb.add(64);

@@ -2,7 +2,10 @@
 // against two truths: the reference engine computing with the same quantised
 // weights and activations (quant::make_quant_engine, scalar and independent of
 // the templates), and the f32 reference engine with the quality gates.
+#include <stdlib.h>
+
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -14,6 +17,7 @@
 #include "ir/graph.h"
 #include "passes/passes.h"
 #include "quant/quant_eval.h"
+#include "reference/npy.h"
 #include "support/hf_fixtures.h"
 #include "support/published_story.h"
 #include "schedule/schedule.h"
@@ -134,14 +138,72 @@ TEST_CASE("q8 engine: thread counts 1 2 3 give bit-identical logits") {
   }
 }
 
-TEST_CASE("stories260K compiled at q8 prints the published story") {
-  Engine e = compile_engine(stories_model(), stories_args("--q8 --target native"), "st_q8", "qstory");
+// The published story cannot survive q8 (measured: tests/quant/test_quality.cpp
+// shows the departure comes only at an f32 near-tie, which is what q8 can
+// promise). The compiled engine must compute what the reference engine
+// computes with the same q8 weights and activations: teacher-forced along the
+// reference's q8 story, the logits agree closely, and the greedy story of the
+// compiled engine leaves the reference's, if at all, only at a near-tie of
+// that story (the two sum in different orders, which can move an int8
+// activation across a rounding boundary).
+TEST_CASE("stories260K compiled at q8 computes the quantised reference engine's logits along its story") {
   Checkpoint ck = load_checkpoint(stories_model(), stories_dir() + "/tok512.bin");
-  EngineRun run = run_engine(e, {1}, 256, 1, 16);
-  CHECK(story_text(ck, run.tokens) == published_story());
+  const size_t V = static_cast<size_t>(ck.cfg.vocab_size);
+  auto ref = quant::make_quant_engine(ck.cfg, RefWeights::from_checkpoint(ck), variant("q8"), 256);
+  const std::vector<int32_t> story = quant::greedy_tokens(*ref, 1, 255, -1);
+  std::vector<int32_t> ids = story;
+  ids.insert(ids.begin(), 1);
+  ids.pop_back();  // 255 positions predicting story[0..255)
+  ref->reset();
+  const std::vector<float> want = ref->prefill(ids.data(), static_cast<int>(ids.size()));
+
+  // Teacher-forced through `smolc run --q8 --dump-logits` (a cached compiled engine).
+  const std::string dir = temp_dir("qstory_run");
+  ::setenv("SMOLC_CACHE_DIR", (dir + "/cache").c_str(), 1);
+  std::string list;
+  for (int32_t t : ids) list += (list.empty() ? "" : ",") + std::to_string(t);
+  RunResult r = run_smolc("run '" + stories_model() + "' '--tokenizer=" + stories_dir() +
+                          "/tok512.bin' --q8 --temp 0 -n 1 --prompt-ids " + list + " --dump-logits '" + dir + "/q8.npy'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const NpyF32 got = read_npy_f32(dir + "/q8.npy");
+  REQUIRE(static_cast<size_t>(got.rows) == ids.size());
+  double num = 0, den = 0, ss = 0;
+  std::vector<double> margin(ids.size());
+  for (size_t p = 0; p < ids.size(); ++p) {
+    const float* a = want.data() + p * V;
+    const float* b = got.data.data() + p * V;
+    for (size_t i = 0; i < V; ++i) {
+      num += (double(b[i]) - a[i]) * (double(b[i]) - a[i]);
+      den += double(a[i]) * a[i];
+    }
+    const size_t top = static_cast<size_t>(std::max_element(a, a + V) - a);
+    size_t second = top == 0 ? 1 : 0;
+    for (size_t k = 0; k < V; ++k)
+      if (k != top && a[k] > a[second]) second = k;
+    margin[p] = a[top] - a[second];
+    const double change = (double(b[top]) - b[second]) - margin[p];
+    ss += change * change;
+  }
+  const double noise = std::sqrt(ss / double(ids.size()));
+  std::printf("compiled q8 vs reference q8 along its story: NMSE %.3g, top-2 margin noise %.3g\n", num / den, noise);
+  // Measured 3.8e-5 (avx2) and 2.2e-5 (scalar): the first positions agree to ~1e-14, later ones drift
+  // as int8 roundings flip; q8 against f32 is ~1e-4 (docs/quant-formats.md).
+  CHECK(num / den <= 1e-4);
+
+  // Free-running greedy: leaves the reference story only where its margin is within the noise.
+  Engine e = compile_engine(stories_model(), stories_args("--q8 --target native"), "st_q8", "qstory");
+  EngineRun run = run_engine(e, {1}, 255, 1, 16);
+  REQUIRE(run.tokens.size() == story.size());
+  CHECK(story_text(ck, run.tokens).rfind("Once upon a time", 0) == 0);
+  size_t p = 0;
+  while (p < story.size() && run.tokens[p] == story[p]) ++p;
+  if (p == story.size()) return;
+  std::printf("compiled q8 story departs at token %zu (reference margin %.4g)\n", p, margin[p]);
+  CHECK(margin[p] < 4 * noise);
 }
 
-TEST_CASE("--keep puts matching tensors in their own format and lowers the error") {
+TEST_CASE("keep rules put matching tensors in their own format and lower the error") {
   const std::string model = make_synth("qkeep_model", "tiny", 7, "f32");
   Checkpoint ck = load_checkpoint(model);
   Engine plain = compile_engine(model, "--q4 --q4-all --ctx 128 --target native", "tk_plain", "qkeep");
