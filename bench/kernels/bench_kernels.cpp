@@ -8,7 +8,7 @@
 // engine does); their gemm "GFLOP/s" counts the same 2*M*K*n operations.
 // Every variant of the kernel list this CPU can run is generated, compiled
 // with clang++-19 -O3 and loaded, exactly as the tests do.
-//   bench_kernels [FILTER]   (FILTER: substring of the variant name, e.g. "avx2")
+//   bench_kernels [FILTER]   (FILTER: substrings of variant names, comma-separated, e.g. "q8-gemv,q4-gemv")
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -115,6 +115,18 @@ double bench_stream() {
   return dram;
 }
 
+// FILTER: substrings separated by ',' (any one matches); empty matches all.
+bool matches(const std::string& filter, const std::string& name) {
+  if (filter.empty()) return true;
+  size_t at = 0;
+  while (true) {
+    const size_t end = filter.find(',', at);
+    if (name.find(filter.substr(at, end - at)) != std::string::npos) return true;
+    if (end == std::string::npos) return false;
+    at = end + 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -125,7 +137,7 @@ int main(int argc, char** argv) {
   std::vector<KernelVariant> vars;
   for (const auto& v : kernel_variants()) {
     if (v.op == KernelOp::Row || !host_supports(v.isa)) continue;
-    if (!filter.empty() && variant_name(v).find(filter) == std::string::npos) continue;
+    if (!matches(filter, variant_name(v))) continue;
     vars.push_back(v);
   }
   std::vector<KernelSource> srcs;
