@@ -193,8 +193,8 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   auto sz = [](int64_t v) { return static_cast<size_t>(v); };
   const size_t kv_bytes = opt.kv_f16 ? 2 : 4;
   const std::string kv_type = opt.kv_f16 ? "(f16) " : "";
-  st.add("kKCache", sz(L * opt.ctx * KV), kv_type + "[layers " + std::to_string(L) + ", ctx " + std::to_string(opt.ctx) + ", kv_dim " + std::to_string(KV) + "] keys after RoPE", kv_bytes);
-  st.add("kVCache", sz(L * opt.ctx * KV), kv_type + "[layers, ctx, kv_dim] values", kv_bytes);
+  st.add("kKCache", sz(L * opt.ctx * KV), kv_type + "[layers " + std::to_string(L) + ", kv_heads " + std::to_string(c.n_kv_heads) + ", ctx " + std::to_string(opt.ctx) + ", head_dim " + std::to_string(c.head_dim) + "] keys after RoPE", kv_bytes);
+  st.add("kVCache", sz(L * opt.ctx * KV), kv_type + "[layers, kv_heads, ctx, head_dim] values", kv_bytes);
   st.add("kX", sz(P * D), "[" + Ps + ", " + Ds + "] residual stream");
   st.add("kXn", sz(P * D), "[" + Ps + ", " + Ds + "] normalised residual");
   st.add("kQkv", sz(P * QKV), "[" + Ps + ", " + std::to_string(QKV) + "] q | k | v");
@@ -339,6 +339,10 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   const bool text = ck.tokenizer.kind != TokenizerData::Kind::None;
   v["TOKENIZER"] = static_cast<int64_t>(text);
   v["KV_F16"] = static_cast<int64_t>(opt.kv_f16);
+  // The attention's q.k: per-ISA code lives in templates, never in the generic engine.
+  const bool x86 = s.target.isa == Isa::AVX2 || s.target.isa == Isa::AVX512;
+  v["X86"] = static_cast<int64_t>(x86);
+  v["DOT_HEAD"] = render_embedded(x86 ? "engine/dot-head-x86.inc.in" : "engine/dot-head-scalar.inc.in", v);
 
   out.header = {opt.name + ".h", render_embedded("engine/engine.h.in", v), {}};
   out.sources.push_back({opt.name + "-engine-" + s.target.name + ".cpp", render_embedded("engine/engine.cpp.in", v),
