@@ -93,8 +93,10 @@ TEST_CASE("smolc bench rejects bad flags with exit code 2", "[cli][bench]") {
     std::string args, expect;
   };
   std::vector<Case> cases = {
-      {m, "exactly one of --f32"},
-      {m + " --f32 --bf16", "exactly one of --f32"},
+      {m, "give one of --f32"},
+      {m + " --f32 --bf16", "give one of --f32"},
+      {m + " --q8 --q4", "give one of --f32"},
+      {m + " --q8 --keep 'nothing*=q4'", "matches no tensor"},
       {m + " --f32 --threads 0", "--threads"},
       {m + " --f32 --reps 0", "--reps"},
       {m + " --f32 --ctx 100", "--ctx"},
