@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <immintrin.h>
 #include <string.h>
 
 #include "smolc_platform.h"
@@ -81,8 +82,8 @@ struct Header {
 static_assert(sizeof(Header) <= 64, "the header has 64 bytes");
 constexpr size_t kHeaderBytes = 64;
 static_assert(sizeof(Header) <= kHeaderBytes, "the header fits");
-constexpr size_t kKCache = 64;  // float [layers 30, ctx 2048, kv_dim 192] keys after RoPE
-constexpr size_t kVCache = 47185984;  // float [layers, ctx, kv_dim] values
+constexpr size_t kKCache = 64;  // float [layers 30, kv_heads 3, ctx 2048, head_dim 64] keys after RoPE
+constexpr size_t kVCache = 47185984;  // float [layers, kv_heads, ctx, head_dim] values
 constexpr size_t kX = 94371904;  // float [32, 576] residual stream
 constexpr size_t kXn = 94445632;  // float [32, 576] normalised residual
 constexpr size_t kQkv = 94519360;  // float [32, 960] q | k | v
@@ -105,7 +106,7 @@ typedef void (*GemmFn)(const void* w, const float* x, int n, float* y, int ldy, 
 
 // One packed projection y = x . W^T, W [M, K].
 struct Proj {
-  GemvFn gemv;
+  GemvFn gemv;    // f32-input kernels (float formats, q16), or null
   GemmFn gemm;
   size_t offset;  // into the weights
   int M, K;
@@ -122,32 +123,63 @@ struct Step {
 };
 
 inline float* buf(const Step& s, size_t off) { return reinterpret_cast<float*>(s.st + off); }
-// Layer `layer` of a KV cache [layers, kCtx, kKvDim].
+// Layer `layer` of a KV cache [layers, kKvHeads, kCtx, kHeadDim]: head-major,
+// so attention streams each KV head's rows contiguously (with rows
+// [ctx, kv_dim] a head's rows are kKvDim apart and decode attention took twice
+// as long).
 inline KvT* kv_cache(const Step& s, size_t off, int layer) {
   return reinterpret_cast<KvT*>(s.st + off) + static_cast<size_t>(layer) * kCtx * kKvDim;
 }
+// Row of position `pos` of KV head `kvh` in one layer's cache.
+inline size_t kv_row(int kvh, int pos) { return (static_cast<size_t>(kvh) * kCtx + static_cast<size_t>(pos)) * kHeadDim; }
 
 inline void parallel(const Step& s, smolc_range_fn fn, void* ctx, int n, int grain) {
   s.plat->parallel_for(s.plat->user, fn, ctx, n, grain);
 }
 
-// y[t * ldy + r] = W[r, :] . x[t, :] for t < s.n, r in [r0, r1).
-inline void project(const Step& s, const Proj& p, const float* x, float* y, int ldy, int r0, int r1) {
+// The input of projection p as its kernels read it: x itself, or x quantised
+// to int8 blocks (once per product, before the rows are split over threads).
+inline const void* project_input(const Step& s, const Proj& p, const float* x, int n) {
+  (void)s;
+  (void)p;
+  (void)n;
+  return x;
+}
+
+// y[t * ldy + r] = W[r, :] . x[t, :] for t < s.n, r in [r0, r1); xin from project_input.
+inline void project(const Step& s, const Proj& p, const void* xin, float* y, int ldy, int r0, int r1) {
+  const float* x = static_cast<const float*>(xin);
   if (s.n == 1) p.gemv(s.w + p.offset, x, y, r0, r1);
   else p.gemm(s.w + p.offset, x, s.n, y, ldy, r0, r1);
 }
 
-// q . k over one head, in kDotLanes independent partial sums so the compiler
-// can vectorise it without reassociating (the order is fixed, whatever the ISA).
+// q . k over one head (AVX2 + FMA; the avx2 and avx512 targets both
+// have them). With head_dim a multiple of 8 it keeps the 8 partial sums of the
+// portable version (engine/dot-head-scalar.inc.in) in one register and adds
+// them in the same order; clang left the portable loop as scalar FMAs, half of
+// decode attention.
 constexpr int kDotLanes = kHeadDim % 8 == 0 ? 8 : (kHeadDim % 4 == 0 ? 4 : 1);
-inline float dot_head(const float* a, const KvT* b) {
-  float acc[kDotLanes] = {};
-  for (int d = 0; d < kHeadDim; d += kDotLanes)
-    for (int l = 0; l < kDotLanes; ++l) acc[l] += a[d + l] * from_kv(b[d + l]);
-  float sum = 0.0f;
-  for (int l = 0; l < kDotLanes; ++l) sum += acc[l];
-  return sum;
+// 8 cached K (or V) values as f32 lanes.
+inline __m256 load8_kv(const KvT* p) {
+  return _mm256_loadu_ps(p);
 }
+inline float dot_head(const float* a, const KvT* b) {
+  if constexpr (kDotLanes == 8) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int d = 0; d < kHeadDim; d += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + d), load8_kv(b + d), acc);
+    alignas(32) float l[8];
+    _mm256_store_ps(l, acc);
+    return ((((((l[0] + l[1]) + l[2]) + l[3]) + l[4]) + l[5]) + l[6]) + l[7];
+  } else {
+    float acc[kDotLanes] = {};
+    for (int d = 0; d < kHeadDim; d += kDotLanes)
+      for (int l = 0; l < kDotLanes; ++l) acc[l] += a[d + l] * from_kv(b[d + l]);
+    float sum = 0.0f;
+    for (int l = 0; l < kDotLanes; ++l) sum += acc[l];
+    return sum;
+  }
+}
+
 
 // e^x to ~1 ulp, branch-free plain arithmetic so the softmax and SwiGLU loops
 // vectorise (a libm expf call per element cost ~15 % of a decode step at 512
@@ -224,26 +256,25 @@ void embed(const Step& s, void (*row)(const void*, int, float*), size_t offset, 
 struct QkvJob {
   const Step* s;
   const Proj* p;
-  const float* xn;  // [n, kDim]
+  const void* xin;  // [n, kDim] as the kernels read it
   float* qkv;       // [n, kQkvDim]
-  KvT* kc;          // this layer's K cache [kCtx, kKvDim]
-  KvT* vc;          // this layer's V cache [kCtx, kKvDim]
+  KvT* kc;          // this layer's K cache [kKvHeads, kCtx, kHeadDim]
+  KvT* vc;          // this layer's V cache [kKvHeads, kCtx, kHeadDim]
 };
 
 void qkv_range(void* ctx, int h0, int h1) {
   const QkvJob& j = *static_cast<const QkvJob*>(ctx);
   const Step& s = *j.s;
-  project(s, *j.p, j.xn, j.qkv, kQkvDim, h0 * kHeadDim, h1 * kHeadDim);
+  project(s, *j.p, j.xin, j.qkv, kQkvDim, h0 * kHeadDim, h1 * kHeadDim);
   for (int t = 0; t < s.n; ++t) {
     const float* c = buf(s, kRopeCos) + t * kHalf;
     const float* sn = buf(s, kRopeSin) + t * kHalf;
-    const size_t cache_row = static_cast<size_t>(s.pos + t) * kKvDim;
     for (int h = h0; h < h1; ++h) {
       float* v = j.qkv + t * kQkvDim + h * kHeadDim;
       if (h < kHeads + kKvHeads) rope(v, c, sn);
       KvT* dst = nullptr;
-      if (h >= kHeads + kKvHeads) dst = j.vc + cache_row + (h - kHeads - kKvHeads) * kHeadDim;
-      else if (h >= kHeads) dst = j.kc + cache_row + (h - kHeads) * kHeadDim;
+      if (h >= kHeads + kKvHeads) dst = j.vc + kv_row(h - kHeads - kKvHeads, s.pos + t);
+      else if (h >= kHeads) dst = j.kc + kv_row(h - kHeads, s.pos + t);
       if (dst)
         for (int d = 0; d < kHeadDim; ++d) dst[d] = to_kv(v[d]);
     }
@@ -251,7 +282,7 @@ void qkv_range(void* ctx, int h0, int h1) {
 }
 
 void qkv_rope_kv(const Step& s, const Proj& p, int layer, const float* xn, float* qkv) {
-  QkvJob j = {&s, &p, xn, qkv, kv_cache(s, kKCache, layer), kv_cache(s, kVCache, layer)};
+  QkvJob j = {&s, &p, project_input(s, p, xn, s.n), qkv, kv_cache(s, kKCache, layer), kv_cache(s, kVCache, layer)};
   parallel(s, qkv_range, &j, kHeads + 2 * kKvHeads, kQkvGrainHeads);
 }
 
@@ -260,8 +291,8 @@ void qkv_rope_kv(const Step& s, const Proj& p, int layer, const float* xn, float
 struct AttnJob {
   const Step* s;
   const float* qkv;  // [n, kQkvDim], q rotated
-  const KvT* kc;     // [kCtx, kKvDim]
-  const KvT* vc;     // [kCtx, kKvDim]
+  const KvT* kc;     // [kKvHeads, kCtx, kHeadDim]
+  const KvT* vc;     // [kKvHeads, kCtx, kHeadDim]
   float* out;        // [n, kQDim]
 };
 
@@ -275,7 +306,7 @@ void attention_range(void* ctx, int i0, int i1) {
     float* score = buf(s, kScores) + static_cast<size_t>(i) * kCtx;
     float max_score = -INFINITY;
     for (int p = 0; p <= last; ++p) {
-      const KvT* k = j.kc + static_cast<size_t>(p) * kKvDim + kvh * kHeadDim;
+      const KvT* k = j.kc + kv_row(kvh, p);
       score[p] = dot_head(q, k) * kAttnScale;
       if (score[p] > max_score) max_score = score[p];
     }
@@ -283,13 +314,13 @@ void attention_range(void* ctx, int i0, int i1) {
     double sum = 0.0;
     for (int p = 0; p <= last; ++p) sum += score[p];
     const float inv_sum = static_cast<float>(1.0 / sum);
-    float* o = j.out + t * kQDim + h * kHeadDim;
-    for (int d = 0; d < kHeadDim; ++d) o[d] = 0.0f;
+    float o[kHeadDim] = {};  // local, so it stays in registers (j.out might alias the cache for the compiler)
     for (int p = 0; p <= last; ++p) {
       const float a = score[p] * inv_sum;
-      const KvT* v = j.vc + static_cast<size_t>(p) * kKvDim + kvh * kHeadDim;
+      const KvT* v = j.vc + kv_row(kvh, p);
       for (int d = 0; d < kHeadDim; ++d) o[d] += a * from_kv(v[d]);
     }
+    memcpy(j.out + t * kQDim + h * kHeadDim, o, sizeof o);
   }
 }
 
@@ -302,20 +333,20 @@ void attention(const Step& s, int layer, const float* qkv, float* out) {
 struct ResidualJob {
   const Step* s;
   const Proj* p;
-  const float* in;  // [n, p->K]
+  const void* xin;  // [n, p->K] as the kernels read it
   float* y;         // [n, kDim] scratch
   float* x;         // [n, kDim] residual stream
 };
 
 void residual_range(void* ctx, int r0, int r1) {
   const ResidualJob& j = *static_cast<const ResidualJob*>(ctx);
-  project(*j.s, *j.p, j.in, j.y, kDim, r0, r1);
+  project(*j.s, *j.p, j.xin, j.y, kDim, r0, r1);
   for (int t = 0; t < j.s->n; ++t)
     for (int r = r0; r < r1; ++r) j.x[t * kDim + r] += j.y[t * kDim + r];
 }
 
 void residual_proj(const Step& s, const Proj& p, const float* in, float* x) {
-  ResidualJob j = {&s, &p, in, buf(s, kProjOut), x};
+  ResidualJob j = {&s, &p, project_input(s, p, in, s.n), buf(s, kProjOut), x};
   parallel(s, residual_range, &j, kDim, p.tile_m);
 }
 
@@ -324,7 +355,7 @@ void residual_proj(const Step& s, const Proj& p, const float* in, float* x) {
 struct SwigluJob {
   const Step* s;
   const Proj* p;
-  const float* xn;  // [n, kDim]
+  const void* xin;  // [n, kDim] as the kernels read it
   float* gu;        // [n, 2 kHidden] interleaved gate/up
   float* h;         // [n, kHidden]
 };
@@ -333,7 +364,7 @@ void swiglu_range(void* ctx, int b0, int b1) {
   const SwigluJob& j = *static_cast<const SwigluJob*>(ctx);
   const int r0 = 2 * b0 * kGateUpBlock;
   const int r1 = b1 * kGateUpBlock >= kHidden ? 2 * kHidden : 2 * b1 * kGateUpBlock;
-  project(*j.s, *j.p, j.xn, j.gu, 2 * kHidden, r0, r1);
+  project(*j.s, *j.p, j.xin, j.gu, 2 * kHidden, r0, r1);
   for (int t = 0; t < j.s->n; ++t)
     for (int b = b0; b < b1; ++b) {
       const int j0 = b * kGateUpBlock;
@@ -346,7 +377,7 @@ void swiglu_range(void* ctx, int b0, int b1) {
 }
 
 void swiglu_proj(const Step& s, const Proj& p, const float* xn, float* h) {
-  SwigluJob j = {&s, &p, xn, buf(s, kGateUp), h};
+  SwigluJob j = {&s, &p, project_input(s, p, xn, s.n), buf(s, kGateUp), h};
   parallel(s, swiglu_range, &j, kGateUpBlocks, kSwigluGrainBlocks);
 }
 
@@ -354,144 +385,145 @@ void swiglu_proj(const Step& s, const Proj& p, const float* xn, float* h) {
 struct LogitsJob {
   const Step* s;
   const Proj* p;
-  const float* x;  // [kDim] normalised
-  float* logits;   // [kVocab]
+  const void* xin;  // [kDim] normalised, as the kernel reads it
+  float* logits;    // [kVocab]
 };
 
 void logits_range(void* ctx, int r0, int r1) {
   const LogitsJob& j = *static_cast<const LogitsJob*>(ctx);
-  j.p->gemv(j.s->w + j.p->offset, j.x, j.logits, r0, r1);
+  const Step one = {j.s->st, j.s->w, j.s->plat, j.s->pos, 1};  // one token: the gemv kernel
+  project(one, *j.p, j.xin, j.logits, kVocab, r0, r1);
 }
 
 void lm_head(const Step& s, const Proj& p, const float* x, const float* gain) {
   float* xl = buf(s, kLastNorm);
   rms_norm(x + (s.n - 1) * kDim, xl, 1, gain);
-  LogitsJob j = {&s, &p, xl, buf(s, kLogits)};
+  LogitsJob j = {&s, &p, project_input(s, p, xl, 1), buf(s, kLogits)};
   parallel(s, logits_range, &j, kVocab, p.tile_m);
 }
 
 // ---- The model -------------------------------------------------------------
-const Proj kP_layers_0_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 0, 960, 576, 16};  // layers.0.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_0_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 1105920, 576, 576, 16};  // layers.0.wo [576 x 576]
-const Proj kP_layers_0_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 1769472, 3072, 576, 16};  // layers.0.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_0_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 5308416, 576, 1536, 16};  // layers.0.w2 [576 x 1536]
-const Proj kP_layers_1_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 7077888, 960, 576, 16};  // layers.1.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_1_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 8183808, 576, 576, 16};  // layers.1.wo [576 x 576]
-const Proj kP_layers_1_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 8847360, 3072, 576, 16};  // layers.1.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_1_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 12386304, 576, 1536, 16};  // layers.1.w2 [576 x 1536]
-const Proj kP_layers_2_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 14155776, 960, 576, 16};  // layers.2.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_2_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 15261696, 576, 576, 16};  // layers.2.wo [576 x 576]
-const Proj kP_layers_2_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 15925248, 3072, 576, 16};  // layers.2.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_2_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 19464192, 576, 1536, 16};  // layers.2.w2 [576 x 1536]
-const Proj kP_layers_3_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 21233664, 960, 576, 16};  // layers.3.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_3_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 22339584, 576, 576, 16};  // layers.3.wo [576 x 576]
-const Proj kP_layers_3_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 23003136, 3072, 576, 16};  // layers.3.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_3_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 26542080, 576, 1536, 16};  // layers.3.w2 [576 x 1536]
-const Proj kP_layers_4_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 28311552, 960, 576, 16};  // layers.4.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_4_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 29417472, 576, 576, 16};  // layers.4.wo [576 x 576]
-const Proj kP_layers_4_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 30081024, 3072, 576, 16};  // layers.4.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_4_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 33619968, 576, 1536, 16};  // layers.4.w2 [576 x 1536]
-const Proj kP_layers_5_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 35389440, 960, 576, 16};  // layers.5.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_5_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 36495360, 576, 576, 16};  // layers.5.wo [576 x 576]
-const Proj kP_layers_5_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 37158912, 3072, 576, 16};  // layers.5.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_5_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 40697856, 576, 1536, 16};  // layers.5.w2 [576 x 1536]
-const Proj kP_layers_6_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 42467328, 960, 576, 16};  // layers.6.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_6_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 43573248, 576, 576, 16};  // layers.6.wo [576 x 576]
-const Proj kP_layers_6_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 44236800, 3072, 576, 16};  // layers.6.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_6_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 47775744, 576, 1536, 16};  // layers.6.w2 [576 x 1536]
-const Proj kP_layers_7_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 49545216, 960, 576, 16};  // layers.7.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_7_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 50651136, 576, 576, 16};  // layers.7.wo [576 x 576]
-const Proj kP_layers_7_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 51314688, 3072, 576, 16};  // layers.7.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_7_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 54853632, 576, 1536, 16};  // layers.7.w2 [576 x 1536]
-const Proj kP_layers_8_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 56623104, 960, 576, 16};  // layers.8.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_8_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 57729024, 576, 576, 16};  // layers.8.wo [576 x 576]
-const Proj kP_layers_8_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 58392576, 3072, 576, 16};  // layers.8.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_8_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 61931520, 576, 1536, 16};  // layers.8.w2 [576 x 1536]
-const Proj kP_layers_9_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 63700992, 960, 576, 16};  // layers.9.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_9_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 64806912, 576, 576, 16};  // layers.9.wo [576 x 576]
-const Proj kP_layers_9_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 65470464, 3072, 576, 16};  // layers.9.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_9_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 69009408, 576, 1536, 16};  // layers.9.w2 [576 x 1536]
-const Proj kP_layers_10_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 70778880, 960, 576, 16};  // layers.10.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_10_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 71884800, 576, 576, 16};  // layers.10.wo [576 x 576]
-const Proj kP_layers_10_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 72548352, 3072, 576, 16};  // layers.10.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_10_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 76087296, 576, 1536, 16};  // layers.10.w2 [576 x 1536]
-const Proj kP_layers_11_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 77856768, 960, 576, 16};  // layers.11.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_11_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 78962688, 576, 576, 16};  // layers.11.wo [576 x 576]
-const Proj kP_layers_11_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 79626240, 3072, 576, 16};  // layers.11.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_11_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 83165184, 576, 1536, 16};  // layers.11.w2 [576 x 1536]
-const Proj kP_layers_12_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 84934656, 960, 576, 16};  // layers.12.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_12_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 86040576, 576, 576, 16};  // layers.12.wo [576 x 576]
-const Proj kP_layers_12_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 86704128, 3072, 576, 16};  // layers.12.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_12_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 90243072, 576, 1536, 16};  // layers.12.w2 [576 x 1536]
-const Proj kP_layers_13_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 92012544, 960, 576, 16};  // layers.13.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_13_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 93118464, 576, 576, 16};  // layers.13.wo [576 x 576]
-const Proj kP_layers_13_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 93782016, 3072, 576, 16};  // layers.13.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_13_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 97320960, 576, 1536, 16};  // layers.13.w2 [576 x 1536]
-const Proj kP_layers_14_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 99090432, 960, 576, 16};  // layers.14.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_14_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 100196352, 576, 576, 16};  // layers.14.wo [576 x 576]
-const Proj kP_layers_14_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 100859904, 3072, 576, 16};  // layers.14.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_14_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 104398848, 576, 1536, 16};  // layers.14.w2 [576 x 1536]
-const Proj kP_layers_15_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 106168320, 960, 576, 16};  // layers.15.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_15_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 107274240, 576, 576, 16};  // layers.15.wo [576 x 576]
-const Proj kP_layers_15_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 107937792, 3072, 576, 16};  // layers.15.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_15_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 111476736, 576, 1536, 16};  // layers.15.w2 [576 x 1536]
-const Proj kP_layers_16_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 113246208, 960, 576, 16};  // layers.16.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_16_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 114352128, 576, 576, 16};  // layers.16.wo [576 x 576]
-const Proj kP_layers_16_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 115015680, 3072, 576, 16};  // layers.16.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_16_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 118554624, 576, 1536, 16};  // layers.16.w2 [576 x 1536]
-const Proj kP_layers_17_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 120324096, 960, 576, 16};  // layers.17.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_17_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 121430016, 576, 576, 16};  // layers.17.wo [576 x 576]
-const Proj kP_layers_17_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 122093568, 3072, 576, 16};  // layers.17.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_17_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 125632512, 576, 1536, 16};  // layers.17.w2 [576 x 1536]
-const Proj kP_layers_18_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 127401984, 960, 576, 16};  // layers.18.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_18_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 128507904, 576, 576, 16};  // layers.18.wo [576 x 576]
-const Proj kP_layers_18_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 129171456, 3072, 576, 16};  // layers.18.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_18_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 132710400, 576, 1536, 16};  // layers.18.w2 [576 x 1536]
-const Proj kP_layers_19_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 134479872, 960, 576, 16};  // layers.19.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_19_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 135585792, 576, 576, 16};  // layers.19.wo [576 x 576]
-const Proj kP_layers_19_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 136249344, 3072, 576, 16};  // layers.19.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_19_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 139788288, 576, 1536, 16};  // layers.19.w2 [576 x 1536]
-const Proj kP_layers_20_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 141557760, 960, 576, 16};  // layers.20.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_20_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 142663680, 576, 576, 16};  // layers.20.wo [576 x 576]
-const Proj kP_layers_20_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 143327232, 3072, 576, 16};  // layers.20.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_20_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 146866176, 576, 1536, 16};  // layers.20.w2 [576 x 1536]
-const Proj kP_layers_21_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 148635648, 960, 576, 16};  // layers.21.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_21_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 149741568, 576, 576, 16};  // layers.21.wo [576 x 576]
-const Proj kP_layers_21_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 150405120, 3072, 576, 16};  // layers.21.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_21_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 153944064, 576, 1536, 16};  // layers.21.w2 [576 x 1536]
-const Proj kP_layers_22_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 155713536, 960, 576, 16};  // layers.22.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_22_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 156819456, 576, 576, 16};  // layers.22.wo [576 x 576]
-const Proj kP_layers_22_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 157483008, 3072, 576, 16};  // layers.22.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_22_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 161021952, 576, 1536, 16};  // layers.22.w2 [576 x 1536]
-const Proj kP_layers_23_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 162791424, 960, 576, 16};  // layers.23.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_23_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 163897344, 576, 576, 16};  // layers.23.wo [576 x 576]
-const Proj kP_layers_23_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 164560896, 3072, 576, 16};  // layers.23.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_23_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 168099840, 576, 1536, 16};  // layers.23.w2 [576 x 1536]
-const Proj kP_layers_24_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 169869312, 960, 576, 16};  // layers.24.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_24_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 170975232, 576, 576, 16};  // layers.24.wo [576 x 576]
-const Proj kP_layers_24_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 171638784, 3072, 576, 16};  // layers.24.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_24_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 175177728, 576, 1536, 16};  // layers.24.w2 [576 x 1536]
-const Proj kP_layers_25_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 176947200, 960, 576, 16};  // layers.25.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_25_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 178053120, 576, 576, 16};  // layers.25.wo [576 x 576]
-const Proj kP_layers_25_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 178716672, 3072, 576, 16};  // layers.25.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_25_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 182255616, 576, 1536, 16};  // layers.25.w2 [576 x 1536]
-const Proj kP_layers_26_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 184025088, 960, 576, 16};  // layers.26.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_26_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 185131008, 576, 576, 16};  // layers.26.wo [576 x 576]
-const Proj kP_layers_26_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 185794560, 3072, 576, 16};  // layers.26.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_26_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 189333504, 576, 1536, 16};  // layers.26.w2 [576 x 1536]
-const Proj kP_layers_27_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 191102976, 960, 576, 16};  // layers.27.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_27_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 192208896, 576, 576, 16};  // layers.27.wo [576 x 576]
-const Proj kP_layers_27_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 192872448, 3072, 576, 16};  // layers.27.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_27_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 196411392, 576, 1536, 16};  // layers.27.w2 [576 x 1536]
-const Proj kP_layers_28_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 198180864, 960, 576, 16};  // layers.28.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_28_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 199286784, 576, 576, 16};  // layers.28.wo [576 x 576]
-const Proj kP_layers_28_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 199950336, 3072, 576, 16};  // layers.28.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_28_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 203489280, 576, 1536, 16};  // layers.28.w2 [576 x 1536]
-const Proj kP_layers_29_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 205258752, 960, 576, 16};  // layers.29.wqkv [960 x 576], norm gain folded in
-const Proj kP_layers_29_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 206364672, 576, 576, 16};  // layers.29.wo [576 x 576]
-const Proj kP_layers_29_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 207028224, 3072, 576, 16};  // layers.29.w13 [3072 x 576], norm gain folded in
-const Proj kP_layers_29_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 210567168, 576, 1536, 16};  // layers.29.w2 [576 x 1536]
-const Proj kP_lm_head = {smollm2_135m_instruct_bf16_bf16_gemv_49152x576_16r_avx512, nullptr, 212336640, 49152, 576, 16};  // lm_head [49152 x 576]
+const Proj kP_layers_0_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 0, 960, 576, 16};  // layers.0.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_0_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 1105920, 576, 576, 16};  // layers.0.wo [576 x 576] bf16
+const Proj kP_layers_0_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 1769472, 3072, 576, 16};  // layers.0.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_0_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 5308416, 576, 1536, 16};  // layers.0.w2 [576 x 1536] bf16
+const Proj kP_layers_1_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 7077888, 960, 576, 16};  // layers.1.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_1_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 8183808, 576, 576, 16};  // layers.1.wo [576 x 576] bf16
+const Proj kP_layers_1_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 8847360, 3072, 576, 16};  // layers.1.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_1_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 12386304, 576, 1536, 16};  // layers.1.w2 [576 x 1536] bf16
+const Proj kP_layers_2_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 14155776, 960, 576, 16};  // layers.2.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_2_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 15261696, 576, 576, 16};  // layers.2.wo [576 x 576] bf16
+const Proj kP_layers_2_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 15925248, 3072, 576, 16};  // layers.2.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_2_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 19464192, 576, 1536, 16};  // layers.2.w2 [576 x 1536] bf16
+const Proj kP_layers_3_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 21233664, 960, 576, 16};  // layers.3.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_3_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 22339584, 576, 576, 16};  // layers.3.wo [576 x 576] bf16
+const Proj kP_layers_3_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 23003136, 3072, 576, 16};  // layers.3.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_3_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 26542080, 576, 1536, 16};  // layers.3.w2 [576 x 1536] bf16
+const Proj kP_layers_4_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 28311552, 960, 576, 16};  // layers.4.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_4_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 29417472, 576, 576, 16};  // layers.4.wo [576 x 576] bf16
+const Proj kP_layers_4_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 30081024, 3072, 576, 16};  // layers.4.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_4_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 33619968, 576, 1536, 16};  // layers.4.w2 [576 x 1536] bf16
+const Proj kP_layers_5_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 35389440, 960, 576, 16};  // layers.5.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_5_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 36495360, 576, 576, 16};  // layers.5.wo [576 x 576] bf16
+const Proj kP_layers_5_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 37158912, 3072, 576, 16};  // layers.5.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_5_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 40697856, 576, 1536, 16};  // layers.5.w2 [576 x 1536] bf16
+const Proj kP_layers_6_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 42467328, 960, 576, 16};  // layers.6.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_6_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 43573248, 576, 576, 16};  // layers.6.wo [576 x 576] bf16
+const Proj kP_layers_6_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 44236800, 3072, 576, 16};  // layers.6.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_6_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 47775744, 576, 1536, 16};  // layers.6.w2 [576 x 1536] bf16
+const Proj kP_layers_7_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 49545216, 960, 576, 16};  // layers.7.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_7_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 50651136, 576, 576, 16};  // layers.7.wo [576 x 576] bf16
+const Proj kP_layers_7_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 51314688, 3072, 576, 16};  // layers.7.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_7_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 54853632, 576, 1536, 16};  // layers.7.w2 [576 x 1536] bf16
+const Proj kP_layers_8_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 56623104, 960, 576, 16};  // layers.8.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_8_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 57729024, 576, 576, 16};  // layers.8.wo [576 x 576] bf16
+const Proj kP_layers_8_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 58392576, 3072, 576, 16};  // layers.8.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_8_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 61931520, 576, 1536, 16};  // layers.8.w2 [576 x 1536] bf16
+const Proj kP_layers_9_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 63700992, 960, 576, 16};  // layers.9.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_9_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 64806912, 576, 576, 16};  // layers.9.wo [576 x 576] bf16
+const Proj kP_layers_9_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 65470464, 3072, 576, 16};  // layers.9.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_9_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 69009408, 576, 1536, 16};  // layers.9.w2 [576 x 1536] bf16
+const Proj kP_layers_10_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 70778880, 960, 576, 16};  // layers.10.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_10_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 71884800, 576, 576, 16};  // layers.10.wo [576 x 576] bf16
+const Proj kP_layers_10_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 72548352, 3072, 576, 16};  // layers.10.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_10_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 76087296, 576, 1536, 16};  // layers.10.w2 [576 x 1536] bf16
+const Proj kP_layers_11_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 77856768, 960, 576, 16};  // layers.11.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_11_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 78962688, 576, 576, 16};  // layers.11.wo [576 x 576] bf16
+const Proj kP_layers_11_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 79626240, 3072, 576, 16};  // layers.11.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_11_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 83165184, 576, 1536, 16};  // layers.11.w2 [576 x 1536] bf16
+const Proj kP_layers_12_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 84934656, 960, 576, 16};  // layers.12.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_12_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 86040576, 576, 576, 16};  // layers.12.wo [576 x 576] bf16
+const Proj kP_layers_12_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 86704128, 3072, 576, 16};  // layers.12.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_12_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 90243072, 576, 1536, 16};  // layers.12.w2 [576 x 1536] bf16
+const Proj kP_layers_13_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 92012544, 960, 576, 16};  // layers.13.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_13_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 93118464, 576, 576, 16};  // layers.13.wo [576 x 576] bf16
+const Proj kP_layers_13_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 93782016, 3072, 576, 16};  // layers.13.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_13_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 97320960, 576, 1536, 16};  // layers.13.w2 [576 x 1536] bf16
+const Proj kP_layers_14_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 99090432, 960, 576, 16};  // layers.14.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_14_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 100196352, 576, 576, 16};  // layers.14.wo [576 x 576] bf16
+const Proj kP_layers_14_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 100859904, 3072, 576, 16};  // layers.14.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_14_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 104398848, 576, 1536, 16};  // layers.14.w2 [576 x 1536] bf16
+const Proj kP_layers_15_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 106168320, 960, 576, 16};  // layers.15.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_15_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 107274240, 576, 576, 16};  // layers.15.wo [576 x 576] bf16
+const Proj kP_layers_15_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 107937792, 3072, 576, 16};  // layers.15.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_15_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 111476736, 576, 1536, 16};  // layers.15.w2 [576 x 1536] bf16
+const Proj kP_layers_16_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 113246208, 960, 576, 16};  // layers.16.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_16_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 114352128, 576, 576, 16};  // layers.16.wo [576 x 576] bf16
+const Proj kP_layers_16_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 115015680, 3072, 576, 16};  // layers.16.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_16_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 118554624, 576, 1536, 16};  // layers.16.w2 [576 x 1536] bf16
+const Proj kP_layers_17_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 120324096, 960, 576, 16};  // layers.17.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_17_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 121430016, 576, 576, 16};  // layers.17.wo [576 x 576] bf16
+const Proj kP_layers_17_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 122093568, 3072, 576, 16};  // layers.17.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_17_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 125632512, 576, 1536, 16};  // layers.17.w2 [576 x 1536] bf16
+const Proj kP_layers_18_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 127401984, 960, 576, 16};  // layers.18.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_18_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 128507904, 576, 576, 16};  // layers.18.wo [576 x 576] bf16
+const Proj kP_layers_18_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 129171456, 3072, 576, 16};  // layers.18.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_18_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 132710400, 576, 1536, 16};  // layers.18.w2 [576 x 1536] bf16
+const Proj kP_layers_19_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 134479872, 960, 576, 16};  // layers.19.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_19_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 135585792, 576, 576, 16};  // layers.19.wo [576 x 576] bf16
+const Proj kP_layers_19_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 136249344, 3072, 576, 16};  // layers.19.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_19_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 139788288, 576, 1536, 16};  // layers.19.w2 [576 x 1536] bf16
+const Proj kP_layers_20_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 141557760, 960, 576, 16};  // layers.20.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_20_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 142663680, 576, 576, 16};  // layers.20.wo [576 x 576] bf16
+const Proj kP_layers_20_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 143327232, 3072, 576, 16};  // layers.20.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_20_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 146866176, 576, 1536, 16};  // layers.20.w2 [576 x 1536] bf16
+const Proj kP_layers_21_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 148635648, 960, 576, 16};  // layers.21.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_21_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 149741568, 576, 576, 16};  // layers.21.wo [576 x 576] bf16
+const Proj kP_layers_21_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 150405120, 3072, 576, 16};  // layers.21.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_21_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 153944064, 576, 1536, 16};  // layers.21.w2 [576 x 1536] bf16
+const Proj kP_layers_22_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 155713536, 960, 576, 16};  // layers.22.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_22_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 156819456, 576, 576, 16};  // layers.22.wo [576 x 576] bf16
+const Proj kP_layers_22_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 157483008, 3072, 576, 16};  // layers.22.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_22_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 161021952, 576, 1536, 16};  // layers.22.w2 [576 x 1536] bf16
+const Proj kP_layers_23_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 162791424, 960, 576, 16};  // layers.23.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_23_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 163897344, 576, 576, 16};  // layers.23.wo [576 x 576] bf16
+const Proj kP_layers_23_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 164560896, 3072, 576, 16};  // layers.23.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_23_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 168099840, 576, 1536, 16};  // layers.23.w2 [576 x 1536] bf16
+const Proj kP_layers_24_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 169869312, 960, 576, 16};  // layers.24.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_24_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 170975232, 576, 576, 16};  // layers.24.wo [576 x 576] bf16
+const Proj kP_layers_24_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 171638784, 3072, 576, 16};  // layers.24.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_24_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 175177728, 576, 1536, 16};  // layers.24.w2 [576 x 1536] bf16
+const Proj kP_layers_25_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 176947200, 960, 576, 16};  // layers.25.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_25_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 178053120, 576, 576, 16};  // layers.25.wo [576 x 576] bf16
+const Proj kP_layers_25_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 178716672, 3072, 576, 16};  // layers.25.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_25_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 182255616, 576, 1536, 16};  // layers.25.w2 [576 x 1536] bf16
+const Proj kP_layers_26_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 184025088, 960, 576, 16};  // layers.26.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_26_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 185131008, 576, 576, 16};  // layers.26.wo [576 x 576] bf16
+const Proj kP_layers_26_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 185794560, 3072, 576, 16};  // layers.26.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_26_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 189333504, 576, 1536, 16};  // layers.26.w2 [576 x 1536] bf16
+const Proj kP_layers_27_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 191102976, 960, 576, 16};  // layers.27.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_27_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 192208896, 576, 576, 16};  // layers.27.wo [576 x 576] bf16
+const Proj kP_layers_27_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 192872448, 3072, 576, 16};  // layers.27.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_27_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 196411392, 576, 1536, 16};  // layers.27.w2 [576 x 1536] bf16
+const Proj kP_layers_28_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 198180864, 960, 576, 16};  // layers.28.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_28_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 199286784, 576, 576, 16};  // layers.28.wo [576 x 576] bf16
+const Proj kP_layers_28_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 199950336, 3072, 576, 16};  // layers.28.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_28_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 203489280, 576, 1536, 16};  // layers.28.w2 [576 x 1536] bf16
+const Proj kP_layers_29_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512, 205258752, 960, 576, 16};  // layers.29.wqkv [960 x 576] bf16, norm gain folded in
+const Proj kP_layers_29_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 206364672, 576, 576, 16};  // layers.29.wo [576 x 576] bf16
+const Proj kP_layers_29_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 207028224, 3072, 576, 16};  // layers.29.w13 [3072 x 576] bf16, norm gain folded in
+const Proj kP_layers_29_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 210567168, 576, 1536, 16};  // layers.29.w2 [576 x 1536] bf16
+const Proj kP_lm_head = {smollm2_135m_instruct_bf16_bf16_gemv_49152x576_16r_avx512, nullptr, 212336640, 49152, 576, 16};  // lm_head [49152 x 576] bf16
 
 
 // One forward step: tokens [s.n] at positions [s.pos, s.pos + s.n); logits of the last one if asked.
