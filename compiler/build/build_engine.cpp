@@ -51,7 +51,8 @@ struct Job {
 }  // namespace
 
 BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const BuildOptions& bo) {
-  const fs::path dir = bo.out_dir, src = dir / "src";
+  // Absolute: every compile job runs `cd src && ...` with its log path redirected there.
+  const fs::path dir = fs::absolute(bo.out_dir), src = dir / "src";
   const std::string& N = e.name;
   fs::create_directories(dir / "include");
   fs::create_directories(dir / "lib" / "cmake" / N);

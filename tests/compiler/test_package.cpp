@@ -116,3 +116,13 @@ TEST_CASE("examples/chat built through find_package answers like smolc run --cha
   REQUIRE(ref.exit_code == 0);
   CHECK(read_file(dir + "/out.txt") == ref.out);
 }
+
+TEST_CASE("smolc compile with a relative -o directory builds the library there") {
+  const std::string cwd = temp_dir("relative_out");
+  RunResult r = run_shell("cd '" + cwd + "' && '" + smolc_bin() + "' compile '" + stories_dir() +
+                          "/stories260K.bin' --tokenizer '" + stories_dir() + "/tok512.bin' --q8 --target scalar -o out/eng");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(std::ifstream(cwd + "/out/eng/lib/libstories260k_q8.a").good());
+  CHECK(std::ifstream(cwd + "/out/eng/include/stories260k_q8.h").good());
+}
