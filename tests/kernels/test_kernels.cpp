@@ -25,15 +25,7 @@ using namespace smolc;
 
 namespace {
 
-uint32_t test_seed() {
-  static const uint32_t seed = [] {
-    const char* env = std::getenv("SMOLC_TEST_SEED");
-    uint32_t s = env ? uint32_t(std::strtoul(env, nullptr, 10)) : std::random_device{}();
-    std::printf("kernel tests: seed %u (set SMOLC_TEST_SEED=%u to repeat)\n", s, s);
-    return s;
-  }();
-  return seed;
-}
+uint32_t test_seed() { return test::test_seed("kernel tests"); }
 
 std::vector<float> random_vec(std::mt19937& rng, size_t n) {
   std::normal_distribution<float> d(0.0f, 1.0f);

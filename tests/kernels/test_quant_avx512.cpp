@@ -29,15 +29,7 @@ using namespace smolc;
 
 namespace {
 
-uint32_t test_seed() {
-  static const uint32_t seed = [] {
-    const char* env = std::getenv("SMOLC_TEST_SEED");
-    uint32_t s = env ? uint32_t(std::strtoul(env, nullptr, 10)) : std::random_device{}();
-    std::printf("quant avx512 kernel tests: seed %u (set SMOLC_TEST_SEED=%u to repeat)\n", s, s);
-    return s;
-  }();
-  return seed;
-}
+uint32_t test_seed() { return test::test_seed("quant avx512 kernel tests"); }
 
 using QGemvFn = void (*)(const void* w, const void* xa, float* y, int row_begin, int row_end);
 using QGemmFn = void (*)(const void* w, const void* xa, int n, float* y, int ldy, int row_begin, int row_end);

@@ -16,21 +16,14 @@
 #include "emit/kernel_api.h"
 #include "quant/quant_matmul.h"
 #include "quant/quantize.h"
+#include "tests/support/test_support.h"
 
 using namespace smolc;
 using namespace smolc::quant;
 
 namespace {
 
-uint32_t test_seed() {
-  static const uint32_t seed = [] {
-    const char* env = std::getenv("SMOLC_TEST_SEED");
-    uint32_t s = env ? uint32_t(std::strtoul(env, nullptr, 10)) : std::random_device{}();
-    std::printf("quant packing tests: seed %u (set SMOLC_TEST_SEED=%u to repeat)\n", s, s);
-    return s;
-  }();
-  return seed;
-}
+uint32_t test_seed() { return smolc::test::test_seed("quant packing tests"); }
 
 std::vector<float> random_vec(std::mt19937& rng, size_t n, float sd) {
   std::normal_distribution<float> d(0.0f, sd);

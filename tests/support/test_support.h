@@ -5,13 +5,27 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 
 namespace smolc::test {
+
+// The seed of a randomised test file: $SMOLC_TEST_SEED, else random, printed
+// once (with `what`) so a failure can be repeated.
+inline uint32_t test_seed(const char* what) {
+  static const uint32_t seed = [what] {
+    const char* env = std::getenv("SMOLC_TEST_SEED");
+    const uint32_t s = env ? uint32_t(std::strtoul(env, nullptr, 10)) : std::random_device{}();
+    std::printf("%s: seed %u (set SMOLC_TEST_SEED=%u to repeat)\n", what, s, s);
+    return s;
+  }();
+  return seed;
+}
 
 inline std::string source_dir() { return SMOLC_SOURCE_DIR; }
 inline std::string smolc_bin() { return SMOLC_BIN; }
