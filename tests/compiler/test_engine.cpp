@@ -201,3 +201,23 @@ TEST_CASE("untied lm_head engine (own embedding table and folded final norm) mat
   EngineRun run = run_engine(e, kTinyPrompt, 24, 2, 16);
   check_against_reference(ck, kTinyPrompt, run, 64, 1e-6, true);
 }
+
+TEST_CASE("bf16 and f16 engines of stories260K and synthetic SmolLM2-135M stay within NMSE 1e-4 of the reference") {
+  Checkpoint st = stories();
+  for (const std::string fmt : {"bf16", "f16"}) {
+    INFO("stories260K " << fmt);
+    Engine e = compile_engine(stories_model(), stories_args("--" + fmt + " --target native"), "st_" + fmt, "halves_real");
+    EngineRun run = run_engine(e, {1, 403, 407}, 32, 2, 16);
+    check_against_reference(st, {1, 403, 407}, run, 256, 1e-4, false);
+  }
+  const std::string dir = temp_dir("halves_s135_model");
+  REQUIRE(run_smolc("synth --preset SmolLM2-135M --seed 12 --dtype f32 -o '" + dir + "'").exit_code == 0);
+  Checkpoint ck = load_checkpoint(dir);
+  const std::vector<int32_t> prompt = {1, 9707, 28, 1050, 314, 2451, 30, 216};
+  for (const std::string fmt : {"bf16", "f16"}) {
+    INFO("SmolLM2-135M " << fmt);
+    Engine e = compile_engine(dir, "--" + fmt + " --ctx 64 --target native", "s135_" + fmt, "halves_real");
+    EngineRun run = run_engine(e, prompt, 16, 2, 16);
+    check_against_reference(ck, prompt, run, 64, 1e-4, false);
+  }
+}
