@@ -78,12 +78,7 @@ std::string cache_root() {
 }
 
 CachedEngine compile_cached(const CacheRequest& req, const std::function<void(const char*, size_t, size_t)>& progress) {
-  const schedule::TargetDesc* target = nullptr;
-  try {
-    target = &schedule::find_target(req.target);
-  } catch (const std::invalid_argument& e) {
-    throw InputError("command line", "--target", e.what());
-  }
+  const schedule::TargetDesc* target = &schedule::target_flag(req.target, false);
   Checkpoint ck = load_checkpoint(req.model, req.tokenizer);
   const int64_t max_ctx = ck.cfg.max_seq_len;
   if (req.ctx < 0 || req.ctx > max_ctx)
@@ -112,9 +107,7 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   schedule::Schedule s = schedule::make_schedule(g, *target, req.formats);
   EngineOptions eo;
   eo.name = name;
-  std::string flags = " --" + std::string(wformat_name(req.formats.base)) + (req.formats.q4_all ? " --q4-all" : "");
-  for (const auto& [pattern, f] : req.formats.keep) flags += " --keep '" + pattern + "=" + wformat_name(f) + "'";
-  if (req.allow_nonfinite) flags += " --allow-nonfinite";
+  const std::string flags = req.formats.command_flags() + (req.allow_nonfinite ? " --allow-nonfinite" : "");
   eo.command = "smolc compile " + ck.path + flags + " --target " + target->name + " --ctx " +
                std::to_string(ctx) + (req.kv_f16 ? " --kv f16" : "") + " (via the smolc engine cache)";
   eo.ctx = ctx;

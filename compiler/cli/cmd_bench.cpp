@@ -56,16 +56,8 @@ int run(const BenchArgs& a) {
   if (a.ctx != 0 && a.ctx < bench::kMinCtx)
     throw InputError("command line", "--ctx",
                      "expected at least " + std::to_string(bench::kMinCtx) + " (a 512-token prompt plus 128 decoded tokens)");
-  const schedule::TargetDesc* target = nullptr;
-  try {
-    target = &schedule::find_target(a.target);
-  } catch (const std::invalid_argument& e) {
-    throw InputError("command line", "--target", e.what());
-  }
   // Benchmarking runs the engine here, so the target must run on this CPU.
-  if (!host_supports(target->isa))
-    throw InputError("command line", "--target", "'" + target->name + "' cannot run on this CPU (host ISA: " +
-                                                     isa_name(detect_host_isa()) + ")");
+  const schedule::TargetDesc* target = &schedule::target_flag(a.target, true);
 
   CacheRequest req;
   req.model = a.model;

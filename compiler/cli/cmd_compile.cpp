@@ -57,12 +57,7 @@ int run(const Args& a) {
     throw InputError("command line", "--weights", "'" + a.weights + "' is not embed or external");
   if (a.kv != "f32" && a.kv != "f16") throw InputError("command line", "--kv", "'" + a.kv + "' is not f32 or f16");
   if (a.threads < 0 || a.threads > 64) throw InputError("command line", "--threads", "expected 0..64");
-  const schedule::TargetDesc* target = nullptr;
-  try {
-    target = &schedule::find_target(a.target);
-  } catch (const std::invalid_argument& e) {
-    throw InputError("command line", "--target", e.what());
-  }
+  const schedule::TargetDesc* target = &schedule::target_flag(a.target, false);
 
   Checkpoint ck = load_checkpoint(a.model, a.tokenizer);
   const std::string name = a.name.empty() ? sanitize_c_identifier(ck.name + "_" + wformat_name(fmt)) : a.name;

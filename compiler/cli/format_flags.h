@@ -46,14 +46,10 @@ struct FormatFlags {
     return p;
   }
 
-  // " --q4 --keep lm_head=q8 --allow-nonfinite": the flags as a user retypes them.
+  // " --q4 --keep 'lm_head=q8' --allow-nonfinite": the flags as a user retypes them.
   std::string command_text() const {
     const auto p = plan();
-    if (!p) return "";
-    std::string c = " --" + std::string(wformat_name(p->base)) + (p->q4_all ? " --q4-all" : "");
-    for (const std::string& k : keep) c += " --keep '" + k + "'";
-    if (allow_nonfinite) c += " --allow-nonfinite";
-    return c;
+    return p ? p->command_flags() + (allow_nonfinite ? " --allow-nonfinite" : "") : "";
   }
 };
 

@@ -37,11 +37,30 @@ const TargetDesc& find_target(const std::string& name) {
   throw std::invalid_argument("unknown target '" + name + "' (expected one of: " + names + ")");
 }
 
+const TargetDesc& target_flag(const std::string& name, bool must_run_here) {
+  const TargetDesc* t = nullptr;
+  try {
+    t = &find_target(name);
+  } catch (const std::invalid_argument& e) {
+    throw InputError("command line", "--target", e.what());
+  }
+  if (must_run_here && !host_supports(t->isa))
+    throw InputError("command line", "--target", "'" + t->name + "' cannot run on this CPU (host ISA: " +
+                                                     isa_name(detect_host_isa()) + ")");
+  return *t;
+}
+
 std::string FormatPlan::describe() const {
   std::string d = wformat_name(base);
   if (q4_all) d += " --q4-all";
   for (const auto& [pattern, f] : keep) d += " --keep " + pattern + "=" + wformat_name(f);
   return d;
+}
+
+std::string FormatPlan::command_flags() const {
+  std::string c = " --" + std::string(wformat_name(base)) + (q4_all ? " --q4-all" : "");
+  for (const auto& [pattern, f] : keep) c += " --keep '" + pattern + "=" + wformat_name(f) + "'";
+  return c;
 }
 
 WFormat parse_wformat(const std::string& text, const std::string& where) {

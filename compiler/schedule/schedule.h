@@ -31,6 +31,10 @@ const std::vector<TargetDesc>& target_table();
 // "native" resolves to the best table entry the host runs; throws
 // std::invalid_argument naming the valid spellings for an unknown name.
 const TargetDesc& find_target(const std::string& name);
+// find_target for the `--target` flag: InputError("command line", "--target", ...)
+// for an unknown name and, with must_run_here (run, bench), for a target whose
+// ISA this CPU lacks.
+const TargetDesc& target_flag(const std::string& name, bool must_run_here);
 
 // The weight formats the user asked for: one format for the model, the q4
 // policy for the classifier, and `--keep PATTERN=FORMAT` rules.
@@ -46,6 +50,8 @@ struct FormatPlan {
   std::vector<std::pair<std::string, WFormat>> keep;
   // "q4 --q4-all --keep lm_head=q8": a stable spelling for cache keys and commands.
   std::string describe() const;
+  // " --q4 --q4-all --keep 'lm_head=q8'": the flags as a user retypes them.
+  std::string command_flags() const;
 };
 
 // "f32" ... "q16" -> WFormat; throws InputError(where, ...) for anything else.
