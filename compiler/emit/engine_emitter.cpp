@@ -31,17 +31,6 @@ namespace {
 
 size_t align64(size_t n) { return (n + 63) & ~static_cast<size_t>(63); }
 
-quant::QFormat quant_format(WFormat f) {
-  switch (f) {
-    case WFormat::Q8: return quant::QFormat::Q8;
-    case WFormat::Q4: return quant::QFormat::Q4;
-    case WFormat::Q16: return quant::QFormat::Q16;
-    default: break;
-  }
-  throw std::logic_error(std::string("emit: ") + wformat_name(f) + " is not a block format");
-}
-
-
 std::string hex_float(float f) {
   char b[64];
   std::snprintf(b, sizeof b, "%af", static_cast<double>(f));
@@ -118,7 +107,7 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
       // Quantised from the checkpoint's weights (the scale search weighs each
       // column by the run-time norm gain it meets, as quant_eval does), or GGUF
       // blocks of the same format reused as they are.
-      const quant::QuantMatrix q = quant::materialize_quant(ck, recipe, quant_format(spec.fmt),
+      const quant::QuantMatrix q = quant::materialize_quant(ck, recipe, block_format(spec.fmt),
                                                             quant::options_for_op(ck, g, op_index, qopt));
       pack_quant_weights(spec, q, wb.blob.data() + off);
     } else {

@@ -97,8 +97,13 @@ void pack_weights(const KernelSpec& s, const float* W, uint8_t* out);
 // s.fmt, rows == M, cols == K); GGUF Q8_0/Q4_0 blocks reach the engine this way
 // bit for bit. pack_weights() on a block format quantises W with
 // quant::quantize_matrix (default options) and calls this.
-namespace quant { struct QuantMatrix; }
+namespace quant {
+struct QuantMatrix;
+enum class QFormat;
+}  // namespace quant
 void pack_quant_weights(const KernelSpec& s, const quant::QuantMatrix& q, uint8_t* out);
+// The quantiser's format of a block WFormat (Q8, Q4, Q16); std::invalid_argument otherwise.
+quant::QFormat block_format(WFormat f);
 
 // Host-side execution of the same computation on packed weights, used by the
 // kernel tests as the reference (scalar, straightforward).

@@ -15,17 +15,17 @@ namespace {
 
 size_t round64(size_t n) { return (n + 63) / 64 * 64; }
 
-quant::QFormat qformat_of(WFormat f) {
+}  // namespace
+
+quant::QFormat block_format(WFormat f) {
   switch (f) {
     case WFormat::Q8: return quant::QFormat::Q8;
     case WFormat::Q4: return quant::QFormat::Q4;
     case WFormat::Q16: return quant::QFormat::Q16;
     default: break;
   }
-  throw std::invalid_argument(std::string("pack: ") + wformat_name(f) + " is not a block format");
+  throw std::invalid_argument(std::string(wformat_name(f)) + " is not a block format");
 }
-
-}  // namespace
 
 PackedLayout packed_layout(const KernelSpec& s) {
   kernel_detail::validate_spec(s, "pack");
@@ -53,7 +53,7 @@ size_t packed_weight_bytes(const KernelSpec& s) {
 }
 
 void pack_quant_weights(const KernelSpec& s, const quant::QuantMatrix& q, uint8_t* out) {
-  const quant::QFormat want = qformat_of(s.fmt);
+  const quant::QFormat want = block_format(s.fmt);
   // Q4_0 blocks (GGUF) have exactly the q4 bytes and meaning.
   const bool fmt_ok = q.fmt == want || (want == quant::QFormat::Q4 && q.fmt == quant::QFormat::Q4_0);
   if (!fmt_ok)
@@ -83,7 +83,7 @@ void pack_quant_weights(const KernelSpec& s, const quant::QuantMatrix& q, uint8_
 
 void pack_weights(const KernelSpec& s, const float* W, uint8_t* out) {
   if (is_quantized(s.fmt)) {
-    const quant::QuantMatrix q = quant::quantize_matrix(qformat_of(s.fmt), W, s.M, s.K, "weights");
+    const quant::QuantMatrix q = quant::quantize_matrix(block_format(s.fmt), W, s.M, s.K, "weights");
     pack_quant_weights(s, q, out);
     return;
   }

@@ -197,9 +197,11 @@ float QuantMatrix::scale(int64_t r, int64_t b) const {
   return f16_to_f32(h);
 }
 
-smolc_block_q4 quantize_block_q4(const float* x) {
+namespace {
+
+// x[32] as a q4 block with scale d: nibbles round(x / d) + 8, clamped to [0, 15].
+smolc_block_q4 q4_block(const float* x, float d) {
   smolc_block_q4 blk;
-  const float d = round_to_f16(search_q4_scale(x, nullptr));
   put_f16(&blk.d, d);
   const float id = d != 0 ? 1.0f / d : 0.0f;
   for (int i = 0; i < kB / 2; ++i) {
@@ -209,6 +211,10 @@ smolc_block_q4 quantize_block_q4(const float* x) {
   }
   return blk;
 }
+
+}  // namespace
+
+smolc_block_q4 quantize_block_q4(const float* x) { return q4_block(x, round_to_f16(search_q4_scale(x, nullptr))); }
 
 QuantMatrix quantize_matrix(QFormat f, const float* W, int64_t rows, int64_t cols, const std::string& tensor,
                             const QuantOptions& opt) {
@@ -262,14 +268,7 @@ QuantMatrix quantize_matrix(QFormat f, const float* W, int64_t rows, int64_t col
         }
         case QFormat::Q4: {
           d = stored_scale(search_q4_scale(x, h), opt.f32_scale);
-          smolc_block_q4 blk;
-          put_f16(&blk.d, d);
-          const float id = d != 0 ? 1.0f / d : 0.0f;
-          for (int i = 0; i < kB / 2; ++i) {
-            const int lo = std::clamp(rne(x[i] * id), -8, 7) + 8;
-            const int hi = std::clamp(rne(x[i + kB / 2] * id), -8, 7) + 8;
-            blk.qs[i] = static_cast<uint8_t>(lo | (hi << 4));
-          }
+          const smolc_block_q4 blk = q4_block(x, d);
           std::memcpy(dst, &blk, sizeof blk);
           break;
         }
