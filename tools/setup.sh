@@ -2,7 +2,7 @@
 # Installs (with apt-get) whatever smolc's build, tests and demo need and this
 # machine lacks. Safe to run again: it installs only what is missing.
 set -euo pipefail
-PKGS=(cmake ninja-build clang-19 lld-19 libclang-rt-19-dev catch2 nlohmann-json3-dev libcli11-dev
+PKGS=(cmake ninja-build clang-19 lld-19 llvm-19 libclang-rt-19-dev catch2 nlohmann-json3-dev libcli11-dev
       pkg-config python3 binutils libstdc++-12-dev-arm64-cross)
 missing=()
 for p in "${PKGS[@]}"; do
