@@ -7,7 +7,10 @@
 #
 #   bench/compare_llama_cpp.sh [--preset SmolLM2-135M] [--formats "f32 bf16 f16 q8 q4"]
 #                              [--threads "1 2"] [--reps N] [--rounds K]
-#                              [--out FILE.jsonl] [--work DIR] [--smolc PATH] [--rt]
+#                              [--out FILE.jsonl] [--work DIR] [--smolc PATH] [--rt] [--kv f32|f16]
+#
+# --kv sets the KV cache element type of both engines (default f32; llama.cpp's
+# own default is f16).
 #
 # --rt runs every timed process (both engines and the probe) under
 # `chrt -f 1` (SCHED_FIFO, needs root or CAP_SYS_NICE): on a machine shared with
@@ -24,7 +27,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-PRESET=SmolLM2-135M FORMATS="f32 bf16 f16" THREADS="1 2" REPS=5 ROUNDS=3 RT=()
+PRESET=SmolLM2-135M FORMATS="f32 bf16 f16" THREADS="1 2" REPS=5 ROUNDS=3 RT=() KV=f32
 OUT="$ROOT/bench/results/compare.jsonl" WORK="${TMPDIR:-/tmp}/smolc-compare" SMOLC="${SMOLC:-$ROOT/build/bin/smolc}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,10 +40,12 @@ while [ $# -gt 0 ]; do
     --work) WORK="$2"; shift 2 ;;
     --smolc) SMOLC="$2"; shift 2 ;;
     --rt) RT=(chrt -f 1); shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --kv) KV="$2"; shift 2 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "compare_llama_cpp.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+case "$KV" in f32|f16) ;; *) echo "compare_llama_cpp.sh: --kv '$KV' is not f32 or f16" >&2; exit 2 ;; esac
 for n in $REPS $ROUNDS $THREADS; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "compare_llama_cpp.sh: '$n' is not a positive integer" >&2; exit 2; }
 done
@@ -131,17 +136,17 @@ PY
 }
 
 [ ${#RT[@]} -eq 0 ] || "${RT[@]}" true || { echo "compare_llama_cpp.sh: --rt: chrt -f 1 is not permitted here" >&2; exit 2; }
-echo "run $RUN_ID: $PRESET, formats [$FORMATS], threads [$THREADS], $ROUNDS rounds x $REPS reps${RT:+, SCHED_FIFO}; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "run $RUN_ID: $PRESET, formats [$FORMATS], threads [$THREADS], KV $KV, $ROUNDS rounds x $REPS reps${RT:+, SCHED_FIFO}; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 # Compile every engine first so compile time never lands inside a round.
 # shellcheck disable=SC2046
-for f in $FORMATS; do "$SMOLC" bench "${CKPT[$f]}" $(smolc_flags "$f") --prepare >&2; done
+for f in $FORMATS; do "$SMOLC" bench "${CKPT[$f]}" $(smolc_flags "$f") --kv "$KV" --prepare >&2; done
 for r in $(seq 1 "$ROUNDS"); do
   for f in $FORMATS; do
     for t in $THREADS; do
       echo "round $r/$ROUNDS: $f, $t thread(s)" >&2
       # shellcheck disable=SC2046
-      emit smolc "$f" "$t" "$r" "$("${RT[@]}" "$SMOLC" bench "${CKPT[$f]}" $(smolc_flags "$f") --threads "$t" --reps "$REPS" --json)"
-      emit llama.cpp "$f" "$t" "$r" "$("${RT[@]}" node "$ROOT/bench/llama_cpp/speed.mjs" "${GGUF[$f]}" --threads "$t" --reps "$REPS" --kv f32)"
+      emit smolc "$f" "$t" "$r" "$("${RT[@]}" "$SMOLC" bench "${CKPT[$f]}" $(smolc_flags "$f") --kv "$KV" --threads "$t" --reps "$REPS" --json)"
+      emit llama.cpp "$f" "$t" "$r" "$("${RT[@]}" node "$ROOT/bench/llama_cpp/speed.mjs" "${GGUF[$f]}" --threads "$t" --reps "$REPS" --kv "$KV")"
       emit read_bw "$f" "$t" "$r" "$("${RT[@]}" "$WORK/read_bw" "$t")"
     done
   done

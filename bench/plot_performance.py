@@ -10,7 +10,11 @@ tokens/s of smolc and llama.cpp are medians over every timed repetition of
 every round (range min..max), the ratio is smolc / llama.cpp of those medians
 (with the range of the per-round ratios, each from an interleaved pair), and
 the DRAM ceiling is read bandwidth (same threads, same run) / weight bytes
-streamed per decoded token.
+streamed per decoded token. A decoded token also reads the KV cache (K and V
+of every earlier position, both engines the same element type, --kv), so the
+second ceiling, "w+KV", is read bandwidth / (weight bytes + the mean KV bytes
+a tg128 token reads); it is what a decode step can at best reach. Results
+from before smolc bench reported kv_read_mb_tg128 show n/a there.
 """
 import argparse
 import json
@@ -65,6 +69,12 @@ def summarise(rows):
         s["weights_mb"] = weights_bytes / 1e6
         s["read_gb_s"] = bw
         s["ceiling_tg"] = bw * 1e9 / weights_bytes
+        kv = [r["kv_read_mb_tg128"] for r in g["smolc"] if "kv_read_mb_tg128" in r]
+        s["kv"] = g["smolc"][0].get("kv", "f32")
+        s["kv_read_mb"] = statistics.median(kv) if kv else float("nan")
+        s["ceiling_tg_kv"] = bw * 1e9 / (weights_bytes + s["kv_read_mb"] * 1e6)
+        s["smolc_ceiling_kv_frac"] = s["smolc_tg128"] / s["ceiling_tg_kv"]
+        s["llama_ceiling_kv_frac"] = s["llama_tg128"] / s["ceiling_tg_kv"]
         s["smolc_ceiling_frac"] = s["smolc_tg128"] / s["ceiling_tg"]
         s["llama_ceiling_frac"] = s["llama_tg128"] / s["ceiling_tg"]
         s["target"] = g["smolc"][0]["target"]
@@ -81,8 +91,11 @@ def table(run, rows, summary):
           f"smolc target {summary[0]['target'] if summary else '?'}; {llama}")
     print()
     print("| format | threads | smolc pp512 | llama.cpp pp512 | ratio pp512 | smolc tg128 | llama.cpp tg128 | ratio tg128 "
-          "| read GB/s | ceiling tg tok/s | smolc / ceiling | llama.cpp / ceiling |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| read GB/s | ceiling tg tok/s | smolc / ceiling | llama.cpp / ceiling "
+          "| KV MB/token | ceiling w+KV | smolc / w+KV | llama.cpp / w+KV |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    pct = lambda x: "n/a" if x != x else f"{100 * x:.0f}%"
+    num = lambda x: "n/a" if x != x else f"{x:.1f}"
     rng = lambda t: f"{t[0]:.1f}..{t[1]:.1f}"
     rr = lambda t: f"{t[0]:.2f}..{t[1]:.2f}"
     for s in summary:
@@ -92,7 +105,9 @@ def table(run, rows, summary):
               f"| {s['smolc_tg128']:.1f} ({rng(s['smolc_tg128_range'])}) | {s['llama_tg128']:.1f} ({rng(s['llama_tg128_range'])}) "
               f"| **{s['ratio_tg128']:.2f}** ({rr(s['ratio_tg128_range'])}) "
               f"| {s['read_gb_s']:.1f} | {s['ceiling_tg']:.1f} | {100 * s['smolc_ceiling_frac']:.0f}% "
-              f"| {100 * s['llama_ceiling_frac']:.0f}% |")
+              f"| {100 * s['llama_ceiling_frac']:.0f}% "
+              f"| {num(s['kv_read_mb'])} ({s['kv']}) | {num(s['ceiling_tg_kv'])} | {pct(s['smolc_ceiling_kv_frac'])} "
+              f"| {pct(s['llama_ceiling_kv_frac'])} |")
     loads = sorted({l for s in summary for l in s["loadavg"]})
     if loads:
         print(f"\nload average (1/5/15 min) when smolc ran: {loads[0]} .. {loads[-1]}")
@@ -115,7 +130,10 @@ def plot(summary, path, run):
             ax.bar([x + off for x in xs], med, w, yerr=[lo, hi], capsize=3, label=name, color=color)
         if key == "tg128":
             ax.scatter(list(xs), [s["ceiling_tg"] for s in summary], marker="_", s=900, color="k",
-                       label="DRAM read ceiling", zorder=3)
+                       label="DRAM ceiling, weights", zorder=3)
+            if any(s["ceiling_tg_kv"] == s["ceiling_tg_kv"] for s in summary):
+                ax.scatter(list(xs), [s["ceiling_tg_kv"] for s in summary], marker="_", s=900, color="#2ca02c",
+                           label="DRAM ceiling, weights + KV", zorder=3)
         for x, s in zip(xs, summary):
             top = max(s[f"smolc_{key}_range"][1], s[f"llama_{key}_range"][1], s["ceiling_tg"] if key == "tg128" else 0)
             ax.annotate(f"{s[f'ratio_{key}']:.2f}x", (x, top),

@@ -95,8 +95,12 @@ int main(int argc, char** argv) {
   }
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  printf("{\"threads\":%d,\"reps\":%d,\"state_bytes\":%zu,\"weights_bytes\":%zu,\"peak_rss_kb\":%ld,", threads, reps,
-         (size_t)U(STATE_BYTES), (size_t)U(WEIGHTS_BYTES), (long)ru.ru_maxrss);
+  // K and V of every layer and KV head at one position: what attention reads
+  // per cached position, so a decoded token at position p reads (p + 1) times it.
+  const size_t kv_pos_bytes = (size_t)U(N_LAYERS) * U(N_KV_HEADS) * U(HEAD_DIM) * 2 * SMOLC_BENCH_KV_ELEM_BYTES;
+  printf("{\"threads\":%d,\"reps\":%d,\"state_bytes\":%zu,\"weights_bytes\":%zu,\"kv_bytes_per_pos\":%zu,"
+         "\"peak_rss_kb\":%ld,", threads, reps, (size_t)U(STATE_BYTES), (size_t)U(WEIGHTS_BYTES), kv_pos_bytes,
+         (long)ru.ru_maxrss);
   print_runs("pp128", pp128, false);
   print_runs("pp512", pp512, false);
   print_runs("tg128", tg128, false);
@@ -110,6 +114,7 @@ int main(int argc, char** argv) {
 }
 
 std::string build_runner(const CachedEngine& e, const std::string& cxx) {
+  const char* kv_elem = e.kv_f16 ? "2" : "4";
   const std::string& src = runner_source();
   char tag[17];
   std::snprintf(tag, sizeof tag, "%016llx",
@@ -126,7 +131,7 @@ std::string build_runner(const CachedEngine& e, const std::string& cxx) {
   }
   const fs::path tmp = exe.string() + ".tmp";
   const std::string cmd = shell_quote(cxx) + " -std=c++17 -O2 -DSMOLC_BENCH_ENGINE=" + e.name +
-                          " -DSMOLC_BENCH_UENGINE=" + ascii_upper(e.name) + " -include " + shell_quote(e.name + ".h") + " -I" +
+                          " -DSMOLC_BENCH_UENGINE=" + ascii_upper(e.name) + " -DSMOLC_BENCH_KV_ELEM_BYTES=" + kv_elem + " -include " + shell_quote(e.name + ".h") + " -I" +
                           shell_quote(e.include_dir) + " " + shell_quote(cpp.string()) + " " + shell_quote(e.library) +
                           " -lpthread -lm -o " + shell_quote(tmp.string()) + " >" + shell_quote(log.string()) + " 2>&1";
   if (std::system(cmd.c_str()) != 0) {

@@ -61,6 +61,7 @@ CachedEngine from_manifest(const fs::path& dir, bool reused) {
   c.name = m.at("name").get<std::string>();
   c.target = m.at("target").get<std::string>();
   c.ctx = m.at("ctx").get<int>();
+  c.kv_f16 = m.at("kv").get<std::string>() == "f16";
   c.weights_bytes = m.at("weights_bytes").get<size_t>();
   c.library = (dir / "lib" / ("lib" + c.name + ".a")).string();
   c.include_dir = (dir / "include").string();

@@ -28,6 +28,7 @@ struct CachedEngine {
   std::string library;      // DIR/lib/libNAME.a
   std::string include_dir;  // DIR/include
   int ctx = 0;
+  bool kv_f16 = false;      // KV cache element type: f16, else f32
   size_t weights_bytes = 0;
   bool reused = false;        // true: found in the cache, nothing compiled
   double compile_seconds = 0;  // 0 when reused

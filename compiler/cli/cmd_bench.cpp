@@ -1,4 +1,4 @@
-// `smolc bench MODEL --f32|--bf16|--f16 [--target T] [--threads N] [--reps R] [--ctx N] [--json]`:
+// `smolc bench MODEL --f32|--bf16|--f16|--q8|--q4|--q16 [--target T] [--threads N] [--reps R] [--ctx N] [--kv f32|f16] [--json]`:
 // compiles the model into the engine cache if needed, links the bench runner
 // against it and reports prefill, decode, time to first token, peak RSS and
 // weight bytes (medians over the repetitions).
@@ -24,7 +24,7 @@
 namespace {
 
 struct BenchArgs {
-  std::string model, target = "native", cxx = "clang++-19", tokenizer;
+  std::string model, target = "native", cxx = "clang++-19", tokenizer, kv = "f32";
   smolc::cli::FormatFlags formats;
   bool json = false, prepare = false;
   int threads = 1, reps = 5, ctx = 0;
@@ -56,6 +56,7 @@ int run(const BenchArgs& a) {
   if (a.ctx != 0 && a.ctx < bench::kMinCtx)
     throw InputError("command line", "--ctx",
                      "expected at least " + std::to_string(bench::kMinCtx) + " (a 512-token prompt plus 128 decoded tokens)");
+  if (a.kv != "f32" && a.kv != "f16") throw InputError("command line", "--kv", "'" + a.kv + "' is not f32 or f16");
   // Benchmarking runs the engine here, so the target must run on this CPU.
   const schedule::TargetDesc* target = &schedule::target_flag(a.target, true);
 
@@ -66,6 +67,7 @@ int run(const BenchArgs& a) {
   req.allow_nonfinite = a.formats.allow_nonfinite;
   req.target = target->name;
   req.ctx = a.ctx ? a.ctx : bench::kMinCtx;
+  req.kv_f16 = a.kv == "f16";
   req.cxx = a.cxx;
   CachedEngine e = compile_cached(req, smolc::cli::progress_bar);
   const std::string runner = bench::build_runner(e, a.cxx);
@@ -85,6 +87,9 @@ int run(const BenchArgs& a) {
   j["peak_rss_mb"] = r.at("peak_rss_kb").get<double>() * 1024 / 1e6;
   j["weights_mb"] = r.at("weights_bytes").get<double>() / 1e6;
   j["state_mb"] = r.at("state_bytes").get<double>() / 1e6;
+  // Mean KV cache bytes one tg128 token reads: positions 512..639 attend over 513..640 cached positions.
+  j["kv_read_mb_tg128"] = r.at("kv_bytes_per_pos").get<double>() * (bench::kPromptLong + bench::kDecode / 2.0 + 0.5) / 1e6;
+  j["kv"] = a.kv;
   j["format"] = req.formats.describe();
   j["target"] = e.target;
   j["threads"] = a.threads;
@@ -126,6 +131,7 @@ smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, 
   sub.add_option("--target", a->target, "native|avx512|avx2|scalar (must run on this CPU)");
   sub.add_option("--threads", a->threads, "threads the engine uses (default 1)");
   sub.add_option("--reps", a->reps, "timed repetitions after one warm-up; medians are reported (default 5)");
+  sub.add_option("--kv", a->kv, "KV cache element type of the benchmarked engine: f32 (default, as llama.cpp is run) or f16");
   sub.add_option("--ctx", a->ctx, "KV cache positions of the benchmarked engine (default 640, the least it needs)");
   sub.add_option("--cxx", a->cxx, "C++ compiler (default clang++-19)");
   sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");

@@ -86,6 +86,35 @@ TEST_CASE("smolc bench reuses the cached engine and keys it by format", "[cli][b
   CHECK(jc["weights_mb"].get<double>() == Approx(ja["weights_mb"].get<double>() / 2).epsilon(0.01));
 }
 
+// What one tg128 token reads of the KV cache, from the checkpoint's own config:
+// K and V of every layer and KV head at each of the 513..640 cached positions
+// (mean 576.5), times the element size.
+double kv_read_mb(const std::string& model, double elem_bytes) {
+  const auto c = nlohmann::json::parse(smolc::test::read_file(model + "/config.json"));
+  const double d = c.at("hidden_size"), L = c.at("num_hidden_layers"), nh = c.at("num_attention_heads"),
+               nkv = c.at("num_key_value_heads");
+  const double hd = c.contains("head_dim") ? c.at("head_dim").get<double>() : d / nh;
+  return L * nkv * hd * 2 * elem_bytes * 576.5 / 1e6;
+}
+
+TEST_CASE("smolc bench --kv f16 keys its own engine and reports the KV bytes a decoded token reads", "[cli][bench]") {
+  const std::string model = tiny_model();
+  const auto a = run_smolc("bench '" + model + "' --f32 --reps 1 --json");
+  const auto b = run_smolc("bench '" + model + "' --f32 --kv f16 --reps 1 --json");
+  INFO(a.err << b.err);
+  REQUIRE(a.exit_code == 0);
+  REQUIRE(b.exit_code == 0);
+  const auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
+  CHECK(ja["kv"] == "f32");
+  CHECK(jb["kv"] == "f16");
+  CHECK(ja["engine_dir"] != jb["engine_dir"]);
+  CHECK(ja["kv_read_mb_tg128"].get<double>() == Approx(kv_read_mb(model, 4)).epsilon(1e-9));
+  CHECK(jb["kv_read_mb_tg128"].get<double>() == Approx(kv_read_mb(model, 2)).epsilon(1e-9));
+  // Half the KV cache: the state shrinks by half of ctx x the f32 bytes per position.
+  CHECK(ja["state_mb"].get<double>() - jb["state_mb"].get<double>() ==
+        Approx(kv_read_mb(model, 2) / 576.5 * ja["ctx"].get<double>()).epsilon(0.01));
+}
+
 TEST_CASE("smolc bench rejects bad flags with exit code 2", "[cli][bench]") {
   const std::string model = tiny_model();
   const std::string m = "bench '" + model + "'";
@@ -100,6 +129,7 @@ TEST_CASE("smolc bench rejects bad flags with exit code 2", "[cli][bench]") {
       {m + " --f32 --threads 0", "--threads"},
       {m + " --f32 --reps 0", "--reps"},
       {m + " --f32 --ctx 100", "--ctx"},
+      {m + " --f32 --kv q8", "--kv"},
       {m + " --f32 --target riscv", "--target"},
       {m + " --f32 --bogus", ""},
       {"bench '" + model + "/missing' --f32", "missing"},
