@@ -9,12 +9,13 @@ of every run are pooled per (format, threads). For each (format, threads):
 tokens/s of smolc and llama.cpp are medians over every timed repetition of
 every round (range min..max), the ratio is smolc / llama.cpp of those medians
 (with the range of the per-round ratios, each from an interleaved pair), and
-the DRAM ceiling is read bandwidth (same threads, same run) / weight bytes
-streamed per decoded token. A decoded token also reads the KV cache (K and V
-of every earlier position, both engines the same element type, --kv), so the
-second ceiling, "w+KV", is read bandwidth / (weight bytes + the mean KV bytes
-a tg128 token reads); it is what a decode step can at best reach. Results
-from before smolc bench reported kv_read_mb_tg128 show n/a there.
+the decode ceiling is read bandwidth (same threads, same run) / the bytes a
+decoded token must read: the packed weights plus the KV cache (K and V of
+every earlier position, element type --kv, the same for both engines), whose
+mean is small for tg128 (from an empty context) and large for tg128 @ d512
+(after the 512-token prompt). Rows written before tg128 from an empty context
+was measured only have the d512 decode (then called tg128), and no KV bytes
+(ceiling n/a).
 """
 import argparse
 import json
@@ -31,7 +32,7 @@ def load(path, run):
         sys.exit(f"{path}: no results")
     run = run or rows[-1]["run"]
     wanted = {r["run"] for r in rows} if run == "all" else set(run.split(","))
-    rows = [r for r in rows if r["run"] in wanted]
+    rows = [normalise(r) for r in rows if r["run"] in wanted]
     if not rows:
         sys.exit(f"{path}: no results for run {run}")
     return run, rows
@@ -41,6 +42,22 @@ def runs_of(row, key):
     if row["engine"] == "smolc":
         return row["runs"][key]
     return row[key + "_tok_s"]["runs"]  # bench/llama_cpp/speed.mjs
+
+
+def normalise(row):
+    """Rows written before tg128 from an empty context was measured have one
+    decode measurement, "tg128", taken after the 512-token prompt: that is
+    tg128_d512 now."""
+    if row["engine"] == "smolc" and "tg128_d512" not in row["runs"]:
+        row["runs"]["tg128_d512"] = row["runs"].pop("tg128")
+        row["kv_read_mb_tg128_d512"] = row.pop("kv_read_mb_tg128", float("nan"))
+    if row["engine"] == "llama.cpp" and "tg128_d512_tok_s" not in row:
+        row["tg128_d512_tok_s"] = row.pop("tg128_tok_s")
+    return row
+
+
+KEYS = ("pp512", "tg128", "tg128_d512")
+DECODE_KEYS = ("tg128", "tg128_d512")
 
 
 def summarise(rows):
@@ -54,7 +71,10 @@ def summarise(rows):
                   file=sys.stderr)
             continue
         s = {"format": fmt, "threads": threads, "rounds": len(g["smolc"])}
-        for key in ("pp512", "tg128"):
+        keys = [k for k in KEYS if all(k in r["runs"] for r in g["smolc"]) and
+                all(k + "_tok_s" in r for r in g["llama.cpp"])]
+        s["keys"] = keys
+        for key in keys:
             for eng, tag in (("smolc", "smolc"), ("llama.cpp", "llama")):
                 xs = [x for row in g[eng] for x in runs_of(row, key)]
                 s[f"{tag}_{key}"] = statistics.median(xs)
@@ -69,14 +89,15 @@ def summarise(rows):
         s["weights_mb"] = weights_bytes / 1e6
         s["read_gb_s"] = bw
         s["ceiling_tg"] = bw * 1e9 / weights_bytes
-        kv = [r["kv_read_mb_tg128"] for r in g["smolc"] if "kv_read_mb_tg128" in r]
         s["kv"] = g["smolc"][0].get("kv", "f32")
-        s["kv_read_mb"] = statistics.median(kv) if kv else float("nan")
-        s["ceiling_tg_kv"] = bw * 1e9 / (weights_bytes + s["kv_read_mb"] * 1e6)
-        s["smolc_ceiling_kv_frac"] = s["smolc_tg128"] / s["ceiling_tg_kv"]
-        s["llama_ceiling_kv_frac"] = s["llama_tg128"] / s["ceiling_tg_kv"]
-        s["smolc_ceiling_frac"] = s["smolc_tg128"] / s["ceiling_tg"]
-        s["llama_ceiling_frac"] = s["llama_tg128"] / s["ceiling_tg"]
+        for key in DECODE_KEYS:
+            if key not in keys:
+                continue
+            kv = [r[f"kv_read_mb_{key}"] for r in g["smolc"] if f"kv_read_mb_{key}" in r]
+            s[f"kv_read_mb_{key}"] = statistics.median(kv) if kv else float("nan")
+            s[f"ceiling_{key}"] = bw * 1e9 / (weights_bytes + s[f"kv_read_mb_{key}"] * 1e6)
+            for tag in ("smolc", "llama"):
+                s[f"{tag}_{key}_frac"] = s[f"{tag}_{key}"] / s[f"ceiling_{key}"]
         s["target"] = g["smolc"][0]["target"]
         s["loadavg"] = [r["loadavg"] for r in g["smolc"]]
         out.append(s)
@@ -88,26 +109,43 @@ def table(run, rows, summary):
     r0 = rows[0]
     llama = next((r.get("engine_detail", "llama.cpp") for r in rows if r["engine"] == "llama.cpp"), "llama.cpp")
     print(f"run {run}: {r0['preset']}, {r0['cpu']} (flags: {' '.join(r0['cpu_flags'])}), "
-          f"smolc target {summary[0]['target'] if summary else '?'}; {llama}")
+          f"smolc target {summary[0]['target'] if summary else '?'}, KV cache {summary[0]['kv'] if summary else '?'}; "
+          f"{llama}")
     print()
-    print("| format | threads | smolc pp512 | llama.cpp pp512 | ratio pp512 | smolc tg128 | llama.cpp tg128 | ratio tg128 "
-          "| read GB/s | ceiling tg tok/s | smolc / ceiling | llama.cpp / ceiling "
-          "| KV MB/token | ceiling w+KV | smolc / w+KV | llama.cpp / w+KV |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    pct = lambda x: "n/a" if x != x else f"{100 * x:.0f}%"
-    num = lambda x: "n/a" if x != x else f"{x:.1f}"
+    names = {"pp512": "pp512", "tg128": "tg128", "tg128_d512": "tg128 @ d512"}
+    head, rule = ["format", "threads"], ["---", "---"]
+    keys = [k for k in KEYS if any(k in s["keys"] for s in summary)]
+    for k in keys:
+        head += [f"smolc {names[k]}", f"llama.cpp {names[k]}", f"ratio {names[k]}"]
+    head += ["read GB/s", "weights MB"]
+    for k in keys:
+        if k in DECODE_KEYS:
+            head += [f"{names[k]} ceiling (w+KV)", "smolc / ceiling", "llama.cpp / ceiling"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
     rng = lambda t: f"{t[0]:.1f}..{t[1]:.1f}"
     rr = lambda t: f"{t[0]:.2f}..{t[1]:.2f}"
+    pct = lambda x: "n/a" if x != x else f"{100 * x:.0f}%"
+    num = lambda x: "n/a" if x != x else f"{x:.1f}"
     for s in summary:
-        print(f"| {s['format']} | {s['threads']} "
-              f"| {s['smolc_pp512']:.1f} ({rng(s['smolc_pp512_range'])}) | {s['llama_pp512']:.1f} ({rng(s['llama_pp512_range'])}) "
-              f"| **{s['ratio_pp512']:.2f}** ({rr(s['ratio_pp512_range'])}) "
-              f"| {s['smolc_tg128']:.1f} ({rng(s['smolc_tg128_range'])}) | {s['llama_tg128']:.1f} ({rng(s['llama_tg128_range'])}) "
-              f"| **{s['ratio_tg128']:.2f}** ({rr(s['ratio_tg128_range'])}) "
-              f"| {s['read_gb_s']:.1f} | {s['ceiling_tg']:.1f} | {100 * s['smolc_ceiling_frac']:.0f}% "
-              f"| {100 * s['llama_ceiling_frac']:.0f}% "
-              f"| {num(s['kv_read_mb'])} ({s['kv']}) | {num(s['ceiling_tg_kv'])} | {pct(s['smolc_ceiling_kv_frac'])} "
-              f"| {pct(s['llama_ceiling_kv_frac'])} |")
+        cells = [s["format"], str(s["threads"])]
+        for k in keys:
+            if k not in s["keys"]:
+                cells += ["", "", ""]
+                continue
+            cells += [f"{s[f'smolc_{k}']:.1f} ({rng(s[f'smolc_{k}_range'])})",
+                      f"{s[f'llama_{k}']:.1f} ({rng(s[f'llama_{k}_range'])})",
+                      f"**{s[f'ratio_{k}']:.2f}** ({rr(s[f'ratio_{k}_range'])})"]
+        cells += [num(s["read_gb_s"]), f"{s['weights_mb']:.1f}"]
+        for k in keys:
+            if k not in DECODE_KEYS:
+                continue
+            if k not in s["keys"]:
+                cells += ["", "", ""]
+                continue
+            cells += [f"{num(s[f'ceiling_{k}'])} (KV {num(s[f'kv_read_mb_{k}'])} MB)", pct(s[f"smolc_{k}_frac"]),
+                      pct(s[f"llama_{k}_frac"])]
+        print("| " + " | ".join(cells) + " |")
     loads = sorted({l for s in summary for l in s["loadavg"]})
     if loads:
         print(f"\nload average (1/5/15 min) when smolc ran: {loads[0]} .. {loads[-1]}")
@@ -119,29 +157,30 @@ def plot(summary, path, run):
     import matplotlib.pyplot as plt
 
     labels = [f"{s['format']}\n{s['threads']} thr" for s in summary]
+    titles = {"tg128": "decode tg128, empty context (tokens/s)", "tg128_d512": "decode tg128 @ d512 (tokens/s)",
+              "pp512": "prefill pp512 (tokens/s)"}
+    keys = [k for k in ("tg128", "tg128_d512", "pp512") if all(k in s["keys"] for s in summary)]
     xs = range(len(summary))
     w = 0.38
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for ax, key, title in ((axes[0], "tg128", "decode tg128 (tokens/s)"), (axes[1], "pp512", "prefill pp512 (tokens/s)")):
+    fig, axes = plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 4.2), squeeze=False)
+    for ax, key in zip(axes[0], keys):
         for off, tag, name, color in ((-w / 2, "smolc", "smolc", "#1f77b4"), (w / 2, "llama", "llama.cpp", "#ff7f0e")):
             med = [s[f"{tag}_{key}"] for s in summary]
             lo = [m - s[f"{tag}_{key}_range"][0] for m, s in zip(med, summary)]
             hi = [s[f"{tag}_{key}_range"][1] - m for m, s in zip(med, summary)]
             ax.bar([x + off for x in xs], med, w, yerr=[lo, hi], capsize=3, label=name, color=color)
-        if key == "tg128":
-            ax.scatter(list(xs), [s["ceiling_tg"] for s in summary], marker="_", s=900, color="k",
-                       label="DRAM ceiling, weights", zorder=3)
-            if any(s["ceiling_tg_kv"] == s["ceiling_tg_kv"] for s in summary):
-                ax.scatter(list(xs), [s["ceiling_tg_kv"] for s in summary], marker="_", s=900, color="#2ca02c",
-                           label="DRAM ceiling, weights + KV", zorder=3)
+        decode = key in DECODE_KEYS
+        if decode:
+            ax.scatter(list(xs), [s[f"ceiling_{key}"] for s in summary], marker="_", s=900, color="k",
+                       label="DRAM ceiling (weights + KV)", zorder=3)
         for x, s in zip(xs, summary):
-            top = max(s[f"smolc_{key}_range"][1], s[f"llama_{key}_range"][1], s["ceiling_tg"] if key == "tg128" else 0)
+            top = max(s[f"smolc_{key}_range"][1], s[f"llama_{key}_range"][1], s[f"ceiling_{key}"] if decode else 0)
             ax.annotate(f"{s[f'ratio_{key}']:.2f}x", (x, top),
                         ha="center", va="bottom", fontsize=8, xytext=(0, 3), textcoords="offset points")
         ax.set_xticks(list(xs))
-        ax.set_xticklabels(labels)
-        ax.set_title(title)
-        ax.legend(fontsize=8)
+        ax.set_xticklabels(labels, fontsize=7)
+        ax.set_title(titles[key], fontsize=9)
+        ax.legend(fontsize=7)
     fig.suptitle(f"SmolLM2-135M shapes (synthetic weights), median and range; labels: smolc / llama.cpp; runs {run}",
                  fontsize=9)
     fig.tight_layout()

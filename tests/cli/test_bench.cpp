@@ -45,7 +45,7 @@ TEST_CASE("smolc bench --json reports every measurement as a positive number", "
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   const auto j = nlohmann::json::parse(r.out);  // exactly one object
-  for (const char* k : {"pp128", "pp512", "tg128", "ttft_ms", "peak_rss_mb", "weights_mb"}) {
+  for (const char* k : {"pp128", "pp512", "tg128", "tg128_d512", "ttft_ms", "peak_rss_mb", "weights_mb"}) {
     INFO(k);
     REQUIRE(j.contains(k));
     REQUIRE(j[k].is_number());
@@ -54,6 +54,7 @@ TEST_CASE("smolc bench --json reports every measurement as a positive number", "
   CHECK(j["format"] == "f32");
   CHECK(j["threads"] == 1);
   CHECK(j["runs"]["tg128"].size() == 2);
+  CHECK(j["runs"]["tg128_d512"].size() == 2);
   // f32 weights: 4 bytes per matrix element; norm gains are folded into the
   // projections or kept (the final one), and packing may pad panels a little.
   const Params p = param_count(model);
@@ -86,15 +87,16 @@ TEST_CASE("smolc bench reuses the cached engine and keys it by format", "[cli][b
   CHECK(jc["weights_mb"].get<double>() == Approx(ja["weights_mb"].get<double>() / 2).epsilon(0.01));
 }
 
-// What one tg128 token reads of the KV cache, from the checkpoint's own config:
-// K and V of every layer and KV head at each of the 513..640 cached positions
-// (mean 576.5), times the element size.
-double kv_read_mb(const std::string& model, double elem_bytes) {
+// What one decoded token reads of the KV cache, from the checkpoint's own config:
+// K and V of every layer and KV head at each cached position, times the element
+// size, times the mean number of positions (tg128: 1..128, mean 64.5;
+// tg128_d512: 513..640, mean 576.5).
+double kv_read_mb(const std::string& model, double elem_bytes, double positions) {
   const auto c = nlohmann::json::parse(smolc::test::read_file(model + "/config.json"));
   const double d = c.at("hidden_size"), L = c.at("num_hidden_layers"), nh = c.at("num_attention_heads"),
                nkv = c.at("num_key_value_heads");
   const double hd = c.contains("head_dim") ? c.at("head_dim").get<double>() : d / nh;
-  return L * nkv * hd * 2 * elem_bytes * 576.5 / 1e6;
+  return L * nkv * hd * 2 * elem_bytes * positions / 1e6;
 }
 
 TEST_CASE("smolc bench --kv f16 keys its own engine and reports the KV bytes a decoded token reads", "[cli][bench]") {
@@ -108,11 +110,12 @@ TEST_CASE("smolc bench --kv f16 keys its own engine and reports the KV bytes a d
   CHECK(ja["kv"] == "f32");
   CHECK(jb["kv"] == "f16");
   CHECK(ja["engine_dir"] != jb["engine_dir"]);
-  CHECK(ja["kv_read_mb_tg128"].get<double>() == Approx(kv_read_mb(model, 4)).epsilon(1e-9));
-  CHECK(jb["kv_read_mb_tg128"].get<double>() == Approx(kv_read_mb(model, 2)).epsilon(1e-9));
+  CHECK(ja["kv_read_mb_tg128"].get<double>() == Approx(kv_read_mb(model, 4, 64.5)).epsilon(1e-9));
+  CHECK(ja["kv_read_mb_tg128_d512"].get<double>() == Approx(kv_read_mb(model, 4, 576.5)).epsilon(1e-9));
+  CHECK(jb["kv_read_mb_tg128_d512"].get<double>() == Approx(kv_read_mb(model, 2, 576.5)).epsilon(1e-9));
   // Half the KV cache: the state shrinks by half of ctx x the f32 bytes per position.
   CHECK(ja["state_mb"].get<double>() - jb["state_mb"].get<double>() ==
-        Approx(kv_read_mb(model, 2) / 576.5 * ja["ctx"].get<double>()).epsilon(0.01));
+        Approx(kv_read_mb(model, 2, ja["ctx"].get<double>())).epsilon(0.01));
 }
 
 TEST_CASE("smolc bench rejects bad flags with exit code 2", "[cli][bench]") {
