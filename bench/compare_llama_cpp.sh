@@ -8,9 +8,14 @@
 #   bench/compare_llama_cpp.sh [--preset SmolLM2-135M] [--formats "f32 bf16 f16 q8 q4"]
 #                              [--threads "1 2"] [--reps N] [--rounds K]
 #                              [--out FILE.jsonl] [--work DIR] [--smolc PATH] [--rt] [--kv f32|f16]
+#                              [--llama native|node]
 #
 # --kv sets the KV cache element type of both engines (default f32; llama.cpp's
 # own default is f16).
+# --llama native (default) drives node-llama-cpp's prebuilt libllama from C++
+# (bench/llama_cpp/native_speed.cpp, llama.cpp's default flash-attention
+# setting); --llama node uses speed.mjs, whose per-token JavaScript call costs
+# llama.cpp decode speed.
 #
 # --rt runs every timed process (both engines and the probe) under
 # `chrt -f 1` (SCHED_FIFO, needs root or CAP_SYS_NICE): on a machine shared with
@@ -27,7 +32,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-PRESET=SmolLM2-135M FORMATS="f32 bf16 f16" THREADS="1 2" REPS=5 ROUNDS=3 RT=() KV=f32
+PRESET=SmolLM2-135M FORMATS="f32 bf16 f16" THREADS="1 2" REPS=5 ROUNDS=3 RT=() KV=f32 LLAMA=native
 OUT="$ROOT/bench/results/compare.jsonl" WORK="${TMPDIR:-/tmp}/smolc-compare" SMOLC="${SMOLC:-$ROOT/build/bin/smolc}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -41,11 +46,13 @@ while [ $# -gt 0 ]; do
     --smolc) SMOLC="$2"; shift 2 ;;
     --rt) RT=(chrt -f 1); shift ;;
     --kv) KV="$2"; shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    --llama) LLAMA="$2"; shift 2 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "compare_llama_cpp.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 case "$KV" in f32|f16) ;; *) echo "compare_llama_cpp.sh: --kv '$KV' is not f32 or f16" >&2; exit 2 ;; esac
+case "$LLAMA" in native|node) ;; *) echo "compare_llama_cpp.sh: --llama '$LLAMA' is not native or node" >&2; exit 2 ;; esac
 for n in $REPS $ROUNDS $THREADS; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "compare_llama_cpp.sh: '$n' is not a positive integer" >&2; exit 2; }
 done
@@ -101,6 +108,16 @@ int main(int argc, char** argv) {
 CPP
 clang++-19 -std=c++17 -O2 -pthread -I"$ROOT" "$WORK/read_bw.cpp" "$ROOT/bench/kernels/stream_read.cpp" -o "$WORK/read_bw"
 
+LLAMA_BINS="$ROOT/bench/llama_cpp/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"
+[ "$LLAMA" = node ] || NATIVE="$("$ROOT/bench/llama_cpp/build_native.sh" "$WORK/llama-native")"
+llama_speed() {  # gguf threads -> speed JSON of llama.cpp
+  if [ "$LLAMA" = native ]; then
+    "${RT[@]}" "$NATIVE" "$1" "$LLAMA_BINS" --threads "$2" --reps "$REPS" --kv "$KV"
+  else
+    "${RT[@]}" node "$ROOT/bench/llama_cpp/speed.mjs" "$1" --threads "$2" --reps "$REPS" --kv "$KV"
+  fi
+}
+
 # One checkpoint per format, stored in that dtype (f32 for f32), so smolc and
 # the GGUF hold bit-identical weights; the GGUF is written by smolc convert.
 declare -A CKPT GGUF
@@ -136,7 +153,7 @@ PY
 }
 
 [ ${#RT[@]} -eq 0 ] || "${RT[@]}" true || { echo "compare_llama_cpp.sh: --rt: chrt -f 1 is not permitted here" >&2; exit 2; }
-echo "run $RUN_ID: $PRESET, formats [$FORMATS], threads [$THREADS], KV $KV, $ROUNDS rounds x $REPS reps${RT:+, SCHED_FIFO}; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "run $RUN_ID: $PRESET, formats [$FORMATS], threads [$THREADS], KV $KV, llama.cpp $LLAMA, $ROUNDS rounds x $REPS reps${RT:+, SCHED_FIFO}; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 # Compile every engine first so compile time never lands inside a round.
 # shellcheck disable=SC2046
 for f in $FORMATS; do "$SMOLC" bench "${CKPT[$f]}" $(smolc_flags "$f") --kv "$KV" --prepare >&2; done
@@ -146,7 +163,7 @@ for r in $(seq 1 "$ROUNDS"); do
       echo "round $r/$ROUNDS: $f, $t thread(s)" >&2
       # shellcheck disable=SC2046
       emit smolc "$f" "$t" "$r" "$("${RT[@]}" "$SMOLC" bench "${CKPT[$f]}" $(smolc_flags "$f") --kv "$KV" --threads "$t" --reps "$REPS" --json)"
-      emit llama.cpp "$f" "$t" "$r" "$("${RT[@]}" node "$ROOT/bench/llama_cpp/speed.mjs" "${GGUF[$f]}" --threads "$t" --reps "$REPS" --kv "$KV")"
+      emit llama.cpp "$f" "$t" "$r" "$(llama_speed "${GGUF[$f]}" "$t")"
       emit read_bw "$f" "$t" "$r" "$("${RT[@]}" "$WORK/read_bw" "$t")"
     done
   done
