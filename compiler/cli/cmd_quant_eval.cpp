@@ -32,6 +32,8 @@ struct Args {
   bool weights = false;
   bool allow_nonfinite = false;
   bool fold_gains = false;
+  bool no_calibrate = false;
+  int calibration_tokens = smolc::quant::kCalibrationTokens;
 };
 
 std::vector<int32_t> prompt_ids(const smolc::Checkpoint& ck, int n) {
@@ -53,6 +55,11 @@ smolc::cli::Register reg({"quant-eval", "Measure quantised formats against the f
   sub.add_flag("--allow-nonfinite", a->allow_nonfinite, "Quantise NaN/Inf weights as 0 instead of refusing");
   sub.add_flag("--fold-gains", a->fold_gains,
                "Measurement: fold RMSNorm gains into the weights before quantising (the engine does not)");
+  sub.add_flag("--no-calibrate", a->no_calibrate,
+               "Weigh columns by the norm gain^2 only, as `smolc compile --no-calibrate` does");
+  sub.add_option("--calibration-tokens", a->calibration_tokens,
+                 "Self-calibration: sampled tokens whose activations weigh the q8/q4 scale searches (default " +
+                     std::to_string(smolc::quant::kCalibrationTokens) + ")");
   return std::function<int()>([a] {
     using namespace smolc;
     Checkpoint ck = load_checkpoint(a->model);
@@ -84,9 +91,14 @@ smolc::cli::Register reg({"quant-eval", "Measure quantised formats against the f
     std::printf("|---|---|---|---|---|---|%s\n", greedy ? "---|" : "");
     quant::QuantOptions opt;
     opt.allow_nonfinite = a->allow_nonfinite;
+    if (a->calibration_tokens < 1)
+      throw InputError("--calibration-tokens", std::to_string(a->calibration_tokens), "expected at least 1");
+    quant::Calibration cal;
+    // As `smolc compile` quantises by default (folded gains take no importance).
+    if (!a->no_calibrate && !a->fold_gains) cal = quant::calibrate(c, w, a->calibration_tokens);
     for (quant::Variant v : quant::standard_variants()) {
       v.fold_gains = a->fold_gains;
-      auto e = quant::make_quant_engine(c, w, v, n, opt);
+      auto e = quant::make_quant_engine(c, w, v, n, opt, &cal);
       const quant::LogitMetrics m = quant::compare_logits(want, e->prefill(ids.data(), n), c.vocab_size);
       std::string departure;
       if (greedy) {

@@ -1,6 +1,6 @@
 // The weight-format flags shared by `smolc compile`, `run` and `bench`:
-// --f32 --bf16 --f16 --q8 --q4 --q16, --q4-all, --keep PATTERN=FORMAT and
-// --allow-nonfinite, turned into a schedule::FormatPlan.
+// --f32 --bf16 --f16 --q8 --q4 --q16, --q4-all, --keep PATTERN=FORMAT,
+// --no-calibrate and --allow-nonfinite, turned into a schedule::FormatPlan.
 #pragma once
 #include <CLI/CLI.hpp>
 #include <optional>
@@ -14,7 +14,7 @@ namespace smolc::cli {
 
 struct FormatFlags {
   bool f32 = false, bf16 = false, f16 = false, q8 = false, q4 = false, q16 = false;
-  bool q4_all = false, allow_nonfinite = false;
+  bool q4_all = false, allow_nonfinite = false, no_calibrate = false;
   std::vector<std::string> keep;
 
   void add_to(CLI::App& app) {
@@ -26,6 +26,9 @@ struct FormatFlags {
     app.add_flag("--q16", q16, "q16 weights (int16 blocks of 32, f32 activations)");
     app.add_flag("--q4-all", q4_all, "with --q4: the lm_head / tied embedding in q4 too");
     app.add_option("--keep", keep, "PATTERN=FORMAT: tensors matching the glob keep FORMAT (repeatable; e.g. lm_head=q8)");
+    app.add_flag("--no-calibrate", no_calibrate,
+                 "q8/q4: weigh the scale searches by the norm gains only, without sampling the model for "
+                 "activation statistics (docs/quant-formats.md)");
     app.add_flag("--allow-nonfinite", allow_nonfinite, "quantise NaN/Inf weights as 0 instead of refusing them");
   }
 
@@ -34,14 +37,16 @@ struct FormatFlags {
     const int n = f32 + bf16 + f16 + q8 + q4 + q16;
     if (n > 1) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
     if (n == 0) {
-      if (q4_all || !keep.empty())
-        throw InputError("command line", q4_all ? "--q4-all" : "--keep", "needs a format flag (e.g. --q4)");
+      if (q4_all || !keep.empty() || no_calibrate)
+        throw InputError("command line", q4_all ? "--q4-all" : !keep.empty() ? "--keep" : "--no-calibrate",
+                         "needs a format flag (e.g. --q4)");
       return std::nullopt;
     }
     schedule::FormatPlan p;
     p.base = f32 ? WFormat::F32 : bf16 ? WFormat::BF16 : f16 ? WFormat::F16 : q8 ? WFormat::Q8 : q4 ? WFormat::Q4 : WFormat::Q16;
     if (q4_all && p.base != WFormat::Q4) throw InputError("command line", "--q4-all", "only applies to --q4");
     p.q4_all = q4_all;
+    p.calibrate = !no_calibrate;
     for (const std::string& k : keep) p.keep.push_back(schedule::parse_keep(k));
     return p;
   }

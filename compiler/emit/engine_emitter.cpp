@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "emit/engine_names.h"
@@ -101,14 +102,27 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   size_t packed = 0;
   quant::QuantOptions qopt;
   qopt.allow_nonfinite = opt.allow_nonfinite;
+  // The self-calibration (docs/quant-formats.md, "Importance"), run once when
+  // the first q8/q4 weight is quantised rather than copied from a GGUF file.
+  std::optional<quant::Calibration> calibration;
+  auto calibration_for = [&](const KernelSpec& spec, const ir::WeightRecipe& recipe) -> const quant::Calibration* {
+    const quant::QFormat f = block_format(spec.fmt);
+    if (!s.calibrate || (f != quant::QFormat::Q8 && f != quant::QFormat::Q4) ||
+        quant::reuses_gguf_blocks(ck, recipe, f))
+      return nullptr;
+    if (!calibration) calibration = quant::calibrate_checkpoint(ck);
+    return &*calibration;
+  };
   auto pack = [&](const std::string& key, const KernelSpec& spec, const ir::WeightRecipe& recipe, int op_index) {
     const size_t off = wb.add(packed_weight_bytes(spec));
     if (is_quantized(spec.fmt)) {
       // Quantised from the checkpoint's weights (the scale search weighs each
-      // column by the run-time norm gain it meets, as quant_eval does), or GGUF
-      // blocks of the same format reused as they are.
+      // column by the self-calibration's activation statistics, or with
+      // --no-calibrate by the run-time norm gain it meets, as quant_eval
+      // does), or GGUF blocks of the same format reused as they are.
       const quant::QuantMatrix q = quant::materialize_quant(ck, recipe, block_format(spec.fmt),
-                                                            quant::options_for_op(ck, g, op_index, qopt));
+                                                            quant::options_for_op(ck, g, op_index, qopt,
+                                                                                  calibration_for(spec, recipe)));
       pack_quant_weights(spec, q, wb.blob.data() + off);
     } else {
       std::vector<float> W = ir::materialize(ck, recipe);

@@ -142,6 +142,28 @@ QuantOptions options_for_op(const Checkpoint& ck, const ir::Graph& g, int op, Qu
   return base;
 }
 
+QuantOptions options_for_op(const Checkpoint& ck, const ir::Graph& g, int op, QuantOptions base,
+                            const Calibration* cal) {
+  const ir::Op& o = g.ops.at(static_cast<size_t>(op));
+  // Only products: embedding rows are looked up, no column meets an input.
+  const bool product = o.kind == ir::OpKind::MatMul || o.kind == ir::OpKind::LmHead;
+  if (cal != nullptr && product && o.weight.col_gains.empty() && !o.weight.parts.empty()) {
+    const auto [layer, name] = product_of_tensor(o.weight.parts[0]);
+    if (layer >= -1) {
+      std::vector<float> h = cal->importance(layer, name);
+      if (static_cast<int64_t>(h.size()) == o.weight.cols) {
+        base.col_importance = std::move(h);
+        return base;
+      }
+    }
+  }
+  return options_for_op(ck, g, op, std::move(base));
+}
+
+Calibration calibrate_checkpoint(const Checkpoint& ck) {
+  return calibrate(ck.cfg, RefWeights::from_checkpoint(ck), kCalibrationTokens);
+}
+
 bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat f) {
   if ((f != QFormat::Q8 && f != QFormat::Q4) || !w.col_gains.empty() || w.parts.empty() || w.cols <= 0 ||
       w.cols % kB != 0)

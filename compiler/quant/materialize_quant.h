@@ -4,6 +4,7 @@
 #pragma once
 #include "frontend/checkpoint.h"
 #include "ir/graph.h"
+#include "quant/calibrate.h"
 #include "quant/quantize.h"
 
 namespace smolc::quant {
@@ -39,5 +40,15 @@ std::string reading_norm_gain(const ir::Graph& g, int op);
 // (unchanged when there is none): the options to quantise g.ops[op]'s
 // weight with, so that the compiled engine and quant_eval agree.
 QuantOptions options_for_op(const Checkpoint& ck, const ir::Graph& g, int op, QuantOptions base);
+// The same, with the column importance taken from the self-calibration
+// (Calibration::importance of the product g.ops[op]'s weight feeds; fused
+// parts read the same input) when cal is given and has it; otherwise as
+// above. A weight with folded gains (col_gains) keeps the gain rule.
+QuantOptions options_for_op(const Checkpoint& ck, const ir::Graph& g, int op, QuantOptions base,
+                            const Calibration* cal);
+
+// The self-calibration of ck's model (calibrate() on its f32 weights with
+// the default token count and seed), for the compiled engine's q8/q4 weights.
+Calibration calibrate_checkpoint(const Checkpoint& ck);
 
 }  // namespace smolc::quant

@@ -72,25 +72,31 @@ RefWeights fold_norm_gains(const ModelConfig& cfg, RefWeights w) {
 }
 
 std::unique_ptr<ReferenceEngine> make_quant_engine(const ModelConfig& cfg, const RefWeights& w0, const Variant& v,
-                                                   int ctx, const QuantOptions& opt) {
+                                                   int ctx, const QuantOptions& opt, const Calibration* cal) {
   RefWeights w = v.fold_gains ? fold_norm_gains(cfg, w0) : w0;
   // Unfolded, a projection reading a norm's output sees column k scaled by
   // gain[k] at run time: the scale searches weigh column k's error by gain^2.
   const bool weigh = !v.fold_gains;
+  const bool calibrated = weigh && cal != nullptr && !cal->empty();
+  auto importance = [&](int layer, const std::string& name, std::vector<float> fallback) {
+    if (!calibrated) return fallback;
+    std::vector<float> h = cal->importance(layer, name);
+    return h.empty() ? fallback : h;
+  };
   auto mats = std::make_shared<std::map<std::pair<int, std::string>, QuantMatrix>>();
   for (size_t l = 0; l < w.layers.size(); ++l)
     for (const LayerMatrix& m : kLayerMatrices) {
       const std::vector<float>& W = w.layers[l].*m.member;
       const int64_t cols = cols_of(cfg, m.name);
       QuantOptions o = opt;
-      if (weigh) o.col_importance = gain_importance(w.layers[l], m.name);
+      if (weigh) o.col_importance = importance(static_cast<int>(l), m.name, gain_importance(w.layers[l], m.name));
       (*mats)[{static_cast<int>(l), m.name}] =
           quantize_matrix(v.body, W.data(), static_cast<int64_t>(W.size()) / cols, cols,
                           tensor_label(static_cast<int>(l), m.name), o);
     }
   const std::vector<float>& head = cfg.tie_embeddings ? w.embed : w.lm_head;
   QuantOptions ho = opt;
-  if (weigh) ho.col_importance = squared(w.final_norm);
+  if (weigh) ho.col_importance = importance(-1, "lm_head", squared(w.final_norm));
   QuantMatrix qhead = quantize_matrix(v.lm_head, head.data(), cfg.vocab_size, cfg.dim,
                                       cfg.tie_embeddings ? "embed (tied lm_head)" : "lm_head", ho);
   // Embedding rows come from the packed weights too (the tied lm_head, or the

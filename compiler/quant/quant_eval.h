@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "quant/calibrate.h"
 #include "quant/quantize.h"
 #include "reference/reference_engine.h"
 
@@ -36,10 +37,13 @@ RefWeights fold_norm_gains(const ModelConfig& cfg, RefWeights w);
 
 // A reference engine computing with v's quantised weights (quantised from
 // the checkpoint's weights, RMSNorm gains applied at run time as the compiled
-// engine does). Throws InputError for non-finite weights unless
-// opt.allow_nonfinite.
+// engine does). The q8/q4 scale searches weigh columns by cal's importance
+// (the compiled engine's default) when cal is given and not empty, else by
+// the reading norm's gain^2 (wo and w2: equally); with v.fold_gains by
+// nothing. Throws InputError for non-finite weights unless opt.allow_nonfinite.
 std::unique_ptr<ReferenceEngine> make_quant_engine(const ModelConfig& cfg, const RefWeights& w, const Variant& v,
-                                                   int ctx, const QuantOptions& opt = {});
+                                                   int ctx, const QuantOptions& opt = {},
+                                                   const Calibration* cal = nullptr);
 
 struct LogitMetrics {
   double nmse = 0;     // sum (q - ref)^2 / sum ref^2 over all positions and logits

@@ -111,6 +111,7 @@ ReferenceEngine::ReferenceEngine(const ModelConfig& cfg, RefWeights w, int ctx) 
 
 void ReferenceEngine::project(int layer, const char* name, const std::vector<float>& W, const float* x, int n,
                               int64_t rows, int64_t cols, float* y) const {
+  if (matmul_observer_) matmul_observer_(layer, name, x, n, cols);
   if (matmul_hook_) matmul_hook_(layer, name, x, n, rows, cols, y);
   else matmul(W, x, n, rows, cols, y);
 }

@@ -48,6 +48,11 @@ class ReferenceEngine {
   using MatmulHook = std::function<void(int layer, const char* name, const float* x, int n, int64_t rows,
                                         int64_t cols, float* y)>;
   void set_matmul_hook(MatmulHook hook) { matmul_hook_ = std::move(hook); }
+  // Optional observer of every weight product's input x [n, cols] (same
+  // layer/name convention), called before the product; it does not change
+  // the result. Used to collect activation statistics (quant/calibrate.h).
+  using MatmulObserver = std::function<void(int layer, const char* name, const float* x, int n, int64_t cols)>;
+  void set_matmul_observer(MatmulObserver observer) { matmul_observer_ = std::move(observer); }
 
  private:
   ModelConfig cfg_;
@@ -56,6 +61,7 @@ class ReferenceEngine {
   std::vector<float> kcache_, vcache_;  // [layers, ctx, kv_dim]
   std::vector<float> logits_;
   MatmulHook matmul_hook_;
+  MatmulObserver matmul_observer_;
   void project(int layer, const char* name, const std::vector<float>& W, const float* x, int n, int64_t rows,
                int64_t cols, float* y) const;
 };

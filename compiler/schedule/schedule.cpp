@@ -54,12 +54,14 @@ std::string FormatPlan::describe() const {
   std::string d = wformat_name(base);
   if (q4_all) d += " --q4-all";
   for (const auto& [pattern, f] : keep) d += " --keep " + pattern + "=" + wformat_name(f);
+  if (!calibrate) d += " --no-calibrate";
   return d;
 }
 
 std::string FormatPlan::command_flags() const {
   std::string c = " --" + std::string(wformat_name(base)) + (q4_all ? " --q4-all" : "");
   for (const auto& [pattern, f] : keep) c += " --keep '" + pattern + "=" + wformat_name(f) + "'";
+  if (!calibrate) c += " --no-calibrate";
   return c;
 }
 
@@ -117,6 +119,7 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan
   Schedule s;
   s.target = t;
   s.format = plan.base;
+  s.calibrate = plan.calibrate;
   const int head_dim = static_cast<int>(g.cfg.head_dim);
   s.qkv_grain_heads = 1;
   s.swiglu_grain_blocks = 1;

@@ -48,6 +48,11 @@ struct FormatPlan {
   WFormat base = WFormat::F32;
   bool q4_all = false;  // q4 also for the lm_head / tied embedding (default: q8 there)
   std::vector<std::pair<std::string, WFormat>> keep;
+  // q8/q4 scale searches weigh columns by activation statistics of the model
+  // sampling itself (quant/calibrate.h); false (--no-calibrate): by the
+  // reading RMSNorm's gain^2 only. It changes the weights, so it is part of
+  // describe() and command_flags().
+  bool calibrate = true;
   // "q4 --q4-all --keep lm_head=q8": a stable spelling for cache keys and commands.
   std::string describe() const;
   // " --q4 --q4-all --keep 'lm_head=q8'": the flags as a user retypes them.
@@ -63,6 +68,7 @@ struct Schedule {
   TargetDesc target;
   WFormat format = WFormat::F32;  // the plan's base format (ops may differ, see matmul)
   std::map<std::string, KernelSpec> matmul;  // by op name, MatMul and LmHead ops
+  bool calibrate = true;                     // the plan's calibrate: self-calibrated q8/q4 scales
   KernelSpec embedding;                      // row lookups (tied: the lm_head spec)
   bool embedding_tied = false;
   int qkv_grain_heads = 1;      // parallel grain of the wqkv epilogue, in heads

@@ -44,7 +44,10 @@ quant::Variant variant(const std::string& label) {
 std::vector<std::vector<float>> quant_reference(const Checkpoint& ck, const quant::Variant& v,
                                                 const std::vector<int32_t>& prompt, const std::vector<int32_t>& picks,
                                                 int ctx) {
-  auto e = quant::make_quant_engine(ck.cfg, RefWeights::from_checkpoint(ck), v, ctx);
+  // Calibrated as `smolc compile` calibrates by default (quant/calibrate.h).
+  const RefWeights w = RefWeights::from_checkpoint(ck);
+  const quant::Calibration cal = quant::calibrate(ck.cfg, w, quant::kCalibrationTokens);
+  auto e = quant::make_quant_engine(ck.cfg, w, v, ctx, {}, &cal);
   std::vector<std::vector<float>> out;
   const size_t V = static_cast<size_t>(ck.cfg.vocab_size);
   std::vector<float> all = e->prefill(prompt.data(), static_cast<int>(prompt.size()));
@@ -149,7 +152,9 @@ TEST_CASE("q8 engine: thread counts 1 2 3 give bit-identical logits") {
 TEST_CASE("stories260K compiled at q8 computes the quantised reference engine's logits along its story") {
   Checkpoint ck = load_checkpoint(stories_model(), stories_dir() + "/tok512.bin");
   const size_t V = static_cast<size_t>(ck.cfg.vocab_size);
-  auto ref = quant::make_quant_engine(ck.cfg, RefWeights::from_checkpoint(ck), variant("q8"), 256);
+  const RefWeights w = RefWeights::from_checkpoint(ck);
+  const quant::Calibration cal = quant::calibrate(ck.cfg, w, quant::kCalibrationTokens);
+  auto ref = quant::make_quant_engine(ck.cfg, w, variant("q8"), 256, {}, &cal);
   const std::vector<int32_t> story = quant::greedy_tokens(*ref, 1, 255, -1);
   std::vector<int32_t> ids = story;
   ids.insert(ids.begin(), 1);
