@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <immintrin.h>
 #include <string.h>
+#ifdef SMOLC_ENGINE_PROFILE
+#include <time.h>
+#endif
 
 #include "smolc_platform.h"
 #include "smolc_sampler.h"
@@ -66,7 +69,7 @@ static_assert(kHeads % kKvHeads == 0, "GQA groups");
 // ---- KV cache element -------------------------------------------------------
 typedef float KvT;
 inline KvT to_kv(float f) { return f; }
-inline float from_kv(KvT v) { return v; }
+[[maybe_unused]] inline float from_kv(KvT v) { return v; }
 
 // HF RoPE inverse frequencies 1 / theta^(2i / head_dim), computed in f32 at compile time.
 const float kInvFreq[kHalf] = {0x1p+0f, 0x1.654a0cp-1f, 0x1.f2a79ep-2f, 0x1.5bf9fep-2f, 0x1.e5a846p-3f, 0x1.52e812p-3f, 0x1.d8ffacp-4f, 0x1.4a12acp-4f, 0x1.ccab84p-5f, 0x1.41783ap-5f, 0x1.c0a9a4p-6f, 0x1.39172ep-6f, 0x1.b4f7e4p-7f, 0x1.30ee0ap-7f, 0x1.a9942ap-8f, 0x1.28fb5cp-8f, 0x1.9e7c7p-9f, 0x1.213db6p-9f, 0x1.93aeb8p-10f, 0x1.19b3b6p-10f, 0x1.892918p-11f, 0x1.125c04p-11f, 0x1.7ee9aep-12f, 0x1.0b3552p-12f, 0x1.74eea6p-13f, 0x1.043e56p-13f, 0x1.6b3636p-14f, 0x1.faeba8p-15f, 0x1.61bea4p-15f, 0x1.edb52cp-16f, 0x1.58863ap-16f, 0x1.e0d6dap-17f};
@@ -121,6 +124,53 @@ struct Step {
   int pos;
   int n;
 };
+
+// ---- Step timing, only in profiling builds (-DSMOLC_ENGINE_PROFILE) ---------
+// Off by default and then compiled out entirely. With it, every step adds
+// its CLOCK_MONOTONIC time to a counter, summed over the threads that ran it
+// and separately for the calling thread, and smollm2_135m_instruct_bf16_profile() reads them.
+#ifdef SMOLC_ENGINE_PROFILE
+enum ProfStep {
+  kProfForward, kProfEmbed, kProfRmsNorm, kProfQuantA8,
+  kProfWqkvRegion, kProfWqkvMat, kProfRopeKv,
+  kProfAttnRegion, kProfQk, kProfSoftmax, kProfPv,
+  kProfWoRegion, kProfWoMat, kProfW13Region, kProfW13Mat, kProfSwiglu,
+  kProfW2Region, kProfW2Mat, kProfResidualAdd, kProfLmRegion, kProfLmMat, kProfCount
+};
+const char* const kProfNames[kProfCount] = {
+  "forward", "embed+rope_angles", "rms_norm", "quantize_a8",
+  "wqkv region", "wqkv matmul", "rope+kv write",
+  "attention region", "attn q.k", "attn softmax", "attn p.v",
+  "wo region", "wo matmul", "w13 region", "w13 matmul", "silu*up",
+  "w2 region", "w2 matmul", "residual add", "lm_head region", "lm_head matmul"};
+uint64_t g_prof_all[kProfCount];     // every thread
+uint64_t g_prof_caller[kProfCount];  // the thread that called the engine
+thread_local bool t_prof_caller = false;
+inline uint64_t prof_now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+inline void prof_add(int step, uint64_t ns) {
+  __atomic_fetch_add(&g_prof_all[step], ns, __ATOMIC_RELAXED);
+  if (t_prof_caller) g_prof_caller[step] += ns;
+}
+struct ProfScope {
+  int step;
+  uint64_t t0;
+  explicit ProfScope(int st) : step(st), t0(prof_now()) {}
+  ~ProfScope() { prof_add(step, prof_now() - t0); }
+};
+#define SMOLC_PROF_CAT2(a, b) a##b
+#define SMOLC_PROF_CAT(a, b) SMOLC_PROF_CAT2(a, b)
+#define SMOLC_PROF_SCOPE(step) ProfScope SMOLC_PROF_CAT(prof_scope_, __LINE__)(step)
+#define SMOLC_PROF_T(v) const uint64_t v = prof_now()
+#define SMOLC_PROF_ADD(step, a, b) prof_add(step, (b) - (a))
+#else
+#define SMOLC_PROF_SCOPE(step)
+#define SMOLC_PROF_T(v)
+#define SMOLC_PROF_ADD(step, a, b)
+#endif
 
 inline float* buf(const Step& s, size_t off) { return reinterpret_cast<float*>(s.st + off); }
 // Layer `layer` of a KV cache [layers, kKvHeads, kCtx, kHeadDim]: head-major,
@@ -179,6 +229,83 @@ inline float dot_head(const float* a, const KvT* b) {
     return sum;
   }
 }
+// out[r] = dot_head(a, rows + r * kHeadDim) * scale for r < n, bit for bit:
+// each of 8 rows is read front to back into its own register of 8 partial
+// sums (the same FMAs in the same order as dot_head), then an 8x8 transpose
+// lines lane l of every row up in one register, so adding the 8 transposed
+// registers in lane order is dot_head's lane sum for 8 rows at once (instead
+// of a store and 7 dependent scalar adds per row). Reading the rows in order
+// matters: interleaving the 8 rows' loads streamed cold K at ~11 GB/s against
+// ~18 GB/s front to back (a throwaway benchmark with this engine's layout).
+inline void dot_heads(const float* a, const KvT* rows, int n, float scale, float* out) {
+  int r = 0;
+  if constexpr (kDotLanes == 8 && kHeadDim <= 96) {
+    constexpr int kVecs = kHeadDim / 8;
+    __m256 q[kVecs];
+    for (int v = 0; v < kVecs; ++v) q[v] = _mm256_loadu_ps(a + 8 * v);
+    const __m256 vscale = _mm256_set1_ps(scale);
+    for (; r + 8 <= n; r += 8) {
+      __m256 acc[8];
+      for (int i = 0; i < 8; ++i) {
+        const KvT* b = rows + static_cast<size_t>(r + i) * kHeadDim;
+        __m256 x = _mm256_setzero_ps();
+        for (int v = 0; v < kVecs; ++v) x = _mm256_fmadd_ps(q[v], load8_kv(b + 8 * v), x);
+        acc[i] = x;
+      }
+      // Transpose: t[l] lane i = acc[i] lane l.
+      const __m256 u0 = _mm256_unpacklo_ps(acc[0], acc[1]), u1 = _mm256_unpackhi_ps(acc[0], acc[1]);
+      const __m256 u2 = _mm256_unpacklo_ps(acc[2], acc[3]), u3 = _mm256_unpackhi_ps(acc[2], acc[3]);
+      const __m256 u4 = _mm256_unpacklo_ps(acc[4], acc[5]), u5 = _mm256_unpackhi_ps(acc[4], acc[5]);
+      const __m256 u6 = _mm256_unpacklo_ps(acc[6], acc[7]), u7 = _mm256_unpackhi_ps(acc[6], acc[7]);
+      const __m256 s0 = _mm256_shuffle_ps(u0, u2, 0x44), s1 = _mm256_shuffle_ps(u0, u2, 0xee);
+      const __m256 s2 = _mm256_shuffle_ps(u1, u3, 0x44), s3 = _mm256_shuffle_ps(u1, u3, 0xee);
+      const __m256 s4 = _mm256_shuffle_ps(u4, u6, 0x44), s5 = _mm256_shuffle_ps(u4, u6, 0xee);
+      const __m256 s6 = _mm256_shuffle_ps(u5, u7, 0x44), s7 = _mm256_shuffle_ps(u5, u7, 0xee);
+      __m256 t[8];
+      t[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+      t[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+      t[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+      t[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+      t[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+      t[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+      t[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+      t[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+      __m256 sum = t[0];
+      for (int l = 1; l < 8; ++l) sum = _mm256_add_ps(sum, t[l]);
+      _mm256_storeu_ps(out + r, _mm256_mul_ps(sum, vscale));
+    }
+  }
+  for (; r < n; ++r) out[r] = dot_head(a, rows + static_cast<size_t>(r) * kHeadDim) * scale;
+}
+// Asks for n cache rows (kHeadDim apart) ahead of use: with 4 KB pages the
+// hardware prefetchers stop at every page boundary (16 f32 rows), and under
+// the hypervisor's nested paging each new page is a slow walk.
+inline void prefetch_rows(const KvT* rows, int n) {
+  const char* p = reinterpret_cast<const char*>(rows);
+  const size_t bytes = static_cast<size_t>(n) * kHeadDim * sizeof(KvT);
+  for (size_t off = 0; off < bytes; off += 64) _mm_prefetch(p + off, _MM_HINT_T0);
+}
+// o += (w[r] * inv) * row r for r < n (rows kHeadDim apart), in row order,
+// one FMA per element as the portable loop compiles (o held in registers).
+inline void accumulate_rows(float* o, const float* w, float inv, const KvT* rows, int n) {
+  if constexpr (kHeadDim % 8 == 0 && kHeadDim <= 96) {
+    constexpr int kVecs = kHeadDim / 8;
+    __m256 acc[kVecs];
+    for (int v = 0; v < kVecs; ++v) acc[v] = _mm256_loadu_ps(o + 8 * v);
+    for (int r = 0; r < n; ++r) {
+      const __m256 a = _mm256_set1_ps(w[r] * inv);
+      const KvT* row = rows + static_cast<size_t>(r) * kHeadDim;
+      for (int v = 0; v < kVecs; ++v) acc[v] = _mm256_fmadd_ps(a, load8_kv(row + 8 * v), acc[v]);
+    }
+    for (int v = 0; v < kVecs; ++v) _mm256_storeu_ps(o + 8 * v, acc[v]);
+  } else {
+    for (int r = 0; r < n; ++r) {
+      const float a = w[r] * inv;
+      const KvT* v = rows + static_cast<size_t>(r) * kHeadDim;
+      for (int d = 0; d < kHeadDim; ++d) o[d] += a * from_kv(v[d]);
+    }
+  }
+}
 
 
 // e^x to ~1 ulp, branch-free plain arithmetic so the softmax and SwiGLU loops
@@ -211,6 +338,7 @@ inline float silu(float v) { return v / (1.0f + exp_approx(-v)); }
 
 // out[t] = x[t] / rms(x[t]) (* gain): the mean of squares accumulates in double.
 void rms_norm(const float* x, float* out, int n, const float* gain) {
+  SMOLC_PROF_SCOPE(kProfRmsNorm);
   for (int t = 0; t < n; ++t) {
     const float* xt = x + t * kDim;
     double ss = 0.0;
@@ -227,6 +355,7 @@ void rms_norm(const float* x, float* out, int n, const float* gain) {
 
 // cos/sin [n, kHalf] of this step's positions, shared by every layer and head.
 void rope_angles(const Step& s) {
+  SMOLC_PROF_SCOPE(kProfEmbed);
   float* c = buf(s, kRopeCos);
   float* sn = buf(s, kRopeSin);
   for (int t = 0; t < s.n; ++t)
@@ -248,6 +377,7 @@ inline void rope(float* v, const float* c, const float* sn) {
 
 // x[t] = embedding row of tokens[t].
 void embed(const Step& s, void (*row)(const void*, int, float*), size_t offset, const int32_t* tokens, float* x) {
+  SMOLC_PROF_SCOPE(kProfEmbed);
   for (int t = 0; t < s.n; ++t) row(s.w + offset, tokens[t], x + t * kDim);
 }
 
@@ -265,7 +395,11 @@ struct QkvJob {
 void qkv_range(void* ctx, int h0, int h1) {
   const QkvJob& j = *static_cast<const QkvJob*>(ctx);
   const Step& s = *j.s;
+  SMOLC_PROF_T(t_mat0);
   project(s, *j.p, j.xin, j.qkv, kQkvDim, h0 * kHeadDim, h1 * kHeadDim);
+  SMOLC_PROF_T(t_mat1);
+  SMOLC_PROF_ADD(kProfWqkvMat, t_mat0, t_mat1);
+  SMOLC_PROF_SCOPE(kProfRopeKv);
   for (int t = 0; t < s.n; ++t) {
     const float* c = buf(s, kRopeCos) + t * kHalf;
     const float* sn = buf(s, kRopeSin) + t * kHalf;
@@ -283,11 +417,18 @@ void qkv_range(void* ctx, int h0, int h1) {
 
 void qkv_rope_kv(const Step& s, const Proj& p, int layer, const float* xn, float* qkv) {
   QkvJob j = {&s, &p, project_input(s, p, xn, s.n), qkv, kv_cache(s, kKCache, layer), kv_cache(s, kVCache, layer)};
+  SMOLC_PROF_SCOPE(kProfWqkvRegion);
   parallel(s, qkv_range, &j, kHeads + 2 * kKvHeads, kQkvGrainHeads);
 }
 
 // ---- Causal grouped-query attention ----------------------------------------
-// Work item = (token, query head); each has its own score row.
+// Work item = (token, query head); each has its own score row. A thread's run
+// of items that share a token and KV head is done together, block by block of
+// cache rows, so each K and V row comes from memory once for the kGroup query
+// heads (the later heads find it in L1) instead of once per head: per head the
+// arithmetic and its order are those of a lone head, so the split into items
+// (and threads) does not change a bit. Decode at 512-640 positions spent half
+// its attention time re-reading the 2nd and 3rd heads' rows from L2.
 struct AttnJob {
   const Step* s;
   const float* qkv;  // [n, kQkvDim], q rotated
@@ -296,36 +437,84 @@ struct AttnJob {
   float* out;        // [n, kQDim]
 };
 
+constexpr int kAttnRows = 16;  // cache rows per block (4 KB of f32 K or V), in L1 across the group; the next is prefetched
+
+// Query heads [h0, h0 + nh) of token t, all reading KV head h0 / kGroup.
+void attend_group(const AttnJob& j, int t, int h0, int nh) {
+  const Step& s = *j.s;
+  const int last = s.pos + t;  // token t sees positions 0..last
+  const int kvh = h0 / kGroup;
+  const KvT* krows = j.kc + kv_row(kvh, 0);  // rows 0..last are contiguous
+  const KvT* vrows = j.vc + kv_row(kvh, 0);
+  const float* q = j.qkv + t * kQkvDim + h0 * kHeadDim;                  // [nh, kHeadDim]
+  float* score = buf(s, kScores) + static_cast<size_t>(t * kHeads + h0) * kCtx;  // [nh, kCtx]
+  SMOLC_PROF_T(t_qk0);
+  for (int p0 = 0; p0 <= last; p0 += kAttnRows) {
+    const int nb = last + 1 - p0 < kAttnRows ? last + 1 - p0 : kAttnRows;
+    const int next = last + 1 - p0 - nb < kAttnRows ? last + 1 - p0 - nb : kAttnRows;
+    prefetch_rows(krows + static_cast<size_t>(p0 + nb) * kHeadDim, next);
+    for (int g = 0; g < nh; ++g)
+      dot_heads(q + g * kHeadDim, krows + static_cast<size_t>(p0) * kHeadDim, nb, kAttnScale, score + g * kCtx + p0);
+  }
+  SMOLC_PROF_T(t_qk1);
+  SMOLC_PROF_ADD(kProfQk, t_qk0, t_qk1);
+  float inv_sum[kGroup];
+  for (int g = 0; g < nh; ++g) {
+    float* sc = score + g * kCtx;
+    const int n = last + 1;
+    // Max and sum in 8 lanes so they vectorise (one serial chain of double
+    // adds was ~0.2 ms of a 5.5 ms q4 token at 600 positions). The max is
+    // exact in any order; the sum's lanes are added in a fixed order, so the
+    // result does not depend on threads (it differs from one serial sum by
+    // double rounding only).
+    float lane_max[8];
+    for (int l = 0; l < 8; ++l) lane_max[l] = -INFINITY;
+    int p = 0;
+    for (; p + 8 <= n; p += 8)
+      for (int l = 0; l < 8; ++l) lane_max[l] = sc[p + l] > lane_max[l] ? sc[p + l] : lane_max[l];
+    float max_score = -INFINITY;
+    for (int l = 0; l < 8; ++l)
+      if (lane_max[l] > max_score) max_score = lane_max[l];
+    for (; p < n; ++p)
+      if (sc[p] > max_score) max_score = sc[p];
+    for (p = 0; p < n; ++p) sc[p] = exp_approx(sc[p] - max_score);
+    double lane_sum[8] = {};
+    for (p = 0; p + 8 <= n; p += 8)
+      for (int l = 0; l < 8; ++l) lane_sum[l] += sc[p + l];
+    double sum = ((lane_sum[0] + lane_sum[1]) + (lane_sum[2] + lane_sum[3])) +
+                 ((lane_sum[4] + lane_sum[5]) + (lane_sum[6] + lane_sum[7]));
+    for (; p < n; ++p) sum += sc[p];
+    inv_sum[g] = static_cast<float>(1.0 / sum);
+  }
+  SMOLC_PROF_T(t_sm1);
+  SMOLC_PROF_ADD(kProfSoftmax, t_qk1, t_sm1);
+  float o[kGroup][kHeadDim] = {};  // local: j.out might alias the cache for the compiler
+  for (int p0 = 0; p0 <= last; p0 += kAttnRows) {
+    const int nb = last + 1 - p0 < kAttnRows ? last + 1 - p0 : kAttnRows;
+    const int next = last + 1 - p0 - nb < kAttnRows ? last + 1 - p0 - nb : kAttnRows;
+    prefetch_rows(vrows + static_cast<size_t>(p0 + nb) * kHeadDim, next);
+    for (int g = 0; g < nh; ++g)
+      accumulate_rows(o[g], score + g * kCtx + p0, inv_sum[g], vrows + static_cast<size_t>(p0) * kHeadDim, nb);
+  }
+  for (int g = 0; g < nh; ++g) memcpy(j.out + t * kQDim + (h0 + g) * kHeadDim, o[g], sizeof o[g]);
+  SMOLC_PROF_T(t_pv1);
+  SMOLC_PROF_ADD(kProfPv, t_sm1, t_pv1);
+}
+
 void attention_range(void* ctx, int i0, int i1) {
   const AttnJob& j = *static_cast<const AttnJob*>(ctx);
-  const Step& s = *j.s;
-  for (int i = i0; i < i1; ++i) {
-    const int t = i / kHeads, h = i % kHeads, kvh = h / kGroup;
-    const int last = s.pos + t;  // token t sees positions 0..last
-    const float* q = j.qkv + t * kQkvDim + h * kHeadDim;
-    float* score = buf(s, kScores) + static_cast<size_t>(i) * kCtx;
-    float max_score = -INFINITY;
-    for (int p = 0; p <= last; ++p) {
-      const KvT* k = j.kc + kv_row(kvh, p);
-      score[p] = dot_head(q, k) * kAttnScale;
-      if (score[p] > max_score) max_score = score[p];
-    }
-    for (int p = 0; p <= last; ++p) score[p] = exp_approx(score[p] - max_score);
-    double sum = 0.0;
-    for (int p = 0; p <= last; ++p) sum += score[p];
-    const float inv_sum = static_cast<float>(1.0 / sum);
-    float o[kHeadDim] = {};  // local, so it stays in registers (j.out might alias the cache for the compiler)
-    for (int p = 0; p <= last; ++p) {
-      const float a = score[p] * inv_sum;
-      const KvT* v = j.vc + kv_row(kvh, p);
-      for (int d = 0; d < kHeadDim; ++d) o[d] += a * from_kv(v[d]);
-    }
-    memcpy(j.out + t * kQDim + h * kHeadDim, o, sizeof o);
+  for (int i = i0; i < i1;) {
+    const int h = i % kHeads;
+    const int rest = kGroup - h % kGroup;  // heads left in this KV head's group
+    const int nh = i1 - i < rest ? i1 - i : rest;
+    attend_group(j, i / kHeads, h, nh);
+    i += nh;
   }
 }
 
 void attention(const Step& s, int layer, const float* qkv, float* out) {
   AttnJob j = {&s, qkv, kv_cache(s, kKCache, layer), kv_cache(s, kVCache, layer), out};
+  SMOLC_PROF_SCOPE(kProfAttnRegion);
   parallel(s, attention_range, &j, s.n * kHeads, 1);
 }
 
@@ -340,13 +529,18 @@ struct ResidualJob {
 
 void residual_range(void* ctx, int r0, int r1) {
   const ResidualJob& j = *static_cast<const ResidualJob*>(ctx);
+  SMOLC_PROF_T(t_mat0);
   project(*j.s, *j.p, j.xin, j.y, kDim, r0, r1);
+  SMOLC_PROF_T(t_mat1);
+  SMOLC_PROF_ADD(j.p->K == kHidden ? kProfW2Mat : kProfWoMat, t_mat0, t_mat1);
+  SMOLC_PROF_SCOPE(kProfResidualAdd);
   for (int t = 0; t < j.s->n; ++t)
     for (int r = r0; r < r1; ++r) j.x[t * kDim + r] += j.y[t * kDim + r];
 }
 
 void residual_proj(const Step& s, const Proj& p, const float* in, float* x) {
   ResidualJob j = {&s, &p, project_input(s, p, in, s.n), buf(s, kProjOut), x};
+  SMOLC_PROF_SCOPE(p.K == kHidden ? kProfW2Region : kProfWoRegion);
   parallel(s, residual_range, &j, kDim, p.tile_m);
 }
 
@@ -364,7 +558,11 @@ void swiglu_range(void* ctx, int b0, int b1) {
   const SwigluJob& j = *static_cast<const SwigluJob*>(ctx);
   const int r0 = 2 * b0 * kGateUpBlock;
   const int r1 = b1 * kGateUpBlock >= kHidden ? 2 * kHidden : 2 * b1 * kGateUpBlock;
+  SMOLC_PROF_T(t_mat0);
   project(*j.s, *j.p, j.xin, j.gu, 2 * kHidden, r0, r1);
+  SMOLC_PROF_T(t_mat1);
+  SMOLC_PROF_ADD(kProfW13Mat, t_mat0, t_mat1);
+  SMOLC_PROF_SCOPE(kProfSwiglu);
   for (int t = 0; t < j.s->n; ++t)
     for (int b = b0; b < b1; ++b) {
       const int j0 = b * kGateUpBlock;
@@ -378,6 +576,7 @@ void swiglu_range(void* ctx, int b0, int b1) {
 
 void swiglu_proj(const Step& s, const Proj& p, const float* xn, float* h) {
   SwigluJob j = {&s, &p, project_input(s, p, xn, s.n), buf(s, kGateUp), h};
+  SMOLC_PROF_SCOPE(kProfW13Region);
   parallel(s, swiglu_range, &j, kGateUpBlocks, kSwigluGrainBlocks);
 }
 
@@ -392,6 +591,7 @@ struct LogitsJob {
 void logits_range(void* ctx, int r0, int r1) {
   const LogitsJob& j = *static_cast<const LogitsJob*>(ctx);
   const Step one = {j.s->st, j.s->w, j.s->plat, j.s->pos, 1};  // one token: the gemv kernel
+  SMOLC_PROF_SCOPE(kProfLmMat);
   project(one, *j.p, j.xin, j.logits, kVocab, r0, r1);
 }
 
@@ -399,6 +599,7 @@ void lm_head(const Step& s, const Proj& p, const float* x, const float* gain) {
   float* xl = buf(s, kLastNorm);
   rms_norm(x + (s.n - 1) * kDim, xl, 1, gain);
   LogitsJob j = {&s, &p, project_input(s, p, xl, 1), buf(s, kLogits)};
+  SMOLC_PROF_SCOPE(kProfLmRegion);
   parallel(s, logits_range, &j, kVocab, p.tile_m);
 }
 
@@ -854,7 +1055,15 @@ int smollm2_135m_instruct_bf16_prefill(void* state, const int32_t* tokens, int n
   for (int i = 0; i < n_tokens; i += kPrefill) {
     const int n = n_tokens - i < kPrefill ? n_tokens - i : kPrefill;
     Step s = {static_cast<unsigned char*>(state), h->weights, h->platform, h->pos, n};
+#ifdef SMOLC_ENGINE_PROFILE
+    t_prof_caller = true;
+    SMOLC_PROF_T(t_fwd0);
+#endif
     forward(s, tokens + i, i + n == n_tokens);
+#ifdef SMOLC_ENGINE_PROFILE
+    SMOLC_PROF_T(t_fwd1);
+    SMOLC_PROF_ADD(kProfForward, t_fwd0, t_fwd1);
+#endif
     memcpy(reinterpret_cast<int32_t*>(static_cast<unsigned char*>(state) + kTokens) + h->pos, tokens + i,
            sizeof(int32_t) * static_cast<size_t>(n));
     h->pos += n;
@@ -959,6 +1168,23 @@ size_t smollm2_135m_instruct_bf16_token_text(int32_t prev, int32_t id, const cha
 int32_t smollm2_135m_instruct_bf16_token_id(const char* text, size_t len) {
   return smolc::rt::tok_lookup(&smollm2_135m_instruct_bf16_tokenizer, text, len);
 }
+
+#ifdef SMOLC_ENGINE_PROFILE
+// Profiling builds only: the step names and their accumulated nanoseconds
+// (all threads, and the calling thread alone); reset clears them after reading.
+int smollm2_135m_instruct_bf16_profile(const char* const** names, uint64_t* all_ns, uint64_t* caller_ns, int reset) {
+  *names = kProfNames;
+  for (int i = 0; i < kProfCount; ++i) {
+    all_ns[i] = __atomic_load_n(&g_prof_all[i], __ATOMIC_RELAXED);
+    caller_ns[i] = g_prof_caller[i];
+    if (reset) {
+      __atomic_store_n(&g_prof_all[i], 0, __ATOMIC_RELAXED);
+      g_prof_caller[i] = 0;
+    }
+  }
+  return kProfCount;
+}
+#endif
 
 const char* smollm2_135m_instruct_bf16_strerror(int code) {
   switch (code) {
