@@ -59,9 +59,16 @@ struct KernelSource {
 // stores KB block groups in order; block group b is
 //   tile_m scales of block b (f16 bits for Q8/Q4, f32 for Q16), row order, then
 //   tile_m payloads of block b (Q8: 32 int8; Q4: 16 bytes, the nibble order of
-//   smolc_block_q4; Q16: 32 int16), row order.
+//   smolc_block_q4; Q16: 32 int16), row order; with interleave R > 1 (Q8 on
+//   AVX2: R = 8) the payloads of each R consecutive rows are interleaved in
+//   4-byte units instead: payload byte j of panel row r sits at
+//     (r / R) * R * payload_bytes + (j / 4) * R * 4 + (r % R) * 4 + j % 4
+//   in the payload area (R = 1: r * payload_bytes + j), so one 32-byte load
+//   holds elements 4u..4u+3 of 8 rows, row r in int32 lane r.
 // Rows past M have scale 0 and zero payload. k_pack = 32, k_padded = 32 * KB,
-// elem_bytes = 0 and group_bytes is the size of one block group.
+// elem_bytes = 0 and group_bytes is the size of one block group. The layout
+// depends on the spec's ISA only through interleave; gemv, gemm and row
+// kernels of one spec share it.
 struct PackedLayout {
   int elem_bytes = 4;     // 4 f32, 2 bf16/f16, 0 for block formats
   int k_pack = 1;         // 1 f32/f16, 2 bf16 (pairs feed vdpbf16ps)
@@ -69,6 +76,7 @@ struct PackedLayout {
   int64_t panels = 0;     // ceil(M / tile_m)
   size_t panel_bytes = 0; // tile_m * k_padded * elem_bytes (block formats: KB * group_bytes) rounded up to 64
   size_t group_bytes = 0; // block formats only: tile_m * (scale + payload bytes)
+  int interleave = 1;     // block formats only: rows per 4-byte-unit payload interleave group (1 or 8)
 };
 PackedLayout packed_layout(const KernelSpec& s);
 

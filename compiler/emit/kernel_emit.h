@@ -1,6 +1,7 @@
 // Internal to the kernel emitters: spec validation, names and the template
 // variables every kernel template sees.
 #pragma once
+#include <cstddef>
 #include <string>
 
 #include "emit/kernel_api.h"
@@ -19,6 +20,14 @@ std::string kernel_stem(const KernelSpec& s, const char* op);
 // its payload (32 int8, 16 nibble bytes, 32 int16) in the packed block groups.
 int quant_scale_bytes(WFormat f);
 int quant_payload_bytes(WFormat f);
+// Rows per payload interleave group of a spec (PackedLayout::interleave): 8
+// where the spec's kernels dot 8 rows at once from interleaved units, else 1.
+int quant_interleave(const KernelSpec& s);
+// Bytes of one row in one interleave unit (4: q8's 4 elements, one int32 lane).
+int quant_interleave_unit(WFormat f);
+// Byte offset, inside a block group's payload area, of payload byte j of panel
+// row r (the row-major offset r * payload + j when the interleave is 1).
+size_t quant_payload_offset(WFormat f, int interleave, int r, int j);
 
 // Renders the spec's template into a KernelSource: templates/<op>/<op>-<isa>.cpp.in
 // (float formats; AVX2 and AVX-512 share <op>-x86) or templates/<op>/q-<op>-<isa>.cpp.in

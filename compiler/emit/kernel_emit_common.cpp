@@ -43,6 +43,20 @@ int quant_payload_bytes(WFormat f) {
   throw std::invalid_argument(std::string(wformat_name(f)) + " is not a block format");
 }
 
+// Interleave unit: 4 bytes (q8: 4 elements, one vpmaddubsw + vpmaddwd int32 lane).
+int quant_interleave_unit(WFormat) { return 4; }
+
+int quant_interleave(const KernelSpec& s) {
+  if (s.fmt == WFormat::Q8 && s.isa == Isa::AVX2 && s.tile_m % 8 == 0) return 8;
+  return 1;
+}
+
+size_t quant_payload_offset(WFormat f, int interleave, int r, int j) {
+  const size_t pb = size_t(quant_payload_bytes(f)), R = size_t(interleave), U = size_t(quant_interleave_unit(f));
+  if (R == 1) return size_t(r) * pb + size_t(j);
+  return size_t(r) / R * R * pb + size_t(j) / U * R * U + size_t(r) % R * U + size_t(j) % U;
+}
+
 void validate_spec(const KernelSpec& s, const char* op) {
   auto bad = [&](const std::string& what) {
     throw std::invalid_argument(std::string(op) + " kernel spec: " + what);
@@ -107,6 +121,10 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
     v["PAYLOAD_BYTES"] = int64_t(quant_payload_bytes(s.fmt));
     v["GROUP_BYTES"] = int64_t(l.group_bytes);
     v["PANEL_BYTES"] = int64_t(l.panel_bytes);
+    v["QI"] = int64_t(l.interleave);  // rows per payload interleave group
+    v["QU"] = int64_t(quant_interleave_unit(s.fmt));  // bytes per row per interleave unit
+    // AVX2 q8 gemm: tokens per register tile (measured: chunks of 2, 3, 4 give 95, 99, 98 GFLOP/s).
+    v["Q8_CHUNK"] = int64_t(std::min(s.tile_n, 3));
   } else {
     v["PANEL_ELEMS"] = int64_t(l.panel_bytes / size_t(l.elem_bytes));
   }

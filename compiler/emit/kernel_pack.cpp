@@ -38,6 +38,7 @@ PackedLayout packed_layout(const KernelSpec& s) {
     l.k_padded = kb * SMOLC_QBLOCK;
     l.group_bytes = size_t(s.tile_m) * size_t(kernel_detail::quant_scale_bytes(s.fmt) + kernel_detail::quant_payload_bytes(s.fmt));
     l.panel_bytes = round64(size_t(kb) * l.group_bytes);
+    l.interleave = kernel_detail::quant_interleave(s);
     return l;
   }
   l.elem_bytes = s.fmt == WFormat::F32 ? 4 : 2;
@@ -76,7 +77,13 @@ void pack_quant_weights(const KernelSpec& s, const quant::QuantMatrix& q, uint8_
       uint8_t* group = panel + size_t(b) * l.group_bytes;
       const uint8_t* blk = q.block(r, b);  // scale first, then payload, in every block struct
       std::memcpy(group + rr * sb, blk, sb);
-      std::memcpy(group + tm * sb + rr * pb, blk + sb, pb);
+      uint8_t* payloads = group + tm * sb;
+      if (l.interleave == 1) {
+        std::memcpy(payloads + rr * pb, blk + sb, pb);
+      } else {
+        for (size_t j = 0; j < pb; ++j)
+          payloads[kernel_detail::quant_payload_offset(s.fmt, l.interleave, int(rr), int(j))] = blk[sb + j];
+      }
     }
   }
 }

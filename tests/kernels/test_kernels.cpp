@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -210,7 +211,15 @@ void check_quant_variant(const KernelVariant& v, const Shape& sh, std::mt19937& 
   std::normal_distribution<float> wd(0.0f, 0.05f);
   std::vector<float> W(size_t(sh.M * sh.K));
   for (auto& w : W) w = wd(rng);
-  const quant::QuantMatrix q = quant::quantize_matrix(qformat(v.fmt), W.data(), sh.M, sh.K, "W");
+  quant::QuantMatrix q = quant::quantize_matrix(qformat(v.fmt), W.data(), sh.M, sh.K, "W");
+  if (v.fmt == WFormat::Q8) {
+    // GGUF Q8_0 blocks may hold -128 (our quantiser never writes it); the kernels
+    // must be exact for it too, whatever the activation's sign.
+    const size_t bb = sizeof(smolc_block_q8);
+    for (int64_t r = 0; r < sh.M; ++r)
+      for (int64_t k = r % 7; k < sh.K; k += 7)
+        q.data[size_t(r * q.blocks_per_row + k / 32) * bb + offsetof(smolc_block_q8, qs) + size_t(k % 32)] = 0x80;
+  }
   Packed p;
   p.storage.resize(packed_weight_bytes(s) + 64);
   p.data = p.storage.data() + ((64 - reinterpret_cast<uintptr_t>(p.storage.data()) % 64) % 64);

@@ -47,13 +47,33 @@ struct Shape {
 // M tails, M below one panel, K not a multiple of 32, K < 32, K = 1, whole blocks.
 const Shape kShapes[] = {{69, 37}, {5, 48}, {40, 1}, {17, 29}, {33, 96}, {9, 300}};
 
-KernelSpec spec(WFormat f, const Shape& sh, int tile_m) {
+KernelSpec spec(WFormat f, const Shape& sh, int tile_m, Isa isa = Isa::Scalar) {
   KernelSpec s;
   s.fmt = f;
+  s.isa = isa;
   s.M = sh.M;
   s.K = sh.K;
   s.tile_m = tile_m;
   return s;
+}
+
+// The (spec, tile_m) pairs the layout tests cover: every interleave the
+// packer knows (q8 AVX2 panels are interleaved, the rest row-major).
+struct LayoutCase {
+  Isa isa;
+  int tile_m;
+};
+const LayoutCase kLayoutCases[] = {{Isa::Scalar, 1},  {Isa::Scalar, 8},  {Isa::Scalar, 16},
+                                   {Isa::Scalar, 32}, {Isa::AVX2, 8},    {Isa::AVX2, 16},
+                                   {Isa::AVX2, 32},   {Isa::AVX512, 16}, {Isa::AVX512, 32}};
+
+// kernel_api.h, PackedLayout: q8 AVX2 panels interleave rows in groups of 8 by
+// 4-byte units (byte j of row r at unit j / 4, slot r % 8); every other spec
+// stores each row's payload contiguously.
+size_t payload_at(WFormat f, Isa isa, size_t rr, size_t j) {
+  const size_t pb = payload_bytes(f);
+  if (f == WFormat::Q8 && isa == Isa::AVX2) return (rr / 8) * 8 * pb + (j / 4) * 32 + (rr % 8) * 4 + j % 4;
+  return rr * pb + j;
 }
 
 }  // namespace
@@ -78,29 +98,34 @@ TEST_CASE("block-format layout: panels of block groups, 64-byte panel stride") {
 TEST_CASE("pack_quant_weights then unpacking equals the QuantMatrix blocks bit for bit") {
   std::mt19937 rng(test_seed());
   for (WFormat f : {WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
-    for (int tile_m : {1, 8, 16, 32}) {
+    for (const LayoutCase& c : kLayoutCases) {
       for (const Shape& sh : kShapes) {
-        const KernelSpec s = spec(f, sh, tile_m);
-        INFO(wformat_name(f) << " tile_m " << tile_m << " M " << sh.M << " K " << sh.K);
+        const KernelSpec s = spec(f, sh, c.tile_m, c.isa);
+        INFO(wformat_name(f) << " " << isa_name(c.isa) << " tile_m " << c.tile_m << " M " << sh.M << " K " << sh.K);
         const auto W = random_vec(rng, size_t(sh.M * sh.K), 0.05f);
         const QuantMatrix q = quantize_matrix(qformat(f), W.data(), sh.M, sh.K, "W");
         const PackedLayout l = packed_layout(s);
+        REQUIRE(l.interleave == (f == WFormat::Q8 && c.isa == Isa::AVX2 ? 8 : 1));
         std::vector<uint8_t> out(packed_weight_bytes(s), 0xAB);
         pack_quant_weights(s, q, out.data());
         // Every byte is either a block byte (visited below) or zero padding.
         std::vector<bool> visited(out.size(), false);
-        const size_t sb = scale_bytes(f), pb = payload_bytes(f), tm = size_t(tile_m);
+        const size_t sb = scale_bytes(f), pb = payload_bytes(f), tm = size_t(c.tile_m);
         for (int64_t p = 0; p < l.panels; ++p) {
           for (int64_t b = 0; b < q.blocks_per_row; ++b) {
             const size_t group = size_t(p) * l.panel_bytes + size_t(b) * l.group_bytes;
             for (size_t rr = 0; rr < tm; ++rr) {
-              const int64_t r = p * tile_m + int64_t(rr);
-              const size_t sat = group + rr * sb, pat = group + tm * sb + rr * pb;
+              const int64_t r = p * c.tile_m + int64_t(rr);
+              const size_t sat = group + rr * sb;
               if (r < sh.M) {
                 REQUIRE(std::memcmp(out.data() + sat, q.block(r, b), sb) == 0);
-                REQUIRE(std::memcmp(out.data() + pat, q.block(r, b) + sb, pb) == 0);
                 for (size_t i = 0; i < sb; ++i) visited[sat + i] = true;
-                for (size_t i = 0; i < pb; ++i) visited[pat + i] = true;
+                for (size_t j = 0; j < pb; ++j) {
+                  const size_t at = group + tm * sb + payload_at(f, c.isa, rr, j);
+                  REQUIRE(out[at] == q.block(r, b)[sb + j]);
+                  REQUIRE(!visited[at]);
+                  visited[at] = true;
+                }
               }
             }
           }
@@ -145,10 +170,10 @@ TEST_CASE("pack_quant_weights accepts GGUF Q4_0 blocks for q4 and refuses mismat
 TEST_CASE("quantised reference_gemm equals quant::quant_matmul on the same QuantMatrix") {
   std::mt19937 rng(test_seed());
   for (WFormat f : {WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
-    for (int tile_m : {1, 8, 16}) {
+    for (const LayoutCase& c : kLayoutCases) {
       for (const Shape& sh : kShapes) {
-        const KernelSpec s = spec(f, sh, tile_m);
-        INFO(wformat_name(f) << " tile_m " << tile_m << " M " << sh.M << " K " << sh.K);
+        const KernelSpec s = spec(f, sh, c.tile_m, c.isa);
+        INFO(wformat_name(f) << " " << isa_name(c.isa) << " tile_m " << c.tile_m << " M " << sh.M << " K " << sh.K);
         const int n = 3;
         const auto W = random_vec(rng, size_t(sh.M * sh.K), 0.05f);
         const auto x = random_vec(rng, size_t(n * sh.K), 1.0f);
