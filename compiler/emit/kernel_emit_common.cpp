@@ -43,11 +43,11 @@ int quant_payload_bytes(WFormat f) {
   throw std::invalid_argument(std::string(wformat_name(f)) + " is not a block format");
 }
 
-// Interleave unit: 4 bytes (q8: 4 elements, one vpmaddubsw + vpmaddwd int32 lane).
+// Interleave unit: 4 bytes (q8: 4 elements, q4: 8 elements; one int32 lane).
 int quant_interleave_unit(WFormat) { return 4; }
 
 int quant_interleave(const KernelSpec& s) {
-  if (s.fmt == WFormat::Q8 && s.isa == Isa::AVX2 && s.tile_m % 8 == 0) return 8;
+  if ((s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4) && s.isa == Isa::AVX2 && s.tile_m % 8 == 0) return 8;
   return 1;
 }
 

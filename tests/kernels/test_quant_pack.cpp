@@ -58,7 +58,7 @@ KernelSpec spec(WFormat f, const Shape& sh, int tile_m, Isa isa = Isa::Scalar) {
 }
 
 // The (spec, tile_m) pairs the layout tests cover: every interleave the
-// packer knows (q8 AVX2 panels are interleaved, the rest row-major).
+// packer knows (q8/q4 AVX2 panels are interleaved, the rest row-major).
 struct LayoutCase {
   Isa isa;
   int tile_m;
@@ -67,12 +67,13 @@ const LayoutCase kLayoutCases[] = {{Isa::Scalar, 1},  {Isa::Scalar, 8},  {Isa::S
                                    {Isa::Scalar, 32}, {Isa::AVX2, 8},    {Isa::AVX2, 16},
                                    {Isa::AVX2, 32},   {Isa::AVX512, 16}, {Isa::AVX512, 32}};
 
-// kernel_api.h, PackedLayout: q8 AVX2 panels interleave rows in groups of 8 by
-// 4-byte units (byte j of row r at unit j / 4, slot r % 8); every other spec
-// stores each row's payload contiguously.
+// kernel_api.h, PackedLayout: q8 and q4 AVX2 panels interleave rows in groups
+// of 8 by 4-byte units (byte j of row r at unit j / 4, slot r % 8); every
+// other spec stores each row's payload contiguously.
+bool interleaved(WFormat f, Isa isa) { return (f == WFormat::Q8 || f == WFormat::Q4) && isa == Isa::AVX2; }
 size_t payload_at(WFormat f, Isa isa, size_t rr, size_t j) {
   const size_t pb = payload_bytes(f);
-  if (f == WFormat::Q8 && isa == Isa::AVX2) return (rr / 8) * 8 * pb + (j / 4) * 32 + (rr % 8) * 4 + j % 4;
+  if (interleaved(f, isa)) return (rr / 8) * 8 * pb + (j / 4) * 32 + (rr % 8) * 4 + j % 4;
   return rr * pb + j;
 }
 
@@ -105,7 +106,7 @@ TEST_CASE("pack_quant_weights then unpacking equals the QuantMatrix blocks bit f
         const auto W = random_vec(rng, size_t(sh.M * sh.K), 0.05f);
         const QuantMatrix q = quantize_matrix(qformat(f), W.data(), sh.M, sh.K, "W");
         const PackedLayout l = packed_layout(s);
-        REQUIRE(l.interleave == (f == WFormat::Q8 && c.isa == Isa::AVX2 ? 8 : 1));
+        REQUIRE(l.interleave == (interleaved(f, c.isa) ? 8 : 1));
         std::vector<uint8_t> out(packed_weight_bytes(s), 0xAB);
         pack_quant_weights(s, q, out.data());
         // Every byte is either a block byte (visited below) or zero padding.
@@ -149,6 +150,11 @@ TEST_CASE("pack_quant_weights accepts GGUF Q4_0 blocks for q4 and refuses mismat
   std::vector<uint8_t> out(packed_weight_bytes(s));
   pack_quant_weights(s, q40, out.data());
   CHECK(std::memcmp(out.data() + 8 * 2, q40.block(0, 0) + 2, 16) == 0);  // row 0's first payload, bit for bit
+  // AVX2 panels: the same bytes, row 0's in 4-byte units 32 bytes apart (8 rows interleaved).
+  const KernelSpec s2 = spec(WFormat::Q4, {20, 40}, 8, Isa::AVX2);
+  std::vector<uint8_t> out2(packed_weight_bytes(s2));
+  pack_quant_weights(s2, q40, out2.data());
+  for (int u = 0; u < 4; ++u) CHECK(std::memcmp(out2.data() + 8 * 2 + 32 * u, q40.block(0, 0) + 2 + 4 * u, 4) == 0);
   const QuantMatrix q8 = quantize_matrix(QFormat::Q8, W.data(), 20, 40, "W");
   CHECK_THROWS_AS(pack_quant_weights(s, q8, out.data()), std::invalid_argument);
   const QuantMatrix small = quantize_matrix(QFormat::Q4, W.data(), 10, 40, "W");
