@@ -25,7 +25,8 @@
 # Formats: f32 bf16 f16 (checkpoint in that dtype, GGUF F32/BF16/F16), q8 (smolc
 # --q8 vs GGUF Q8_0), q4 (smolc --q4, its lm_head/tied embedding in q8, vs
 # GGUF Q4_0) and q4all (smolc --q4 --q4-all, everything q4, vs the same Q4_0
-# GGUF). Quantised formats start from the f32 checkpoint on both sides.
+# GGUF); q16 (smolc --q16) has no GGUF counterpart: smolc and the probe only.
+# Quantised formats start from the f32 checkpoint on both sides.
 #
 # Needs: a built smolc (default build/bin/smolc, or --smolc / $SMOLC), node and
 # bench/llama_cpp/node_modules (npm install there), clang++-19, /usr/bin/python3.
@@ -62,7 +63,8 @@ done
 
 gguf_type() {  # smolc format -> llama.cpp GGUF type
   case "$1" in f32) echo f32 ;; bf16) echo bf16 ;; f16) echo f16 ;; q8) echo q8_0 ;; q4|q4all) echo q4_0 ;;
-    *) echo "compare_llama_cpp.sh: unknown format '$1' (f32 bf16 f16 q8 q4 q4all)" >&2; exit 2 ;; esac
+    q16) echo none ;;  # no GGUF type holds int16 blocks: smolc and the probe only
+    *) echo "compare_llama_cpp.sh: unknown format '$1' (f32 bf16 f16 q8 q4 q4all q16)" >&2; exit 2 ;; esac
 }
 smolc_flags() {  # smolc format -> its format flags
   case "$1" in q4all) echo "--q4 --q4-all" ;; *) echo "--$1" ;; esac
@@ -125,9 +127,10 @@ for f in $FORMATS; do
   t=$(gguf_type "$f")
   dtype=$f; case "$f" in bf16|f16) ;; *) dtype=f32 ;; esac
   CKPT[$f]="$WORK/$PRESET-$dtype"
-  GGUF[$f]="$WORK/$PRESET-$t.gguf"
+  GGUF[$f]=""
+  [ "$t" = none ] || GGUF[$f]="$WORK/$PRESET-$t.gguf"
   [ -f "${CKPT[$f]}/config.json" ] || "$SMOLC" synth --preset "$PRESET" --dtype "$dtype" --seed 1 -o "${CKPT[$f]}" >&2
-  [ -f "${GGUF[$f]}" ] || "$SMOLC" convert "${CKPT[$f]}" --to gguf --type "$t" -o "${GGUF[$f]}" >&2
+  [ -z "${GGUF[$f]}" ] || [ -f "${GGUF[$f]}" ] || "$SMOLC" convert "${CKPT[$f]}" --to gguf --type "$t" -o "${GGUF[$f]}" >&2
   # smolc bench must know the format flags (q8/q4 arrived after f32/bf16/f16).
   # shellcheck disable=SC2046
   "$SMOLC" bench --help | grep -q -- "$(smolc_flags "$f" | cut -d' ' -f1)" ||
@@ -138,7 +141,7 @@ RUN_ID="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 CPU="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
 FLAGS="$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|f16c|avx512f|avx512_bf16|avx512_vnni)$' | tr '\n' ' ')"
 emit() {  # engine format threads round json -> one JSON line with the run's context
-  /usr/bin/python3 - "$@" "$RUN_ID" "$PRESET" "$CPU" "$FLAGS" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(stat -c %s "${GGUF[$2]}")" "${RT:+fifo}" <<'PY' >>"$OUT"
+  /usr/bin/python3 - "$@" "$RUN_ID" "$PRESET" "$CPU" "$FLAGS" "$(cut -d' ' -f1-3 /proc/loadavg)" "$([ -z "${GGUF[$2]}" ] && echo 0 || stat -c %s "${GGUF[$2]}")" "${RT:+fifo}" <<'PY' >>"$OUT"
 import json, sys
 engine, fmt, threads, rnd, payload, run_id, preset, cpu, flags, load, gguf_bytes, sched = sys.argv[1:]
 d = json.loads(payload)
@@ -163,7 +166,7 @@ for r in $(seq 1 "$ROUNDS"); do
       echo "round $r/$ROUNDS: $f, $t thread(s)" >&2
       # shellcheck disable=SC2046
       emit smolc "$f" "$t" "$r" "$("${RT[@]}" "$SMOLC" bench "${CKPT[$f]}" $(smolc_flags "$f") --kv "$KV" --threads "$t" --reps "$REPS" --json)"
-      emit llama.cpp "$f" "$t" "$r" "$(llama_speed "${GGUF[$f]}" "$t")"
+      [ -z "${GGUF[$f]}" ] || emit llama.cpp "$f" "$t" "$r" "$(llama_speed "${GGUF[$f]}" "$t")"
       emit read_bw "$f" "$t" "$r" "$("${RT[@]}" "$WORK/read_bw" "$t")"
     done
   done

@@ -23,7 +23,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-FORMAT_ORDER = ["f32", "bf16", "f16", "q16", "q8", "q4"]
+FORMAT_ORDER = ["f32", "bf16", "f16", "q16", "q8", "q4", "q4all"]
 
 
 def load(path, run):
@@ -66,24 +66,26 @@ def summarise(rows):
         groups[(r["format"], r["threads"])][r["engine"]].append(r)
     out = []
     for (fmt, threads), g in groups.items():
-        if not g["smolc"] or not g["llama.cpp"]:
-            print(f"note: {fmt}, {threads} thread(s): no {'llama.cpp' if g['smolc'] else 'smolc'} result, left out",
-                  file=sys.stderr)
+        if not g["smolc"]:
+            print(f"note: {fmt}, {threads} thread(s): no smolc result, left out", file=sys.stderr)
             continue
-        s = {"format": fmt, "threads": threads, "rounds": len(g["smolc"])}
+        # q16 has no llama.cpp counterpart: its rows show smolc and the ceiling only.
+        peer = bool(g["llama.cpp"])
+        s = {"format": fmt, "threads": threads, "rounds": len(g["smolc"]), "peer": peer}
         keys = [k for k in KEYS if all(k in r["runs"] for r in g["smolc"]) and
                 all(k + "_tok_s" in r for r in g["llama.cpp"])]
         s["keys"] = keys
+        nan = float("nan")
         for key in keys:
             for eng, tag in (("smolc", "smolc"), ("llama.cpp", "llama")):
                 xs = [x for row in g[eng] for x in runs_of(row, key)]
-                s[f"{tag}_{key}"] = statistics.median(xs)
-                s[f"{tag}_{key}_range"] = (min(xs), max(xs))
-            s[f"ratio_{key}"] = s[f"smolc_{key}"] / s[f"llama_{key}"]
+                s[f"{tag}_{key}"] = statistics.median(xs) if xs else nan
+                s[f"{tag}_{key}_range"] = (min(xs), max(xs)) if xs else (nan, nan)
+            s[f"ratio_{key}"] = s[f"smolc_{key}"] / s[f"llama_{key}"] if peer else nan
             order = lambda r: (r["run"], r["round"])
             per_round = [statistics.median(runs_of(a, key)) / statistics.median(runs_of(b, key))
                          for a, b in zip(sorted(g["smolc"], key=order), sorted(g["llama.cpp"], key=order))]
-            s[f"ratio_{key}_range"] = (min(per_round), max(per_round))
+            s[f"ratio_{key}_range"] = (min(per_round), max(per_round)) if per_round else (nan, nan)
         weights_bytes = statistics.median(r["weights_mb"] for r in g["smolc"]) * 1e6
         bw = statistics.median(r["read_gb_s"] for r in g["read_bw"]) if g["read_bw"] else float("nan")
         s["weights_mb"] = weights_bytes / 1e6
@@ -133,9 +135,9 @@ def table(run, rows, summary):
             if k not in s["keys"]:
                 cells += ["", "", ""]
                 continue
-            cells += [f"{s[f'smolc_{k}']:.1f} ({rng(s[f'smolc_{k}_range'])})",
-                      f"{s[f'llama_{k}']:.1f} ({rng(s[f'llama_{k}_range'])})",
-                      f"**{s[f'ratio_{k}']:.2f}** ({rr(s[f'ratio_{k}_range'])})"]
+            cells += [f"{s[f'smolc_{k}']:.1f} ({rng(s[f'smolc_{k}_range'])})"]
+            cells += ([f"{s[f'llama_{k}']:.1f} ({rng(s[f'llama_{k}_range'])})",
+                       f"**{s[f'ratio_{k}']:.2f}** ({rr(s[f'ratio_{k}_range'])})"] if s["peer"] else ["none", "-"])
         cells += [num(s["read_gb_s"]), f"{s['weights_mb']:.1f}"]
         for k in keys:
             if k not in DECODE_KEYS:
@@ -144,7 +146,7 @@ def table(run, rows, summary):
                 cells += ["", "", ""]
                 continue
             cells += [f"{num(s[f'ceiling_{k}'])} (KV {num(s[f'kv_read_mb_{k}'])} MB)", pct(s[f"smolc_{k}_frac"]),
-                      pct(s[f"llama_{k}_frac"])]
+                      pct(s[f"llama_{k}_frac"]) if s["peer"] else "-"]
         print("| " + " | ".join(cells) + " |")
     loads = sorted({l for s in summary for l in s["loadavg"]})
     if loads:
@@ -165,17 +167,19 @@ def plot(summary, path, run):
     fig, axes = plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 4.2), squeeze=False)
     for ax, key in zip(axes[0], keys):
         for off, tag, name, color in ((-w / 2, "smolc", "smolc", "#1f77b4"), (w / 2, "llama", "llama.cpp", "#ff7f0e")):
-            med = [s[f"{tag}_{key}"] for s in summary]
-            lo = [m - s[f"{tag}_{key}_range"][0] for m, s in zip(med, summary)]
-            hi = [s[f"{tag}_{key}_range"][1] - m for m, s in zip(med, summary)]
-            ax.bar([x + off for x in xs], med, w, yerr=[lo, hi], capsize=3, label=name, color=color)
+            have = [(x, s) for x, s in zip(xs, summary) if tag == "smolc" or s["peer"]]
+            med = [s[f"{tag}_{key}"] for _, s in have]
+            lo = [m - s[f"{tag}_{key}_range"][0] for m, (_, s) in zip(med, have)]
+            hi = [s[f"{tag}_{key}_range"][1] - m for m, (_, s) in zip(med, have)]
+            ax.bar([x + off for x, _ in have], med, w, yerr=[lo, hi], capsize=3, label=name, color=color)
         decode = key in DECODE_KEYS
         if decode:
             ax.scatter(list(xs), [s[f"ceiling_{key}"] for s in summary], marker="_", s=900, color="k",
                        label="DRAM ceiling (weights + KV)", zorder=3)
         for x, s in zip(xs, summary):
-            top = max(s[f"smolc_{key}_range"][1], s[f"llama_{key}_range"][1], s[f"ceiling_{key}"] if decode else 0)
-            ax.annotate(f"{s[f'ratio_{key}']:.2f}x", (x, top),
+            top = max(s[f"smolc_{key}_range"][1], s[f"llama_{key}_range"][1] if s["peer"] else 0,
+                      s[f"ceiling_{key}"] if decode else 0)
+            ax.annotate(f"{s[f'ratio_{key}']:.2f}x" if s["peer"] else "no peer", (x, top),
                         ha="center", va="bottom", fontsize=8, xytext=(0, 3), textcoords="offset points")
         ax.set_xticks(list(xs))
         ax.set_xticklabels(labels, fontsize=7)
