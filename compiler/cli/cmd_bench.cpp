@@ -56,7 +56,6 @@ int run(const BenchArgs& a) {
   if (a.ctx != 0 && a.ctx < bench::kMinCtx)
     throw InputError("command line", "--ctx",
                      "expected at least " + std::to_string(bench::kMinCtx) + " (a 512-token prompt plus 128 decoded tokens)");
-  if (a.kv != "f32" && a.kv != "f16") throw InputError("command line", "--kv", "'" + a.kv + "' is not f32 or f16");
   // Benchmarking runs the engine here, so the target must run on this CPU.
   const schedule::TargetDesc* target = &schedule::target_flag(a.target, true);
 
@@ -67,7 +66,7 @@ int run(const BenchArgs& a) {
   req.allow_nonfinite = a.formats.allow_nonfinite;
   req.target = target->name;
   req.ctx = a.ctx ? a.ctx : bench::kMinCtx;
-  req.kv_f16 = a.kv == "f16";
+  req.kv_f16 = cli::kv_f16_flag(a.kv);
   req.cxx = a.cxx;
   CachedEngine e = compile_cached(req, smolc::cli::progress_bar);
   const std::string runner = bench::build_runner(e, a.cxx);

@@ -55,7 +55,7 @@ int run(const Args& a) {
   const WFormat fmt = plan->base;
   if (a.weights != "embed" && a.weights != "external")
     throw InputError("command line", "--weights", "'" + a.weights + "' is not embed or external");
-  if (a.kv != "f32" && a.kv != "f16") throw InputError("command line", "--kv", "'" + a.kv + "' is not f32 or f16");
+  const bool kv_f16 = cli::kv_f16_flag(a.kv);
   if (a.threads < 0 || a.threads > 64) throw InputError("command line", "--threads", "expected 0..64");
   const schedule::TargetDesc* target = &schedule::target_flag(a.target, false);
 
@@ -72,7 +72,7 @@ int run(const Args& a) {
   eo.ctx = a.ctx ? a.ctx : static_cast<int>(std::min<int64_t>(2048, ck.cfg.max_seq_len));
   eo.threads = a.threads;
   eo.external_weights = a.weights == "external";
-  eo.kv_f16 = a.kv == "f16";
+  eo.kv_f16 = kv_f16;
   eo.allow_nonfinite = a.formats.allow_nonfinite;
   eo.format_text = plan->describe();
   EngineSources e = emit_engine(ck, g, s, eo, [](size_t d, size_t t) { smolc::cli::progress_bar("packing", d, t); });

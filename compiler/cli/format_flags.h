@@ -1,6 +1,7 @@
 // The weight-format flags shared by `smolc compile`, `run` and `bench`:
 // --f32 --bf16 --f16 --q8 --q4 --q16, --q4-all, --keep PATTERN=FORMAT,
-// --no-calibrate and --allow-nonfinite, turned into a schedule::FormatPlan.
+// --no-calibrate and --allow-nonfinite, turned into a schedule::FormatPlan;
+// and the KV cache type flag --kv of `smolc compile` and `bench`.
 #pragma once
 #include <CLI/CLI.hpp>
 #include <optional>
@@ -57,5 +58,11 @@ struct FormatFlags {
     return p ? p->command_flags() + (allow_nonfinite ? " --allow-nonfinite" : "") : "";
   }
 };
+
+// `--kv f32|f16`: true for an f16 KV cache; InputError for anything else.
+inline bool kv_f16_flag(const std::string& kv) {
+  if (kv != "f32" && kv != "f16") throw InputError("command line", "--kv", "'" + kv + "' is not f32 or f16");
+  return kv == "f16";
+}
 
 }  // namespace smolc::cli
