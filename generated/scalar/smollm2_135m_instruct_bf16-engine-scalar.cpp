@@ -360,6 +360,18 @@ struct AttnJob {
 
 constexpr int kAttnRows = 16;  // cache rows per block (4 KB of f32 K or V), in L1 across the group; the next is prefetched
 
+// f(p0, nb) for cache rows 0..last of `rows` in blocks [p0, p0 + nb) of
+// kAttnRows, each after prefetching the block that follows it.
+template <class F>
+inline void for_row_blocks(const KvT* rows, int last, F&& f) {
+  for (int p0 = 0; p0 <= last; p0 += kAttnRows) {
+    const int nb = last + 1 - p0 < kAttnRows ? last + 1 - p0 : kAttnRows;
+    const int next = last + 1 - p0 - nb < kAttnRows ? last + 1 - p0 - nb : kAttnRows;
+    prefetch_rows(rows + static_cast<size_t>(p0 + nb) * kHeadDim, next);
+    f(p0, nb);
+  }
+}
+
 // Query heads [h0, h0 + nh) of token t, all reading KV head h0 / kGroup.
 void attend_group(const AttnJob& j, int t, int h0, int nh) {
   const Step& s = *j.s;
@@ -370,13 +382,10 @@ void attend_group(const AttnJob& j, int t, int h0, int nh) {
   const float* q = j.qkv + t * kQkvDim + h0 * kHeadDim;                  // [nh, kHeadDim]
   float* score = buf(s, kScores) + static_cast<size_t>(t * kHeads + h0) * kCtx;  // [nh, kCtx]
   SMOLC_PROF_T(t_qk0);
-  for (int p0 = 0; p0 <= last; p0 += kAttnRows) {
-    const int nb = last + 1 - p0 < kAttnRows ? last + 1 - p0 : kAttnRows;
-    const int next = last + 1 - p0 - nb < kAttnRows ? last + 1 - p0 - nb : kAttnRows;
-    prefetch_rows(krows + static_cast<size_t>(p0 + nb) * kHeadDim, next);
+  for_row_blocks(krows, last, [&](int p0, int nb) {
     for (int g = 0; g < nh; ++g)
       dot_heads(q + g * kHeadDim, krows + static_cast<size_t>(p0) * kHeadDim, nb, kAttnScale, score + g * kCtx + p0);
-  }
+  });
   SMOLC_PROF_T(t_qk1);
   SMOLC_PROF_ADD(kProfQk, t_qk0, t_qk1);
   float inv_sum[kGroup];
@@ -410,13 +419,10 @@ void attend_group(const AttnJob& j, int t, int h0, int nh) {
   SMOLC_PROF_T(t_sm1);
   SMOLC_PROF_ADD(kProfSoftmax, t_qk1, t_sm1);
   float o[kGroup][kHeadDim] = {};  // local: j.out might alias the cache for the compiler
-  for (int p0 = 0; p0 <= last; p0 += kAttnRows) {
-    const int nb = last + 1 - p0 < kAttnRows ? last + 1 - p0 : kAttnRows;
-    const int next = last + 1 - p0 - nb < kAttnRows ? last + 1 - p0 - nb : kAttnRows;
-    prefetch_rows(vrows + static_cast<size_t>(p0 + nb) * kHeadDim, next);
+  for_row_blocks(vrows, last, [&](int p0, int nb) {
     for (int g = 0; g < nh; ++g)
       accumulate_rows(o[g], score + g * kCtx + p0, inv_sum[g], vrows + static_cast<size_t>(p0) * kHeadDim, nb);
-  }
+  });
   for (int g = 0; g < nh; ++g) memcpy(j.out + t * kQDim + (h0 + g) * kHeadDim, o[g], sizeof o[g]);
   SMOLC_PROF_T(t_pv1);
   SMOLC_PROF_ADD(kProfPv, t_sm1, t_pv1);
