@@ -87,16 +87,15 @@ def summarise(rows):
                          for a, b in zip(sorted(g["smolc"], key=order), sorted(g["llama.cpp"], key=order))]
             s[f"ratio_{key}_range"] = (min(per_round), max(per_round)) if per_round else (nan, nan)
         weights_bytes = statistics.median(r["weights_mb"] for r in g["smolc"]) * 1e6
-        bw = statistics.median(r["read_gb_s"] for r in g["read_bw"]) if g["read_bw"] else float("nan")
+        bw = statistics.median(r["read_gb_s"] for r in g["read_bw"]) if g["read_bw"] else nan
         s["weights_mb"] = weights_bytes / 1e6
         s["read_gb_s"] = bw
-        s["ceiling_tg"] = bw * 1e9 / weights_bytes
         s["kv"] = g["smolc"][0].get("kv", "f32")
         for key in DECODE_KEYS:
             if key not in keys:
                 continue
             kv = [r[f"kv_read_mb_{key}"] for r in g["smolc"] if f"kv_read_mb_{key}" in r]
-            s[f"kv_read_mb_{key}"] = statistics.median(kv) if kv else float("nan")
+            s[f"kv_read_mb_{key}"] = statistics.median(kv) if kv else nan
             s[f"ceiling_{key}"] = bw * 1e9 / (weights_bytes + s[f"kv_read_mb_{key}"] * 1e6)
             for tag in ("smolc", "llama"):
                 s[f"{tag}_{key}_frac"] = s[f"{tag}_{key}"] / s[f"ceiling_{key}"]

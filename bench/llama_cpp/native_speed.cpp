@@ -62,6 +62,13 @@ std::string runs_json(const char* key, const std::vector<double>& v) {
   return s + "]}";
 }
 
+// Text as a JSON string body: quotes, backslashes and control characters dropped
+// (a model path or llama.cpp's feature list never needs them).
+std::string json_safe(std::string t) {
+  t.erase(std::remove_if(t.begin(), t.end(), [](char c) { return c == '"' || c == '\\' || (c >= 0 && c < 32); }), t.end());
+  return t;
+}
+
 void quiet(ggml_log_level level, const char* text, void*) {
   if (level == GGML_LOG_LEVEL_ERROR) std::fputs(text, stderr);
 }
@@ -134,13 +141,11 @@ int main(int argc, char** argv) {
     tg.push_back(kGen / tt);
     tgd.push_back(kGen / ttd);
   }
-  // The CPU features of the ggml variant that was loaded (e.g. "AVX2 = 1 | ..."), as JSON-safe text.
-  std::string features = llama_print_system_info();
-  features.erase(std::remove_if(features.begin(), features.end(), [](char c) { return c == '"' || c == '\\' || c < 32; }),
-                 features.end());
+  // The CPU features of the ggml variant that was loaded (e.g. "AVX2 = 1 | ...").
+  const std::string features = json_safe(llama_print_system_info());
   std::printf("{\"engine\":\"llama.cpp (node-llama-cpp's prebuilt libllama, native driver)\",\"model\":\"%s\","
               "\"threads\":%d,\"kv_cache\":\"%s\",\"flash_attn\":\"%s\",\"system_info\":\"%s\",%s,%s,%s}\n",
-              argv[1], threads, kv.c_str(), fa.c_str(), features.c_str(), runs_json("pp512_tok_s", pp).c_str(),
+              json_safe(argv[1]).c_str(), threads, kv.c_str(), fa.c_str(), features.c_str(), runs_json("pp512_tok_s", pp).c_str(),
               runs_json("tg128_tok_s", tg).c_str(), runs_json("tg128_d512_tok_s", tgd).c_str());
   llama_free(ctx);
   llama_model_free(model);
