@@ -101,6 +101,7 @@ Graph build_llama_graph(const ModelConfig& c) {
     op.kind = OpKind::MatMul;
     op.name = name;
     op.layer = layer;
+    op.product = name.substr(name.rfind('.') + 1);
     op.inputs = {in};
     op.weight = recipe(tensor, M, K);
     op.output = g.add_value(name, {M});
@@ -153,6 +154,7 @@ Graph build_llama_graph(const ModelConfig& c) {
   int fn = unary(OpKind::RmsNorm, "final_norm", -1, {x}, {D});
   g.ops[static_cast<size_t>(fn)].gain = kFinalNorm;
   int lm = unary(OpKind::LmHead, "lm_head", -1, {g.ops[static_cast<size_t>(fn)].output}, {c.vocab_size});
+  g.ops[static_cast<size_t>(lm)].product = "lm_head";
   g.ops[static_cast<size_t>(lm)].weight = recipe(c.tie_embeddings ? kEmbed : kLmHead, c.vocab_size, D);
   return g;
 }

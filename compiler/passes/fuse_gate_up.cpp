@@ -21,6 +21,7 @@ ir::Graph fuse_gate_up(ir::Graph g, int64_t block) {
     ir::Op f;
     f.kind = ir::OpKind::MatMul;
     f.layer = gate.layer;
+    f.product = gate.product;
     f.name = "layers." + std::to_string(gate.layer) + ".w13";
     f.inputs = gate.inputs;
     f.weight.parts = {gate.weight.parts[0], up.weight.parts[0]};

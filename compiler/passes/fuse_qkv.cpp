@@ -38,6 +38,7 @@ ir::Graph fuse_qkv(ir::Graph g) {
     ir::Op f;
     f.kind = ir::OpKind::MatMul;
     f.layer = q.layer;
+    f.product = q.product;
     f.name = "layers." + std::to_string(q.layer) + ".wqkv";
     f.inputs = q.inputs;
     f.weight.parts = {q.weight.parts[0], k.weight.parts[0], v.weight.parts[0]};

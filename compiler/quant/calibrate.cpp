@@ -80,22 +80,4 @@ Calibration calibrate(const ModelConfig& cfg, const RefWeights& w, int tokens, u
   return cal;
 }
 
-std::pair<int, std::string> product_of_tensor(const std::string& hf) {
-  if (hf == "model.embed_tokens.weight" || hf == "lm_head.weight") return {-1, "lm_head"};
-  const std::string prefix = "model.layers.";
-  if (hf.rfind(prefix, 0) != 0) return {-2, ""};
-  size_t i = prefix.size(), j = i;
-  while (j < hf.size() && hf[j] >= '0' && hf[j] <= '9') ++j;
-  if (j == i || j - i > 6 || j >= hf.size() || hf[j] != '.') return {-2, ""};
-  const int layer = std::stoi(hf.substr(i, j - i));
-  static const std::pair<const char*, const char*> kNames[] = {
-      {".self_attn.q_proj.weight", "wq"}, {".self_attn.k_proj.weight", "wk"}, {".self_attn.v_proj.weight", "wv"},
-      {".self_attn.o_proj.weight", "wo"}, {".mlp.gate_proj.weight", "w1"},    {".mlp.down_proj.weight", "w2"},
-      {".mlp.up_proj.weight", "w3"}};
-  const std::string rest = hf.substr(j);
-  for (const auto& [suffix, name] : kNames)
-    if (rest == suffix) return {layer, name};
-  return {-2, ""};
-}
-
 }  // namespace smolc::quant

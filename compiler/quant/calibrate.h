@@ -47,9 +47,4 @@ struct Calibration {
 // tokens is clamped to the model's max_seq_len.
 Calibration calibrate(const ModelConfig& cfg, const RefWeights& w, int tokens, uint64_t seed = kCalibrationSeed);
 
-// The reference engine's name of the product a checkpoint tensor feeds
-// ("model.layers.3.self_attn.k_proj.weight" -> layer 3, "wk"; the embedding
-// and lm_head -> -1, "lm_head"); layer -2 when the tensor is none of those.
-std::pair<int, std::string> product_of_tensor(const std::string& hf_name);
-
 }  // namespace smolc::quant

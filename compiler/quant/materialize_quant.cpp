@@ -147,14 +147,11 @@ QuantOptions options_for_op(const Checkpoint& ck, const ir::Graph& g, int op, Qu
   const ir::Op& o = g.ops.at(static_cast<size_t>(op));
   // Only products: embedding rows are looked up, no column meets an input.
   const bool product = o.kind == ir::OpKind::MatMul || o.kind == ir::OpKind::LmHead;
-  if (cal != nullptr && product && o.weight.col_gains.empty() && !o.weight.parts.empty()) {
-    const auto [layer, name] = product_of_tensor(o.weight.parts[0]);
-    if (layer >= -1) {
-      std::vector<float> h = cal->importance(layer, name);
-      if (static_cast<int64_t>(h.size()) == o.weight.cols) {
-        base.col_importance = std::move(h);
-        return base;
-      }
+  if (cal != nullptr && product && o.weight.col_gains.empty()) {
+    std::vector<float> h = cal->importance(o.kind == ir::OpKind::LmHead ? -1 : o.layer, o.product);
+    if (static_cast<int64_t>(h.size()) == o.weight.cols) {
+      base.col_importance = std::move(h);
+      return base;
     }
   }
   return options_for_op(ck, g, op, std::move(base));
