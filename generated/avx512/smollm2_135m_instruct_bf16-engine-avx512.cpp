@@ -209,21 +209,21 @@ inline void project(const Step& s, const Proj& p, const void* xin, float* y, int
 // them in the same order; clang left the portable loop as scalar FMAs, half of
 // decode attention.
 constexpr int kDotLanes = kHeadDim % 8 == 0 ? 8 : (kHeadDim % 4 == 0 ? 4 : 1);
-// 8 cached K (or V) values as f32 lanes.
-inline __m256 load8_kv(const KvT* p) {
-  return _mm256_loadu_ps(p);
-}
-inline float dot_head(const float* a, const KvT* b) {
+// 8 values of a cache row (KvT) or of a converted f32 copy, as f32 lanes.
+inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+[[maybe_unused]] inline float value_of(float v) { return v; }
+template <class RowT>
+inline float dot_head(const float* a, const RowT* b) {
   if constexpr (kDotLanes == 8) {
     __m256 acc = _mm256_setzero_ps();
-    for (int d = 0; d < kHeadDim; d += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + d), load8_kv(b + d), acc);
+    for (int d = 0; d < kHeadDim; d += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + d), load8(b + d), acc);
     alignas(32) float l[8];
     _mm256_store_ps(l, acc);
     return ((((((l[0] + l[1]) + l[2]) + l[3]) + l[4]) + l[5]) + l[6]) + l[7];
   } else {
     float acc[kDotLanes] = {};
     for (int d = 0; d < kHeadDim; d += kDotLanes)
-      for (int l = 0; l < kDotLanes; ++l) acc[l] += a[d + l] * from_kv(b[d + l]);
+      for (int l = 0; l < kDotLanes; ++l) acc[l] += a[d + l] * value_of(b[d + l]);
     float sum = 0.0f;
     for (int l = 0; l < kDotLanes; ++l) sum += acc[l];
     return sum;
@@ -237,7 +237,8 @@ inline float dot_head(const float* a, const KvT* b) {
 // of a store and 7 dependent scalar adds per row). Reading the rows in order
 // matters: interleaving the 8 rows' loads streamed cold K at ~11 GB/s against
 // ~18 GB/s front to back (a throwaway benchmark with this engine's layout).
-inline void dot_heads(const float* a, const KvT* rows, int n, float scale, float* out) {
+template <class RowT>
+inline void dot_heads(const float* a, const RowT* rows, int n, float scale, float* out) {
   int r = 0;
   if constexpr (kDotLanes == 8 && kHeadDim <= 96) {
     constexpr int kVecs = kHeadDim / 8;
@@ -247,9 +248,9 @@ inline void dot_heads(const float* a, const KvT* rows, int n, float scale, float
     for (; r + 8 <= n; r += 8) {
       __m256 acc[8];
       for (int i = 0; i < 8; ++i) {
-        const KvT* b = rows + static_cast<size_t>(r + i) * kHeadDim;
+        const RowT* b = rows + static_cast<size_t>(r + i) * kHeadDim;
         __m256 x = _mm256_setzero_ps();
-        for (int v = 0; v < kVecs; ++v) x = _mm256_fmadd_ps(q[v], load8_kv(b + 8 * v), x);
+        for (int v = 0; v < kVecs; ++v) x = _mm256_fmadd_ps(q[v], load8(b + 8 * v), x);
         acc[i] = x;
       }
       // Transpose: t[l] lane i = acc[i] lane l.
@@ -279,11 +280,14 @@ inline void dot_heads(const float* a, const KvT* rows, int n, float scale, float
 }
 // Asks for n cache rows (kHeadDim apart) ahead of use: with 4 KB pages the
 // hardware prefetchers stop at every page boundary (16 f32 rows), and under
-// the hypervisor's nested paging each new page is a slow walk.
+// the hypervisor's nested paging each new page is a slow walk. Into L2 (T1),
+// not L1 (T0): decode attention after 512 positions took ~15 % less time
+// (p.v ~0.76 instead of ~0.9 ms per q4 token; docs/performance-notes.md,
+// session 4), as if the L1 misses in flight had capped the stream.
 inline void prefetch_rows(const KvT* rows, int n) {
   const char* p = reinterpret_cast<const char*>(rows);
   const size_t bytes = static_cast<size_t>(n) * kHeadDim * sizeof(KvT);
-  for (size_t off = 0; off < bytes; off += 64) _mm_prefetch(p + off, _MM_HINT_T0);
+  for (size_t off = 0; off < bytes; off += 64) _mm_prefetch(p + off, _MM_HINT_T1);
 }
 // o += (w[r] * inv) * row r for r < n (rows kHeadDim apart), in row order,
 // one FMA per element as the portable loop compiles (o held in registers).
@@ -295,16 +299,49 @@ inline void accumulate_rows(float* o, const float* w, float inv, const KvT* rows
     for (int r = 0; r < n; ++r) {
       const __m256 a = _mm256_set1_ps(w[r] * inv);
       const KvT* row = rows + static_cast<size_t>(r) * kHeadDim;
-      for (int v = 0; v < kVecs; ++v) acc[v] = _mm256_fmadd_ps(a, load8_kv(row + 8 * v), acc[v]);
+      for (int v = 0; v < kVecs; ++v) acc[v] = _mm256_fmadd_ps(a, load8(row + 8 * v), acc[v]);
     }
     for (int v = 0; v < kVecs; ++v) _mm256_storeu_ps(o + 8 * v, acc[v]);
   } else {
     for (int r = 0; r < n; ++r) {
       const float a = w[r] * inv;
       const KvT* v = rows + static_cast<size_t>(r) * kHeadDim;
-      for (int d = 0; d < kHeadDim; ++d) o[d] += a * from_kv(v[d]);
+      for (int d = 0; d < kHeadDim; ++d) o[d] += a * value_of(v[d]);
     }
   }
+}
+// max_scores and sum_scores of the portable include (engine/dot-head-scalar.inc.in)
+// in AVX2, the same lanes and order, so the same results bit for bit; clang
+// left the portable max loop scalar.
+inline float max_scores(const float* sc, int n) {
+  __m256 m = _mm256_set1_ps(-INFINITY);
+  int p = 0;
+  // max_ps(a, b) is a > b ? a : b, the portable lane update (a NaN score is skipped alike).
+  for (; p + 8 <= n; p += 8) m = _mm256_max_ps(_mm256_loadu_ps(sc + p), m);
+  alignas(32) float lane_max[8];
+  _mm256_store_ps(lane_max, m);
+  float max_score = -INFINITY;
+  for (int l = 0; l < 8; ++l)
+    if (lane_max[l] > max_score) max_score = lane_max[l];
+  for (; p < n; ++p)
+    if (sc[p] > max_score) max_score = sc[p];
+  return max_score;
+}
+inline double sum_scores(const float* sc, int n) {
+  __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();  // lanes 0-3, 4-7
+  int p = 0;
+  for (; p + 8 <= n; p += 8) {
+    const __m256 v = _mm256_loadu_ps(sc + p);
+    lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+    hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+  }
+  alignas(32) double lane_sum[8];
+  _mm256_store_pd(lane_sum, lo);
+  _mm256_store_pd(lane_sum + 4, hi);
+  double sum = ((lane_sum[0] + lane_sum[1]) + (lane_sum[2] + lane_sum[3])) +
+               ((lane_sum[4] + lane_sum[5]) + (lane_sum[6] + lane_sum[7]));
+  for (; p < n; ++p) sum += sc[p];
+  return sum;
 }
 
 
@@ -422,13 +459,16 @@ void qkv_rope_kv(const Step& s, const Proj& p, int layer, const float* xn, float
 }
 
 // ---- Causal grouped-query attention ----------------------------------------
-// Work item = (token, query head); each has its own score row. A thread's run
-// of items that share a token and KV head is done together, block by block of
-// cache rows, so each K and V row comes from memory once for the kGroup query
-// heads (the later heads find it in L1) instead of once per head: per head the
-// arithmetic and its order are those of a lone head, so the split into items
-// (and threads) does not change a bit. Decode at 512-640 positions spent half
-// its attention time re-reading the 2nd and 3rd heads' rows from L2.
+// Work item = (tile of up to kAttnTokens consecutive tokens, query head); each
+// (token, head) has its own score row. A thread's run of items that share a
+// tile and KV head is done together, block by block of cache rows, so each K
+// and V block comes from memory (or L2) once for all the tile's tokens and the
+// group's query heads (up to kAttnTokens x kGroup query rows; the rows after
+// the first find the block in L1), each token stopping at its causal limit.
+// Per (token, head) the arithmetic and its order are those of a lone query
+// row, so the split into tiles, items and threads does not change a bit.
+// Decode (one token) is a tile of one. Prefill re-read every KV head's rows
+// from L2 once per token before the tiles.
 struct AttnJob {
   const Step* s;
   const float* qkv;  // [n, kQkvDim], q rotated
@@ -437,7 +477,12 @@ struct AttnJob {
   float* out;        // [n, kQDim]
 };
 
-constexpr int kAttnRows = 16;  // cache rows per block (4 KB of f32 K or V), in L1 across the group; the next is prefetched
+constexpr int kAttnRows = 16;  // cache rows per block (4 KB of f32 K or V), in L1 across the tile; the next is prefetched
+// Query tokens per work item: 4 tokens x 3 heads = 12 query rows share each
+// block for SmolLM2, and a 16-token prefill step still has 4 tiles x kHeads
+// items for the threads.
+constexpr int kAttnTokens = 4;
+constexpr int kAttnQRows = kAttnTokens * kGroup;  // query rows of a tile and KV head
 
 // f(p0, nb) for cache rows 0..last of `rows` in blocks [p0, p0 + nb) of
 // kAttnRows, each after prefetching the block that follows it.
@@ -451,69 +496,76 @@ inline void for_row_blocks(const KvT* rows, int last, F&& f) {
   }
 }
 
-// Query heads [h0, h0 + nh) of token t, all reading KV head h0 / kGroup.
-void attend_group(const AttnJob& j, int t, int h0, int nh) {
+// sc[0..n) = exp(sc - max) in place; returns 1 / their sum. The max and
+// the sum (in 8 double lanes added in a fixed order, so the result does not
+// depend on threads; it differs from one serial sum by double rounding only)
+// are max_scores and sum_scores of the dot-head include.
+inline float softmax_row(float* sc, int n) {
+  const float max_score = max_scores(sc, n);
+  for (int p = 0; p < n; ++p) sc[p] = exp_approx(sc[p] - max_score);
+  return static_cast<float>(1.0 / sum_scores(sc, n));
+}
+
+// Tokens [t0, t0 + nt) x query heads [h0, h0 + nh), all reading KV head h0 / kGroup.
+// Query row r = tt * nh + g is token t0 + tt, head h0 + g.
+void attend_tile(const AttnJob& j, int t0, int nt, int h0, int nh) {
   const Step& s = *j.s;
-  const int last = s.pos + t;  // token t sees positions 0..last
+  const int first = s.pos + t0;         // token t0 + tt sees positions 0..first + tt
+  const int last = first + nt - 1;      // the tile's last token sees 0..last
   const int kvh = h0 / kGroup;
   const KvT* krows = j.kc + kv_row(kvh, 0);  // rows 0..last are contiguous
   const KvT* vrows = j.vc + kv_row(kvh, 0);
-  const float* q = j.qkv + t * kQkvDim + h0 * kHeadDim;                  // [nh, kHeadDim]
-  float* score = buf(s, kScores) + static_cast<size_t>(t * kHeads + h0) * kCtx;  // [nh, kCtx]
+  float* scores = buf(s, kScores);  // [n * kHeads, kCtx]
+  auto q_of = [&](int tt, int g) { return j.qkv + (t0 + tt) * kQkvDim + (h0 + g) * kHeadDim; };
+  auto score_of = [&](int tt, int g) { return scores + static_cast<size_t>((t0 + tt) * kHeads + h0 + g) * kCtx; };
   SMOLC_PROF_T(t_qk0);
   for_row_blocks(krows, last, [&](int p0, int nb) {
-    for (int g = 0; g < nh; ++g)
-      dot_heads(q + g * kHeadDim, krows + static_cast<size_t>(p0) * kHeadDim, nb, kAttnScale, score + g * kCtx + p0);
+    auto dot_block = [&](const auto* block) {
+      for (int tt = 0; tt < nt; ++tt) {
+        const int seen = first + tt + 1 - p0;  // rows of this block token t0 + tt attends to
+        if (seen <= 0) continue;
+        const int m = seen < nb ? seen : nb;
+        for (int g = 0; g < nh; ++g) dot_heads(q_of(tt, g), block, m, kAttnScale, score_of(tt, g) + p0);
+      }
+    };
+    const KvT* block = krows + static_cast<size_t>(p0) * kHeadDim;
+    dot_block(block);
   });
   SMOLC_PROF_T(t_qk1);
   SMOLC_PROF_ADD(kProfQk, t_qk0, t_qk1);
-  float inv_sum[kGroup];
-  for (int g = 0; g < nh; ++g) {
-    float* sc = score + g * kCtx;
-    const int n = last + 1;
-    // Max and sum in 8 lanes so they vectorise (one serial chain of double
-    // adds was ~0.2 ms of a 5.5 ms q4 token at 600 positions). The max is
-    // exact in any order; the sum's lanes are added in a fixed order, so the
-    // result does not depend on threads (it differs from one serial sum by
-    // double rounding only).
-    float lane_max[8];
-    for (int l = 0; l < 8; ++l) lane_max[l] = -INFINITY;
-    int p = 0;
-    for (; p + 8 <= n; p += 8)
-      for (int l = 0; l < 8; ++l) lane_max[l] = sc[p + l] > lane_max[l] ? sc[p + l] : lane_max[l];
-    float max_score = -INFINITY;
-    for (int l = 0; l < 8; ++l)
-      if (lane_max[l] > max_score) max_score = lane_max[l];
-    for (; p < n; ++p)
-      if (sc[p] > max_score) max_score = sc[p];
-    for (p = 0; p < n; ++p) sc[p] = exp_approx(sc[p] - max_score);
-    double lane_sum[8] = {};
-    for (p = 0; p + 8 <= n; p += 8)
-      for (int l = 0; l < 8; ++l) lane_sum[l] += sc[p + l];
-    double sum = ((lane_sum[0] + lane_sum[1]) + (lane_sum[2] + lane_sum[3])) +
-                 ((lane_sum[4] + lane_sum[5]) + (lane_sum[6] + lane_sum[7]));
-    for (; p < n; ++p) sum += sc[p];
-    inv_sum[g] = static_cast<float>(1.0 / sum);
-  }
+  float inv_sum[kAttnQRows];
+  for (int tt = 0; tt < nt; ++tt)
+    for (int g = 0; g < nh; ++g) inv_sum[tt * nh + g] = softmax_row(score_of(tt, g), first + tt + 1);
   SMOLC_PROF_T(t_sm1);
   SMOLC_PROF_ADD(kProfSoftmax, t_qk1, t_sm1);
-  float o[kGroup][kHeadDim] = {};  // local: j.out might alias the cache for the compiler
+  float o[kAttnQRows][kHeadDim];  // local: j.out might alias the cache for the compiler
+  memset(o, 0, sizeof o[0] * static_cast<size_t>(nt * nh));
   for_row_blocks(vrows, last, [&](int p0, int nb) {
-    for (int g = 0; g < nh; ++g)
-      accumulate_rows(o[g], score + g * kCtx + p0, inv_sum[g], vrows + static_cast<size_t>(p0) * kHeadDim, nb);
+    const KvT* block = vrows + static_cast<size_t>(p0) * kHeadDim;
+    for (int tt = 0; tt < nt; ++tt) {
+      const int seen = first + tt + 1 - p0;
+      if (seen <= 0) continue;
+      const int m = seen < nb ? seen : nb;
+      for (int g = 0; g < nh; ++g)
+        accumulate_rows(o[tt * nh + g], score_of(tt, g) + p0, inv_sum[tt * nh + g], block, m);
+    }
   });
-  for (int g = 0; g < nh; ++g) memcpy(j.out + t * kQDim + (h0 + g) * kHeadDim, o[g], sizeof o[g]);
+  for (int tt = 0; tt < nt; ++tt)
+    for (int g = 0; g < nh; ++g)
+      memcpy(j.out + (t0 + tt) * kQDim + (h0 + g) * kHeadDim, o[tt * nh + g], sizeof o[0]);
   SMOLC_PROF_T(t_pv1);
   SMOLC_PROF_ADD(kProfPv, t_sm1, t_pv1);
 }
 
+// Items i = tile * kHeads + head.
 void attention_range(void* ctx, int i0, int i1) {
   const AttnJob& j = *static_cast<const AttnJob*>(ctx);
   for (int i = i0; i < i1;) {
-    const int h = i % kHeads;
+    const int h = i % kHeads, t0 = i / kHeads * kAttnTokens;
     const int rest = kGroup - h % kGroup;  // heads left in this KV head's group
     const int nh = i1 - i < rest ? i1 - i : rest;
-    attend_group(j, i / kHeads, h, nh);
+    const int nt = j.s->n - t0 < kAttnTokens ? j.s->n - t0 : kAttnTokens;
+    attend_tile(j, t0, nt, h, nh);
     i += nh;
   }
 }
@@ -521,7 +573,8 @@ void attention_range(void* ctx, int i0, int i1) {
 void attention(const Step& s, int layer, const float* qkv, float* out) {
   AttnJob j = {&s, qkv, kv_cache(s, kKCache, layer), kv_cache(s, kVCache, layer), out};
   SMOLC_PROF_SCOPE(kProfAttnRegion);
-  parallel(s, attention_range, &j, s.n * kHeads, 1);
+  const int tiles = (s.n + kAttnTokens - 1) / kAttnTokens;
+  parallel(s, attention_range, &j, tiles * kHeads, 1);
 }
 
 // ---- Projection with the residual add in its epilogue: x += in . W^T ----
