@@ -59,13 +59,15 @@ struct KernelSource {
 // stores KB block groups in order; block group b is
 //   tile_m scales of block b (f16 bits for Q8/Q4, f32 for Q16), row order, then
 //   tile_m payloads of block b (Q8: 32 int8; Q4: 16 bytes, the nibble order of
-//   smolc_block_q4; Q16: 32 int16), row order; with interleave R > 1 (Q8 and
-//   Q4 on AVX2: R = 8) the payloads of each R consecutive rows are interleaved
-//   in 4-byte units instead: payload byte j of panel row r sits at
-//     (r / R) * R * payload_bytes + (j / 4) * R * 4 + (r % R) * 4 + j % 4
+//   smolc_block_q4; Q16: 32 int16), row order; with interleave R > 1 (Q8,
+//   Q4 and Q16 on AVX2: R = 8) the payloads of each R consecutive rows are
+//   interleaved in U-byte units instead (U = 4 for Q8 and Q4, 2 for Q16):
+//   payload byte j of panel row r sits at
+//     (r / R) * R * payload_bytes + (j / U) * R * U + (r % R) * U + j % U
 //   in the payload area (R = 1: r * payload_bytes + j), so one 32-byte load
 //   holds payload bytes 4u..4u+3 of 8 rows, row r in int32 lane r (Q8:
-//   elements 4u..4u+3; Q4: low nibbles 4u..4u+3, high nibbles 16+4u..16+4u+3).
+//   elements 4u..4u+3; Q4: low nibbles 4u..4u+3, high nibbles 16+4u..16+4u+3),
+//   and one 16-byte load holds Q16 element k of 8 rows, row r in int16 lane r.
 // Rows past M have scale 0 and zero payload. k_pack = 32, k_padded = 32 * KB,
 // elem_bytes = 0 and group_bytes is the size of one block group. The layout
 // depends on the spec's ISA only through interleave; gemv, gemm and row
@@ -77,7 +79,7 @@ struct PackedLayout {
   int64_t panels = 0;     // ceil(M / tile_m)
   size_t panel_bytes = 0; // tile_m * k_padded * elem_bytes (block formats: KB * group_bytes) rounded up to 64
   size_t group_bytes = 0; // block formats only: tile_m * (scale + payload bytes)
-  int interleave = 1;     // block formats only: rows per 4-byte-unit payload interleave group (1 or 8)
+  int interleave = 1;     // block formats only: rows per payload interleave group (1 or 8)
 };
 PackedLayout packed_layout(const KernelSpec& s);
 

@@ -23,7 +23,8 @@ int quant_payload_bytes(WFormat f);
 // Rows per payload interleave group of a spec (PackedLayout::interleave): 8
 // where the spec's kernels dot 8 rows at once from interleaved units, else 1.
 int quant_interleave(const KernelSpec& s);
-// Bytes of one row in one interleave unit (4: q8's 4 elements, one int32 lane).
+// Bytes of one row in one interleave unit (4: q8's 4 elements or q4's 8, one
+// int32 lane; 2: one q16 element, one f32 lane once widened).
 int quant_interleave_unit(WFormat f);
 // Byte offset, inside a block group's payload area, of payload byte j of panel
 // row r (the row-major offset r * payload + j when the interleave is 1).

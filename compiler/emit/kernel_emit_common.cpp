@@ -43,12 +43,18 @@ int quant_payload_bytes(WFormat f) {
   throw std::invalid_argument(std::string(wformat_name(f)) + " is not a block format");
 }
 
-// Interleave unit: 4 bytes (q8: 4 elements, q4: 8 elements; one int32 lane).
-int quant_interleave_unit(WFormat) { return 4; }
+// Interleave unit: 4 bytes for q8 and q4 (4 or 8 elements; one int32 lane),
+// 2 bytes for q16 (one element, widened to one f32 lane).
+int quant_interleave_unit(WFormat f) { return f == WFormat::Q16 ? 2 : 4; }
 
+// q16 AVX2 interleaves the whole panel: its gemv reads element k of all the
+// panel's rows at once, and with groups of 8 rows those reads hop between
+// 512-byte row groups (measured: cold gemv 8 GB/s) or repeat the broadcast
+// of x per group (cold 20-22 against 24-27 GB/s), docs/kernels.md.
 int quant_interleave(const KernelSpec& s) {
-  if ((s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4) && s.isa == Isa::AVX2 && s.tile_m % 8 == 0) return 8;
-  return 1;
+  if (s.isa != Isa::AVX2 || s.tile_m % 8 != 0) return 1;
+  if (s.fmt == WFormat::Q16) return s.tile_m;
+  return s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4 ? 8 : 1;
 }
 
 size_t quant_payload_offset(WFormat f, int interleave, int r, int j) {

@@ -407,6 +407,36 @@ TEST_CASE("every kernel in the kernel list matches reference_gemm (clang++-19)")
     WARN("not executed (compiled with -Werror only): " << name << ": this CPU lacks the ISA");
 }
 
+// The kernel list has q16 AVX2 kernels at the default tile_m only; the
+// interleaved q16 kernels loop over the panel's 8-row groups, so every tile_m
+// a schedule may pick (multiples of 8) runs here, with small and odd token
+// tiles for gemm.
+TEST_CASE("q16 AVX2 gemv and gemm match reference_gemm at every 8-row panel height") {
+  if (!host_supports(Isa::AVX2)) {
+    WARN("not executed: this CPU lacks AVX2");
+    return;
+  }
+  std::mt19937 rng(test_seed());
+  std::vector<KernelVariant> vars;
+  for (int tm : {8, 16, 24, 32, 64}) {
+    vars.push_back({KernelOp::Gemv, WFormat::Q16, Isa::AVX2, tm, 1});
+    vars.push_back({KernelOp::Gemm, WFormat::Q16, Isa::AVX2, tm, 6});  // n = 1..9: every token tail tile too
+  }
+  int shape_no = 0;
+  for (const Shape& sh : {kShapes[0], kShapes[1], kShapes[2], kQuantShapes[0], kQuantShapes[1], Shape{8, 32}}) {
+    std::vector<KernelSource> srcs;
+    for (const auto& v : vars) srcs.push_back(emit_variant(v, sh.M, sh.K, "t_"));
+    test::JitResult jr =
+        test::jit_compile(srcs, test::temp_dir("kernels_q16_avx2_" + std::to_string(shape_no++)), cxx("clang++-19"), "-O2");
+    INFO(jr.log);
+    REQUIRE(jr.lib);
+    for (const auto& v : vars) {
+      INFO("tile_m " << v.tile_m << " tile_n " << v.tile_n << " M " << sh.M << " K " << sh.K);
+      check_variant(*jr.lib, v, sh, rng);
+    }
+  }
+}
+
 TEST_CASE("every generated kernel compiles warning-free with g++-12 at -O3") {
   std::vector<KernelSource> srcs;
   for (const Shape& sh : {kShapes[0]})

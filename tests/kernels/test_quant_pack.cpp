@@ -58,7 +58,7 @@ KernelSpec spec(WFormat f, const Shape& sh, int tile_m, Isa isa = Isa::Scalar) {
 }
 
 // The (spec, tile_m) pairs the layout tests cover: every interleave the
-// packer knows (q8/q4 AVX2 panels are interleaved, the rest row-major).
+// packer knows (q8/q4/q16 AVX2 panels are interleaved, the rest row-major).
 struct LayoutCase {
   Isa isa;
   int tile_m;
@@ -67,14 +67,18 @@ const LayoutCase kLayoutCases[] = {{Isa::Scalar, 1},  {Isa::Scalar, 8},  {Isa::S
                                    {Isa::Scalar, 32}, {Isa::AVX2, 8},    {Isa::AVX2, 16},
                                    {Isa::AVX2, 32},   {Isa::AVX512, 16}, {Isa::AVX512, 32}};
 
-// kernel_api.h, PackedLayout: q8 and q4 AVX2 panels interleave rows in groups
-// of 8 by 4-byte units (byte j of row r at unit j / 4, slot r % 8); every
-// other spec stores each row's payload contiguously.
-bool interleaved(WFormat f, Isa isa) { return (f == WFormat::Q8 || f == WFormat::Q4) && isa == Isa::AVX2; }
-size_t payload_at(WFormat f, Isa isa, size_t rr, size_t j) {
+// kernel_api.h, PackedLayout: AVX2 panels interleave q8 and q4 rows in groups
+// of 8 by 4-byte units (byte j of row r at unit j / 4, slot r % 8) and q16
+// rows over the whole panel by 2-byte units (element j / 2 of row r at
+// 2 * tile_m * (j / 2) + 2 * r); every other spec stores each row's payload
+// contiguously.
+bool interleaved(Isa isa) { return isa == Isa::AVX2; }
+int interleave_rows(WFormat f, Isa isa, int tile_m) { return !interleaved(isa) ? 1 : f == WFormat::Q16 ? tile_m : 8; }
+size_t payload_at(WFormat f, Isa isa, size_t tile_m, size_t rr, size_t j) {
   const size_t pb = payload_bytes(f);
-  if (interleaved(f, isa)) return (rr / 8) * 8 * pb + (j / 4) * 32 + (rr % 8) * 4 + j % 4;
-  return rr * pb + j;
+  if (!interleaved(isa)) return rr * pb + j;
+  if (f == WFormat::Q16) return (j / 2) * 2 * tile_m + rr * 2 + j % 2;
+  return (rr / 8) * 8 * pb + (j / 4) * 32 + (rr % 8) * 4 + j % 4;
 }
 
 }  // namespace
@@ -106,7 +110,7 @@ TEST_CASE("pack_quant_weights then unpacking equals the QuantMatrix blocks bit f
         const auto W = random_vec(rng, size_t(sh.M * sh.K), 0.05f);
         const QuantMatrix q = quantize_matrix(qformat(f), W.data(), sh.M, sh.K, "W");
         const PackedLayout l = packed_layout(s);
-        REQUIRE(l.interleave == (interleaved(f, c.isa) ? 8 : 1));
+        REQUIRE(l.interleave == interleave_rows(f, c.isa, c.tile_m));
         std::vector<uint8_t> out(packed_weight_bytes(s), 0xAB);
         pack_quant_weights(s, q, out.data());
         // Every byte is either a block byte (visited below) or zero padding.
@@ -122,7 +126,7 @@ TEST_CASE("pack_quant_weights then unpacking equals the QuantMatrix blocks bit f
                 REQUIRE(std::memcmp(out.data() + sat, q.block(r, b), sb) == 0);
                 for (size_t i = 0; i < sb; ++i) visited[sat + i] = true;
                 for (size_t j = 0; j < pb; ++j) {
-                  const size_t at = group + tm * sb + payload_at(f, c.isa, rr, j);
+                  const size_t at = group + tm * sb + payload_at(f, c.isa, tm, rr, j);
                   REQUIRE(out[at] == q.block(r, b)[sb + j]);
                   REQUIRE(!visited[at]);
                   visited[at] = true;
@@ -163,6 +167,34 @@ TEST_CASE("pack_quant_weights accepts GGUF Q4_0 blocks for q4 and refuses mismat
   o.f32_scale = true;
   const QuantMatrix f32s = quantize_matrix(QFormat::Q4, W.data(), 20, 40, "W", o);
   CHECK_THROWS_AS(pack_quant_weights(s, f32s, out.data()), std::invalid_argument);
+}
+
+TEST_CASE("q16 AVX2 panels: one 16-byte load holds element k of 8 consecutive rows") {
+  std::mt19937 rng(test_seed());
+  const Shape sh{40, 70};
+  const auto W = random_vec(rng, size_t(sh.M * sh.K), 0.05f);
+  const QuantMatrix q = quantize_matrix(QFormat::Q16, W.data(), sh.M, sh.K, "W");
+  for (int tm : {8, 16, 32}) {
+    INFO("tile_m " << tm);
+    const KernelSpec s = spec(WFormat::Q16, sh, tm, Isa::AVX2);
+    const PackedLayout l = packed_layout(s);
+    std::vector<uint8_t> out(packed_weight_bytes(s));
+    pack_quant_weights(s, q, out.data());
+    for (int64_t r0 = 0; r0 + 8 <= sh.M; r0 += 8) {
+      for (int64_t b = 0; b < q.blocks_per_row; ++b) {
+        const uint8_t* payloads = out.data() + size_t(r0 / tm) * l.panel_bytes + size_t(b) * l.group_bytes + size_t(tm) * 4;
+        for (int k = 0; k < 32; ++k) {
+          int16_t got[8];
+          std::memcpy(got, payloads + size_t(2 * tm * k + 2 * (r0 % tm)), sizeof got);
+          for (int r = 0; r < 8; ++r) {
+            smolc_block_q16 blk;
+            std::memcpy(&blk, q.block(r0 + r, b), sizeof blk);
+            REQUIRE(got[r] == blk.qs[k]);
+          }
+        }
+      }
+    }
+  }
 }
 
 // reference_gemm reads the packed bytes; quant_matmul reads the QuantMatrix.
