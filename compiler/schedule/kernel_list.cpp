@@ -22,8 +22,10 @@ std::string variant_name(const KernelVariant& v) {
 }
 
 int default_tile_m(WFormat f, Isa isa) {
-  // q16 AVX2 gemv streamed from DRAM measured 25-27 GB/s at 32 rows against
-  // 18-22 GB/s at 16 (q8, q4: 16 rows at least as fast as 8 or 32), docs/kernels.md.
+  // q16 AVX2 (panel-interleaved since session 4): gemv hot 43-47 GB/s at 32 rows
+  // against 42-46 at 16 and 39-43 at 8, gemm the same at all; the older
+  // row-major kernel streamed 25-27 GB/s from DRAM at 32 rows against 18-22 at 16.
+  // q8, q4: 16 rows at least as fast as 8 or 32. docs/kernels.md.
   if (f == WFormat::Q16 && isa == Isa::AVX2) return 32;
   switch (isa) {
     case Isa::Scalar: return 8;
