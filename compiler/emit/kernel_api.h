@@ -59,9 +59,10 @@ struct KernelSource {
 // stores KB block groups in order; block group b is
 //   tile_m scales of block b (f16 bits for Q8/Q4, f32 for Q16), row order, then
 //   tile_m payloads of block b (Q8: 32 int8; Q4: 16 bytes, the nibble order of
-//   smolc_block_q4; Q16: 32 int16), row order; with interleave R > 1 (Q8,
-//   Q4 and Q16 on AVX2: R = 8) the payloads of each R consecutive rows are
-//   interleaved in U-byte units instead (U = 4 for Q8 and Q4, 2 for Q16):
+//   smolc_block_q4; Q16: 32 int16), row order; with interleave R > 1 (AVX2:
+//   R = 8 for Q8 and Q4, R = tile_m for Q16) the payloads of each R
+//   consecutive rows are interleaved in U-byte units instead (U = 4 for Q8
+//   and Q4, 2 for Q16):
 //   payload byte j of panel row r sits at
 //     (r / R) * R * payload_bytes + (j / U) * R * U + (r % R) * U + j % U
 //   in the payload area (R = 1: r * payload_bytes + j), so one 32-byte load
@@ -79,7 +80,7 @@ struct PackedLayout {
   int64_t panels = 0;     // ceil(M / tile_m)
   size_t panel_bytes = 0; // tile_m * k_padded * elem_bytes (block formats: KB * group_bytes) rounded up to 64
   size_t group_bytes = 0; // block formats only: tile_m * (scale + payload bytes)
-  int interleave = 1;     // block formats only: rows per payload interleave group (1 or 8)
+  int interleave = 1;     // block formats only: rows per payload interleave group (1, 8, or tile_m for Q16)
 };
 PackedLayout packed_layout(const KernelSpec& s);
 

@@ -21,7 +21,9 @@ std::string kernel_stem(const KernelSpec& s, const char* op);
 int quant_scale_bytes(WFormat f);
 int quant_payload_bytes(WFormat f);
 // Rows per payload interleave group of a spec (PackedLayout::interleave): 8
-// where the spec's kernels dot 8 rows at once from interleaved units, else 1.
+// where the spec's kernels dot 8 rows at once from interleaved units (q8, q4
+// on AVX2), tile_m where they read element k of the whole panel at once (q16
+// on AVX2), else 1.
 int quant_interleave(const KernelSpec& s);
 // Bytes of one row in one interleave unit (4: q8's 4 elements or q4's 8, one
 // int32 lane; 2: one q16 element, one f32 lane once widened).

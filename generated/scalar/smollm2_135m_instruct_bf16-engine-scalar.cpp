@@ -410,6 +410,13 @@ inline void for_row_blocks(const KvT* rows, int last, F&& f) {
   }
 }
 
+// How many rows of the block [p0, p0 + nb) a token that sees positions
+// 0..last attends to (0: the block lies wholly after it).
+inline int rows_seen(int last, int p0, int nb) {
+  const int seen = last + 1 - p0;
+  return seen <= 0 ? 0 : (seen < nb ? seen : nb);
+}
+
 // sc[0..n) = exp(sc - max) in place; returns 1 / their sum. The max and
 // the sum (in 8 double lanes added in a fixed order, so the result does not
 // depend on threads; it differs from one serial sum by double rounding only)
@@ -436,9 +443,8 @@ void attend_tile(const AttnJob& j, int t0, int nt, int h0, int nh) {
   for_row_blocks(krows, last, [&](int p0, int nb) {
     auto dot_block = [&](const auto* block) {
       for (int tt = 0; tt < nt; ++tt) {
-        const int seen = first + tt + 1 - p0;  // rows of this block token t0 + tt attends to
-        if (seen <= 0) continue;
-        const int m = seen < nb ? seen : nb;
+        const int m = rows_seen(first + tt, p0, nb);
+        if (m == 0) continue;
         for (int g = 0; g < nh; ++g) dot_heads(q_of(tt, g), block, m, kAttnScale, score_of(tt, g) + p0);
       }
     };
@@ -457,9 +463,8 @@ void attend_tile(const AttnJob& j, int t0, int nt, int h0, int nh) {
   for_row_blocks(vrows, last, [&](int p0, int nb) {
     const KvT* block = vrows + static_cast<size_t>(p0) * kHeadDim;
     for (int tt = 0; tt < nt; ++tt) {
-      const int seen = first + tt + 1 - p0;
-      if (seen <= 0) continue;
-      const int m = seen < nb ? seen : nb;
+      const int m = rows_seen(first + tt, p0, nb);
+      if (m == 0) continue;
       for (int g = 0; g < nh; ++g)
         accumulate_rows(o[tt * nh + g], score_of(tt, g) + p0, inv_sum[tt * nh + g], block, m);
     }
