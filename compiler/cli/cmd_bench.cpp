@@ -16,6 +16,7 @@
 #include "bench/engine_cache.h"
 #include "cli/command.h"
 #include "cli/format_flags.h"
+#include "cli/number_option.h"
 #include "cli/progress.h"
 #include "emit/kernel_api.h"
 #include "frontend/error.h"
@@ -51,8 +52,6 @@ int run(const BenchArgs& a) {
   using namespace smolc;
   const std::optional<schedule::FormatPlan> plan = a.formats.plan();
   if (!plan) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
-  if (a.threads < 1 || a.threads > 64) throw InputError("command line", "--threads", "expected 1..64");
-  if (a.reps < 1 || a.reps > 1000) throw InputError("command line", "--reps", "expected 1..1000");
   if (a.ctx != 0 && a.ctx < bench::kMinCtx)
     throw InputError("command line", "--ctx",
                      "expected at least " + std::to_string(bench::kMinCtx) + " (a 512-token prompt plus 128 decoded tokens)");
@@ -78,6 +77,10 @@ int run(const BenchArgs& a) {
   int rc = 0;
   const std::string out =
       run_capture("'" + runner + "' " + std::to_string(a.threads) + " " + std::to_string(a.reps), rc);
+  if (rc == 3)  // the runner found NaN/Inf logits: the model's numbers, not a smolc bug
+    throw InputError(a.model, "logits",
+                     "the compiled engine computes NaN/Inf logits, so there is nothing to measure (its weights hold "
+                     "non-finite values or values its format cannot store; see --allow-nonfinite)");
   if (rc != 0) throw std::runtime_error("the bench runner " + runner + " exited with code " + std::to_string(rc));
   const nlohmann::json r = nlohmann::json::parse(out);
 
@@ -136,10 +139,10 @@ smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, 
   sub.add_option("model", a->model, "Model path or name")->required();
   a->formats.add_to(sub);
   sub.add_option("--target", a->target, "native|avx512|avx2|scalar (must run on this CPU)");
-  sub.add_option("--threads", a->threads, "threads the engine uses (default 1)");
-  sub.add_option("--reps", a->reps, "timed repetitions after one warm-up; medians are reported (default 5)");
+  smolc::cli::add_number(sub, "--threads", a->threads, "threads the engine uses (default 1)", 1, 64);
+  smolc::cli::add_number(sub, "--reps", a->reps, "timed repetitions after one warm-up; medians are reported (default 5)", 1, 1000);
   sub.add_option("--kv", a->kv, "KV cache element type of the benchmarked engine: f32 (default, as llama.cpp is run) or f16");
-  sub.add_option("--ctx", a->ctx, "KV cache positions of the benchmarked engine (default 640, the least it needs)");
+  smolc::cli::add_number(sub, "--ctx", a->ctx, "KV cache positions of the benchmarked engine (default 640, the least it needs)", 0, smolc::cli::kIntMax);
   sub.add_option("--cxx", a->cxx, "C++ compiler (default clang++-19)");
   sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
   sub.add_flag("--json", a->json, "print one JSON object");

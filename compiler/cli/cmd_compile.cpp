@@ -10,6 +10,7 @@
 #include "build/build_engine.h"
 #include "cli/command.h"
 #include "cli/format_flags.h"
+#include "cli/number_option.h"
 #include "cli/progress.h"
 #include "emit/engine_emitter.h"
 #include "emit/engine_names.h"
@@ -56,7 +57,6 @@ int run(const Args& a) {
   if (a.weights != "embed" && a.weights != "external")
     throw InputError("command line", "--weights", "'" + a.weights + "' is not embed or external");
   const bool kv_f16 = cli::kv_f16_flag(a.kv);
-  if (a.threads < 0 || a.threads > 64) throw InputError("command line", "--threads", "expected 0..64");
   const schedule::TargetDesc* target = &schedule::target_flag(a.target, false);
 
   Checkpoint ck = load_checkpoint(a.model, a.tokenizer);
@@ -103,9 +103,9 @@ smolc::cli::Register reg({"compile", "Compile a model into a static library engi
   sub.add_option("model", a->model, "Model path or name")->required();
   a->formats.add_to(sub);
   sub.add_option("--target", a->target, "native|avx512|avx2|scalar");
-  sub.add_option("--ctx", a->ctx, "KV cache positions (default min(2048, the model's max_seq_len))");
+  smolc::cli::add_number(sub, "--ctx", a->ctx, "KV cache positions (default min(2048, the model's max_seq_len))", 0, smolc::cli::kIntMax);
   sub.add_option("--kv", a->kv, "KV cache element type: f32 (default) or f16");
-  sub.add_option("--threads", a->threads, "default thread count of the engine (0: one per CPU)");
+  smolc::cli::add_number(sub, "--threads", a->threads, "default thread count of the engine (0: one per CPU)", 0, 64);
   sub.add_option("--name", a->name, "C prefix of the engine (default: model name + format)");
   sub.add_option("-o,--output", a->out, "Output directory (default: NAME)");
   sub.add_option("--weights", a->weights, "embed (in .rodata) or external (DIR/NAME.weights)");

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/number_option.h"
 #include "emit/kernel_api.h"
 
 namespace {
@@ -25,10 +26,10 @@ smolc::cli::Register reg({"kernel", "Generate one matrix kernel (gemv, gemm or r
       ->check(CLI::IsMember({"f32", "bf16", "f16", "q8", "q4", "q16"}));
   sub.add_option("--isa", a->isa, "scalar | avx2 | avx512 | native")
       ->check(CLI::IsMember({"scalar", "avx2", "avx512", "native"}));
-  sub.add_option("--m", a->m, "Output rows M")->required();
-  sub.add_option("--k", a->k, "Input features K")->required();
-  sub.add_option("--tile-m", a->tile_m, "Rows per packed panel");
-  sub.add_option("--tile-n", a->tile_n, "Tokens per gemm register tile");
+  smolc::cli::add_number(sub, "--m", a->m, "Output rows M", int64_t{1}, int64_t{1} << 24)->required();
+  smolc::cli::add_number(sub, "--k", a->k, "Input features K", int64_t{1}, int64_t{1} << 24)->required();
+  smolc::cli::add_number(sub, "--tile-m", a->tile_m, "Rows per packed panel", 1, 64);
+  smolc::cli::add_number(sub, "--tile-n", a->tile_n, "Tokens per gemm register tile", 1, 64);
   sub.add_option("--prefix", a->prefix, "Function name prefix (C identifier characters)");
   sub.add_option("-o,--out-dir", a->out_dir, "Directory to write the file into");
   return std::function<int()>([a] {

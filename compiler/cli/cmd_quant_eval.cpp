@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/number_option.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
 #include "quant/quant_eval.h"
@@ -49,17 +50,17 @@ std::vector<int32_t> prompt_ids(const smolc::Checkpoint& ck, int n) {
 smolc::cli::Register reg({"quant-eval", "Measure quantised formats against the f32 reference engine", [](CLI::App& sub) {
   auto a = std::make_shared<Args>();
   sub.add_option("model", a->model, "Model directory or file")->required();
-  sub.add_option("--prompt-tokens", a->prompt_tokens, "Evaluate a fixed English prompt of this many tokens (default 128)");
-  sub.add_option("--greedy", a->greedy, "Instead: evaluate along the f32 greedy continuation of BOS for N tokens");
+  smolc::cli::add_number(sub, "--prompt-tokens", a->prompt_tokens, "Evaluate a fixed English prompt of this many tokens (default 128)", 1, smolc::cli::kIntMax);
+  smolc::cli::add_number(sub, "--greedy", a->greedy, "Instead: evaluate along the f32 greedy continuation of BOS for N tokens", 0, smolc::cli::kIntMax);
   sub.add_flag("--weights", a->weights, "Also print the weight-only NMSE with f16 and f32 scales");
   sub.add_flag("--allow-nonfinite", a->allow_nonfinite, "Quantise NaN/Inf weights as 0 instead of refusing");
   sub.add_flag("--fold-gains", a->fold_gains,
                "Measurement: fold RMSNorm gains into the weights before quantising (the engine does not)");
   sub.add_flag("--no-calibrate", a->no_calibrate,
                "Weigh columns by the norm gain^2 only, as `smolc compile --no-calibrate` does");
-  sub.add_option("--calibration-tokens", a->calibration_tokens,
+  smolc::cli::add_number(sub, "--calibration-tokens", a->calibration_tokens,
                  "Self-calibration: sampled tokens whose activations weigh the q8/q4 scale searches (default " +
-                     std::to_string(smolc::quant::kCalibrationTokens) + ")");
+                     std::to_string(smolc::quant::kCalibrationTokens) + ")", 1, 1 << 20);
   return std::function<int()>([a] {
     using namespace smolc;
     Checkpoint ck = load_checkpoint(a->model);

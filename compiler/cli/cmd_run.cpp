@@ -15,6 +15,7 @@
 #include "cli/engine.h"
 #include "cli/format_flags.h"
 #include "cli/generate.h"
+#include "cli/number_option.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
 #include "reference/npy.h"
@@ -33,10 +34,11 @@ struct RunOptions {
   int n = -1;  // -1: 256 for run, unlimited (until the context is full) for --chat
   float temp = 1.0f, top_p = 0.9f, min_p = 0.0f, repeat_penalty = 1.0f;
   int top_k = 0, repeat_last_n = 64;
-  int64_t seed = -1;  // -1: random
+  uint64_t seed = 0;
+  bool has_seed = false;  // false: a random seed
   std::string tokenizer;
   std::string dump_logits;
-  int ctx = 0;  // 0: as needed (run) / the model's max_seq_len (chat)
+  int ctx = 0;  // 0: as needed (run) / min(kChatDefaultCtx, max_seq_len) (chat)
   bool chat = false;
   FormatFlags formats;  // a compiled engine of this format
   std::string target = "native", cxx = "clang++-19";
@@ -90,7 +92,7 @@ smolc_sampler_params sampler_params(const RunOptions& o) {
   p.min_p = o.min_p;
   p.repeat_penalty = o.repeat_penalty;
   p.repeat_last_n = o.repeat_last_n;
-  p.seed = o.seed >= 0 ? static_cast<uint64_t>(o.seed) : (static_cast<uint64_t>(std::random_device{}()) << 32) ^
+  p.seed = o.has_seed ? o.seed : (static_cast<uint64_t>(std::random_device{}()) << 32) ^
                                                                std::random_device{}();
   return p;
 }
@@ -168,6 +170,7 @@ int run_once(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   SamplerBox sb(o, static_cast<int32_t>(ck.cfg.vocab_size));
   std::vector<float> dump;
   Generator gen{*engine, sb.s, stop_ids(ck, tok), o.dump_logits.empty() ? nullptr : &dump};
+  Generator::check_fits(*engine, prompt.size());
   StreamDecoder out(tok);
   // Echo the prompt as llama2.c does, except BOS: it goes through the decoder
   // only so that the next token's dummy-prefix space is dropped.
@@ -193,7 +196,7 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   if (!o.prompt_ids.empty() || o.has_prompt || !o.dump_logits.empty())
     throw InputError("--chat", "", "reads the conversation from stdin; -p, --prompt-ids and --dump-logits do not apply");
   std::unique_ptr<Engine> engine =
-      make_engine(ck, engine_request(o), static_cast<int>(ck.cfg.max_seq_len), o.ctx);
+      make_engine(ck, engine_request(o), static_cast<int>(std::min<int64_t>(ck.cfg.max_seq_len, kChatDefaultCtx)), o.ctx);
   SamplerBox sb(o, static_cast<int32_t>(ck.cfg.vocab_size));
   Generator gen{*engine, sb.s, stop_ids(ck, tok), nullptr};
 
@@ -256,27 +259,27 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                 // --f32 ... --q16: run a compiled engine of that format (compiled once into the engine cache).
                 o->formats.add_to(app);
                 app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar (default native)");
-                app.add_option("--threads", o->threads, "Compiled engine threads (default: one per CPU)");
+                add_number(app, "--threads", o->threads, "Compiled engine threads (default: one per CPU)", 0, 64);
                 app.add_option("--cxx", o->cxx, "C++ compiler for the compiled engine (default clang++-19)");
                 app.add_option("-p,--prompt", o->prompt, "Prompt text");
                 app.add_option("--prompt-ids", o->prompt_ids, "Prompt as token ids, e.g. 1,403,407 (used verbatim)");
-                app.add_option("-n", o->n, "Tokens to generate (default 256; --chat: until the context is full)");
-                app.add_option("--temp", o->temp, "Temperature; 0 = greedy (default 1.0)");
-                app.add_option("--seed", o->seed, "Random seed (default: random)")->check(CLI::NonNegativeNumber);
-                app.add_option("--top-k", o->top_k, "Keep the K most likely tokens (0 = off)");
-                app.add_option("--top-p", o->top_p, "Nucleus sampling threshold (default 0.9, 1 = off)");
-                app.add_option("--min-p", o->min_p, "Keep tokens with p >= P * p_max (0 = off)");
-                app.add_option("--repeat-penalty", o->repeat_penalty, "Repetition penalty (1 = off)");
-                app.add_option("--repeat-last-n", o->repeat_last_n, "Penalty window in tokens (default 64, -1 = all)");
+                add_number(app, "-n", o->n, "Tokens to generate (default 256; --chat: until the context is full)", 0, kIntMax);
+                add_number(app, "--temp", o->temp, "Temperature; 0 = greedy (default 1.0)", 0.0f, 1e6f);
+                add_number(app, "--seed", o->seed, "Random seed (default: random)", uint64_t{0}, UINT64_MAX);
+                add_number(app, "--top-k", o->top_k, "Keep the K most likely tokens (0 = off)", 0, kIntMax);
+                add_number(app, "--top-p", o->top_p, "Nucleus sampling threshold, above 0 (default 0.9, 1 = off)", 0.0f, 1.0f);
+                add_number(app, "--min-p", o->min_p, "Keep tokens with p >= P * p_max (0 = off)", 0.0f, 1.0f);
+                add_number(app, "--repeat-penalty", o->repeat_penalty, "Repetition penalty, above 0 (1 = off)", 0.0f, 1e6f);
+                add_number(app, "--repeat-last-n", o->repeat_last_n, "Penalty window in tokens (default 64, -1 = all)", -1, kIntMax);
                 app.add_option("--tokenizer", o->tokenizer, "Tokenizer file (llama2.c: default tok<vocab>.bin or tokenizer.bin next to the model)");
                 app.add_option("--dump-logits", o->dump_logits, "Write every evaluated position's logits as float32 .npy [positions, vocab]");
-                app.add_option("--ctx", o->ctx, "KV cache size in tokens (default: what the run needs / max_seq_len for --chat)");
+                add_number(app, "--ctx", o->ctx, "KV cache size in tokens (default: what the run needs; --chat: min(2048, max_seq_len))", 0, kIntMax);
                 app.add_flag("--chat", o->chat, "Interactive ChatML chat, one user turn per stdin line");
                 return std::function<int()>([o, &app] {
                   o->has_prompt = app.count("--prompt") > 0;
+                  o->has_seed = app.count("--seed") > 0;
                   if (o->has_prompt && !o->prompt_ids.empty())
                     throw InputError("-p", "", "give either -p or --prompt-ids, not both");
-                  if (o->ctx < 0) throw InputError("--ctx", "", std::to_string(o->ctx) + " is negative");
                   const Checkpoint ck = load_checkpoint(o->model, o->tokenizer);
                   const Tokenizer tok(ck.tokenizer);
                   return o->chat ? run_chat(*o, ck, tok) : run_once(*o, ck, tok);

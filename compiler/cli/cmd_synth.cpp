@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/number_option.h"
 #include "frontend/error.h"
 #include "synth/synth.h"
 
@@ -19,7 +20,7 @@ struct SynthArgs {
 smolc::cli::Register reg({"synth", "Write a checkpoint with random weights and real SmolLM2 shapes", [](CLI::App& sub) {
   auto a = std::make_shared<SynthArgs>();
   sub.add_option("--preset", a->preset, "SmolLM2-135M, SmolLM2-360M, SmolLM2-1.7B or tiny")->required();
-  sub.add_option("--seed", a->seed, "Random seed (same seed, same bytes)");
+  smolc::cli::add_number(sub, "--seed", a->seed, "Random seed (same seed, same bytes)", uint64_t{0}, UINT64_MAX);
   sub.add_option("-o,--output", a->out, "Output directory")->required();
   sub.add_option("--dtype", a->dtype, "Weight dtype: bf16 (default), f16 or f32");
   return std::function<int()>([a] {

@@ -28,8 +28,19 @@ class Engine {
   virtual const char* name() const = 0;
 };
 
-// The scalar reference engine (compiler/reference/) over a loaded checkpoint.
-std::unique_ptr<Engine> make_reference_engine(const Checkpoint& ck, int ctx);
+// The scalar reference engine (compiler/reference/) over a loaded checkpoint;
+// a non-finite parameter is refused (InputError) unless allow_nonfinite.
+std::unique_ptr<Engine> make_reference_engine(const Checkpoint& ck, int ctx, bool allow_nonfinite = false);
+
+// InputError naming --ctx and the bytes `what` needs when that is more than
+// the machine's physical memory (an allocation would fail, or overcommit and
+// be killed, instead of a clear message).
+void refuse_unallocatable(const std::string& what, uint64_t bytes, int ctx);
+
+// --chat's KV cache when no --ctx is given: the compile default, so a chat and
+// a plain run share one cached engine; a model's max_position_embeddings can
+// be far larger (2^24 passes the config check) and would be allocated in full.
+constexpr int kChatDefaultCtx = 2048;
 
 // How `smolc run` wants its engine.
 struct EngineRequest {

@@ -107,8 +107,12 @@ class CompiledBackend final : public Engine {
     bind(position_, "smolc_so_position");
     bind(strerror_, "smolc_so_strerror");
     const size_t align = state_align_(), bytes = state_bytes_();
+    refuse_unallocatable("the compiled engine's state (KV cache and activations)", bytes, ctx_());
     state_ = std::aligned_alloc(align, (bytes + align - 1) / align * align);
-    if (!state_) throw std::bad_alloc();
+    if (!state_)
+      throw InputError("--ctx", std::to_string(ctx_()),
+                       "the compiled engine's state needs " + std::to_string(bytes) + " bytes, which could not be "
+                       "allocated (lower --ctx)");
     check(init_(state_, bytes), "init");
     if (threads > 0) check(set_threads_(state_, threads), "set_threads");
     last_.resize(static_cast<size_t>(vocab_()));

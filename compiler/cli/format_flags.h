@@ -30,7 +30,9 @@ struct FormatFlags {
     app.add_flag("--no-calibrate", no_calibrate,
                  "q8/q4: weigh the scale searches by the norm gains only, without sampling the model for "
                  "activation statistics (docs/quant-formats.md)");
-    app.add_flag("--allow-nonfinite", allow_nonfinite, "quantise NaN/Inf weights as 0 instead of refusing them");
+    app.add_flag("--allow-nonfinite", allow_nonfinite,
+                 "do not refuse NaN/Inf weights or values the format cannot hold (f16 past 65504, ...): "
+                 "quantised formats store them as 0, float formats as they come (docs/security.md)");
   }
 
   // The plan, or nullopt when no format flag was given.

@@ -26,7 +26,12 @@ struct Generator {
   // token is not fed (nothing would read its logits); the next call's input
   // should start with it when the conversation continues (see pending()).
   // Also stops when the KV cache is full. Returns the number of tokens emitted.
+  // InputError when the input does not fit (check_fits) or a logit is NaN/Inf.
   int run(const std::vector<int32_t>& input, int max_new, const std::function<void(int32_t)>& on_token);
+
+  // InputError (exit 2) unless n more tokens fit in e's KV cache: checked
+  // before anything is printed or evaluated, the same on every engine.
+  static void check_fits(const Engine& e, size_t n);
 
   // The emitted token that was not fed yet (-1 if none): run() leaves the
   // last one out of the cache.

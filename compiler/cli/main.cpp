@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <new>
 
 #include "cli/command.h"
 #include "frontend/error.h"
@@ -32,13 +33,22 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // A bad command line is bad input like any other: one "smolc: error:" line, exit 2.
+    std::fprintf(stderr, "smolc: error: %s (see smolc --help)\n", e.what());
+    return 2;
   }
+  // Exit codes: 0 success, 2 bad input of any kind (files, paths, options,
+  // prompts, a model whose numbers break, memory the input asks for that the
+  // machine lacks), 1 only for a smolc bug.
   try {
     return action ? action() : 1;
   } catch (const smolc::InputError& e) {
     std::fprintf(stderr, "smolc: error: %s\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "smolc: error: out of memory (the model, or the context it was given, needs more memory than "
+                         "this machine can allocate)\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "smolc: internal error: %s\n", e.what());

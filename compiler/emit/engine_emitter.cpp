@@ -13,6 +13,7 @@
 #include "quant/materialize_quant.h"
 #include "text/tokenizer_tables_emit.h"
 #include "frontend/error.h"
+#include "frontend/storable.h"
 
 namespace smolc {
 
@@ -31,6 +32,11 @@ uint64_t weights_hash(const uint8_t* p, size_t n) {
 namespace {
 
 size_t align64(size_t n) { return (n + 63) & ~static_cast<size_t>(63); }
+
+// The bound on an unquantised packed weight's values.
+StoredAs stored_as(WFormat f) {
+  return f == WFormat::BF16 ? StoredAs::BF16 : f == WFormat::F16 ? StoredAs::F16 : StoredAs::F32;
+}
 
 std::string hex_float(float f) {
   char b[64];
@@ -126,6 +132,7 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
       pack_quant_weights(spec, q, wb.blob.data() + off);
     } else {
       std::vector<float> W = ir::materialize(ck, recipe);
+      if (!opt.allow_nonfinite) quant::check_recipe_storable(ck, recipe, W, stored_as(spec.fmt));
       pack_weights(spec, W.data(), wb.blob.data() + off);
     }
     offset[key] = off;
@@ -136,6 +143,7 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
     if (offset.count(tensor)) return;
     std::vector<float> gain = ck.load_f32(tensor);
     if (static_cast<int64_t>(gain.size()) != c.dim) throw InputError(ck.path, tensor, "expected " + std::to_string(c.dim) + " values");
+    if (!opt.allow_nonfinite) check_storable(ck.get(tensor).file, tensor, gain.data(), gain.size(), 0, StoredAs::F32);
     const size_t off = wb.add(gain.size() * sizeof(float));
     std::memcpy(wb.blob.data() + off, gain.data(), gain.size() * sizeof(float));
     offset[tensor] = off;

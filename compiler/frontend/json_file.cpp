@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <unordered_set>
+#include <vector>
 
 #include "frontend/error.h"
 #include "frontend/mapped_file.h"
@@ -58,6 +60,46 @@ bool starts_with_at(const uint8_t* d, size_t n, size_t pos, const char* lit) {
   return pos <= n && n - pos >= len && std::memcmp(d + pos, lit, len) == 0;
 }
 
+// nlohmann::json keeps the last of two equal keys; a model file that says a
+// thing twice is ambiguous (another reader may keep the first), so the parse
+// refuses it, naming the key and the objects around it.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(const std::string& file) : file_(file) {}
+  bool operator()(int /*depth*/, Json::parse_event_t ev, Json& parsed) {
+    switch (ev) {
+      case Json::parse_event_t::object_start:
+        objects_.push_back({});
+        break;
+      case Json::parse_event_t::object_end:
+        if (!objects_.empty()) objects_.pop_back();
+        break;
+      case Json::parse_event_t::key: {
+        Frame& f = objects_.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second) throw InputError(file_, where(), "duplicate key (each key may appear once)");
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    std::unordered_set<std::string> keys;
+    std::string key;
+  };
+  std::string where() const {
+    std::string w;
+    for (const Frame& f : objects_) w += (w.empty() ? "" : ".") + f.key;
+    return "key \"" + w + "\"";
+  }
+  const std::string& file_;
+  std::vector<Frame> objects_;
+};
+
 }  // namespace
 
 Json parse_json_text(const uint8_t* d, size_t n, const std::string& file, uint64_t base) {
@@ -69,7 +111,7 @@ Json parse_json_text(const uint8_t* d, size_t n, const std::string& file, uint64
                      std::string("invalid UTF-8 byte ") + hex + " (JSON must be UTF-8)");
   }
   try {
-    return Json::parse(d, d + n);
+    return Json::parse(d, d + n, DuplicateKeyCheck(file));
   } catch (const Json::parse_error& e) {
     // e.byte is 1-based and points at the character that failed.
     const size_t pos = e.byte == 0 ? 0 : static_cast<size_t>(e.byte - 1);

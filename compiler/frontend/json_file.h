@@ -1,6 +1,7 @@
 // Strict JSON reading for untrusted model files (config.json, tokenizer.json,
-// safetensors headers and index files): size-capped, UTF-8 checked, and every
-// parse failure turned into an InputError naming the file and byte offset.
+// safetensors headers and index files): size-capped, UTF-8 checked, duplicate
+// keys refused, and every parse failure turned into an InputError naming the
+// file and byte offset (or key).
 #pragma once
 #include <cstddef>
 #include <cstdint>

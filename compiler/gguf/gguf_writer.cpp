@@ -11,10 +11,23 @@
 #include "frontend/dequant.h"
 #include "frontend/error.h"
 #include "frontend/gguf_format.h"
+#include "frontend/storable.h"
 #include "gguf/gguf_quant.h"
 
 namespace smolc::gguf {
 namespace {
+
+// What bounds a value of a GGUF tensor type (Q8_0 stores amax/127 and Q4_0
+// amax/8 as f16 block scales).
+StoredAs stored_as(DType t) {
+  switch (t) {
+    case DType::F16: return StoredAs::F16;
+    case DType::BF16: return StoredAs::BF16;
+    case DType::Q8_0: return StoredAs::F16Scale127;
+    case DType::Q4_0: return StoredAs::F16Scale8;
+    default: return StoredAs::F32;
+  }
+}
 
 // Little-endian byte sink for the header, metadata and tensor infos.
 struct Bytes {
@@ -153,7 +166,7 @@ uint32_t llama_file_type(DType type) {
   throw std::logic_error(std::string("llama_file_type: ") + dtype_name(type) + " is not a GGUF output type");
 }
 
-void write_gguf(const Checkpoint& ck, const std::string& out_path, DType type) {
+void write_gguf(const Checkpoint& ck, const std::string& out_path, DType type, bool allow_nonfinite) {
   const ModelConfig& c = ck.cfg;
   const uint32_t file_type = llama_file_type(type);
 
@@ -232,13 +245,7 @@ void write_gguf(const Checkpoint& ck, const std::string& out_path, DType type) {
     const TensorInfo& t = ck.get(p.hf_name);
     const std::vector<float> w = ck.load_f32(p.hf_name);  // HF row order, [rows, len]
     const int64_t rows = t.rows(), len = t.row_len();
-    // Past 65504 an f16 value or scale would become infinity.
-    const bool f16_bound = p.type == DType::F16 || p.type == DType::Q8_0 || p.type == DType::Q4_0;
-    for (size_t i = 0; i < w.size(); ++i) {
-      if (!std::isfinite(w[i]) || (f16_bound && std::fabs(w[i]) > 65504.0f))
-        throw InputError(t.file, p.hf_name, "element " + std::to_string(i) + " is " + std::to_string(w[i]) +
-                                                " (cannot be stored as " + dtype_name(p.type) + ")");
-    }
+    if (!allow_nonfinite) check_storable(t.file, p.hf_name, w.data(), w.size(), len, stored_as(p.type));
     std::vector<int32_t> perm;
     if (p.permute_heads) perm = llama_qk_row_perm(p.n_heads, c.head_dim);
     const size_t row_bytes = dtype_row_bytes(p.type, len);

@@ -6,6 +6,7 @@
 
 #include "frontend/dequant.h"
 #include "frontend/error.h"
+#include "frontend/storable.h"
 
 namespace smolc::quant {
 namespace {
@@ -96,30 +97,35 @@ QuantMatrix copy_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat
   return m;
 }
 
-// Names the first non-finite value of the fused f32 matrix by its source
-// tensor (a gain, or a part's row and column).
-void refuse_nonfinite(const Checkpoint& ck, const ir::WeightRecipe& w, const std::vector<float>& W) {
-  for (const std::string& g : w.col_gains)
-    for (float v : ck.load_f32(g))
-      if (!std::isfinite(v))
-        throw InputError(ck.get(g).file, g,
-                         std::string(std::isnan(v) ? "NaN" : "Inf") +
-                             " gain cannot be folded into quantised weights, expected finite values "
-                             "(--allow-nonfinite quantises non-finite weights as 0)");
-  const std::vector<SourceRow> src = row_sources(ck, w);
-  for (size_t i = 0; i < W.size(); ++i) {
-    if (std::isfinite(W[i])) continue;
-    const size_t r = i / static_cast<size_t>(w.cols);
-    const std::string& name = w.parts[src[r].part];
-    throw InputError(ck.get(name).file, name + ": row " + std::to_string(src[r].row) + ", column " +
-                                            std::to_string(i % static_cast<size_t>(w.cols)),
-                     std::string(std::isnan(W[i]) ? "NaN" : "Inf") +
-                         " weight cannot be quantised, expected finite values (--allow-nonfinite quantises "
-                         "non-finite weights as 0)");
+}  // namespace
+
+StoredAs stored_as(QFormat f) {
+  switch (f) {
+    case QFormat::Q8: return StoredAs::F16Scale127;
+    case QFormat::Q4:
+    case QFormat::Q4_0: return StoredAs::F16Scale8;
+    case QFormat::Q16: break;  // f32 scale: any finite block fits
   }
+  return StoredAs::F32;
 }
 
-}  // namespace
+void check_recipe_storable(const Checkpoint& ck, const ir::WeightRecipe& w, const std::vector<float>& W, StoredAs s) {
+  for (const std::string& g : w.col_gains) {
+    const std::vector<float> v = ck.load_f32(g);
+    check_storable(ck.get(g).file, g, v.data(), v.size(), 0, StoredAs::F32);
+  }
+  const size_t i = first_unstorable(W.data(), W.size(), s);
+  if (i == W.size()) return;
+  const size_t cols = static_cast<size_t>(w.cols), r = i / cols, c = i % cols;
+  const SourceRow src = row_sources(ck, w).at(r);
+  const std::string& name = w.parts[src.part];
+  const size_t flat = static_cast<size_t>(src.row) * cols + c;
+  throw InputError(ck.get(name).file,
+                   name + "[" + std::to_string(flat) + "] (row " + std::to_string(src.row) + ", column " +
+                       std::to_string(c) + ")",
+                   unstorable_reason(W[i], s) + (w.col_gains.empty() ? " " : " (after folding the norm gain) ") +
+                       kAllowNonfiniteHint);
+}
 
 std::vector<float> gain_importance(const Checkpoint& ck, const std::string& gain) {
   std::vector<float> h = ck.load_f32(gain);
@@ -174,7 +180,7 @@ QuantMatrix materialize_quant(const Checkpoint& ck, const ir::WeightRecipe& w, Q
   check_shapes(ck, w);
   if (reuses_gguf_blocks(ck, w, f)) return copy_blocks(ck, w, f, opt);
   const std::vector<float> W = ir::materialize(ck, w);
-  if (!opt.allow_nonfinite) refuse_nonfinite(ck, w, W);
+  if (!opt.allow_nonfinite) check_recipe_storable(ck, w, W, stored_as(f));
   std::string tensor;
   for (const std::string& p : w.parts) tensor += (tensor.empty() ? "" : "+") + p;
   return quantize_matrix(f, W.data(), w.rows, w.cols, tensor, opt);

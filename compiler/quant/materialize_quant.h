@@ -3,6 +3,7 @@
 // weight quantised by smolc's own rules (quant/quantize.h).
 #pragma once
 #include "frontend/checkpoint.h"
+#include "frontend/storable.h"
 #include "ir/graph.h"
 #include "quant/calibrate.h"
 #include "quant/quantize.h"
@@ -18,11 +19,19 @@ bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat
 // row_perm and the recipe's concatenation / row interleaving; a reused block
 // whose scale is NaN or Inf is refused (InputError naming the tensor, row and
 // block) unless opt.allow_nonfinite, which zeroes it. Otherwise the weight is
-// materialised in f32 and quantised with opt; NaN/Inf is refused naming the
-// part tensor and its row and column (or the gain tensor) unless
+// materialised in f32 and quantised with opt; NaN/Inf and values whose block
+// scale overflows f16 are refused (check_recipe_storable) unless
 // opt.allow_nonfinite.
 QuantMatrix materialize_quant(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat f,
                               const QuantOptions& opt = {});
+
+// The storage bound of format f's values (its block scale's type).
+StoredAs stored_as(QFormat f);
+
+// check_storable for a materialised recipe W [w.rows, w.cols]: every col_gain
+// finite, then every value of W storable as s; the InputError names the part
+// tensor, its flat index, row and column.
+void check_recipe_storable(const Checkpoint& ck, const ir::WeightRecipe& w, const std::vector<float>& W, StoredAs s);
 
 // QuantOptions::col_importance for a projection that reads the output of the
 // RMSNorm with gain tensor `gain` (applied at run time, not folded): gain^2
