@@ -187,7 +187,7 @@ TEST_CASE("a reused block with a NaN or Inf scale is refused, or zeroed with all
   }
 }
 
-TEST_CASE("NaN in f32 weights or gains is refused naming the part tensor, row and column") {
+TEST_CASE("NaN in f32 weights or gains is refused naming the part tensor, flat index, row and column") {
   const Checkpoint good = load_checkpoint(files().f32);
   const ModelConfig& c = good.cfg;
   const std::string vname = layer0("self_attn.v_proj.weight");
@@ -204,8 +204,8 @@ TEST_CASE("NaN in f32 weights or gains is refused naming the part tensor, row an
   } catch (const InputError& e) {
     const std::string msg = e.what();
     CHECK(msg.find(bad) != std::string::npos);
-    CHECK(msg.find(vname + ": row 5, column 7") != std::string::npos);
-    CHECK(msg.find("NaN weight cannot be quantised") != std::string::npos);
+    CHECK(msg.find(vname + "[" + std::to_string(5 * c.dim + 7) + "] (row 5, column 7): NaN") != std::string::npos);
+    CHECK(msg.find("--allow-nonfinite") != std::string::npos);
   }
   QuantOptions opt;
   opt.allow_nonfinite = true;
