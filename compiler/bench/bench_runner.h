@@ -14,10 +14,8 @@ constexpr int kPromptLong = 512;   // pp512
 constexpr int kDecode = 128;       // tg128, decoded right after the pp512 prompt
 constexpr int kMinCtx = kPromptLong + kDecode;
 
-// C++17 source of the runner; the engine is chosen by the macros
-// SMOLC_BENCH_ENGINE (C prefix) and SMOLC_BENCH_UENGINE (upper-case prefix);
-// SMOLC_BENCH_KV_ELEM_BYTES (4 or 2) is the KV cache element size.
-const std::string& runner_source();
+// C++17 source of the runner for `e`, from template package/bench-runner.cpp.in.
+std::string runner_source(const CachedEngine& e);
 
 // Compiles the runner against `e` once (DIR/bench/runner-HASH) and returns its path.
 // Throws std::runtime_error with the compiler output if that fails.

@@ -1,15 +1,11 @@
-// Building command lines for the C++ compiler and other tools run through the shell.
+// Building command lines for the C++ compiler and other tools run through the
+// shell: shell_quote() (common/escape.h) quotes every word that is not fixed.
 #pragma once
 #include <string>
 
-namespace smolc {
+#include "common/escape.h"
 
-// `s` as one single-quoted shell word, safe for any bytes but NUL.
-inline std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+namespace smolc {
 
 // ASCII upper case: engine names (C identifiers) turned into macro prefixes.
 inline std::string ascii_upper(std::string s) {

@@ -9,6 +9,7 @@
 
 #include "build/build_engine.h"
 #include "cli/command.h"
+#include "common/escape.h"
 #include "cli/format_flags.h"
 #include "cli/number_option.h"
 #include "cli/progress.h"
@@ -29,16 +30,19 @@ struct Args {
   int ctx = 0, threads = 0;
 };
 
-// The command as the user could retype it, noted in every generated file.
+// The command as the user could retype it (every free word shell-quoted when
+// it needs to be), noted in every generated file through its escaper.
 std::string command_line(const Args& a) {
-  std::string c = "smolc compile " + a.model + a.formats.command_text() + " --target " + a.target;
+  using smolc::shell_word;
+  std::string c = "smolc compile " + shell_word(a.model) + a.formats.command_text() + " --target " + shell_word(a.target);
   if (a.ctx) c += " --ctx " + std::to_string(a.ctx);
   if (a.threads) c += " --threads " + std::to_string(a.threads);
-  if (!a.name.empty()) c += " --name " + a.name;
-  if (!a.out.empty()) c += " -o " + a.out;
-  if (a.weights != "embed") c += " --weights " + a.weights;
-  if (a.kv != "f32") c += " --kv " + a.kv;
-  if (!a.tokenizer.empty()) c += " --tokenizer " + a.tokenizer;
+  if (!a.name.empty()) c += " --name " + shell_word(a.name);
+  if (!a.out.empty()) c += " -o " + shell_word(a.out);
+  if (a.weights != "embed") c += " --weights " + shell_word(a.weights);
+  if (a.kv != "f32") c += " --kv " + shell_word(a.kv);
+  if (!a.tokenizer.empty()) c += " --tokenizer " + shell_word(a.tokenizer);
+  if (a.cxx != "clang++-19") c += " --cxx " + shell_word(a.cxx);
   return c;
 }
 
@@ -91,10 +95,11 @@ int run(const Args& a) {
   bo.progress = [](size_t d, size_t t) { smolc::cli::progress_bar("compiling", d, t); };
   BuildResult r = build_engine(e, eo, bo);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // -o is any path: printable() keeps this one line.
   std::printf("smolc: %s %s %s for %s: weights %s, state %s%s%s in %.1f s -> %s\n", a.emit_only ? "emitted" : "compiled",
               name.c_str(), plan->describe().c_str(), target->name.c_str(), mb(e.weights.size()).c_str(),
               mb(e.state_bytes).c_str(), a.emit_only ? "" : ", engine objects ",
-              a.emit_only ? "" : mb(r.code_bytes).c_str(), secs, out.c_str());
+              a.emit_only ? "" : mb(r.code_bytes).c_str(), secs, printable(out).c_str());
   return 0;
 }
 

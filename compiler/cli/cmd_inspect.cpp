@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/escape.h"
 #include "cli/command.h"
 #include "frontend/checkpoint.h"
 #include "frontend/format_sizes.h"
@@ -77,6 +78,12 @@ nlohmann::ordered_json describe(const Checkpoint& ck) {
   return j;
 }
 
+// A JSON value as one line of text; bytes that are not UTF-8 become U+FFFD
+// (dump() would throw on them) and control characters \uXXXX escapes.
+std::string json_text(const nlohmann::ordered_json& v) {
+  return v.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 std::string human(int64_t bytes) {
   char buf[64];
   if (bytes >= (int64_t{1} << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / 1073741824.0);
@@ -87,7 +94,9 @@ std::string human(int64_t bytes) {
 
 void print_text(const nlohmann::ordered_json& j) {
   auto i = [&](const char* k) { return j.at(k).get<int64_t>(); };
-  std::printf("model          %s (%s, %s)\n", j["name"].get<std::string>().c_str(), j["format"].get<std::string>().c_str(),
+  // Names come from the model file: printable() keeps them on one line.
+  std::printf("model          %s (%s, %s)\n", smolc::printable(j["name"].get<std::string>()).c_str(),
+              smolc::printable(j["format"].get<std::string>()).c_str(),
               j["path"].get<std::string>().c_str());
   std::printf("architecture   %s decoder (RMSNorm, RoPE, GQA attention, SwiGLU FFN)\n",
               j["architecture"].get<std::string>().c_str());
@@ -119,7 +128,7 @@ void print_text(const nlohmann::ordered_json& j) {
               static_cast<long long>(t["merges"].get<int64_t>()), static_cast<long long>(t["added_tokens"].get<int64_t>()),
               static_cast<long long>(t["special_tokens"].get<int64_t>()));
   std::printf("bos / eos      %lld %s / %lld %s\n", static_cast<long long>(t["bos_id"].get<int64_t>()),
-              t["bos"].dump().c_str(), static_cast<long long>(t["eos_id"].get<int64_t>()), t["eos"].dump().c_str());
+              json_text(t["bos"]).c_str(), static_cast<long long>(t["eos_id"].get<int64_t>()), json_text(t["eos"]).c_str());
 }
 
 struct InspectArgs {

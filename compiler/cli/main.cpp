@@ -6,6 +6,7 @@
 #include <memory>
 #include <new>
 
+#include "common/escape.h"
 #include "cli/command.h"
 #include "frontend/error.h"
 
@@ -44,14 +45,15 @@ int main(int argc, char** argv) {
   try {
     return action ? action() : 1;
   } catch (const smolc::InputError& e) {
-    std::fprintf(stderr, "smolc: error: %s\n", e.what());
+    // Names in the message come from model files: one line, no terminal escapes.
+    std::fprintf(stderr, "smolc: error: %s\n", smolc::printable(e.what()).c_str());
     return 2;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "smolc: error: out of memory (the model, or the context it was given, needs more memory than "
                          "this machine can allocate)\n");
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "smolc: internal error: %s\n", e.what());
+    std::fprintf(stderr, "smolc: internal error: %s\n", smolc::printable_lines(e.what()).c_str());
     return 1;
   }
 }

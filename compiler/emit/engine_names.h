@@ -11,9 +11,11 @@ namespace smolc {
 std::string sanitize_c_identifier(const std::string& text);
 // Throws InputError("--name", ...) unless `name` is [a-z_][a-z0-9_]* (C
 // identifier, lower case so NAME and the upper-case macro prefix agree),
-// 1..48 characters.
+// 1..48 characters, with no leading or trailing '_' and no "__" (reserved
+// identifiers), and neither "smolc" nor "smolc_*" (the runtime's prefix).
 void validate_engine_name(const std::string& name);
-// Printable ASCII only, one line, no "*/" (so it can sit in any comment).
+// Printable ASCII only, one line, no "*/" (so it can sit in any comment):
+// c_comment() of common/escape.h.
 std::string comment_safe(const std::string& text);
 
 }  // namespace smolc

@@ -400,6 +400,12 @@ class Renderer {
         out.append(text, pos, std::string::npos);
         return;
       }
+      if (d > pos && text[d - 1] == '$') {  // "$${": a literal "${" (shell, CMake, pkg-config)
+        out.append(text, pos, d - pos);
+        out += '{';
+        pos = d + 2;
+        continue;
+      }
       out.append(text, pos, d - pos);
       int depth = 1;
       size_t e = d + 2;
@@ -430,7 +436,7 @@ std::string render_template(std::string_view name, std::string_view text, const 
     l.raw = text.substr(pos, end - pos);
     l.number = number++;
     std::string t = trim(l.raw);
-    if (!t.empty() && t[0] == '$' && (t.size() == 1 || t[1] != '{')) {
+    if (!t.empty() && t[0] == '$' && t.rfind("${", 0) != 0 && t.rfind("$${", 0) != 0) {
       l.is_directive = true;
       l.directive = trim(std::string_view(t).substr(1));
     }

@@ -2,6 +2,7 @@
 // (in the spirit of XNNPACK's xngen). A template is text plus:
 //
 //   ${EXPR}                      inline: replaced by the value of EXPR
+//   $${                          a literal "${" (for shell, CMake and pkg-config text)
 //   $if EXPR / $elif EXPR / $else / $endif
 //   $for NAME in range(END) / range(BEGIN, END) / range(BEGIN, END, STEP)
 //   $endfor

@@ -1159,6 +1159,7 @@ int smollm2_135m_instruct_bf16_set_platform(void* state, const smolc_platform* p
 }
 
 int smollm2_135m_instruct_bf16_set_threads(void* state, int n_threads) {
+  if (n_threads < 0 || n_threads > SMOLLM2_135M_INSTRUCT_BF16_MAX_THREADS) return SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT;
   return smollm2_135m_instruct_bf16_set_platform(state, smolc_platform_threads(n_threads));
 }
 
@@ -1218,18 +1219,25 @@ int smollm2_135m_instruct_bf16_generate(void* state, const int32_t* prompt, int 
   return generated;
 }
 
-size_t smollm2_135m_instruct_bf16_encode_scratch_bytes(size_t text_len) { return smolc::rt::tok_encode_scratch_bytes(text_len); }
+// Saturates instead of wrapping: encode refuses texts this long anyway.
+size_t smollm2_135m_instruct_bf16_encode_scratch_bytes(size_t text_len) {
+  return text_len > SMOLLM2_135M_INSTRUCT_BF16_MAX_TEXT_BYTES ? SIZE_MAX : smolc::rt::tok_encode_scratch_bytes(text_len);
+}
 
 int64_t smollm2_135m_instruct_bf16_encode(const char* text, size_t text_len, int32_t* out, size_t out_cap, void* scratch,
                        size_t scratch_bytes) {
+  if ((!text && text_len) || (!out && out_cap) || (!scratch && scratch_bytes)) return SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT;
+  if (text_len > SMOLLM2_135M_INSTRUCT_BF16_MAX_TEXT_BYTES) return -2;
   return smolc::rt::tok_encode(&smollm2_135m_instruct_bf16_tokenizer, text, text_len, out, out_cap, scratch, scratch_bytes);
 }
 
 size_t smollm2_135m_instruct_bf16_token_text(int32_t prev, int32_t id, const char** bytes) {
+  if (!bytes) return 0;
   return smolc::rt::tok_token_bytes(&smollm2_135m_instruct_bf16_tokenizer, prev, id, bytes);
 }
 
 int32_t smollm2_135m_instruct_bf16_token_id(const char* text, size_t len) {
+  if (!text) return -1;
   return smolc::rt::tok_lookup(&smollm2_135m_instruct_bf16_tokenizer, text, len);
 }
 

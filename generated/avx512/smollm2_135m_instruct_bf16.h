@@ -54,6 +54,9 @@ const char *smollm2_135m_instruct_bf16_strerror(int code);
  * default, a pthread pool of one thread per online CPU). Results are bit-identical for
  * any platform and thread count. */
 int smollm2_135m_instruct_bf16_set_platform(void *state, const smolc_platform *platform);
+/* n_threads: 0 (one per online CPU, at most SMOLLM2_135M_INSTRUCT_BF16_MAX_THREADS) or
+ * 1..SMOLLM2_135M_INSTRUCT_BF16_MAX_THREADS; anything else is SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT. */
+#define SMOLLM2_135M_INSTRUCT_BF16_MAX_THREADS 64
 int smollm2_135m_instruct_bf16_set_threads(void *state, int n_threads);
 /* Greedy pick: index of the largest logit (first on ties). */
 int32_t smollm2_135m_instruct_bf16_argmax(const void *state);
@@ -74,13 +77,19 @@ const int32_t *smollm2_135m_instruct_bf16_tokens(const void *state);
 /* Text: the model's tokenizer, compiled in. smollm2_135m_instruct_bf16_encode writes the ids of
  * `text` (no BOS added) to out; out_cap >= text_len + 1 always suffices and
  * scratch needs smollm2_135m_instruct_bf16_encode_scratch_bytes(text_len) bytes. Returns the
- * number of ids or a negative code (-1 out full, -2 scratch too small). */
+ * number of ids or a negative code (-1 out full, -2 scratch too small or
+ * text longer than SMOLLM2_135M_INSTRUCT_BF16_MAX_TEXT_BYTES, SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT a NULL
+ * pointer with a non-zero size). Scratch bytes saturate at SIZE_MAX above
+ * SMOLLM2_135M_INSTRUCT_BF16_MAX_TEXT_BYTES instead of wrapping. */
+#define SMOLLM2_135M_INSTRUCT_BF16_MAX_TEXT_BYTES ((size_t)0x3fffffff)
 size_t smollm2_135m_instruct_bf16_encode_scratch_bytes(size_t text_len);
 int64_t smollm2_135m_instruct_bf16_encode(const char *text, size_t text_len, int32_t *out, size_t out_cap, void *scratch,
                        size_t scratch_bytes);
-/* The bytes token `id` adds after token `prev` (-1: none); returns the length. */
+/* The bytes token `id` adds after token `prev` (-1: none); returns the length
+ * (0 and nothing stored when `bytes` is NULL). */
 size_t smollm2_135m_instruct_bf16_token_text(int32_t prev, int32_t id, const char **bytes);
-/* Id of the token whose text is [text, text + len), or -1 (e.g. "<|im_end|>"). */
+/* Id of the token whose text is [text, text + len), or -1 (e.g. "<|im_end|>",
+ * and for a NULL text). */
 int32_t smollm2_135m_instruct_bf16_token_id(const char *text, size_t len);
 
 #ifdef __cplusplus

@@ -13,6 +13,8 @@ TEST_CASE("template substitutes expressions") {
         "a 13 gemv_x 1 2 -6\n");
   CHECK(render_template("t", "${N > 5 && NAME == \"gemv\" ? 1 : 2} ${(N - 1) * (N + 1)} ${!N}", v) == "1 35 0");
   CHECK(render_template("t", "${7 / -2} ${-7 % 2}", v) == "-3 -1");  // C truncation
+  // "$${" is a literal "${" (shell, CMake and pkg-config text).
+  CHECK(render_template("t", "$${X} $${_${NAME}_root} x$${pcfiledir}\n", v) == "${X} ${_gemv_root} x${pcfiledir}\n");
 }
 
 TEST_CASE("template loops and conditionals") {
