@@ -17,7 +17,7 @@ trap 'rm -rf "$WORK"' EXIT
 bench() {  # LABEL MODEL ARGS NAME CTX PASSAGE_TOKENS GEN_TOKENS START...
   local label="$1" model="$2" args="$3" name="$4" ctx="$5" plen="$6" ntok="$7"; shift 7
   "$SMOLC" compile "$model" $args --target native --ctx "$ctx" --name "$name" -o "$WORK/$name" >/dev/null
-  PKG_CONFIG_PATH="$WORK/$name/lib/pkgconfig" clang-19 -O2 -std=c11 -Wall -Wextra -Werror -DENGINE="$name" \
+  PKG_CONFIG_PATH="$WORK/$name/lib/pkgconfig" clang-19 -O2 -std=c11 -D_POSIX_C_SOURCE=200112L -Wall -Wextra -Werror -DENGINE="$name" \
     -DENGINE_U="${name^^}" -include "$name.h" "$ROOT/bench/speculate/spec_bench.c" \
     $(PKG_CONFIG_PATH="$WORK/$name/lib/pkgconfig" pkg-config --cflags --libs "$name") -o "$WORK/$name/bench"
   # Record the passage: plain greedy decoding from START.
@@ -31,7 +31,8 @@ import json, statistics, sys
 r = json.load(sys.stdin)
 p, s = statistics.median(r["plain"]), statistics.median(r["spec"])
 acc = r["accepted"] / r["drafted"] if r["drafted"] else 0.0
-print(f"| {sys.argv[1]} | {sys.argv[2]} | {p:.1f} | {s:.1f} | {s / p:.2f}x | {100 * acc:.0f}% ({r[\"accepted\"]}/{r[\"drafted\"]}) | {r[\"generated\"] / r[\"steps\"]:.2f} | {r[\"generated\"]} | {r[\"identical\"]} |")
+a, d, g, st, same = r["accepted"], r["drafted"], r["generated"], r["steps"], r["identical"]
+print(f"| {sys.argv[1]} | {sys.argv[2]} | {p:.1f} | {s:.1f} | {s / p:.2f}x | {100 * acc:.0f}% ({a}/{d}) | {g / st:.2f} | {g} | {same} |")
 ' "$label" "$task"
   done
 }

@@ -6,7 +6,6 @@
  * machine load. Prints one JSON object: tok/s per round for each, the
  * speculation stats, and whether both generated the same tokens.
  * Built with -DENGINE=name -DENGINE_U=NAME -include name.h. */
-#define _POSIX_C_SOURCE 200112L
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
