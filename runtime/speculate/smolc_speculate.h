@@ -2,8 +2,10 @@
  *
  * Header-only, heap-free C: the n-gram index is a table the caller owns (a
  * compiled engine keeps it in its state). It guesses the next tokens of a
- * sequence by finding the latest earlier occurrence of its last 3 (else 2)
- * tokens and proposing what followed there. The draft length adapts: it
+ * sequence by finding the latest earlier occurrence of its last
+ * SMOLC_DRAFT_NGRAM_MAX..MIN tokens (3 now: 2-grams matched by chance often
+ * enough to cost 4-5 % on free text, bench/speculate) and proposing what
+ * followed there. The draft length adapts: it
  * doubles while whole drafts are accepted and falls to the accepted length
  * (at least 1) when one is cut short.
  *
@@ -21,7 +23,7 @@ extern "C" {
 #endif
 
 #define SMOLC_DRAFT_NGRAM_MAX 3 /* longest n-gram looked up */
-#define SMOLC_DRAFT_NGRAM_MIN 2 /* shortest: single tokens repeat by chance too often */
+#define SMOLC_DRAFT_NGRAM_MIN 3 /* shortest: shorter n-grams repeat by chance too often (bench/speculate) */
 #define SMOLC_DRAFT_START 4     /* draft length of the first draft */
 
 typedef struct smolc_drafter {
