@@ -41,7 +41,7 @@ fs::path runtime_dir() {
   if (const char* d = std::getenv("SMOLC_RUNTIME_DIR")) return d;
   return fs::path(SMOLC_SOURCE_DIR) / "runtime";
 }
-const std::vector<std::string> kRuntimeDirs = {"platform", "sampler", "tokenizer", "chat", "quant"};
+const std::vector<std::string> kRuntimeDirs = {"platform", "sampler", "tokenizer", "chat", "quant", "speculate"};
 
 struct Job {
   std::string cmd;  // run in src/

@@ -43,6 +43,7 @@ struct RunOptions {
   FormatFlags formats;  // a compiled engine of this format
   std::string target = "native", cxx = "clang++-19";
   int threads = 0;
+  int speculate = 0;  // longest prompt-lookup guess; 0: off
 };
 
 EngineRequest engine_request(const RunOptions& o) {
@@ -111,6 +112,17 @@ struct SamplerBox {
   }
 };
 
+// One line on stderr after a run with --speculate: how much the guesses saved.
+void report_speculation(const RunOptions& o, const Generator& gen) {
+  if (o.speculate <= 0) return;
+  const Generator::SpecStats& s = gen.spec_stats;
+  std::fprintf(stderr, "smolc: speculation: %lld tokens in %lld steps (%.2f tokens/step), %lld of %lld guessed tokens accepted (%.1f%%)\n",
+               static_cast<long long>(s.generated), static_cast<long long>(s.steps),
+               s.steps ? static_cast<double>(s.generated) / static_cast<double>(s.steps) : 0.0,
+               static_cast<long long>(s.accepted), static_cast<long long>(s.drafted),
+               s.drafted ? 100.0 * static_cast<double>(s.accepted) / static_cast<double>(s.drafted) : 0.0);
+}
+
 int32_t bos_of(const Checkpoint& ck, const Tokenizer& tok) {
   return tok.bos_id() >= 0 ? tok.bos_id() : static_cast<int32_t>(ck.cfg.bos_id);
 }
@@ -171,6 +183,7 @@ int run_once(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   std::vector<float> dump;
   Generator gen{*engine, sb.s, stop_ids(ck, tok), o.dump_logits.empty() ? nullptr : &dump};
   Generator::check_fits(*engine, prompt.size());
+  gen.speculate = o.speculate;
   StreamDecoder out(tok);
   // Echo the prompt as llama2.c does, except BOS: it goes through the decoder
   // only so that the next token's dummy-prefix space is dropped.
@@ -182,6 +195,7 @@ int run_once(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   gen.run(prompt, n, [&](int32_t id) { print(out.push(id)); });
   print(out.flush());
   print("\n");
+  report_speculation(o, gen);
   if (!o.dump_logits.empty())
     write_npy_f32(o.dump_logits, dump.data(), static_cast<int64_t>(dump.size()) / ck.cfg.vocab_size,
                   ck.cfg.vocab_size);
@@ -199,6 +213,7 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
       make_engine(ck, engine_request(o), static_cast<int>(std::min<int64_t>(ck.cfg.max_seq_len, kChatDefaultCtx)), o.ctx);
   SamplerBox sb(o, static_cast<int32_t>(ck.cfg.vocab_size));
   Generator gen{*engine, sb.s, stop_ids(ck, tok), nullptr};
+  gen.speculate = o.speculate;
 
   struct Turn {
     std::string role, content;
@@ -247,6 +262,7 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
     turns.push_back({"assistant", answer});
     fed_text = full + answer;
   }
+  report_speculation(o, gen);
   return 0;
 }
 
@@ -275,11 +291,20 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                 app.add_option("--dump-logits", o->dump_logits, "Write every evaluated position's logits as float32 .npy [positions, vocab]");
                 add_number(app, "--ctx", o->ctx, "KV cache size in tokens (default: what the run needs; --chat: min(2048, max_seq_len))", 0, kIntMax);
                 app.add_flag("--chat", o->chat, "Interactive ChatML chat, one user turn per stdin line");
+                app.add_option("--speculate", o->speculate,
+                               "Prompt-lookup speculative decoding, guessing up to N tokens per step (default 8; "
+                               "same output as without, docs/speculative.md)")
+                    ->expected(0, 1)
+                    ->default_str("8");
                 return std::function<int()>([o, &app] {
                   o->has_prompt = app.count("--prompt") > 0;
                   o->has_seed = app.count("--seed") > 0;
                   if (o->has_prompt && !o->prompt_ids.empty())
                     throw InputError("-p", "", "give either -p or --prompt-ids, not both");
+                  if (app.count("--speculate") > 0 && (o->speculate < 1 || o->speculate > 64))
+                    throw InputError("--speculate", "", std::to_string(o->speculate) + " is out of range (expected 1..64)");
+                  if (o->speculate > 0 && !o->dump_logits.empty())
+                    throw InputError("--speculate", "", "does not combine with --dump-logits (a dump needs every row one at a time)");
                   const Checkpoint ck = load_checkpoint(o->model, o->tokenizer);
                   const Tokenizer tok(ck.tokenizer);
                   return o->chat ? run_chat(*o, ck, tok) : run_once(*o, ck, tok);

@@ -23,6 +23,12 @@ class Engine {
   // Appends n tokens; returns only the last one's logits [vocab]. Engines whose
   // batched step yields just the last row (compiled ones) override it.
   virtual std::vector<float> prefill_last(const int32_t* tokens, int n);
+  // Speculative decoding: verify() appends 1..max_verify() tokens in one step
+  // and returns every row's logits [n, vocab]; rewind(pos) drops the tokens
+  // from position pos on. max_verify() < 2: the engine cannot verify.
+  virtual int max_verify() const { return 0; }
+  virtual std::vector<float> verify(const int32_t* tokens, int n) { return prefill(tokens, n); }
+  virtual void rewind(int pos) = 0;
   virtual int position() const = 0;  // tokens in the KV cache
   virtual int ctx() const = 0;       // KV cache capacity in tokens
   virtual const char* name() const = 0;

@@ -86,6 +86,10 @@ class CompiledBackend final : public Engine {
     bind(logits_, "smolc_so_logits");
     bind(position_, "smolc_so_position");
     bind(strerror_, "smolc_so_strerror");
+    bind(spec_rows_, "smolc_so_spec_rows");
+    bind(prefill_rows_, "smolc_so_prefill_rows");
+    bind(logits_row_, "smolc_so_logits_row");
+    bind(rewind_, "smolc_so_rewind");
     const size_t align = state_align_(), bytes = state_bytes_();
     refuse_unallocatable("the compiled engine's state (KV cache and activations)", bytes, ctx_());
     state_ = std::aligned_alloc(align, (bytes + align - 1) / align * align);
@@ -122,6 +126,19 @@ class CompiledBackend final : public Engine {
     last_ = copy_logits();
     return last_;
   }
+  int max_verify() const override { return spec_rows_(); }
+  std::vector<float> verify(const int32_t* tokens, int n) override {
+    check(prefill_rows_(state_, tokens, n), "prefill_rows");
+    std::vector<float> rows;
+    rows.reserve(static_cast<size_t>(n) * last_.size());
+    for (int i = 0; i < n; ++i) {
+      const float* r = logits_row_(state_, i);
+      if (!r) throw std::runtime_error(label_ + ": no logits for row " + std::to_string(i));
+      rows.insert(rows.end(), r, r + last_.size());
+    }
+    return rows;
+  }
+  void rewind(int pos) override { check(rewind_(state_, pos), "rewind"); }
   int position() const override { return position_(state_); }
   int ctx() const override { return ctx_(); }
   const char* name() const override { return label_.c_str(); }
@@ -157,6 +174,10 @@ class CompiledBackend final : public Engine {
   const float* (*logits_)(const void*) = nullptr;
   int (*position_)(const void*) = nullptr;
   const char* (*strerror_)(int) = nullptr;
+  int (*spec_rows_)() = nullptr;
+  int (*prefill_rows_)(void*, const int32_t*, int) = nullptr;
+  const float* (*logits_row_)(const void*, int) = nullptr;
+  int (*rewind_)(void*, int) = nullptr;
 };
 
 void progress_bar(const char* what, size_t done, size_t total) {

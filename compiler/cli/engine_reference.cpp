@@ -18,6 +18,8 @@ class ReferenceBackend final : public Engine {
   ReferenceBackend(const Checkpoint& ck, int ctx) : e_(ck.cfg, RefWeights::from_checkpoint(ck), ctx) {}
   std::vector<float> prefill(const int32_t* tokens, int n) override { return e_.prefill(tokens, n); }
   const std::vector<float>& decode(int32_t token) override { return e_.decode(token); }
+  int max_verify() const override { return 16; }
+  void rewind(int pos) override { e_.rewind(pos); }
   int position() const override { return e_.position(); }
   int ctx() const override { return e_.ctx(); }
   const char* name() const override { return "reference"; }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "frontend/error.h"
+#include "speculate/smolc_speculate.h"
 
 namespace smolc::cli {
 namespace {
@@ -46,6 +47,8 @@ int Generator::run(const std::vector<int32_t>& input, int max_new, const std::fu
   if (dump) dump->insert(dump->end(), rows.begin(), rows.end());
   const float* logits = rows.data() + static_cast<int64_t>(rows.size()) - vocab;
   check_logits(engine, logits, vocab);
+  if (speculate > 0 && !dump && engine.max_verify() >= 2)
+    return max_new > 0 ? run_speculative(logits, max_new, on_token) : 0;
 
   int emitted = 0;
   while (emitted < max_new) {
@@ -65,6 +68,74 @@ int Generator::run(const std::vector<int32_t>& input, int max_new, const std::fu
     check_logits(engine, logits, vocab);
     history.push_back(next);
     if (dump) dump->insert(dump->end(), logits, logits + vocab);
+  }
+  return emitted;
+}
+
+int32_t Generator::sample(const float* logits) {
+  const int32_t t = smolc_sampler_sample(&sampler, logits, history.data(), static_cast<int32_t>(history.size()));
+  if (t < 0) throw std::logic_error("sampler failed with code " + std::to_string(t));
+  return t;
+}
+
+// The loop of run() with each fed token verified together with a guess of
+// the tokens after it (the engine template's NAME_generate_ex does the same).
+// Every token is sampled from the same logits with the same history in the
+// same order as run()'s plain loop, so the result is the same; a sample that
+// differs from the guess becomes the next token and the rest is rewound.
+int Generator::run_speculative(const float* first, int max_new, const std::function<void(int32_t)>& on_token) {
+  const int vocab = sampler.vocab;
+  std::vector<float> rows(first, first + vocab);  // the logits to sample the next token from
+  const float* logits = rows.data();
+  const int max_draft = std::min(speculate, engine.max_verify() - 1);
+  std::vector<int32_t> table(SMOLC_DRAFT_TABLE_ENTRIES(engine.ctx() + 1));
+  smolc_drafter drafter;
+  smolc_drafter_init(&drafter, table.data(), static_cast<uint32_t>(table.size()), max_draft);
+  int emitted = 0;
+  int32_t next = sample(logits);
+  while (true) {
+    if (is_stop(next)) {
+      stopped_ = true;
+      break;
+    }
+    on_token(next);
+    ++emitted;
+    ++spec_stats.generated;
+    if (emitted == max_new || engine.position() >= engine.ctx()) {
+      pending_ = next;
+      break;
+    }
+    const int pos = engine.position();
+    history.push_back(next);
+    // Guessed tokens are fed, so each must be one plain decoding would feed:
+    // not the last of -n and not past the context.
+    const int room = std::min({max_draft, engine.ctx() - pos - 1, max_new - emitted - 1});
+    std::vector<int32_t> batch(1 + static_cast<size_t>(std::max(room, 0)), next);
+    const int drafted = room > 0 ? smolc_drafter_draft(&drafter, history.data(), static_cast<int32_t>(history.size()),
+                                                       batch.data() + 1, room)
+                                 : 0;
+    ++spec_stats.steps;
+    if (drafted == 0) {
+      rows = engine.decode(next);
+      logits = rows.data();
+      next = sample(logits);
+      continue;
+    }
+    rows = engine.verify(batch.data(), drafted + 1);
+    int accepted = 0;
+    next = sample(rows.data());
+    while (accepted < drafted && next == batch[1 + accepted] && !is_stop(next)) {
+      on_token(next);
+      ++emitted;
+      ++spec_stats.generated;
+      history.push_back(next);
+      ++accepted;
+      next = sample(rows.data() + static_cast<size_t>(accepted) * vocab);
+    }
+    engine.rewind(pos + 1 + accepted);
+    smolc_drafter_feedback(&drafter, drafted, accepted);
+    spec_stats.drafted += drafted;
+    spec_stats.accepted += accepted;
   }
   return emitted;
 }

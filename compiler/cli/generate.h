@@ -1,6 +1,7 @@
 // The generation loop shared by `smolc run` (one prompt) and `smolc run --chat`
 // (many turns over one KV cache): feed tokens, sample, stream, stop.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <utility>
@@ -21,6 +22,14 @@ struct Generator {
   std::vector<float>* dump = nullptr;  // if set, every evaluated row [vocab] is appended
   std::vector<int32_t> history;      // every id in the KV cache, oldest first (the penalty window)
 
+  // Prompt-lookup speculation (docs/speculative.md): the longest guess, 0 off.
+  // The emitted tokens are those of plain decoding whatever it is; it needs
+  // an engine that can verify and no dump.
+  int speculate = 0;
+  struct SpecStats {
+    int64_t steps = 0, drafted = 0, accepted = 0, generated = 0;
+  } spec_stats;
+
   // Feeds `input` (at least one id) and then samples up to max_new tokens,
   // calling on_token for each one that is not a stop id. The last sampled
   // token is not fed (nothing would read its logits); the next call's input
@@ -40,6 +49,9 @@ struct Generator {
   bool stopped_on_stop_id() const { return stopped_; }
 
  private:
+  int run_speculative(const float* logits, int max_new, const std::function<void(int32_t)>& on_token);
+  bool is_stop(int32_t id) const { return std::find(stop_ids.begin(), stop_ids.end(), id) != stop_ids.end(); }
+  int32_t sample(const float* logits);
   int32_t pending_ = -1;
   bool stopped_ = false;
 };

@@ -12,6 +12,7 @@
 #include "emit/engine_names.h"
 #include "emit/template_engine.h"
 #include "quant/materialize_quant.h"
+#include "speculate/smolc_speculate.h"
 #include "text/tokenizer_tables_emit.h"
 #include "frontend/error.h"
 #include "frontend/storable.h"
@@ -174,7 +175,7 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
     const KernelSpec& spec = s.matmul.at(op.name);
     const bool a8 = uses_a8_input(spec.fmt);
     const std::string gemv = kernel(emit_gemv(spec, prefix));
-    const std::string gemm = op.kind == ir::OpKind::LmHead ? "nullptr" : kernel(emit_gemm(spec, prefix));
+    const std::string gemm = kernel(emit_gemm(spec, prefix));  // lm_head's too: speculative verify steps
     a8_kernel[gemv] = a8;
     if (gemm != "nullptr") a8_kernel[gemm] = a8;
     std::string fns = a8 ? "nullptr, nullptr, " + gemv + ", " + gemm : gemv + ", " + gemm + (any_a8 ? ", nullptr, nullptr" : "");
@@ -220,6 +221,11 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   st.add("kLastNorm", sz(D), "[" + Ds + "] last token, normalised for lm_head");
   st.add("kLogits", sz(V), "[" + std::to_string(V) + "] logits of the last token");
   st.add("kTokens", sz(opt.ctx), "(int32) [" + std::to_string(opt.ctx) + "] tokens in the context");
+  // Speculative decoding: one step's logits of every row, and the prompt-lookup n-gram index.
+  const int64_t spec_rows = std::min<int64_t>(P, 16);
+  const int64_t draft_entries = SMOLC_DRAFT_TABLE_ENTRIES(opt.ctx);
+  st.add("kLogitsRows", sz(spec_rows * V), "[" + std::to_string(spec_rows) + ", " + std::to_string(V) + "] logits of every row of a verify step");
+  st.add("kDraftIndex", sz(draft_entries), "(int32) [" + std::to_string(draft_entries) + "] n-gram index of the drafter");
   if (any_a8) {
     int64_t max_k = 0;
     for (const auto& [op_name, spec] : s.matmul)
@@ -337,6 +343,8 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   v["THREADS_TEXT"] = opt.threads > 0 ? std::to_string(opt.threads) + " threads" : std::string("one thread per online CPU");
   v["KERNEL_DECLS"] = kernel_decls;
   v["PREFILL"] = static_cast<int64_t>(P);
+  v["SPEC_ROWS"] = spec_rows;
+  v["DRAFT_ENTRIES"] = draft_entries;
   v["QKV_GRAIN"] = static_cast<int64_t>(s.qkv_grain_heads);
   v["SWIGLU_GRAIN"] = static_cast<int64_t>(s.swiglu_grain_blocks);
   v["GATE_UP_BLOCK"] = static_cast<int64_t>(s.target.gate_up_block);

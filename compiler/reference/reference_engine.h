@@ -39,6 +39,8 @@ class ReferenceEngine {
   int position() const { return pos_; }
   int ctx() const { return ctx_; }
   void reset() { pos_ = 0; }
+  // Drops the tokens from position pos on (pos <= position()).
+  void rewind(int pos) { pos_ = pos < pos_ ? (pos < 0 ? 0 : pos) : pos_; }
   const ModelConfig& config() const { return cfg_; }
 
   // Optional replacement of the weight products y[t, r] = W[r, :] . x[t, :]

@@ -18,6 +18,7 @@
 
 #include "smolc_platform.h"
 #include "smolc_sampler.h"
+#include "speculate/smolc_speculate.h"
 #include "tokenizer/smolc_tokenizer.h"
 
 // Tokenizer tables (smollm2_135m_instruct_bf16-tokenizer.cpp).
@@ -26,6 +27,7 @@ extern const smolc::rt::TokTables smollm2_135m_instruct_bf16_tokenizer;
 extern "C" {
 // Matrix kernels (one translation unit each, see kernels/).
 void smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512(const void* w, const float* x, int n, float* y, int ldy, int row_begin, int row_end);
+void smollm2_135m_instruct_bf16_bf16_gemm_49152x576_16r4t_avx512(const void* w, const float* x, int n, float* y, int ldy, int row_begin, int row_end);
 void smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512(const void* w, const float* x, int n, float* y, int ldy, int row_begin, int row_end);
 void smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512(const void* w, const float* x, int n, float* y, int ldy, int row_begin, int row_end);
 void smollm2_135m_instruct_bf16_bf16_gemm_960x576_16r4t_avx512(const void* w, const float* x, int n, float* y, int ldy, int row_begin, int row_end);
@@ -55,6 +57,9 @@ constexpr int kQkvDim = kQDim + 2 * kKvDim;
 constexpr int kVocab = 49152;
 constexpr int kCtx = 2048;             // KV cache positions
 constexpr int kPrefill = 32;     // tokens per forward step
+constexpr int kSpecRows = 16;   // positions one speculative verify step checks
+constexpr uint32_t kDraftEntries = 8192u;  // n-gram index slots of the drafter
+static_assert(kSpecRows <= kPrefill, "a verify step is one forward step");
 constexpr int kGateUpBlock = 16;  // w13 rows: gate block, up block, ...
 constexpr int kGateUpBlocks = (kHidden + kGateUpBlock - 1) / kGateUpBlock;
 // Parallel grains that start every thread's rows on a kernel panel boundary.
@@ -81,6 +86,8 @@ struct Header {
   int32_t has_logits;  // logits hold the last token's
   const smolc_platform* platform;
   const unsigned char* weights;
+  int32_t rows_first;  // kLogitsRows: rows of tokens [rows_first, rows_first + rows_n)
+  int32_t rows_n;
 };
 static_assert(sizeof(Header) <= 64, "the header has 64 bytes");
 constexpr size_t kHeaderBytes = 64;
@@ -100,7 +107,9 @@ constexpr size_t kRopeSin = 97742912;  // float [32, 32] sin of this step's angl
 constexpr size_t kLastNorm = 97747008;  // float [576] last token, normalised for lm_head
 constexpr size_t kLogits = 97749312;  // float [49152] logits of the last token
 constexpr size_t kTokens = 97945920;  // [2048] tokens in the context (int32)
-constexpr size_t kStateBytes = 97954112;
+constexpr size_t kLogitsRows = 97954112;  // float [16, 49152] logits of every row of a verify step
+constexpr size_t kDraftIndex = 101099840;  // [8192] n-gram index of the drafter (int32)
+constexpr size_t kStateBytes = 101132608;
 static_assert(kStateBytes == SMOLLM2_135M_INSTRUCT_BF16_STATE_BYTES, "header and engine agree on the state size");
 
 // ---- Steps -----------------------------------------------------------------
@@ -123,6 +132,7 @@ struct Step {
   const smolc_platform* plat;
   int pos;
   int n;
+  bool all_rows;  // logits of every token (a speculative verify step), else of the last
 };
 
 // ---- Step timing, only in profiling builds (-DSMOLC_ENGINE_PROFILE) ---------
@@ -654,12 +664,45 @@ struct LogitsJob {
 
 void logits_range(void* ctx, int r0, int r1) {
   const LogitsJob& j = *static_cast<const LogitsJob*>(ctx);
-  const Step one = {j.s->st, j.s->w, j.s->plat, j.s->pos, 1};  // one token: the gemv kernel
+  const Step one = {j.s->st, j.s->w, j.s->plat, j.s->pos, 1, false};  // one token: the gemv kernel
   SMOLC_PROF_SCOPE(kProfLmMat);
   project(one, *j.p, j.xin, j.logits, kVocab, r0, r1);
 }
 
+// ---- lm_head on every token of a verify step ------------------------------
+// Each row runs through the kernels' n-token path, whose rows are
+// bit-identical to the one-token path (tests/compiler/test_speculate.cpp), so
+// a verified position has the logits one-at-a-time decoding gives it.
+struct RowsLogitsJob {
+  const Step* s;
+  const Proj* p;
+  const void* xin;  // [n, kDim] normalised, as the kernels read it
+  float* rows;      // [n, kVocab]
+};
+
+void rows_logits_range(void* ctx, int r0, int r1) {
+  const RowsLogitsJob& j = *static_cast<const RowsLogitsJob*>(ctx);
+  SMOLC_PROF_SCOPE(kProfLmMat);
+  project(*j.s, *j.p, j.xin, j.rows, kVocab, r0, r1);
+}
+
+void lm_head_rows(const Step& s, const Proj& p, const float* x, const float* gain) {
+  float* xl = buf(s, kXn);  // the layers are done with it
+  rms_norm(x, xl, s.n, gain);
+  float* rows = buf(s, kLogitsRows);
+  RowsLogitsJob j = {&s, &p, project_input(s, p, xl, s.n), rows};
+  {
+    SMOLC_PROF_SCOPE(kProfLmRegion);
+    parallel(s, rows_logits_range, &j, kVocab, p.tile_m);
+  }
+  memcpy(buf(s, kLogits), rows + static_cast<size_t>(s.n - 1) * kVocab, sizeof(float) * kVocab);
+}
+
 void lm_head(const Step& s, const Proj& p, const float* x, const float* gain) {
+  if (s.all_rows) {
+    lm_head_rows(s, p, x, gain);
+    return;
+  }
   float* xl = buf(s, kLastNorm);
   rms_norm(x + (s.n - 1) * kDim, xl, 1, gain);
   LogitsJob j = {&s, &p, project_input(s, p, xl, 1), buf(s, kLogits)};
@@ -788,7 +831,7 @@ const Proj kP_layers_29_wqkv = {smollm2_135m_instruct_bf16_bf16_gemv_960x576_16r
 const Proj kP_layers_29_wo = {smollm2_135m_instruct_bf16_bf16_gemv_576x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x576_16r4t_avx512, 206364672, 576, 576, 16};  // layers.29.wo [576 x 576] bf16
 const Proj kP_layers_29_w13 = {smollm2_135m_instruct_bf16_bf16_gemv_3072x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_3072x576_16r4t_avx512, 207028224, 3072, 576, 16};  // layers.29.w13 [3072 x 576] bf16, norm gain folded in
 const Proj kP_layers_29_w2 = {smollm2_135m_instruct_bf16_bf16_gemv_576x1536_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_576x1536_16r4t_avx512, 210567168, 576, 1536, 16};  // layers.29.w2 [576 x 1536] bf16
-const Proj kP_lm_head = {smollm2_135m_instruct_bf16_bf16_gemv_49152x576_16r_avx512, nullptr, 212336640, 49152, 576, 16};  // lm_head [49152 x 576] bf16
+const Proj kP_lm_head = {smollm2_135m_instruct_bf16_bf16_gemv_49152x576_16r_avx512, smollm2_135m_instruct_bf16_bf16_gemm_49152x576_16r4t_avx512, 212336640, 49152, 576, 16};  // lm_head [49152 x 576] bf16
 
 
 // One forward step: tokens [s.n] at positions [s.pos, s.pos + s.n); logits of the last one if asked.
@@ -1095,6 +1138,61 @@ void start(void* state, const unsigned char* weights) {
   h->has_logits = 0;
   h->platform = smolc_platform_threads(kDefaultThreads);
   h->weights = weights;
+  h->rows_first = 0;
+  h->rows_n = 0;
+}
+
+// One forward step of n <= kPrefill tokens at the end of the context.
+void step(void* state, const int32_t* tokens, int n, bool want_logits, bool all_rows) {
+  Header* h = header(state);
+  Step s = {static_cast<unsigned char*>(state), h->weights, h->platform, h->pos, n, all_rows};
+#ifdef SMOLC_ENGINE_PROFILE
+  t_prof_caller = true;
+  SMOLC_PROF_T(t_fwd0);
+#endif
+  forward(s, tokens, want_logits);
+#ifdef SMOLC_ENGINE_PROFILE
+  SMOLC_PROF_T(t_fwd1);
+  SMOLC_PROF_ADD(kProfForward, t_fwd0, t_fwd1);
+#endif
+  memcpy(reinterpret_cast<int32_t*>(static_cast<unsigned char*>(state) + kTokens) + h->pos, tokens,
+         sizeof(int32_t) * static_cast<size_t>(n));
+  h->pos += n;
+}
+
+int32_t argmax_of(const float* l) {
+  int32_t best = 0;
+  for (int32_t i = 1; i < kVocab; ++i)
+    if (l[i] > l[best]) best = i;
+  return best;
+}
+
+// Text for emit: bytes wait while they end inside a UTF-8 character.
+struct TextOut {
+  char pending[68];
+  size_t n_pending;
+  int32_t prev;
+  bool stop;  // emit asked to stop
+};
+
+// Hands the text of `id` to emit (if any), never split inside a UTF-8 character.
+void text_out(TextOut& o, int32_t id, smollm2_135m_instruct_bf16_emit_fn emit, void* user) {
+  if (emit) {
+    const char* bytes = nullptr;
+    size_t n = smolc::rt::tok_token_bytes(&smollm2_135m_instruct_bf16_tokenizer, o.prev, id, &bytes);
+    while (n > 0 && !o.stop) {
+      const size_t take = n < sizeof(o.pending) - o.n_pending ? n : sizeof(o.pending) - o.n_pending;
+      memcpy(o.pending + o.n_pending, bytes, take);
+      o.n_pending += take;
+      bytes += take;
+      n -= take;
+      const size_t ready = smolc::rt::tok_utf8_complete_prefix(o.pending, o.n_pending);
+      if (ready > 0 && emit(user, o.pending, ready) != 0) o.stop = true;
+      memmove(o.pending, o.pending + ready, o.n_pending - ready);
+      o.n_pending -= ready;
+    }
+  }
+  o.prev = id;
 }
 
 
@@ -1118,21 +1216,50 @@ int smollm2_135m_instruct_bf16_prefill(void* state, const int32_t* tokens, int n
     if (tokens[i] < 0 || tokens[i] >= kVocab) return SMOLLM2_135M_INSTRUCT_BF16_ERR_TOKEN;
   for (int i = 0; i < n_tokens; i += kPrefill) {
     const int n = n_tokens - i < kPrefill ? n_tokens - i : kPrefill;
-    Step s = {static_cast<unsigned char*>(state), h->weights, h->platform, h->pos, n};
-#ifdef SMOLC_ENGINE_PROFILE
-    t_prof_caller = true;
-    SMOLC_PROF_T(t_fwd0);
-#endif
-    forward(s, tokens + i, i + n == n_tokens);
-#ifdef SMOLC_ENGINE_PROFILE
-    SMOLC_PROF_T(t_fwd1);
-    SMOLC_PROF_ADD(kProfForward, t_fwd0, t_fwd1);
-#endif
-    memcpy(reinterpret_cast<int32_t*>(static_cast<unsigned char*>(state) + kTokens) + h->pos, tokens + i,
-           sizeof(int32_t) * static_cast<size_t>(n));
-    h->pos += n;
+    step(state, tokens + i, n, i + n == n_tokens, false);
   }
-  if (n_tokens > 0) h->has_logits = 1;
+  if (n_tokens > 0) {
+    h->has_logits = 1;
+    h->rows_n = 0;
+  }
+  return 0;
+}
+
+int smollm2_135m_instruct_bf16_prefill_rows(void* state, const int32_t* tokens, int n_tokens) {
+  if (!live(state)) return state ? SMOLLM2_135M_INSTRUCT_BF16_ERR_NOT_INIT : SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT;
+  if (n_tokens < 1 || n_tokens > kSpecRows || !tokens) return SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT;
+  Header* h = header(state);
+  if (n_tokens > kCtx - h->pos) return SMOLLM2_135M_INSTRUCT_BF16_ERR_CONTEXT_FULL;
+  for (int i = 0; i < n_tokens; ++i)
+    if (tokens[i] < 0 || tokens[i] >= kVocab) return SMOLLM2_135M_INSTRUCT_BF16_ERR_TOKEN;
+  h->rows_first = h->pos;
+  step(state, tokens, n_tokens, true, true);
+  h->rows_n = n_tokens;
+  h->has_logits = 1;
+  return 0;
+}
+
+const float* smollm2_135m_instruct_bf16_logits_row(const void* state, int i) {
+  if (!live(state) || i < 0 || i >= header(state)->rows_n) return nullptr;
+  return reinterpret_cast<const float*>(static_cast<const unsigned char*>(state) + kLogitsRows) +
+         static_cast<size_t>(i) * kVocab;
+}
+
+int smollm2_135m_instruct_bf16_rewind(void* state, int pos) {
+  if (!live(state)) return state ? SMOLLM2_135M_INSTRUCT_BF16_ERR_NOT_INIT : SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT;
+  Header* h = header(state);
+  if (pos < 0 || pos > h->pos) return SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT;
+  if (pos == h->pos) return 0;
+  const int row = pos - 1 - h->rows_first;  // the row of the new last token, if the last step made it
+  if (row >= 0 && row < h->rows_n) {
+    memcpy(static_cast<unsigned char*>(state) + kLogits, smollm2_135m_instruct_bf16_logits_row(state, row), sizeof(float) * kVocab);
+    h->has_logits = 1;
+    h->rows_n = row + 1;
+  } else {
+    h->has_logits = 0;
+    h->rows_n = 0;
+  }
+  h->pos = pos;
   return 0;
 }
 
@@ -1149,6 +1276,7 @@ void smollm2_135m_instruct_bf16_reset(void* state) {
   if (!live(state)) return;
   header(state)->pos = 0;
   header(state)->has_logits = 0;
+  header(state)->rows_n = 0;
 }
 
 int smollm2_135m_instruct_bf16_set_platform(void* state, const smolc_platform* platform) {
@@ -1166,10 +1294,7 @@ int smollm2_135m_instruct_bf16_set_threads(void* state, int n_threads) {
 int32_t smollm2_135m_instruct_bf16_argmax(const void* state) {
   const float* l = smollm2_135m_instruct_bf16_logits(state);
   if (!l) return SMOLLM2_135M_INSTRUCT_BF16_ERR_NOT_INIT;
-  int32_t best = 0;
-  for (int32_t i = 1; i < kVocab; ++i)
-    if (l[i] > l[best]) best = i;
-  return best;
+  return argmax_of(l);
 }
 
 const int32_t* smollm2_135m_instruct_bf16_tokens(const void* state) {
@@ -1179,44 +1304,85 @@ const int32_t* smollm2_135m_instruct_bf16_tokens(const void* state) {
 
 int smollm2_135m_instruct_bf16_generate(void* state, const int32_t* prompt, int n_prompt, int max_tokens, smolc_sampler* sampler,
                      smollm2_135m_instruct_bf16_emit_fn emit, void* user) {
+  return smollm2_135m_instruct_bf16_generate_ex(state, prompt, n_prompt, max_tokens, sampler, emit, user, nullptr);
+}
+
+// One loop serves both: without a draft an iteration is a plain decode.
+// Each iteration has the next token already sampled; it decodes it together
+// with a guess of the tokens after it (a verify step), then samples from each
+// verified row in order, as plain decoding would after decoding each token,
+// while the samples match the guess. The first sample that differs is the
+// next iteration's token; the rest of the step is rewound.
+int smollm2_135m_instruct_bf16_generate_ex(void* state, const int32_t* prompt, int n_prompt, int max_tokens, smolc_sampler* sampler,
+                        smollm2_135m_instruct_bf16_emit_fn emit, void* user, const smolc_speculation* spec) {
   if (max_tokens < 0) return SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT;
   int rc = smollm2_135m_instruct_bf16_prefill(state, prompt, n_prompt);
   if (rc) return rc;
-  // Text waits here while it ends inside a UTF-8 character (at most 3 bytes stay).
-  char pending[68];
-  size_t n_pending = 0;
-  int32_t prev = smollm2_135m_instruct_bf16_position(state) > 0 ? smollm2_135m_instruct_bf16_tokens(state)[smollm2_135m_instruct_bf16_position(state) - 1] : -1;
-  int generated = 0;
-  bool stop = false;
-  while (generated < max_tokens && !stop) {
-    if (!smollm2_135m_instruct_bf16_logits(state)) break;  // nothing to predict from yet (empty prompt and context)
+  const int pos0 = smollm2_135m_instruct_bf16_position(state);
+  TextOut out = {{0}, 0, pos0 > 0 ? smollm2_135m_instruct_bf16_tokens(state)[pos0 - 1] : -1, false};
+  const int max_draft = !spec || spec->max_draft <= 0 ? 0 : spec->max_draft < kSpecRows - 1 ? spec->max_draft : kSpecRows - 1;
+  smolc_drafter drafter = {nullptr, 0, 0, 0, 0};  // initialised: GCC cannot see that only max_draft > 0 reads it
+  if (max_draft > 0)
+    smolc_drafter_init(&drafter, reinterpret_cast<int32_t*>(static_cast<unsigned char*>(state) + kDraftIndex),
+                       kDraftEntries, max_draft);
+  smolc_speculation_stats stats = {0, 0, 0, 0};
+  int32_t* tokens = reinterpret_cast<int32_t*>(static_cast<unsigned char*>(state) + kTokens);
+  int32_t next = 0;
+  bool have_next = false;
+  while (stats.generated < max_tokens && !out.stop) {
     const int pos = smollm2_135m_instruct_bf16_position(state);
-    const int32_t next = sampler ? smolc_sampler_sample(sampler, smollm2_135m_instruct_bf16_logits(state), smollm2_135m_instruct_bf16_tokens(state), pos)
-                                 : smollm2_135m_instruct_bf16_argmax(state);
-    if (next < 0) return SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT;
+    if (!have_next) {
+      if (!smollm2_135m_instruct_bf16_logits(state)) break;  // nothing to predict from yet (empty prompt and context)
+      next = sampler ? smolc_sampler_sample(sampler, smollm2_135m_instruct_bf16_logits(state), tokens, pos) : smollm2_135m_instruct_bf16_argmax(state);
+      if (next < 0) return SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT;
+    }
+    have_next = false;
     if (next == SMOLLM2_135M_INSTRUCT_BF16_EOS_ID || next == SMOLLM2_135M_INSTRUCT_BF16_BOS_ID) break;
     if (pos >= kCtx) break;
-    if ((rc = smollm2_135m_instruct_bf16_decode(state, next))) return rc;
-    ++generated;
-    if (emit) {
-      const char* bytes = nullptr;
-      size_t n = smolc::rt::tok_token_bytes(&smollm2_135m_instruct_bf16_tokenizer, prev, next, &bytes);
-      while (n > 0 && !stop) {
-        const size_t take = n < sizeof(pending) - n_pending ? n : sizeof(pending) - n_pending;
-        memcpy(pending + n_pending, bytes, take);
-        n_pending += take;
-        bytes += take;
-        n -= take;
-        const size_t ready = smolc::rt::tok_utf8_complete_prefix(pending, n_pending);
-        if (ready > 0 && emit(user, pending, ready) != 0) stop = true;
-        memmove(pending, pending + ready, n_pending - ready);
-        n_pending -= ready;
-      }
+    int32_t batch[kSpecRows];  // next, then the guess
+    batch[0] = next;
+    int drafted = 0;
+    if (max_draft > 0) {
+      int room = kCtx - pos - 1;
+      if (room > max_tokens - static_cast<int>(stats.generated) - 1) room = max_tokens - static_cast<int>(stats.generated) - 1;
+      if (room > max_draft) room = max_draft;
+      tokens[pos] = next;  // the drafter reads the context with next at its end
+      if (room > 0) drafted = smolc_drafter_draft(&drafter, tokens, pos + 1, batch + 1, room);
     }
-    prev = next;
+    rc = drafted ? smollm2_135m_instruct_bf16_prefill_rows(state, batch, drafted + 1) : smollm2_135m_instruct_bf16_decode(state, next);
+    if (rc) return rc;
+    ++stats.steps;
+    ++stats.generated;
+    text_out(out, next, emit, user);
+    int accepted = 0;
+    for (int j = 1; j <= drafted && stats.generated < max_tokens && !out.stop; ++j) {
+      const float* row = smollm2_135m_instruct_bf16_logits_row(state, j - 1);
+      const int32_t t = sampler ? smolc_sampler_sample(sampler, row, tokens, pos + j) : argmax_of(row);
+      if (t < 0) return SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT;
+      if (t != batch[j] || t == SMOLLM2_135M_INSTRUCT_BF16_EOS_ID || t == SMOLLM2_135M_INSTRUCT_BF16_BOS_ID) {
+        next = t;
+        have_next = true;
+        break;
+      }
+      ++accepted;
+      ++stats.generated;
+      text_out(out, t, emit, user);
+    }
+    if (drafted) {
+      if ((rc = smollm2_135m_instruct_bf16_rewind(state, pos + 1 + accepted))) return rc;
+      smolc_drafter_feedback(&drafter, drafted, accepted);
+      stats.drafted += drafted;
+      stats.accepted += accepted;
+    }
   }
-  if (emit && n_pending > 0 && !stop) emit(user, pending, n_pending);
-  return generated;
+  if (emit && out.n_pending > 0 && !out.stop) emit(user, out.pending, out.n_pending);
+  if (spec && spec->stats) {
+    spec->stats->steps += stats.steps;
+    spec->stats->drafted += stats.drafted;
+    spec->stats->accepted += stats.accepted;
+    spec->stats->generated += stats.generated;
+  }
+  return static_cast<int>(stats.generated);
 }
 
 // Saturates instead of wrapping: encode refuses texts this long anyway.

@@ -16,7 +16,7 @@
 
 #define SMOLLM2_135M_INSTRUCT_BF16_VOCAB_SIZE 49152
 #define SMOLLM2_135M_INSTRUCT_BF16_CTX_MAX 2048
-#define SMOLLM2_135M_INSTRUCT_BF16_STATE_BYTES ((size_t)96266560u)
+#define SMOLLM2_135M_INSTRUCT_BF16_STATE_BYTES ((size_t)99445056u)
 #define SMOLLM2_135M_INSTRUCT_BF16_STATE_ALIGN 64
 #define SMOLLM2_135M_INSTRUCT_BF16_WEIGHTS_BYTES ((size_t)268962048u)
 #define SMOLLM2_135M_INSTRUCT_BF16_WEIGHTS_EXTERNAL 0
@@ -72,6 +72,44 @@ int smollm2_135m_instruct_bf16_generate(void *state, const int32_t *prompt, int 
                      smollm2_135m_instruct_bf16_emit_fn emit, void *user);
 /* The tokens in the context, oldest first (smollm2_135m_instruct_bf16_position() of them). */
 const int32_t *smollm2_135m_instruct_bf16_tokens(const void *state);
+
+/* ---- Speculative decoding (docs/speculative.md) ----------------------------
+ * smollm2_135m_instruct_bf16_generate_ex is smollm2_135m_instruct_bf16_generate with prompt-lookup speculation:
+ * guesses of the next tokens, taken from n-grams earlier in the context (an
+ * index kept in the state), are checked by one batched step that yields the
+ * logits of every position, and the longest prefix the sampler confirms is
+ * kept. Every token is sampled from the same logits (bit-identical to
+ * one-at-a-time decoding), with the same history, in the same order as
+ * without speculation, so the output is identical token for token, greedy
+ * or sampled with the same seed; only the speed changes. spec NULL (or
+ * max_draft <= 0): no speculation. */
+#ifndef SMOLC_SPECULATION_DEFINED
+#define SMOLC_SPECULATION_DEFINED
+typedef struct smolc_speculation_stats {
+  int64_t steps;     /* forward steps during generation (verify steps + single decodes) */
+  int64_t drafted;   /* guessed tokens verified */
+  int64_t accepted;  /* guessed tokens confirmed */
+  int64_t generated; /* tokens generated */
+} smolc_speculation_stats;
+typedef struct smolc_speculation {
+  int32_t max_draft;               /* longest guess, clamped to the engine's SPEC_MAX_DRAFT; <= 0: off */
+  smolc_speculation_stats *stats;  /* added to when not NULL */
+} smolc_speculation;
+#endif
+#define SMOLLM2_135M_INSTRUCT_BF16_SPEC_ROWS 16  /* positions one verify step checks */
+#define SMOLLM2_135M_INSTRUCT_BF16_SPEC_MAX_DRAFT (SMOLLM2_135M_INSTRUCT_BF16_SPEC_ROWS - 1)
+int smollm2_135m_instruct_bf16_generate_ex(void *state, const int32_t *prompt, int n_prompt, int max_tokens, smolc_sampler *sampler,
+                        smollm2_135m_instruct_bf16_emit_fn emit, void *user, const smolc_speculation *spec);
+/* The pieces, for callers with their own loop: smollm2_135m_instruct_bf16_prefill_rows appends
+ * 1..SMOLLM2_135M_INSTRUCT_BF16_SPEC_ROWS tokens in one step and keeps the logits of each;
+ * smollm2_135m_instruct_bf16_logits_row(state, i) reads row i (logits after the step's token i,
+ * NULL once a later call replaced them); smollm2_135m_instruct_bf16_rewind(state, pos) drops the
+ * tokens from position pos on (0 <= pos <= position): a position change, no
+ * copy. smollm2_135m_instruct_bf16_logits() then holds the row of token pos - 1 if the last
+ * step produced it, else it is NULL until the next token. */
+int smollm2_135m_instruct_bf16_prefill_rows(void *state, const int32_t *tokens, int n_tokens);
+const float *smollm2_135m_instruct_bf16_logits_row(const void *state, int i);
+int smollm2_135m_instruct_bf16_rewind(void *state, int pos);
 
 #define SMOLLM2_135M_INSTRUCT_BF16_HAS_TOKENIZER 1
 /* Text: the model's tokenizer, compiled in. smollm2_135m_instruct_bf16_encode writes the ids of

@@ -113,8 +113,52 @@ static int errors(void) {
   return 0;
 }
 
+/* harness gen THREADS MAX SPEC TEMP SEED CTX_LIMIT TOKEN...: NAME_generate_ex
+ * with max_draft SPEC (0: spec NULL), temperature TEMP (0: sampler NULL,
+ * greedy) and seed SEED, after filling the context up to CTX_LIMIT tokens
+ * short of full when CTX_LIMIT > 0 (repeating the prompt); prints the
+ * generated count, the tokens, the final position, and the speculation stats. */
+static int gen(int argc, char **argv) {
+  const int threads = atoi(argv[2]), max_tokens = atoi(argv[3]), spec_n = atoi(argv[4]);
+  const float temp = (float)atof(argv[5]);
+  const int seed = atoi(argv[6]), room = atoi(argv[7]);
+  const int n = argc - 8;
+  int32_t *prompt = malloc(sizeof(int32_t) * (size_t)(CONST(_CTX_MAX) + n));
+  for (int i = 0; i < n; ++i) prompt[i] = (int32_t)atoi(argv[8 + i]);
+  int n_prompt = n;
+  if (room > 0)
+    for (; n_prompt < CONST(_CTX_MAX) - room; ++n_prompt) prompt[n_prompt] = prompt[n_prompt % n];
+  void *st = alloc_state(0);
+  int rc = init_state(st, CONST(_STATE_BYTES));
+  if (rc == 0) rc = API(_set_threads)(st, threads);
+  if (rc) return fail("init", rc);
+  smolc_sampler sampler, *sp = NULL;
+  static unsigned char work[SMOLC_SAMPLER_WORK_BYTES(CONST(_VOCAB_SIZE))];
+  if (temp > 0) {
+    smolc_sampler_params p = smolc_sampler_default_params();
+    p.temperature = temp;
+    p.seed = (uint64_t)seed;
+    if ((rc = smolc_sampler_init(&sampler, &p, CONST(_VOCAB_SIZE), work, sizeof work))) return fail("sampler", rc);
+    sp = &sampler;
+  }
+  smolc_speculation_stats stats = {0, 0, 0, 0};
+  smolc_speculation spec = {spec_n, &stats};
+  const int got = API(_generate_ex)(st, prompt, n_prompt, max_tokens, sp, NULL, NULL, spec_n > 0 ? &spec : NULL);
+  if (got < 0) return fail("generate_ex", got);
+  const int32_t *t = API(_tokens)(st);
+  printf("generated %d\n", got);
+  for (int i = n_prompt; i < API(_position)(st); ++i) printf("%d\n", (int)t[i]);
+  printf("position %d\n", API(_position)(st));
+  fprintf(stderr, "steps %lld drafted %lld accepted %lld generated %lld\n", (long long)stats.steps,
+          (long long)stats.drafted, (long long)stats.accepted, (long long)stats.generated);
+  free(st);
+  free(prompt);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 6 && strcmp(argv[1], "run") == 0) return run(argc, argv);
+  if (argc >= 9 && strcmp(argv[1], "gen") == 0) return gen(argc, argv);
   if (argc == 2 && strcmp(argv[1], "errors") == 0) return errors();
   fprintf(stderr, "usage: harness run OUT THREADS STEPS CHUNK TOKEN... | harness errors\n");
   return 2;
