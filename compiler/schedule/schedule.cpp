@@ -21,7 +21,7 @@ const std::vector<TargetDesc>& target_table() {
       // avx2: 16 rows x 6 tokens is the measured best gemm tile (docs/kernels.md:
       // 82-85 GFLOP/s vs 42-45 for 8x4); 48-token prefill steps are 8 whole tiles.
       {"avx2", Isa::AVX2, all, 16, 6, 48, 16, {"-mavx2", "-mfma", "-mf16c"}},
-      {"avx512", Isa::AVX512, all, 16, 4, 32, 16,
+      {"avx512", Isa::AVX512, all, 32, 8, 32, 16,
        {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mfma", "-mf16c"}},
   };
   return t;
