@@ -107,7 +107,17 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
   }
 
   // ---- compile commands (also written to src/build.sh) -------------------
-  const std::string common = "-std=c++17 -O2 -fPIC -fno-exceptions -fno-rtti -Wall -Wextra -Werror -I. -Iruntime -Iruntime/platform";
+  // The target's unit flags come from the table, but they land in a shell
+  // command and in build.sh, so each is quoted like any other value.
+  std::string target_flags;
+  for (const std::string& f : bo.unit_flags) {
+    for (char c : f)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        throw InputError("target", "unit flag", "'" + printable(f) + "' holds a control byte");
+    target_flags += " " + shell_word(f);
+  }
+  const std::string common = "-std=c++17 -O2" + target_flags +
+                             " -fno-exceptions -fno-rtti -Wall -Wextra -Werror -I. -Iruntime -Iruntime/platform";
   std::vector<std::pair<std::string, std::string>> units;  // (source, flags)
   for (const GeneratedFile& g : e.sources) {
     std::string flags;

@@ -4,6 +4,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "emit/engine_emitter.h"
 
@@ -13,6 +14,9 @@ struct BuildOptions {
   std::string out_dir;
   std::string cxx = "clang++-19";
   std::string ar;              // empty: llvm-ar-19 if present, else ar
+  // Flags of every unit: the target's (schedule::TargetDesc::unit_flags),
+  // -fPIC on hosts, core/FPU/ABI and -ffreestanding on bare metal.
+  std::vector<std::string> unit_flags = {"-fPIC"};
   bool emit_only = false;      // write src/ (and weights) but do not compile
   int jobs = 0;                // parallel compiles (0: online CPUs)
   std::string source_sha256;   // of the model file(s), for the manifest

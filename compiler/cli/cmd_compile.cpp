@@ -24,7 +24,7 @@
 namespace {
 
 struct Args {
-  std::string model, name, out, target = "native", weights = "embed", kv = "f32", cxx = "clang++-19", tokenizer;
+  std::string model, name, out, target = "native", weights = "embed", kv = "f32", cxx, tokenizer;  // cxx "": the target's
   smolc::cli::FormatFlags formats;
   bool emit_only = false;
   int ctx = 0, threads = 0;
@@ -42,7 +42,7 @@ std::string command_line(const Args& a) {
   if (a.weights != "embed") c += " --weights " + shell_word(a.weights);
   if (a.kv != "f32") c += " --kv " + shell_word(a.kv);
   if (!a.tokenizer.empty()) c += " --tokenizer " + shell_word(a.tokenizer);
-  if (a.cxx != "clang++-19") c += " --cxx " + shell_word(a.cxx);
+  if (!a.cxx.empty()) c += " --cxx " + shell_word(a.cxx);
   return c;
 }
 
@@ -83,7 +83,9 @@ int run(const Args& a) {
 
   BuildOptions bo;
   bo.out_dir = out;
-  bo.cxx = a.cxx;
+  bo.cxx = a.cxx.empty() ? target->cxx : a.cxx;
+  bo.ar = target->ar;
+  bo.unit_flags = target->unit_flags;
   bo.emit_only = a.emit_only;
   bo.model_name = ck.name;
   bo.model_path = ck.path;
@@ -107,14 +109,14 @@ smolc::cli::Register reg({"compile", "Compile a model into a static library engi
   auto a = std::make_shared<Args>();
   sub.add_option("model", a->model, "Model path or name")->required();
   a->formats.add_to(sub);
-  sub.add_option("--target", a->target, "native|avx512|avx2|scalar");
+  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|cortex-m55|cortex-m7|cortex-m4");
   smolc::cli::add_number(sub, "--ctx", a->ctx, "KV cache positions (default min(2048, the model's max_seq_len))", 0, smolc::cli::kIntMax);
   sub.add_option("--kv", a->kv, "KV cache element type: f32 (default) or f16");
   smolc::cli::add_number(sub, "--threads", a->threads, "default thread count of the engine (0: one per CPU)", 0, 64);
   sub.add_option("--name", a->name, "C prefix of the engine (default: model name + format)");
   sub.add_option("-o,--output", a->out, "Output directory (default: NAME)");
   sub.add_option("--weights", a->weights, "embed (in .rodata) or external (DIR/NAME.weights)");
-  sub.add_option("--cxx", a->cxx, "C++ compiler (default clang++-19)");
+  sub.add_option("--cxx", a->cxx, "C++ compiler (default clang++-19; arm-none-eabi-g++ for cortex-m*)");
   sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
   sub.add_flag("--emit-only", a->emit_only, "Write sources and weights, do not compile");
   return std::function<int()>([a] {

@@ -12,6 +12,27 @@
 
 namespace smolc::schedule {
 
+namespace {
+
+TargetDesc cortex_m(const std::string& name, std::vector<std::string> cpu, const std::string& multilib,
+                    const std::string& machine) {
+  const std::vector<WFormat> all = {WFormat::F32, WFormat::BF16, WFormat::F16,
+                                     WFormat::Q8,  WFormat::Q4,   WFormat::Q16};
+  TargetDesc t{name, Isa::Scalar, all, 4, 4, 16, 16, {}};
+  t.unit_flags = {"-mthumb"};
+  t.unit_flags.insert(t.unit_flags.end(), cpu.begin(), cpu.end());
+  for (const char* f : {"-ffreestanding", "-fno-math-errno", "-ffunction-sections", "-fdata-sections"})
+    t.unit_flags.push_back(f);
+  t.triple = "arm-none-eabi";
+  t.cxx = "arm-none-eabi-g++";
+  t.ar = "arm-none-eabi-ar";
+  t.multilib = multilib;
+  t.qemu_machine = machine;
+  return t;
+}
+
+}  // namespace
+
 const std::vector<TargetDesc>& target_table() {
   // Tile sizes are starting points; measured tuning replaces them.
   const std::vector<WFormat> all = {WFormat::F32, WFormat::BF16, WFormat::F16,
@@ -23,6 +44,15 @@ const std::vector<TargetDesc>& target_table() {
       {"avx2", Isa::AVX2, all, 16, 6, 48, 16, {"-mavx2", "-mfma", "-mf16c"}},
       {"avx512", Isa::AVX512, all, 32, 8, 32, 16,
        {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mfma", "-mf16c"}},
+      // Bare-metal Cortex-M (docs/firmware.md): the scalar kernels compiled
+      // for the core by arm-none-eabi-g++ against newlib's headers. The engine
+      // never calls the C library beyond memcpy/memset and libm, so the flags
+      // are freestanding; -fno-math-errno lets sqrtf stay one VSQRT.
+      cortex_m("cortex-m55", {"-mcpu=cortex-m55", "-mfloat-abi=hard"}, "thumb/v8-m.main+dp/hard", "mps3-an547"),
+      cortex_m("cortex-m7", {"-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"}, "thumb/v7e-m+dp/hard",
+               "mps2-an500"),
+      cortex_m("cortex-m4", {"-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"}, "thumb/v7e-m+fp/hard",
+               "mps2-an386"),
   };
   return t;
 }
@@ -44,6 +74,10 @@ const TargetDesc& target_flag(const std::string& name, bool must_run_here) {
   } catch (const std::invalid_argument& e) {
     throw InputError("command line", "--target", e.what());
   }
+  if (must_run_here && t->bare_metal())
+    throw InputError("command line", "--target", "'" + t->name + "' is a bare-metal " + t->triple +
+                                                     " target; build an image with tools/firmware-demo.sh and run it "
+                                                     "under qemu-system-arm -M " + t->qemu_machine);
   if (must_run_here && !host_supports(t->isa))
     throw InputError("command line", "--target", "'" + t->name + "' cannot run on this CPU (host ISA: " +
                                                      isa_name(detect_host_isa()) + ")");

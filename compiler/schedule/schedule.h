@@ -24,6 +24,20 @@ struct TargetDesc {
   int prefill_tokens = 16;      // tokens per forward step of a prefill (scratch is sized by it)
   int gate_up_block = 16;       // gate/up interleave block; a multiple of tile_m
   std::vector<std::string> cxx_flags;  // for the engine translation unit
+  // Flags of every translation unit (engine, kernels, runtime). Host targets
+  // build position-independent objects for shared-library users; bare-metal
+  // targets name the core, FPU and ABI here instead, which is why this is per
+  // target and not a constant of the build driver.
+  std::vector<std::string> unit_flags = {"-fPIC"};
+  // Cross targets: the GNU triple ("" is the host), the compiler and archiver
+  // used when the user names none, the GCC multilib the flags select and the
+  // qemu-system-arm machine that runs an image for it (docs/firmware.md).
+  std::string triple = "";
+  std::string cxx = "clang++-19";
+  std::string ar = "";  // "": llvm-ar-19 if present, else ar
+  std::string multilib = "";
+  std::string qemu_machine = "";
+  bool bare_metal() const { return !triple.empty(); }
 };
 
 // Every target smolc can compile for, "native" excluded.
@@ -33,7 +47,7 @@ const std::vector<TargetDesc>& target_table();
 const TargetDesc& find_target(const std::string& name);
 // find_target for the `--target` flag: InputError("command line", "--target", ...)
 // for an unknown name and, with must_run_here (run, bench), for a target whose
-// ISA this CPU lacks.
+// ISA this CPU lacks or that is not this machine at all (bare metal).
 const TargetDesc& target_flag(const std::string& name, bool must_run_here);
 
 // The weight formats the user asked for: one format for the model, the q4
