@@ -3,12 +3,12 @@
 # static library into a bare-metal image and runs it under qemu-system-arm
 # (semihosting: the story appears on stdout). docs/firmware.md.
 #
-#   tools/firmware-demo.sh [--machine mps3-an547|mps2-an386] [--smolc PATH] [--dir DIR]
+#   tools/firmware-demo.sh [--machine mps3-an547|mps2-an386|mps2-an500] [--smolc PATH] [--dir DIR]
 #                          [--ld SCRIPT] [MODEL] [--FORMAT] [-- FIRMWARE-ARGS...]
 #
 # Defaults: mps3-an547 (cortex-m55), models/stories260K, --q8, and the
 # firmware's default arguments (greedy, 256 tokens). FIRMWARE-ARGS are those of
-# examples/firmware/main.c: [-n N] [-t TEMP] [-s SEED] [-i] [PROMPT...] or
+# examples/firmware/main.c: [-n N] [-t TEMP] [-p TOP_P] [-s SEED] [-i] [PROMPT...] or
 # -L FILE STEPS TOKEN... qemu runs with -icount shift=0, so runs are
 # deterministic and -i reports instruction counts (not speeds).
 # Environment: SMOLC_COMPILE_ARGS adds flags to `smolc compile` (e.g. --ctx 128).
@@ -38,7 +38,8 @@ done
 case "$machine" in
   mps3-an547) target=cortex-m55; cpu=(-mthumb -mcpu=cortex-m55 -mfloat-abi=hard) ;;
   mps2-an386) target=cortex-m4; cpu=(-mthumb -mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard) ;;
-  *) die "unknown machine '$machine' (expected mps3-an547 or mps2-an386)" ;;
+  mps2-an500) target=cortex-m7; cpu=(-mthumb -mcpu=cortex-m7 -mfpu=fpv5-d16 -mfloat-abi=hard) ;;
+  *) die "unknown machine '$machine' (expected mps3-an547, mps2-an386 or mps2-an500)" ;;
 esac
 [ -n "$ld" ] || ld="$ROOT/examples/firmware/$machine.ld"
 [ -f "$ld" ] || die "no linker script '$ld'"

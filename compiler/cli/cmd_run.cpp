@@ -18,8 +18,11 @@
 #include "cli/number_option.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
+#include "bench/engine_cache.h"
+#include "common/escape.h"
 #include "reference/npy.h"
 #include "sampler/sampler.h"
+#include "schedule/schedule.h"
 #include "text/tokenizer.h"
 
 namespace smolc::cli {
@@ -266,6 +269,42 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   return 0;
 }
 
+// A bare-metal target (--target cortex-m55, ...): the engine cannot run in
+// this process, so the firmware path does it: tools/firmware-demo.sh compiles
+// the engine for the core, links examples/firmware and runs the image under
+// qemu-system-arm, whose semihosting console is our stdout. Only the options
+// the firmware's command line carries apply; the others are refused rather
+// than silently ignored.
+int run_firmware(const RunOptions& o, const schedule::TargetDesc& t, const CLI::App& app) {
+  for (const char* opt : {"--chat", "--dump-logits", "--prompt-ids", "--speculate", "--top-k", "--min-p",
+                          "--repeat-penalty", "--repeat-last-n", "--ctx", "--threads", "--cxx", "--tokenizer"})
+    if (app.count(opt) > 0)
+      throw InputError("--target " + t.name, opt, "does not apply to a bare-metal run (the firmware takes -n, --temp, "
+                                                  "--seed, --top-p and -p)");
+  const std::optional<schedule::FormatPlan> plan = o.formats.plan();
+  if (!plan) throw InputError("--target " + t.name, "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
+  if (!plan->keep.empty() || plan->q4_all || !plan->calibrate)
+    throw InputError("--target " + t.name, "format", "the firmware path takes a plain format flag only");
+  char self[4096];
+  const ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0) throw std::runtime_error("cannot find the smolc executable (/proc/self/exe)");
+  self[len] = '\0';
+  const std::string fmt = wformat_name(plan->base);
+  char temp[32], top_p[32];
+  std::snprintf(temp, sizeof temp, "%.6f", static_cast<double>(o.temp));
+  std::snprintf(top_p, sizeof top_p, "%.6f", static_cast<double>(o.top_p));
+  const uint64_t seed = o.has_seed ? o.seed : std::random_device{}();
+  std::string cmd = shell_quote(std::string(SMOLC_SOURCE_DIR) + "/tools/firmware-demo.sh") + " --smolc " +
+                    shell_quote(self) + " --machine " + t.qemu_machine + " --dir " +
+                    shell_quote(cache_root() + "/firmware/" + t.qemu_machine + "-" + fmt) + " " +
+                    shell_quote(o.model) + " --" + fmt + " -- -n " + std::to_string(o.n < 0 ? 256 : o.n) + " -t " +
+                    temp + " -p " + top_p + " -s " + std::to_string(seed);
+  if (o.has_prompt) cmd += " " + shell_quote(o.prompt);
+  std::fflush(stdout);
+  const int st = std::system(cmd.c_str());
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
 }  // namespace
 
 Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI::App& app) {
@@ -274,7 +313,7 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                 app.add_flag("--reference", o->reference, "Use the scalar reference engine");
                 // --f32 ... --q16: run a compiled engine of that format (compiled once into the engine cache).
                 o->formats.add_to(app);
-                app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar (default native)");
+                app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar, or cortex-m55|cortex-m4 (qemu-system-arm, docs/firmware.md)");
                 add_number(app, "--threads", o->threads, "Compiled engine threads (default: one per CPU)", 0, 64);
                 app.add_option("--cxx", o->cxx, "C++ compiler for the compiled engine (default clang++-19)");
                 app.add_option("-p,--prompt", o->prompt, "Prompt text");
@@ -305,6 +344,10 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                     throw InputError("--speculate", "", std::to_string(o->speculate) + " is out of range (expected 1..64)");
                   if (o->speculate > 0 && !o->dump_logits.empty())
                     throw InputError("--speculate", "", "does not combine with --dump-logits (a dump needs every row one at a time)");
+                  if (!o->reference && o->target != "native") {
+                    const schedule::TargetDesc& t = schedule::target_flag(o->target, false);
+                    if (t.bare_metal()) return run_firmware(*o, t, app);
+                  }
                   const Checkpoint ck = load_checkpoint(o->model, o->tokenizer);
                   const Tokenizer tok(ck.tokenizer);
                   return o->chat ? run_chat(*o, ck, tok) : run_once(*o, ck, tok);

@@ -21,7 +21,7 @@ TargetDesc cortex_m(const std::string& name, std::vector<std::string> cpu, const
   TargetDesc t{name, Isa::Scalar, all, 4, 4, 16, 16, {}};
   t.unit_flags = {"-mthumb"};
   t.unit_flags.insert(t.unit_flags.end(), cpu.begin(), cpu.end());
-  for (const char* f : {"-ffreestanding", "-fno-math-errno", "-ffunction-sections", "-fdata-sections"})
+  for (const char* f : {"-ffreestanding", "-fbuiltin", "-fno-math-errno", "-ffunction-sections", "-fdata-sections"})
     t.unit_flags.push_back(f);
   t.triple = "arm-none-eabi";
   t.cxx = "arm-none-eabi-g++";
@@ -44,10 +44,13 @@ const std::vector<TargetDesc>& target_table() {
       {"avx2", Isa::AVX2, all, 16, 6, 48, 16, {"-mavx2", "-mfma", "-mf16c"}},
       {"avx512", Isa::AVX512, all, 32, 8, 32, 16,
        {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mfma", "-mf16c"}},
-      // Bare-metal Cortex-M (docs/firmware.md): the scalar kernels compiled
-      // for the core by arm-none-eabi-g++ against newlib's headers. The engine
-      // never calls the C library beyond memcpy/memset and libm, so the flags
-      // are freestanding; -fno-math-errno lets sqrtf stay one VSQRT.
+      // Bare-metal Cortex-M (docs/firmware.md): the scalar kernels (with
+      // Helium paths where the core has MVE) compiled for the core by
+      // arm-none-eabi-g++ against newlib's headers. The engine needs nothing
+      // of the C library beyond mem* and libm, so the units are freestanding;
+      // -fbuiltin undoes the -fno-builtin that -ffreestanding implies, or
+      // every 2-byte memcpy of a block scale becomes a library call (measured:
+      // most of a q8 decode step), and -fno-math-errno keeps sqrtf one VSQRT.
       cortex_m("cortex-m55", {"-mcpu=cortex-m55", "-mfloat-abi=hard"}, "thumb/v8-m.main+dp/hard", "mps3-an547"),
       cortex_m("cortex-m7", {"-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"}, "thumb/v7e-m+dp/hard",
                "mps2-an500"),

@@ -4,7 +4,7 @@
  * ENGINE's header first (tools/firmware-demo.sh does all three).
  *
  * The command line comes from the debugger (semihosting):
- *   prog [-n TOKENS] [-t TEMPERATURE] [-s SEED] [-i] [PROMPT...]
+ *   prog [-n TOKENS] [-t TEMPERATURE] [-p TOP_P] [-s SEED] [-i] [PROMPT...]
  *     streams a continuation of PROMPT (after BOS) with ENGINE_generate;
  *     -i instead runs prefill and greedy decode separately and prints their
  *     instruction counts (meaningful only under qemu -icount shift=0).
@@ -187,16 +187,17 @@ int main(void) {
   if (argc >= 2 && !strcmp(argv[1], "-L")) return logits_mode(argc, argv);
 
   uint64_t steps = 256, seed = 0;
-  float temperature = 0;
+  float temperature = 0, top_p = 1;
   int count = 0, i = 1;
   for (; i < argc && argv[i][0] == '-' && argv[i][1]; ++i) {
     const char *a = argv[i];
     const int has = i + 1 < argc;
     if (!strcmp(a, "-n") && has && parse_uint(argv[i + 1], &steps)) ++i;
     else if (!strcmp(a, "-t") && has && parse_float(argv[i + 1], &temperature)) ++i;
+    else if (!strcmp(a, "-p") && has && parse_float(argv[i + 1], &top_p)) ++i;
     else if (!strcmp(a, "-s") && has && parse_uint(argv[i + 1], &seed)) ++i;
     else if (!strcmp(a, "-i")) count = 1;
-    else return fail("usage: [-n TOKENS] [-t TEMPERATURE] [-s SEED] [-i] [PROMPT...]", 0);
+    else return fail("usage: [-n TOKENS] [-t TEMPERATURE] [-p TOP_P] [-s SEED] [-i] [PROMPT...]", 0);
   }
   /* The rest of the line is the prompt, its words joined by single spaces. */
   char *prompt = i < argc ? argv[i] : cmdline + len;
@@ -254,6 +255,7 @@ int main(void) {
   if (temperature > 0) {
     smolc_sampler_params p = smolc_sampler_default_params();
     p.temperature = temperature;
+    p.top_p = top_p;
     p.seed = seed;
     if (smolc_sampler_init(&sampler, &p, CONST(_VOCAB_SIZE), sampler_work, sizeof sampler_work) != 0)
       return fail("sampler parameters", 0);
