@@ -116,7 +116,7 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
         throw InputError("target", "unit flag", "'" + printable(f) + "' holds a control byte");
     target_flags += " " + shell_word(f);
   }
-  const std::string common = "-std=c++17 -O2" + target_flags +
+  const std::string common = "-std=c++17" + target_flags +
                              " -fno-exceptions -fno-rtti -Wall -Wextra -Werror -I. -Iruntime -Iruntime/platform";
   std::vector<std::pair<std::string, std::string>> units;  // (source, flags)
   for (const GeneratedFile& g : e.sources) {

@@ -14,9 +14,10 @@ struct BuildOptions {
   std::string out_dir;
   std::string cxx = "clang++-19";
   std::string ar;              // empty: llvm-ar-19 if present, else ar
-  // Flags of every unit: the target's (schedule::TargetDesc::unit_flags),
-  // -fPIC on hosts, core/FPU/ABI and -ffreestanding on bare metal.
-  std::vector<std::string> unit_flags = {"-fPIC"};
+  // Optimisation level and flags of every unit: the target's
+  // (schedule::TargetDesc::unit_flags), -O2 -fPIC on hosts, -O3, core/FPU/ABI
+  // and -ffreestanding on bare metal.
+  std::vector<std::string> unit_flags = {"-O2", "-fPIC"};
   bool emit_only = false;      // write src/ (and weights) but do not compile
   int jobs = 0;                // parallel compiles (0: online CPUs)
   std::string source_sha256;   // of the model file(s), for the manifest

@@ -24,11 +24,12 @@ struct TargetDesc {
   int prefill_tokens = 16;      // tokens per forward step of a prefill (scratch is sized by it)
   int gate_up_block = 16;       // gate/up interleave block; a multiple of tile_m
   std::vector<std::string> cxx_flags;  // for the engine translation unit
-  // Flags of every translation unit (engine, kernels, runtime). Host targets
-  // build position-independent objects for shared-library users; bare-metal
-  // targets name the core, FPU and ABI here instead, which is why this is per
-  // target and not a constant of the build driver.
-  std::vector<std::string> unit_flags = {"-fPIC"};
+  // Optimisation level and flags of every translation unit (engine, kernels,
+  // runtime). Host targets build position-independent objects for
+  // shared-library users; bare-metal targets name the core, FPU and ABI here
+  // instead, which is why this is per target and not a constant of the build
+  // driver.
+  std::vector<std::string> unit_flags = {"-O2", "-fPIC"};
   // Cross targets: the GNU triple ("" is the host), the compiler and archiver
   // used when the user names none, the GCC multilib the flags select and the
   // qemu-system-arm machine that runs an image for it (docs/firmware.md).
