@@ -14,14 +14,14 @@ namespace smolc::schedule {
 
 namespace {
 
-TargetDesc cortex_m(const std::string& name, std::vector<std::string> cpu, const std::string& multilib,
+TargetDesc cortex_m(const std::string& name, int tile_m, std::vector<std::string> cpu, const std::string& multilib,
                     const std::string& machine) {
   const std::vector<WFormat> all = {WFormat::F32, WFormat::BF16, WFormat::F16,
                                      WFormat::Q8,  WFormat::Q4,   WFormat::Q16};
   // 4-token prefill steps (one gemm tile): the state holds a logits row per
   // step token (vocab floats each), 3 MiB of RAM for SmolLM2's vocabulary at
   // 16 tokens, 0.75 MiB at 4.
-  TargetDesc t{name, Isa::Scalar, all, 4, 4, 4, 16, {}};
+  TargetDesc t{name, Isa::Scalar, all, tile_m, 4, 4, 16, {}};
   // -O3: GCC's -O2 does not completely unroll the kernels' kTileM row loops,
   // so the accumulators live in memory, a load and a store per multiply-add
   // (measured, stories260K f32 on the Cortex-M4: 2.95M instructions per
@@ -58,10 +58,14 @@ const std::vector<TargetDesc>& target_table() {
       // -fbuiltin undoes the -fno-builtin that -ffreestanding implies, or
       // every 2-byte memcpy of a block scale becomes a library call (measured:
       // most of a q8 decode step), and -fno-math-errno keeps sqrtf one VSQRT.
-      cortex_m("cortex-m55", {"-mcpu=cortex-m55", "-mfloat-abi=hard"}, "thumb/v8-m.main+dp/hard", "mps3-an547"),
-      cortex_m("cortex-m7", {"-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"}, "thumb/v7e-m+dp/hard",
+      // tile_m (float formats; block formats keep their own): 16 rows on the
+      // M55 are four Helium accumulators per column of x, 8 on the M4/M7
+      // eight FPU ones (measured, stories260K f32 per decoded token: M55
+      // 602K instructions at 4 rows, 548K at 16; M4 1.41M at 4, 1.28M at 8).
+      cortex_m("cortex-m55", 16, {"-mcpu=cortex-m55", "-mfloat-abi=hard"}, "thumb/v8-m.main+dp/hard", "mps3-an547"),
+      cortex_m("cortex-m7", 8, {"-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"}, "thumb/v7e-m+dp/hard",
                "mps2-an500"),
-      cortex_m("cortex-m4", {"-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"}, "thumb/v7e-m+fp/hard",
+      cortex_m("cortex-m4", 8, {"-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"}, "thumb/v7e-m+fp/hard",
                "mps2-an386"),
   };
   return t;
