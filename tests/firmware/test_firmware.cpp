@@ -253,3 +253,17 @@ TEST_CASE("firmware-demo.sh and smolc reject what a bare-metal target cannot do 
   CHECK(bench.exit_code == 2);
   CHECK(bench.err.find("bare-metal") != std::string::npos);
 }
+
+TEST_CASE("smolc run --target cortex-m55 runs the firmware image under qemu and prints the published story") {
+  const std::string cache = temp_dir("fw_run_cache");
+  RunResult r = run_shell("SMOLC_CACHE_DIR='" + cache + "' '" + smolc_bin() + "' run '" + kStories +
+                          "' --q8 --target cortex-m55 --temp 0 -n 60");
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::string out = strip_final_newline(r.out);
+  CHECK(out.size() > 100);
+  CHECK(published_story().rfind(out, 0) == 0);
+  RunResult chat = run_smolc("run '" + kStories + "' --q8 --target cortex-m55 --chat");
+  CHECK(chat.exit_code == 2);
+  CHECK(chat.err.find("does not apply to a bare-metal run") != std::string::npos);
+}
