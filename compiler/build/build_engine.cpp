@@ -23,6 +23,13 @@ namespace fs = std::filesystem;
 namespace smolc {
 namespace {
 
+// "0x" and 16 hex digits: the manifest's form of a 64-bit hash.
+std::string hex_u64(uint64_t v) {
+  char b[20];
+  std::snprintf(b, sizeof b, "0x%016llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
 void write_file(const fs::path& p, const void* data, size_t n) {
   fs::create_directories(p.parent_path());
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
@@ -138,6 +145,9 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
   TemplateVars cm{{"NAME", N}, {"VERSION", std::string(SMOLC_VERSION)}, {"COMMAND", printable(eo.command)},
                   {"MODEL", cmake_string(bo.model_name)}, {"EXTERNAL", int64_t(eo.external_weights)}};
   write_text(dir / "lib" / "cmake" / N / (N + "Config.cmake"), render_embedded("package/engineConfig.cmake.in", cm));
+  const std::string version(SMOLC_VERSION);
+  TemplateVars cv{{"NAME", N}, {"VERSION", version}, {"VERSION_MAJOR", version.substr(0, version.find('.'))}};
+  write_text(dir / "lib" / "cmake" / N / (N + "ConfigVersion.cmake"), render_embedded("package/engineConfigVersion.cmake.in", cv));
   TemplateVars pc{{"NAME", N}, {"VERSION", std::string(SMOLC_VERSION)}, {"MODEL", pc_value(bo.model_name)}};
   write_text(dir / "lib" / "pkgconfig" / (N + ".pc"), render_embedded("package/engine.pc.in", pc));
 
@@ -191,7 +201,7 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
                  {"WEIGHTS", std::string(eo.external_weights ? "external" : "embed")},
                  {"KV", std::string(eo.kv_f16 ? "f16" : "f32")},
                  {"WEIGHTS_BYTES", std::to_string(e.weights.size())},
-                 {"WEIGHTS_HASH", std::to_string(e.weights_hash)},
+                 {"WEIGHTS_HASH", json_string(hex_u64(e.weights_hash))},  // a string: JSON readers round numbers past 2^53
                  {"STATE_BYTES", std::to_string(e.state_bytes)},
                  {"CODE_BYTES", std::to_string(r.code_bytes)},
                  {"LIBRARY_BYTES", std::to_string(r.library_bytes)},
