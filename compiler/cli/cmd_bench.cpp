@@ -108,6 +108,7 @@ int run(const BenchArgs& a) {
   req.kv_f16 = cli::kv_f16_flag(a.kv);
   req.cxx = a.cxx;
   CachedEngine e = compile_cached(req, smolc::cli::progress_bar);
+  smolc::cli::note_evictions(e.evicted);
   const std::string runner = bench::build_runner(e, a.cxx);
   if (a.prepare) {
     std::printf("%s\n", e.dir.c_str());
