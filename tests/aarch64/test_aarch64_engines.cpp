@@ -1,0 +1,148 @@
+// Whole aarch64 engines: `smolc compile --target aarch64|aarch64-dotprod`
+// (clang-19 --target=aarch64-linux-gnu, or the g++ cross compiler through
+// --cxx), the C harness (tests/compiler/engine_harness.c) linked statically
+// for aarch64 and run under qemu-aarch64, against the published stories260K
+// story, the reference engine and the host's scalar engines.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "aarch64_support.h"
+#include "support/published_story.h"
+#include "tests/compiler/engine_fixture.h"
+#include "text/tokenizer.h"
+
+using namespace smolc;
+using namespace smolc::test;
+
+namespace {
+
+// `smolc compile MODEL ARGS` for an aarch64 target, then the harness built
+// for aarch64 (static) against the library; runs go through `qemu-aarch64 -cpu CPU`.
+Engine compile_a64_engine(const std::string& model, const std::string& args, const std::string& name,
+                          const std::string& test_name, const std::string& cc = "clang-19 --target=aarch64-linux-gnu") {
+  Engine e;
+  e.dir = temp_dir(test_name + "_" + name);
+  e.name = name;
+  RunResult r = run_smolc("compile '" + model + "' " + args + " --name " + name + " -o '" + e.dir + "'");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  e.harness = e.dir + "/harness";
+  const RunResult h = run_shell(cc + " -O1 -std=c11 -D_POSIX_C_SOURCE=200112L -Wall -Wextra -Werror -static -DENGINE=" +
+                                name + " -DENGINE_U=" + upper(name) + " -I'" + e.dir + "/include' -include " + name +
+                                ".h '" + source_dir() + "/tests/compiler/engine_harness.c' -L'" + e.dir + "/lib' -l" +
+                                name + " -lpthread -lm -o '" + e.harness + "'");
+  INFO(h.out << h.err);
+  REQUIRE(h.exit_code == 0);
+  return e;
+}
+
+std::string qemu(const std::string& cpu) { return "qemu-aarch64 -cpu " + cpu; }
+
+std::string tiny_model(const std::string& test) {
+  const std::string dir = temp_dir(test + "_model");
+  RunResult r = run_smolc("synth --preset tiny --seed 7 --dtype f32 -o '" + dir + "'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return dir;
+}
+
+const std::vector<int32_t> kTinyPrompt = {1, 100, 2000, 30000, 5, 77, 49151, 0, 12, 13, 9000, 42, 7, 31000, 2, 3, 4, 5, 6};
+constexpr int kSteps = 24;
+
+bool same_bits(const EngineRun& a, const EngineRun& b) {
+  return a.tokens == b.tokens && a.logits.size() == b.logits.size() &&
+         std::memcmp(a.logits.data(), b.logits.data(), a.logits.size() * sizeof(float)) == 0;
+}
+
+// The aarch64 engine of one format against the host's scalar engine of the
+// same format (same packed numbers, other summation order): the same greedy
+// tokens and NMSE <= tol over every step; and 1 vs 2 threads bit-identical.
+void check_format(const std::string& model, const std::string& target, const std::string& cpu, const std::string& fmt,
+                  const std::string& tag, double tol) {
+  INFO("target " << target << " format " << fmt);
+  const std::string args = fmt + " --ctx 64 --target ";
+  Engine host = compile_engine(model, args + "scalar", "s_" + tag, "a64fmt");
+  Engine arm = compile_a64_engine(model, args + target, "a_" + tag, "a64fmt");
+  const EngineRun want = run_engine(host, kTinyPrompt, kSteps, 1, 16);
+  const EngineRun one = run_engine(arm, kTinyPrompt, kSteps, 1, 16, qemu(cpu));
+  const EngineRun two = run_engine(arm, kTinyPrompt, kSteps, 2, 16, qemu(cpu));
+  CHECK(same_bits(one, two));
+  REQUIRE(one.tokens == want.tokens);
+  const double e = nmse(one.logits.data(), want.logits);
+  std::printf("%s %s: NMSE vs scalar %.3g over %d steps\n", target.c_str(), fmt.c_str(), e, kSteps + 1);
+  CHECK(e <= tol);
+}
+
+}  // namespace
+
+TEST_CASE("stories260K f32 for aarch64 prints the published story on an ARMv8.0 CPU (qemu cortex-a53)") {
+  require_aarch64_tools();
+  const std::string model = stories_dir() + "/stories260K.bin";
+  Engine e = compile_a64_engine(model, "'--tokenizer=" + stories_dir() + "/tok512.bin' --f32 --target aarch64",
+                                "st_a64", "a64story");
+  // llama2.c run -n 256: BOS, then one greedy pick per position 0..255.
+  EngineRun run = run_engine(e, {1}, 256, 1, 16, qemu("cortex-a53"));
+  Checkpoint ck = load_checkpoint(model, stories_dir() + "/tok512.bin");
+  Tokenizer tok(ck.tokenizer);
+  std::string text;
+  int32_t prev = 1;
+  for (int32_t t : run.tokens) {
+    if (t == 1) break;  // llama2.c stops at BOS
+    text += tok.token_bytes(prev, t);
+    prev = t;
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  CHECK(text == published_story());
+  // 64 greedy steps against the reference engine, as for the host targets.
+  EngineRun run64 = {std::vector<int32_t>(run.tokens.begin(), run.tokens.begin() + 64),
+                     std::vector<float>(run.logits.begin(), run.logits.begin() + 65 * ck.cfg.vocab_size)};
+  check_against_reference(ck, {1}, run64, 256, 1e-6, true);
+}
+
+// Tolerances: float formats 1e-9 (what tests/compiler asks of avx2 against
+// scalar); block formats 1e-6 (what tests/compiler asks of a quantised engine
+// against the quantised reference: int8 activation roundings may flip).
+TEST_CASE("tiny f32 bf16 f16 engines for aarch64 match the scalar engines under qemu, 1 and 2 threads identical") {
+  require_aarch64_tools();
+  const std::string model = tiny_model("a64float");
+  for (const std::string fmt : {"f32", "bf16", "f16"}) check_format(model, "aarch64", "cortex-a53", "--" + fmt, fmt, 1e-9);
+}
+
+TEST_CASE("tiny q8 q4 q16 and mixed engines for aarch64 match the scalar engines under qemu, 1 and 2 threads identical") {
+  require_aarch64_tools();
+  const std::string model = tiny_model("a64quant");
+  check_format(model, "aarch64", "cortex-a53", "--q8", "q8", 1e-6);
+  check_format(model, "aarch64", "cortex-a53", "--q4", "q4", 1e-6);
+  check_format(model, "aarch64", "cortex-a53", "--q16", "q16", 1e-6);
+  check_format(model, "aarch64", "cortex-a53", "--q4 --keep lm_head=q16 --keep 'layers.0.*=bf16'", "mixed", 1e-6);
+}
+
+TEST_CASE("tiny q8 q4 f16 engines for aarch64-dotprod match the scalar engines under qemu -cpu max") {
+  require_aarch64_tools();
+  const std::string model = tiny_model("a64dot");
+  check_format(model, "aarch64-dotprod", "max", "--q8", "q8", 1e-6);
+  check_format(model, "aarch64-dotprod", "max", "--q4", "q4", 1e-6);
+  check_format(model, "aarch64-dotprod", "max", "--f16", "f16", 1e-9);
+}
+
+TEST_CASE("an aarch64 engine built by the g++ cross compiler (--cxx) gives the clang engine's tokens") {
+  require_aarch64_tools(/*gcc=*/true);
+  const std::string model = tiny_model("a64gcc");
+  const std::string args = "--q4 --ctx 64 --target aarch64";
+  Engine clang = compile_a64_engine(model, args, "a_clang", "a64gcc");
+  Engine gcc = compile_a64_engine(model, args + " --cxx " + kA64Gcc, "a_gcc", "a64gcc", "aarch64-linux-gnu-gcc");
+  // Each library's objects name the compiler that made them (.comment).
+  const RunResult cg = run_shell("readelf -p .comment '" + gcc.dir + "/lib/liba_gcc.a'");
+  const RunResult cc = run_shell("readelf -p .comment '" + clang.dir + "/lib/liba_clang.a'");
+  CHECK(cg.out.find("GCC:") != std::string::npos);
+  CHECK(cg.out.find("clang") == std::string::npos);
+  CHECK(cc.out.find("clang") != std::string::npos);
+  const EngineRun a = run_engine(clang, kTinyPrompt, kSteps, 1, 16, qemu("max"));
+  const EngineRun b = run_engine(gcc, kTinyPrompt, kSteps, 2, 16, qemu("max"));
+  REQUIRE(a.tokens == b.tokens);
+  // g++ contracts multiply + add into FMA (-ffp-contract=fast), clang does not across statements.
+  CHECK(nmse(b.logits.data(), a.logits) <= 1e-6);
+}
