@@ -18,6 +18,7 @@
 #include "aarch64_support.h"
 #include "emit/kernel_api.h"
 #include "frontend/dequant.h"
+#include "quant/quant_matmul.h"
 #include "quant/quantize.h"
 #include "schedule/kernel_list.h"
 #include "tests/kernels/kernel_jit.h"
