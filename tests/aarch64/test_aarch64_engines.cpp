@@ -85,14 +85,8 @@ void check_against_scalar(const Engine& arm, const std::string& cpu, const Engin
 
 }  // namespace
 
-TEST_CASE("stories260K f32 for aarch64 prints the published story on an ARMv8.0 CPU (qemu cortex-a53)") {
-  require_aarch64_tools();
-  const std::string model = stories_dir() + "/stories260K.bin";
-  Engine e = compile_a64_engine(model, "'--tokenizer=" + stories_dir() + "/tok512.bin' --f32 --target aarch64",
-                                "st_a64", "a64story");
-  // llama2.c run -n 256: BOS, then one greedy pick per position 0..255.
-  EngineRun run = run_engine(e, {1}, 256, 1, 16, qemu("cortex-a53"));
-  Checkpoint ck = load_checkpoint(model, stories_dir() + "/tok512.bin");
+// stories260K's greedy text after BOS (llama2.c run -n 256: one pick per position 0..255).
+static std::string story_text(const Checkpoint& ck, const EngineRun& run) {
   Tokenizer tok(ck.tokenizer);
   std::string text;
   int32_t prev = 1;
@@ -102,11 +96,31 @@ TEST_CASE("stories260K f32 for aarch64 prints the published story on an ARMv8.0 
     prev = t;
   }
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  CHECK(text == published_story());
+  return text;
+}
+
+TEST_CASE("stories260K f32 for aarch64 prints the published story on an ARMv8.0 CPU (qemu cortex-a53)") {
+  require_aarch64_tools();
+  const std::string model = stories_dir() + "/stories260K.bin";
+  Engine e = compile_a64_engine(model, "'--tokenizer=" + stories_dir() + "/tok512.bin' --f32 --target aarch64",
+                                "st_a64", "a64story");
+  EngineRun run = run_engine(e, {1}, 256, 1, 16, qemu("cortex-a53"));
+  Checkpoint ck = load_checkpoint(model, stories_dir() + "/tok512.bin");
+  CHECK(story_text(ck, run) == published_story());
   // 64 greedy steps against the reference engine, as for the host targets.
   EngineRun run64 = {std::vector<int32_t>(run.tokens.begin(), run.tokens.begin() + 64),
                      std::vector<float>(run.logits.begin(), run.logits.begin() + 65 * ck.cfg.vocab_size)};
   check_against_reference(ck, {1}, run64, 256, 1e-6, true);
+}
+
+// q16 keeps the story on the host targets (README); so must the dotprod engine.
+TEST_CASE("stories260K q16 for aarch64-dotprod prints the published story (qemu max, 2 threads)") {
+  require_aarch64_tools();
+  const std::string model = stories_dir() + "/stories260K.bin";
+  Engine e = compile_a64_engine(model, "'--tokenizer=" + stories_dir() + "/tok512.bin' --q16 --target aarch64-dotprod",
+                                "st_a64q16", "a64storyq16");
+  EngineRun run = run_engine(e, {1}, 256, 2, 16, qemu("max"));
+  CHECK(story_text(load_checkpoint(model, stories_dir() + "/tok512.bin"), run) == published_story());
 }
 
 TEST_CASE("tiny with every format in one engine: aarch64 (cortex-a53), aarch64-dotprod (max) and a g++ cross build match the scalar engine") {
