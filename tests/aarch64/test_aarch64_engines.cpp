@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -139,4 +140,35 @@ TEST_CASE("tiny with every format in one engine: aarch64 (cortex-a53), aarch64-d
   CHECK(cg.out.find("GCC:") != std::string::npos);
   CHECK(cg.out.find("clang") == std::string::npos);
   check_against_scalar(gcc, "cortex-a53", want, "aarch64, g++");
+}
+
+TEST_CASE("smolc bench --target aarch64 runs the bench executable under qemu and says the timings are not speeds") {
+  require_aarch64_tools();
+  const std::string model = tiny_model("a64bench");
+  const std::string cache = temp_dir("a64bench_cache");
+  // No --runner: qemu-aarch64 is installed, so bench uses it (and says so).
+  RunResult r = run_shell("SMOLC_CACHE_DIR='" + cache + "' '" + smolc_bin() + "' bench '" + model +
+                "' --q8 --target aarch64 --reps 1 --json");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("timings under emulation are not speeds") != std::string::npos);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j.at("emulated").get<bool>());
+  CHECK(j.at("runner").get<std::string>() == "qemu-aarch64 -cpu max");
+  CHECK(j.at("target").get<std::string>() == "aarch64");
+  CHECK(j.at("pp512").get<double>() > 0);
+  CHECK(j.at("tg128").get<double>() > 0);
+  // An explicit runner is used as given: CMD EXE THREADS REPS; its failure
+  // is smolc's error, not a silent result.
+  const std::string args = cache + "/runner_args.txt";
+  r = run_shell("SMOLC_CACHE_DIR='" + cache + "' '" + smolc_bin() + "' bench '" + model +
+                "' --q8 --target aarch64 --threads 2 --reps 3 --json --runner 'sh -c \"echo \\$0 \\$@ >" + args +
+                "; exit 9\"'");
+  INFO(r.out << r.err);
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("exited with code 9") != std::string::npos);
+  const std::string got = read_file(args);
+  CHECK(got.find(cache + "/engines/") == 0);
+  CHECK(got.find("/bench/runner-") != std::string::npos);
+  CHECK(got.substr(got.size() - 5) == " 2 3\n");
 }
