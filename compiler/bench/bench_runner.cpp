@@ -20,12 +20,17 @@ std::string runner_source(const CachedEngine& e) {
   //   tg128_d512: the same right after the 512-token prompt (positions 512..639,
   //          llama-bench's "tg128 @ d512"), where attention reads 513..640 cached positions.
   // bench/llama_cpp/speed.mjs measures llama.cpp the same way.
+  // With a MAX_DRAFT argument the runner also times plain against speculative
+  // greedy generation (a free and a repetitive task, kSpec* above).
   // Token ids are the same fixed pseudo-random ids speed.mjs uses; the content
   // does not change the cost. Time comes from the engine's platform clock.
   return render_embedded("package/bench-runner.cpp.in", {{"NAME", e.name},
                                                           {"UNAME", ascii_upper(e.name)},
                                                           {"VERSION", std::string(SMOLC_VERSION)},
-                                                          {"KV_ELEM_BYTES", int64_t(e.kv_f16 ? 2 : 4)}});
+                                                          {"KV_ELEM_BYTES", int64_t(e.kv_f16 ? 2 : 4)},
+                                                          {"SPEC_START", int64_t(kSpecStart)},
+                                                          {"SPEC_PASSAGE", int64_t(kSpecPassage)},
+                                                          {"SPEC_TOKENS", int64_t(kSpecTokens)}});
 }
 
 std::string build_runner(const CachedEngine& e, const std::string& cxx, const std::string& triple) {

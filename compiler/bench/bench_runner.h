@@ -13,6 +13,13 @@ constexpr int kPromptShort = 128;  // pp128 and the TTFT prompt
 constexpr int kPromptLong = 512;   // pp512
 constexpr int kDecode = 128;       // tg128, decoded right after the pp512 prompt
 constexpr int kMinCtx = kPromptLong + kDecode;
+// --speculate: a passage the engine writes, the repetitive prompt that holds
+// it (8 start tokens, the passage, the start again) and the tokens generated
+// after each prompt; 8 + 400 + 8 + 128 fits kMinCtx.
+constexpr int kSpecStart = 8;
+constexpr int kSpecPassage = 400;
+constexpr int kSpecTokens = 128;
+static_assert(2 * kSpecStart + kSpecPassage + kSpecTokens <= kMinCtx, "the repetitive task must fit the bench context");
 
 // C++17 source of the runner for `e`, from template package/bench-runner.cpp.in.
 std::string runner_source(const CachedEngine& e);

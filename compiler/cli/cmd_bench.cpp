@@ -1,9 +1,12 @@
-// `smolc bench MODEL --f32|--bf16|--f16|--q8|--q4|--q16 [--target T] [--threads N] [--reps R] [--ctx N] [--kv f32|f16] [--runner CMD] [--json]`:
+// `smolc bench MODEL --f32|--bf16|--f16|--q8|--q4|--q16 [--target T] [--threads N] [--reps R] [--ctx N] [--kv f32|f16]
+//  [--speculate [N]] [--runner CMD] [--json]`:
 // compiles the model into the engine cache if needed, links the bench runner
 // against it and reports prefill, decode, time to first token, peak RSS and
-// weight bytes (medians over the repetitions). The runner is an executable,
-// so a target this CPU cannot run (aarch64 on x86) runs through `--runner
-// CMD` (CMD RUNNER THREADS REPS), by default qemu-aarch64 when installed.
+// weight bytes (medians over the repetitions); with --speculate, plain against
+// prompt-lookup speculative greedy generation on a free and a repetitive task.
+// The runner is an executable, so a target this CPU cannot run (aarch64 on
+// x86) runs through `--runner CMD` (CMD RUNNER THREADS REPS [MAX_DRAFT]), by
+// default qemu-aarch64 when installed.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -30,7 +33,7 @@ struct BenchArgs {
   std::string model, target = "native", cxx = "clang++-19", tokenizer, kv = "f32", runner;
   smolc::cli::FormatFlags formats;
   bool json = false, prepare = false;
-  int threads = 1, reps = 5, ctx = 0;
+  int threads = 1, reps = 5, ctx = 0, speculate = 0;
 };
 
 double median(std::vector<double> v) {
@@ -48,6 +51,44 @@ std::string run_capture(const std::string& cmd, int& rc) {
   const int st = ::pclose(p);
   rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return out;
+}
+
+// Medians, acceptance and tokens per step of one speculation task from the
+// runner's raw numbers. Different tokens with and without speculation would
+// be a smolc bug, not bad input.
+nlohmann::json speculation_task(const nlohmann::json& t) {
+  if (!t.at("identical").get<bool>())
+    throw std::runtime_error("speculative generation produced different tokens than plain greedy decoding");
+  const double plain = median(t.at("plain").get<std::vector<double>>());
+  const double spec = median(t.at("speculative").get<std::vector<double>>());
+  const double drafted = t.at("drafted").get<double>(), accepted = t.at("accepted").get<double>();
+  nlohmann::json o;
+  o["plain_tok_s"] = plain;
+  o["speculative_tok_s"] = spec;
+  o["ratio"] = spec / plain;
+  o["acceptance"] = drafted > 0 ? accepted / drafted : 0.0;
+  o["tokens_per_step"] = t.at("generated").get<double>() / std::max(1.0, t.at("steps").get<double>());
+  o["prompt_tokens"] = t.at("prompt_tokens");
+  o["tokens"] = t.at("tokens");
+  o["runs"] = {{"plain", t.at("plain")}, {"speculative", t.at("speculative")}};
+  return o;
+}
+
+nlohmann::json speculation_json(const nlohmann::json& s) {
+  return {{"max_draft", s.at("max_draft")},
+          {"free", speculation_task(s.at("free"))},
+          {"repetitive", speculation_task(s.at("repetitive"))}};
+}
+
+void print_speculation(const nlohmann::json& s) {
+  std::printf("  speculation, greedy, longest guess %d (same tokens as plain decoding, checked):\n", s["max_draft"].get<int>());
+  std::printf("  %-12s %12s %12s %7s %10s %11s\n", "task", "plain tok/s", "spec tok/s", "ratio", "accepted", "tokens/step");
+  for (const char* task : {"free", "repetitive"}) {
+    const nlohmann::json& t = s[task];
+    std::printf("  %-12s %12.1f %12.1f %6.2fx %9.0f%% %11.2f\n", task, t["plain_tok_s"].get<double>(),
+                t["speculative_tok_s"].get<double>(), t["ratio"].get<double>(), 100 * t["acceptance"].get<double>(),
+                t["tokens_per_step"].get<double>());
+  }
 }
 
 int run(const BenchArgs& a) {
@@ -92,7 +133,7 @@ int run(const BenchArgs& a) {
   int rc = 0;
   const std::string out =
       run_capture((runner_cmd.empty() ? "" : runner_cmd + " ") + "'" + runner + "' " + std::to_string(a.threads) + " " +
-                      std::to_string(a.reps),
+                      std::to_string(a.reps) + (a.speculate > 0 ? " " + std::to_string(a.speculate) : ""),
                   rc);
   if (rc == 3)  // the runner found NaN/Inf logits: the model's numbers, not a smolc bug
     throw InputError(a.model, "logits",
@@ -128,6 +169,7 @@ int run(const BenchArgs& a) {
                {"tg128", r["tg128"]},
                {"tg128_d512", r["tg128_d512"]},
                {"ttft_ms", r["ttft_ms"]}};
+  if (a.speculate > 0) j["speculation"] = speculation_json(r.at("speculation"));
   if (a.json) {
     std::printf("%s\n", j.dump().c_str());
     return 0;
@@ -150,6 +192,7 @@ int run(const BenchArgs& a) {
   std::printf("  %-22s %10.1f   %s\n", "ttft, 128 tokens (ms)", j["ttft_ms"].get<double>(), range("ttft_ms").c_str());
   std::printf("  %-22s %10.1f\n", "peak RSS (MB)", j["peak_rss_mb"].get<double>());
   std::printf("  %-22s %10.1f\n", "weights (MB)", j["weights_mb"].get<double>());
+  if (a.speculate > 0) print_speculation(j["speculation"]);
   return 0;
 }
 
@@ -168,6 +211,12 @@ smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, 
   smolc::cli::add_number(sub, "--ctx", a->ctx, "KV cache positions of the benchmarked engine (default 640, the least it needs)", 0, smolc::cli::kIntMax);
   sub.add_option("--cxx", a->cxx, "C++ compiler (default clang++-19)");
   sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
+  sub.add_option("--speculate", a->speculate,
+                 "also time prompt-lookup speculative against plain greedy generation, guessing up to N tokens per step "
+                 "(default 8; a free and a repetitive task, docs/speculative.md)")
+      ->expected(0, 1)
+      ->default_str("8")
+      ->check(smolc::cli::number_in<int>(1, 64));
   sub.add_flag("--json", a->json, "print one JSON object");
   sub.add_flag("--prepare", a->prepare, "only compile the engine and runner (into the cache) and print the engine directory");
   return std::function<int()>([a] { return run(*a); });

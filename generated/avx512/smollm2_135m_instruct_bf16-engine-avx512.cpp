@@ -1321,7 +1321,7 @@ int smollm2_135m_instruct_bf16_generate_ex(void* state, const int32_t* prompt, i
   const int pos0 = smollm2_135m_instruct_bf16_position(state);
   TextOut out = {{0}, 0, pos0 > 0 ? smollm2_135m_instruct_bf16_tokens(state)[pos0 - 1] : -1, false};
   const int max_draft = !spec || spec->max_draft <= 0 ? 0 : spec->max_draft < kSpecRows - 1 ? spec->max_draft : kSpecRows - 1;
-  smolc_drafter drafter = {nullptr, 0, 0, 0, 0};  // initialised: GCC cannot see that only max_draft > 0 reads it
+  smolc_drafter drafter = {nullptr, 0, 0, 0, 0, 0, 0};  // initialised: GCC cannot see that only max_draft > 0 reads it
   if (max_draft > 0)
     smolc_drafter_init(&drafter, reinterpret_cast<int32_t*>(static_cast<unsigned char*>(state) + kDraftIndex),
                        kDraftEntries, max_draft);

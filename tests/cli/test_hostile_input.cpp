@@ -211,7 +211,7 @@ TEST_CASE("duplicate keys in config.json, tokenizer.json and the safetensors hea
   }
 }
 
-TEST_CASE("--chat with max_position_embeddings 2^24 uses a sane default context; --ctx past memory is exit 2", "[hostile]") {
+TEST_CASE("chat with max_position_embeddings 2^24 uses a sane default context, and --ctx past memory is exit 2", "[hostile]") {
   const std::string d = tiny("chat_ctx");
   std::string s = read_file(d + "/config.json");
   const std::string key = "\"max_position_embeddings\": ";
