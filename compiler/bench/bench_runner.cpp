@@ -33,7 +33,7 @@ std::string runner_source(const CachedEngine& e) {
                                                           {"SPEC_TOKENS", int64_t(kSpecTokens)}});
 }
 
-std::string build_runner(const CachedEngine& e, const std::string& cxx) {
+std::string build_runner(const CachedEngine& e, const std::string& cxx, const std::string& triple) {
   const std::string src = runner_source(e);
   char tag[17];
   std::snprintf(tag, sizeof tag, "%016llx",
@@ -49,7 +49,9 @@ std::string build_runner(const CachedEngine& e, const std::string& cxx) {
     if (!f) throw std::runtime_error("cannot write " + cpp.string());
   }
   const fs::path tmp = exe.string() + ".tmp";
-  const std::string cmd = shell_quote(cxx) + " -std=c++17 -O2 -I" +
+  const bool clang = fs::path(cxx).filename().string().find("clang") != std::string::npos;
+  const std::string cross = triple.empty() ? "" : (clang ? " --target=" + triple : std::string()) + " -static";
+  const std::string cmd = shell_quote(cxx) + cross + " -std=c++17 -O2 -I" +
                           shell_quote(e.include_dir) + " " + shell_quote(cpp.string()) + " " + shell_quote(e.library) +
                           " -lpthread -lm -o " + shell_quote(tmp.string()) + " >" + shell_quote(log.string()) + " 2>&1";
   if (std::system(cmd.c_str()) != 0) {

@@ -25,7 +25,9 @@ static_assert(2 * kSpecStart + kSpecPassage + kSpecTokens <= kMinCtx, "the repet
 std::string runner_source(const CachedEngine& e);
 
 // Compiles the runner against `e` once (DIR/bench/runner-HASH) and returns its path.
-// Throws std::runtime_error with the compiler output if that fails.
-std::string build_runner(const CachedEngine& e, const std::string& cxx);
+// A cross target (triple not empty) gets a static executable, so a runner
+// command (qemu-user, a copy to a board) needs no sysroot; a clang cxx gets
+// --target=TRIPLE. Throws std::runtime_error with the compiler output if that fails.
+std::string build_runner(const CachedEngine& e, const std::string& cxx, const std::string& triple = "");
 
 }  // namespace smolc::bench

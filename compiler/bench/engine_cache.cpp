@@ -129,6 +129,7 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   bo.model_path = ck.path;
   bo.format = req.formats.describe();
   bo.target = target->name;
+  bo.triple = target->triple;
   bo.source_sha256 = sha;
   bo.progress = [&](size_t d, size_t t) {
     if (progress) progress("compiling", d, t);

@@ -124,20 +124,25 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
   for (const std::string& u : runtime_units) units.push_back({u, ""});
   std::string ar = bo.ar;
   if (ar.empty()) ar = on_path("llvm-ar-19") ? "llvm-ar-19" : "ar";
+  // A cross target: clang is one compiler for every triple and takes it as a
+  // flag; a GCC cross compiler (aarch64-linux-gnu-g++) already is one.
+  const bool clang = fs::path(bo.cxx).filename().string().find("clang") != std::string::npos;
+  const std::string target_flag = !bo.triple.empty() && clang ? " --target=" + bo.triple : "";
   std::vector<Job> jobs;
   std::string compile_lines, objects;
   for (const auto& [file, flags] : units) {
     std::string obj = "obj/" + fs::path(file).filename().string() + ".o";
     const std::string args = common + flags + " -c " + shell_quote(file) + " -o " + shell_quote(obj);
-    compile_lines += (compile_lines.empty() ? "" : "\n") + std::string("\"$CXX\" ") + args;
-    jobs.push_back({"cd " + shell_quote(src.string()) + " && " + shell_quote(bo.cxx) + " " + args,
+    compile_lines += (compile_lines.empty() ? "" : "\n") + std::string("\"$CXX\" ") +
+                     (bo.triple.empty() ? "" : "$TARGET_FLAG ") + args;
+    jobs.push_back({"cd " + shell_quote(src.string()) + " && " + shell_quote(bo.cxx) + target_flag + " " + args,
                     (src / "obj" / (fs::path(file).filename().string() + ".log")).string(), file});
     objects += " " + shell_quote(obj);
   }
   // Every value below is escaped for the syntax of the file it lands in.
   TemplateVars sh{{"NAME", N}, {"VERSION", std::string(SMOLC_VERSION)}, {"COMMAND", printable(eo.command)},
                   {"CXX_DEFAULT", shell_quote(bo.cxx)}, {"AR_DEFAULT", shell_quote(ar)},
-                  {"COMPILE_LINES", compile_lines}, {"OBJECTS", objects}};
+                  {"COMPILE_LINES", compile_lines}, {"OBJECTS", objects}, {"TRIPLE", bo.triple}};
   write_text(src / "build.sh", render_embedded("package/build.sh.in", sh));
   write_text(src / "COMMAND.txt", eo.command + "\n");
 

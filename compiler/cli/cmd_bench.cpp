@@ -1,9 +1,12 @@
 // `smolc bench MODEL --f32|--bf16|--f16|--q8|--q4|--q16 [--target T] [--threads N] [--reps R] [--ctx N] [--kv f32|f16]
-//  [--speculate [N]] [--json]`:
+//  [--speculate [N]] [--runner CMD] [--json]`:
 // compiles the model into the engine cache if needed, links the bench runner
 // against it and reports prefill, decode, time to first token, peak RSS and
 // weight bytes (medians over the repetitions); with --speculate, plain against
 // prompt-lookup speculative greedy generation on a free and a repetitive task.
+// The runner is an executable, so a target this CPU cannot run (aarch64 on
+// x86) runs through `--runner CMD` (CMD RUNNER THREADS REPS [MAX_DRAFT]), by
+// default qemu-aarch64 when installed.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -27,7 +30,7 @@
 namespace {
 
 struct BenchArgs {
-  std::string model, target = "native", cxx = "clang++-19", tokenizer, kv = "f32";
+  std::string model, target = "native", cxx = "clang++-19", tokenizer, kv = "f32", runner;
   smolc::cli::FormatFlags formats;
   bool json = false, prepare = false;
   int threads = 1, reps = 5, ctx = 0, speculate = 0;
@@ -95,8 +98,21 @@ int run(const BenchArgs& a) {
   if (a.ctx != 0 && a.ctx < bench::kMinCtx)
     throw InputError("command line", "--ctx",
                      "expected at least " + std::to_string(bench::kMinCtx) + " (a 512-token prompt plus 128 decoded tokens)");
-  // Benchmarking runs the engine here, so the target must run on this CPU.
-  const schedule::TargetDesc* target = &schedule::target_flag(a.target, true);
+  // The engine runs here unless a runner command runs it elsewhere (an
+  // emulator, a board); without one, an aarch64 engine on another host runs
+  // under qemu-aarch64 when it is installed, else the target must run here.
+  const schedule::TargetDesc* target = &schedule::target_flag(a.target, false);
+  std::string runner_cmd = a.runner;
+  if (runner_cmd.empty() && !host_supports(target->isa)) {
+    if (isa_is_aarch64(target->isa) && std::system("command -v qemu-aarch64 >/dev/null 2>&1") == 0)
+      runner_cmd = "qemu-aarch64 -cpu max";
+    else
+      target = &schedule::target_flag(a.target, true);  // "cannot run on this CPU", exit code 2
+  }
+  const bool emulated = runner_cmd.find("qemu") != std::string::npos;
+  if (emulated)
+    std::fprintf(stderr, "smolc bench: running the %s engine under `%s`: timings under emulation are not speeds\n",
+                 target->name.c_str(), runner_cmd.c_str());
 
   CacheRequest req;
   req.model = a.model;
@@ -109,7 +125,7 @@ int run(const BenchArgs& a) {
   req.cxx = a.cxx;
   CachedEngine e = compile_cached(req, smolc::cli::progress_bar);
   smolc::cli::note_evictions(e.evicted);
-  const std::string runner = bench::build_runner(e, a.cxx);
+  const std::string runner = bench::build_runner(e, a.cxx, target->triple);
   if (a.prepare) {
     std::printf("%s\n", e.dir.c_str());
     return 0;
@@ -117,8 +133,9 @@ int run(const BenchArgs& a) {
 
   int rc = 0;
   const std::string out =
-      run_capture("'" + runner + "' " + std::to_string(a.threads) + " " + std::to_string(a.reps) +
-                      (a.speculate > 0 ? " " + std::to_string(a.speculate) : ""), rc);
+      run_capture((runner_cmd.empty() ? "" : runner_cmd + " ") + "'" + runner + "' " + std::to_string(a.threads) + " " +
+                      std::to_string(a.reps) + (a.speculate > 0 ? " " + std::to_string(a.speculate) : ""),
+                  rc);
   if (rc == 3)  // the runner found NaN/Inf logits: the model's numbers, not a smolc bug
     throw InputError(a.model, "logits",
                      "the compiled engine computes NaN/Inf logits, so there is nothing to measure (its weights hold "
@@ -140,6 +157,8 @@ int run(const BenchArgs& a) {
   j["format"] = req.formats.describe();
   j["target"] = e.target;
   j["threads"] = a.threads;
+  j["runner"] = runner_cmd;
+  j["emulated"] = emulated;  // qemu: the numbers are not speeds
   j["reps"] = a.reps;
   j["ctx"] = e.ctx;
   j["engine"] = e.name;
@@ -165,6 +184,7 @@ int run(const BenchArgs& a) {
   std::printf("smolc bench: %s (%s, %s, %d thread%s, median of %d)%s\n", e.name.c_str(), req.formats.describe().c_str(),
               e.target.c_str(), a.threads, a.threads == 1 ? "" : "s", a.reps,
               e.reused ? "" : (" compiled in " + std::to_string(static_cast<int>(e.compile_seconds + 0.5)) + " s").c_str());
+  if (emulated) std::printf("  run under `%s`: emulated timings, NOT speeds\n", runner_cmd.c_str());
   std::printf("  %-22s %10s   %s\n", "measurement", "median", "range");
   std::printf("  %-22s %10.1f   %s\n", "pp128 (tokens/s)", j["pp128"].get<double>(), range("pp128").c_str());
   std::printf("  %-22s %10.1f   %s\n", "pp512 (tokens/s)", j["pp512"].get<double>(), range("pp512").c_str());
@@ -182,7 +202,10 @@ smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, 
   auto a = std::make_shared<BenchArgs>();
   sub.add_option("model", a->model, "Model path or name")->required();
   a->formats.add_to(sub);
-  sub.add_option("--target", a->target, "native|avx512|avx2|scalar (must run on this CPU)");
+  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod (one this CPU runs, or with --runner)");
+  sub.add_option("--runner", a->runner,
+                 "command that runs the bench executable (CMD EXE THREADS REPS), e.g. 'qemu-aarch64 -cpu max' or "
+                 "bench/aarch64/ssh_runner.sh pi@board; default for aarch64 on another host: qemu-aarch64 if installed");
   smolc::cli::add_number(sub, "--threads", a->threads, "threads the engine uses (default 1)", 1, 64);
   smolc::cli::add_number(sub, "--reps", a->reps, "timed repetitions after one warm-up; medians are reported (default 5)", 1, 1000);
   sub.add_option("--kv", a->kv, "KV cache element type of the benchmarked engine: f32 (default, as llama.cpp is run) or f16");

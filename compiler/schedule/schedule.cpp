@@ -17,21 +17,28 @@ const std::vector<TargetDesc>& target_table() {
   const std::vector<WFormat> all = {WFormat::F32, WFormat::BF16, WFormat::F16,
                                      WFormat::Q8,  WFormat::Q4,   WFormat::Q16};
   static const std::vector<TargetDesc> t = {
-      {"scalar", Isa::Scalar, all, 4, 4, 16, 16, {}},
+      {"scalar", Isa::Scalar, all, 4, 4, 16, 16, {}, ""},
       // avx2: 16 rows x 6 tokens is the measured best gemm tile (docs/kernels.md:
       // 82-85 GFLOP/s vs 42-45 for 8x4); 48-token prefill steps are 8 whole tiles.
-      {"avx2", Isa::AVX2, all, 16, 6, 48, 16, {"-mavx2", "-mfma", "-mf16c"}},
+      {"avx2", Isa::AVX2, all, 16, 6, 48, 16, {"-mavx2", "-mfma", "-mf16c"}, ""},
       {"avx512", Isa::AVX512, all, 32, 8, 32, 16,
-       {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mfma", "-mf16c"}},
+       {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mfma", "-mf16c"}, ""},
+      // aarch64: 16 rows (4 q registers) x 4 tokens, 32-token prefill steps;
+      // not measured (no board here), see docs/targets.md.
+      {"aarch64", Isa::NEON, all, 16, 4, 32, 16, {}, "aarch64-linux-gnu"},
+      {"aarch64-dotprod", Isa::NEON_DOT, all, 16, 4, 32, 16, {"-march=armv8.2-a+dotprod+fp16"}, "aarch64-linux-gnu"},
   };
   return t;
 }
 
 const TargetDesc& find_target(const std::string& name) {
-  std::string want = name;
-  if (want == "native") want = isa_name(detect_host_isa());
+  if (name == "native") {
+    const Isa host = detect_host_isa();
+    for (const TargetDesc& t : target_table())
+      if (t.isa == host) return t;
+  }
   for (const TargetDesc& t : target_table())
-    if (t.name == want) return t;
+    if (t.name == name) return t;
   std::string names = "native";
   for (const TargetDesc& t : target_table()) names += ", " + t.name;
   throw std::invalid_argument("unknown target '" + name + "' (expected one of: " + names + ")");

@@ -2,9 +2,9 @@
 // product, prefill tile, thread grain and compiler flags. Comes from a table
 // per target now; `smolc tune` will fill it from measurements later.
 //
-// A target is a row of the table below (target_table()); adding aarch64 NEON,
-// wasm32 SIMD128 or arm-none-eabi is a new row plus its Isa and kernel
-// templates: nothing else branches on the target.
+// A target is a row of the table below (target_table()); adding wasm32
+// SIMD128 or arm-none-eabi is a new row plus its Isa and kernel templates
+// (as aarch64 was): nothing else branches on the target.
 #pragma once
 #include <map>
 #include <string>
@@ -16,7 +16,7 @@
 namespace smolc::schedule {
 
 struct TargetDesc {
-  std::string name;             // "--target" spelling: "scalar", "avx2", "avx512"
+  std::string name;             // "--target" spelling: "scalar", "avx2", "avx512", "aarch64", ...
   Isa isa = Isa::Scalar;
   std::vector<WFormat> formats; // weight formats this target has kernels for
   int tile_m = 4;               // rows per packed panel of every projection
@@ -24,6 +24,10 @@ struct TargetDesc {
   int prefill_tokens = 16;      // tokens per forward step of a prefill (scratch is sized by it)
   int gate_up_block = 16;       // gate/up interleave block; a multiple of tile_m
   std::vector<std::string> cxx_flags;  // for the engine translation unit
+  // Cross targets: the triple the engine is built for; a clang compiler gets
+  // --target=TRIPLE on every unit, any other (aarch64-linux-gnu-g++) is
+  // trusted to be a cross compiler already. Empty: the host's.
+  std::string triple;
 };
 
 // Every target smolc can compile for, "native" excluded.
