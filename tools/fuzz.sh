@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (clang-19, -fsanitize=fuzzer,address,undefined)
 # and runs each for a bounded time on its seed corpus (tests/fuzz/corpus/,
 # made by tests/fuzz/make_corpus.py; the tokenizer target is seeded from the
-# golden tokenizer corpora). New inputs go to a scratch copy, never into the repo.
+# golden tokenizer corpora; capi first emits and builds its engine). New inputs go to a scratch copy, never into the repo.
 #   tools/fuzz.sh [BUILD_DIR] [SECONDS_PER_TARGET] [TARGET...]   (defaults: build-fuzz, 40, all)
 # A long campaign: tools/fuzz.sh build-fuzz 3600 gguf   (docs/security.md, "Fuzzing").
 set -euo pipefail
@@ -11,10 +11,30 @@ BUILD="${1:-$ROOT/build-fuzz}"
 SECS="${2:-40}"
 shift 2 2>/dev/null || shift $#
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(tokenizer gguf safetensors config tokenizer_json llama2c)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(tokenizer gguf safetensors config tokenizer_json llama2c capi)
 "$ROOT/tools/setup.sh"
-CC=clang-19 CXX=clang++-19 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DSMOLC_FUZZ=ON -DSMOLC_BUILD_TESTS=OFF >/dev/null
+configure() {
+  CC=clang-19 CXX=clang++-19 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSMOLC_FUZZ=ON -DSMOLC_BUILD_TESTS=OFF "$@" >/dev/null
+}
+configure
+
+# fuzz_capi links a real engine: stories260K f32 for the scalar target with a
+# 24-position context (so the context fills often), emitted by this build's
+# smolc and compiled by its own build.sh with the fuzzer's sanitizers.
+capi_engine() {
+  local eng="$BUILD/fuzz-capi-engine" cxx="$BUILD/cxx-sanitized"
+  cmake --build "$BUILD" --target smolc
+  rm -rf "$eng"
+  "$BUILD/bin/smolc" compile "$ROOT/models/stories260K/stories260K.bin" --tokenizer "$ROOT/models/stories260K/tok512.bin" \
+    --f32 --target scalar --ctx 24 --name fzcapi -o "$eng" --emit-only >/dev/null
+  printf '#!/bin/sh\nexec clang++-19 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all "$@"\n' >"$cxx"
+  chmod +x "$cxx"
+  CXX="$cxx" AR=llvm-ar-19 sh "$eng/src/build.sh"
+  cp "$eng/src/libfzcapi.a" "$eng/lib/"
+  configure -DSMOLC_FUZZ_CAPI_ENGINE="$eng"
+}
+[[ " ${TARGETS[*]} " == *" capi "* ]] && capi_engine
 cmake --build "$BUILD" --target $(printf 'fuzz_%s ' "${TARGETS[@]}")
 
 tokenizer_seeds() {
@@ -39,11 +59,14 @@ for t in "${TARGETS[@]}"; do
   rm -rf "$WORK" && mkdir -p "$WORK/corpus" "$WORK/tmp"
   if [ "$t" = tokenizer ]; then tokenizer_seeds "$WORK/corpus"; else cp "$ROOT/tests/fuzz/corpus/$t/"* "$WORK/corpus/"; fi
   MAXLEN=4096
-  case "$t" in gguf) MAXLEN=131072 ;; safetensors|llama2c) MAXLEN=65536 ;; tokenizer_json) MAXLEN=262144 ;; esac
+  case "$t" in gguf) MAXLEN=131072 ;; safetensors|llama2c) MAXLEN=65536 ;; tokenizer_json) MAXLEN=262144 ;; capi) MAXLEN=1024 ;; esac
   echo "== fuzz_$t for ${SECS}s (max_len $MAXLEN)"
   (cd "$WORK" && TMPDIR="$WORK/tmp" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$BUILD/bin/fuzz_$t" -max_total_time="$SECS" -max_len="$MAXLEN" -timeout=10 -rss_limit_mb=4096 \
-    -print_final_stats=1 "$WORK/corpus" 2>&1 | tail -n 25)
+    -print_final_stats=1 "$WORK/corpus" >"$WORK/log.txt" 2>&1 || true)
+  # The finding's own message and sanitizer summary, then the final stats.
+  grep -E '^(fuzz_[a-z_]+: |==[0-9]+==ERROR|SUMMARY)' "$WORK/log.txt" | head -n 5 || true
+  tail -n 12 "$WORK/log.txt"
   # A finding leaves crash-*/timeout-*/oom-* files in $WORK.
   if compgen -G "$WORK/crash-*" >/dev/null || compgen -G "$WORK/timeout-*" >/dev/null || compgen -G "$WORK/oom-*" >/dev/null; then
     echo "fuzz_$t: finding(s) in $WORK" >&2

@@ -3,7 +3,7 @@
 # machine lacks. Safe to run again: it installs only what is missing.
 set -euo pipefail
 PKGS=(cmake ninja-build clang-19 lld-19 llvm-19 libclang-rt-19-dev catch2 nlohmann-json3-dev libcli11-dev
-      pkg-config python3 python3-numpy binutils libstdc++-12-dev-arm64-cross
+      pkg-config python3 python3-numpy binutils libstdc++-12-dev-arm64-cross g++-aarch64-linux-gnu qemu-user
       gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)  # the last three: Cortex-M firmware (docs/firmware.md)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -20,5 +20,5 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$ROOT/build-asan" -j"$JOBS" --output-on-failure --timeout 1800 \
   -L '^(frontend|reference|tokenizer|sampler|chat|cli)$'
 
-echo "== fuzz: every loader and the tokenizer (libFuzzer + ASan + UBSan, SMOLC_FUZZ_SECONDS each, 6 x 40 s by default)"
+echo "== fuzz: every loader, the tokenizer and the engine C API (libFuzzer + ASan + UBSan, SMOLC_FUZZ_SECONDS each, 7 x 40 s by default)"
 tools/fuzz.sh "$ROOT/build-fuzz" "${SMOLC_FUZZ_SECONDS:-40}"

@@ -20,15 +20,20 @@ std::string runner_source(const CachedEngine& e) {
   //   tg128_d512: the same right after the 512-token prompt (positions 512..639,
   //          llama-bench's "tg128 @ d512"), where attention reads 513..640 cached positions.
   // bench/llama_cpp/speed.mjs measures llama.cpp the same way.
+  // With a MAX_DRAFT argument the runner also times plain against speculative
+  // greedy generation (a free and a repetitive task, kSpec* above).
   // Token ids are the same fixed pseudo-random ids speed.mjs uses; the content
   // does not change the cost. Time comes from the engine's platform clock.
   return render_embedded("package/bench-runner.cpp.in", {{"NAME", e.name},
                                                           {"UNAME", ascii_upper(e.name)},
                                                           {"VERSION", std::string(SMOLC_VERSION)},
-                                                          {"KV_ELEM_BYTES", int64_t(e.kv_f16 ? 2 : 4)}});
+                                                          {"KV_ELEM_BYTES", int64_t(e.kv_f16 ? 2 : 4)},
+                                                          {"SPEC_START", int64_t(kSpecStart)},
+                                                          {"SPEC_PASSAGE", int64_t(kSpecPassage)},
+                                                          {"SPEC_TOKENS", int64_t(kSpecTokens)}});
 }
 
-std::string build_runner(const CachedEngine& e, const std::string& cxx) {
+std::string build_runner(const CachedEngine& e, const std::string& cxx, const std::string& triple) {
   const std::string src = runner_source(e);
   char tag[17];
   std::snprintf(tag, sizeof tag, "%016llx",
@@ -44,7 +49,9 @@ std::string build_runner(const CachedEngine& e, const std::string& cxx) {
     if (!f) throw std::runtime_error("cannot write " + cpp.string());
   }
   const fs::path tmp = exe.string() + ".tmp";
-  const std::string cmd = shell_quote(cxx) + " -std=c++17 -O2 -I" +
+  const bool clang = fs::path(cxx).filename().string().find("clang") != std::string::npos;
+  const std::string cross = triple.empty() ? "" : (clang ? " --target=" + triple : std::string()) + " -static";
+  const std::string cmd = shell_quote(cxx) + cross + " -std=c++17 -O2 -I" +
                           shell_quote(e.include_dir) + " " + shell_quote(cpp.string()) + " " + shell_quote(e.library) +
                           " -lpthread -lm -o " + shell_quote(tmp.string()) + " >" + shell_quote(log.string()) + " 2>&1";
   if (std::system(cmd.c_str()) != 0) {

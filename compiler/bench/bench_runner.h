@@ -13,12 +13,21 @@ constexpr int kPromptShort = 128;  // pp128 and the TTFT prompt
 constexpr int kPromptLong = 512;   // pp512
 constexpr int kDecode = 128;       // tg128, decoded right after the pp512 prompt
 constexpr int kMinCtx = kPromptLong + kDecode;
+// --speculate: a passage the engine writes, the repetitive prompt that holds
+// it (8 start tokens, the passage, the start again) and the tokens generated
+// after each prompt; 8 + 400 + 8 + 128 fits kMinCtx.
+constexpr int kSpecStart = 8;
+constexpr int kSpecPassage = 400;
+constexpr int kSpecTokens = 128;
+static_assert(2 * kSpecStart + kSpecPassage + kSpecTokens <= kMinCtx, "the repetitive task must fit the bench context");
 
 // C++17 source of the runner for `e`, from template package/bench-runner.cpp.in.
 std::string runner_source(const CachedEngine& e);
 
 // Compiles the runner against `e` once (DIR/bench/runner-HASH) and returns its path.
-// Throws std::runtime_error with the compiler output if that fails.
-std::string build_runner(const CachedEngine& e, const std::string& cxx);
+// A cross target (triple not empty) gets a static executable, so a runner
+// command (qemu-user, a copy to a board) needs no sysroot; a clang cxx gets
+// --target=TRIPLE. Throws std::runtime_error with the compiler output if that fails.
+std::string build_runner(const CachedEngine& e, const std::string& cxx, const std::string& triple = "");
 
 }  // namespace smolc::bench

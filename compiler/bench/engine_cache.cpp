@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "bench/cache_store.h"
 #include "build/build_engine.h"
 #include "emit/engine_emitter.h"
 #include "emit/engine_names.h"
@@ -95,8 +96,11 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   const std::string name = sanitize_c_identifier(ck.name + "_" + wformat_name(req.formats.base));
   validate_engine_name(name);
   const fs::path dir = fs::path(cache_root()) / "engines" / (name + "-" + target->name + "-" + key);
-  if (fs::exists(dir / "manifest.json") && fs::exists(dir / "lib" / ("lib" + name + ".a")))
+  if (fs::exists(dir / "manifest.json") && fs::exists(dir / "lib" / ("lib" + name + ".a"))) {
+    mark_cache_entry_used(dir.string());
     return from_manifest(dir, true);
+  }
+  const uint64_t cap = cache_cap_bytes();  // a bad SMOLC_CACHE_MAX_MB fails before the work
 
   const auto t0 = std::chrono::steady_clock::now();
   const fs::path tmp = dir.string() + ".tmp-" + std::to_string(::getpid());
@@ -125,6 +129,7 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   bo.model_path = ck.path;
   bo.format = req.formats.describe();
   bo.target = target->name;
+  bo.triple = target->triple;
   bo.source_sha256 = sha;
   bo.progress = [&](size_t d, size_t t) {
     if (progress) progress("compiling", d, t);
@@ -144,6 +149,9 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   }
   CachedEngine c = from_manifest(dir, false);
   c.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  mark_cache_entry_used(dir.string());
+  for (const CacheEntry& gone : evict_cache(cache_root(), cap, dir.string()))
+    c.evicted.push_back(gone.name + " (" + std::to_string(gone.bytes) + " bytes)");
   return c;
 }
 

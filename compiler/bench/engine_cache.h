@@ -4,6 +4,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "emit/kernel_api.h"
 #include "schedule/schedule.h"
@@ -32,6 +33,9 @@ struct CachedEngine {
   size_t weights_bytes = 0;
   bool reused = false;        // true: found in the cache, nothing compiled
   double compile_seconds = 0;  // 0 when reused
+  // Entries removed to keep the cache under its cap (cache_store.h) after
+  // this one was compiled, least recently used first: "NAME (BYTES)".
+  std::vector<std::string> evicted;
 };
 
 // $SMOLC_CACHE_DIR, else $XDG_CACHE_HOME/smolc, else $HOME/.cache/smolc.
@@ -42,7 +46,9 @@ std::string cache_root();
 // target, ctx, KV type and the identity of the running smolc binary (version,
 // size and mtime, so a rebuilt compiler never reuses stale engines). Compiling
 // goes into a temporary directory that is renamed into place, so concurrent
-// callers never see a half-written entry. Throws InputError for bad input.
+// callers never see a half-written entry. Each use marks the entry used; a
+// new entry that takes the cache past cache_cap_bytes() evicts the least
+// recently used others. Throws InputError for bad input.
 CachedEngine compile_cached(const CacheRequest& req, const std::function<void(const char*, size_t, size_t)>& progress = {});
 
 }  // namespace smolc

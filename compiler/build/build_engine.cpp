@@ -23,6 +23,13 @@ namespace fs = std::filesystem;
 namespace smolc {
 namespace {
 
+// "0x" and 16 hex digits: the manifest's form of a 64-bit hash.
+std::string hex_u64(uint64_t v) {
+  char b[20];
+  std::snprintf(b, sizeof b, "0x%016llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
 void write_file(const fs::path& p, const void* data, size_t n) {
   fs::create_directories(p.parent_path());
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
@@ -127,20 +134,25 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
   for (const std::string& u : runtime_units) units.push_back({u, ""});
   std::string ar = bo.ar;
   if (ar.empty()) ar = on_path("llvm-ar-19") ? "llvm-ar-19" : "ar";
+  // A cross target: clang is one compiler for every triple and takes it as a
+  // flag; a GCC cross compiler (aarch64-linux-gnu-g++) already is one.
+  const bool clang = fs::path(bo.cxx).filename().string().find("clang") != std::string::npos;
+  const std::string target_flag = !bo.triple.empty() && clang ? " --target=" + bo.triple : "";
   std::vector<Job> jobs;
   std::string compile_lines, objects;
   for (const auto& [file, flags] : units) {
     std::string obj = "obj/" + fs::path(file).filename().string() + ".o";
     const std::string args = common + flags + " -c " + shell_quote(file) + " -o " + shell_quote(obj);
-    compile_lines += (compile_lines.empty() ? "" : "\n") + std::string("\"$CXX\" ") + args;
-    jobs.push_back({"cd " + shell_quote(src.string()) + " && " + shell_quote(bo.cxx) + " " + args,
+    compile_lines += (compile_lines.empty() ? "" : "\n") + std::string("\"$CXX\" ") +
+                     (bo.triple.empty() ? "" : "$TARGET_FLAG ") + args;
+    jobs.push_back({"cd " + shell_quote(src.string()) + " && " + shell_quote(bo.cxx) + target_flag + " " + args,
                     (src / "obj" / (fs::path(file).filename().string() + ".log")).string(), file});
     objects += " " + shell_quote(obj);
   }
   // Every value below is escaped for the syntax of the file it lands in.
   TemplateVars sh{{"NAME", N}, {"VERSION", std::string(SMOLC_VERSION)}, {"COMMAND", printable(eo.command)},
                   {"CXX_DEFAULT", shell_quote(bo.cxx)}, {"AR_DEFAULT", shell_quote(ar)},
-                  {"COMPILE_LINES", compile_lines}, {"OBJECTS", objects}};
+                  {"COMPILE_LINES", compile_lines}, {"OBJECTS", objects}, {"TRIPLE", bo.triple}};
   write_text(src / "build.sh", render_embedded("package/build.sh.in", sh));
   write_text(src / "COMMAND.txt", eo.command + "\n");
 
@@ -148,6 +160,9 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
   TemplateVars cm{{"NAME", N}, {"VERSION", std::string(SMOLC_VERSION)}, {"COMMAND", printable(eo.command)},
                   {"MODEL", cmake_string(bo.model_name)}, {"EXTERNAL", int64_t(eo.external_weights)}};
   write_text(dir / "lib" / "cmake" / N / (N + "Config.cmake"), render_embedded("package/engineConfig.cmake.in", cm));
+  const std::string version(SMOLC_VERSION);
+  TemplateVars cv{{"NAME", N}, {"VERSION", version}, {"VERSION_MAJOR", version.substr(0, version.find('.'))}};
+  write_text(dir / "lib" / "cmake" / N / (N + "ConfigVersion.cmake"), render_embedded("package/engineConfigVersion.cmake.in", cv));
   TemplateVars pc{{"NAME", N}, {"VERSION", std::string(SMOLC_VERSION)}, {"MODEL", pc_value(bo.model_name)}};
   write_text(dir / "lib" / "pkgconfig" / (N + ".pc"), render_embedded("package/engine.pc.in", pc));
 
@@ -201,7 +216,7 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
                  {"WEIGHTS", std::string(eo.external_weights ? "external" : "embed")},
                  {"KV", std::string(eo.kv_f16 ? "f16" : "f32")},
                  {"WEIGHTS_BYTES", std::to_string(e.weights.size())},
-                 {"WEIGHTS_HASH", std::to_string(e.weights_hash)},
+                 {"WEIGHTS_HASH", json_string(hex_u64(e.weights_hash))},  // a string: JSON readers round numbers past 2^53
                  {"STATE_BYTES", std::to_string(e.state_bytes)},
                  {"CODE_BYTES", std::to_string(r.code_bytes)},
                  {"LIBRARY_BYTES", std::to_string(r.library_bytes)},

@@ -22,6 +22,7 @@ struct BuildOptions {
   int jobs = 0;                // parallel compiles (0: online CPUs)
   std::string source_sha256;   // of the model file(s), for the manifest
   std::string model_name, model_path, format, target;
+  std::string triple;          // cross target (TargetDesc::triple); a clang cxx gets --target=TRIPLE
   std::function<void(size_t done, size_t total)> progress;  // compile progress
 };
 

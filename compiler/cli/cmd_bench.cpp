@@ -1,7 +1,12 @@
-// `smolc bench MODEL --f32|--bf16|--f16|--q8|--q4|--q16 [--target T] [--threads N] [--reps R] [--ctx N] [--kv f32|f16] [--json]`:
+// `smolc bench MODEL --f32|--bf16|--f16|--q8|--q4|--q16 [--target T] [--threads N] [--reps R] [--ctx N] [--kv f32|f16]
+//  [--speculate [N]] [--runner CMD] [--json]`:
 // compiles the model into the engine cache if needed, links the bench runner
 // against it and reports prefill, decode, time to first token, peak RSS and
-// weight bytes (medians over the repetitions).
+// weight bytes (medians over the repetitions); with --speculate, plain against
+// prompt-lookup speculative greedy generation on a free and a repetitive task.
+// The runner is an executable, so a target this CPU cannot run (aarch64 on
+// x86) runs through `--runner CMD` (CMD RUNNER THREADS REPS [MAX_DRAFT]), by
+// default qemu-aarch64 when installed.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -25,10 +30,10 @@
 namespace {
 
 struct BenchArgs {
-  std::string model, target = "native", cxx = "clang++-19", tokenizer, kv = "f32";
+  std::string model, target = "native", cxx = "clang++-19", tokenizer, kv = "f32", runner;
   smolc::cli::FormatFlags formats;
   bool json = false, prepare = false;
-  int threads = 1, reps = 5, ctx = 0;
+  int threads = 1, reps = 5, ctx = 0, speculate = 0;
 };
 
 double median(std::vector<double> v) {
@@ -48,6 +53,44 @@ std::string run_capture(const std::string& cmd, int& rc) {
   return out;
 }
 
+// Medians, acceptance and tokens per step of one speculation task from the
+// runner's raw numbers. Different tokens with and without speculation would
+// be a smolc bug, not bad input.
+nlohmann::json speculation_task(const nlohmann::json& t) {
+  if (!t.at("identical").get<bool>())
+    throw std::runtime_error("speculative generation produced different tokens than plain greedy decoding");
+  const double plain = median(t.at("plain").get<std::vector<double>>());
+  const double spec = median(t.at("speculative").get<std::vector<double>>());
+  const double drafted = t.at("drafted").get<double>(), accepted = t.at("accepted").get<double>();
+  nlohmann::json o;
+  o["plain_tok_s"] = plain;
+  o["speculative_tok_s"] = spec;
+  o["ratio"] = spec / plain;
+  o["acceptance"] = drafted > 0 ? accepted / drafted : 0.0;
+  o["tokens_per_step"] = t.at("generated").get<double>() / std::max(1.0, t.at("steps").get<double>());
+  o["prompt_tokens"] = t.at("prompt_tokens");
+  o["tokens"] = t.at("tokens");
+  o["runs"] = {{"plain", t.at("plain")}, {"speculative", t.at("speculative")}};
+  return o;
+}
+
+nlohmann::json speculation_json(const nlohmann::json& s) {
+  return {{"max_draft", s.at("max_draft")},
+          {"free", speculation_task(s.at("free"))},
+          {"repetitive", speculation_task(s.at("repetitive"))}};
+}
+
+void print_speculation(const nlohmann::json& s) {
+  std::printf("  speculation, greedy, longest guess %d (same tokens as plain decoding, checked):\n", s["max_draft"].get<int>());
+  std::printf("  %-12s %12s %12s %7s %10s %11s\n", "task", "plain tok/s", "spec tok/s", "ratio", "accepted", "tokens/step");
+  for (const char* task : {"free", "repetitive"}) {
+    const nlohmann::json& t = s[task];
+    std::printf("  %-12s %12.1f %12.1f %6.2fx %9.0f%% %11.2f\n", task, t["plain_tok_s"].get<double>(),
+                t["speculative_tok_s"].get<double>(), t["ratio"].get<double>(), 100 * t["acceptance"].get<double>(),
+                t["tokens_per_step"].get<double>());
+  }
+}
+
 int run(const BenchArgs& a) {
   using namespace smolc;
   const std::optional<schedule::FormatPlan> plan = a.formats.plan();
@@ -55,8 +98,24 @@ int run(const BenchArgs& a) {
   if (a.ctx != 0 && a.ctx < bench::kMinCtx)
     throw InputError("command line", "--ctx",
                      "expected at least " + std::to_string(bench::kMinCtx) + " (a 512-token prompt plus 128 decoded tokens)");
-  // Benchmarking runs the engine here, so the target must run on this CPU.
-  const schedule::TargetDesc* target = &schedule::target_flag(a.target, true);
+  // The engine runs here unless a runner command runs it elsewhere (an
+  // emulator, a board); without one, an aarch64 engine on another host runs
+  // under qemu-aarch64 when it is installed, else the target must run here.
+  const schedule::TargetDesc* target = &schedule::target_flag(a.target, false);
+  // The bench runner is a hosted program: a bare-metal engine has no place
+  // to run it (docs/firmware.md measures those in instructions instead).
+  if (target->bare_metal()) target = &schedule::target_flag(a.target, true);  // exit code 2
+  std::string runner_cmd = a.runner;
+  if (runner_cmd.empty() && !host_supports(target->isa)) {
+    if (isa_is_aarch64(target->isa) && std::system("command -v qemu-aarch64 >/dev/null 2>&1") == 0)
+      runner_cmd = "qemu-aarch64 -cpu max";
+    else
+      target = &schedule::target_flag(a.target, true);  // "cannot run on this CPU", exit code 2
+  }
+  const bool emulated = runner_cmd.find("qemu") != std::string::npos;
+  if (emulated)
+    std::fprintf(stderr, "smolc bench: running the %s engine under `%s`: timings under emulation are not speeds\n",
+                 target->name.c_str(), runner_cmd.c_str());
 
   CacheRequest req;
   req.model = a.model;
@@ -68,7 +127,8 @@ int run(const BenchArgs& a) {
   req.kv_f16 = cli::kv_f16_flag(a.kv);
   req.cxx = a.cxx;
   CachedEngine e = compile_cached(req, smolc::cli::progress_bar);
-  const std::string runner = bench::build_runner(e, a.cxx);
+  smolc::cli::note_evictions(e.evicted);
+  const std::string runner = bench::build_runner(e, a.cxx, target->triple);
   if (a.prepare) {
     std::printf("%s\n", e.dir.c_str());
     return 0;
@@ -76,7 +136,9 @@ int run(const BenchArgs& a) {
 
   int rc = 0;
   const std::string out =
-      run_capture("'" + runner + "' " + std::to_string(a.threads) + " " + std::to_string(a.reps), rc);
+      run_capture((runner_cmd.empty() ? "" : runner_cmd + " ") + "'" + runner + "' " + std::to_string(a.threads) + " " +
+                      std::to_string(a.reps) + (a.speculate > 0 ? " " + std::to_string(a.speculate) : ""),
+                  rc);
   if (rc == 3)  // the runner found NaN/Inf logits: the model's numbers, not a smolc bug
     throw InputError(a.model, "logits",
                      "the compiled engine computes NaN/Inf logits, so there is nothing to measure (its weights hold "
@@ -98,6 +160,8 @@ int run(const BenchArgs& a) {
   j["format"] = req.formats.describe();
   j["target"] = e.target;
   j["threads"] = a.threads;
+  j["runner"] = runner_cmd;
+  j["emulated"] = emulated;  // qemu: the numbers are not speeds
   j["reps"] = a.reps;
   j["ctx"] = e.ctx;
   j["engine"] = e.name;
@@ -109,6 +173,7 @@ int run(const BenchArgs& a) {
                {"tg128", r["tg128"]},
                {"tg128_d512", r["tg128_d512"]},
                {"ttft_ms", r["ttft_ms"]}};
+  if (a.speculate > 0) j["speculation"] = speculation_json(r.at("speculation"));
   if (a.json) {
     std::printf("%s\n", j.dump().c_str());
     return 0;
@@ -122,6 +187,7 @@ int run(const BenchArgs& a) {
   std::printf("smolc bench: %s (%s, %s, %d thread%s, median of %d)%s\n", e.name.c_str(), req.formats.describe().c_str(),
               e.target.c_str(), a.threads, a.threads == 1 ? "" : "s", a.reps,
               e.reused ? "" : (" compiled in " + std::to_string(static_cast<int>(e.compile_seconds + 0.5)) + " s").c_str());
+  if (emulated) std::printf("  run under `%s`: emulated timings, NOT speeds\n", runner_cmd.c_str());
   std::printf("  %-22s %10s   %s\n", "measurement", "median", "range");
   std::printf("  %-22s %10.1f   %s\n", "pp128 (tokens/s)", j["pp128"].get<double>(), range("pp128").c_str());
   std::printf("  %-22s %10.1f   %s\n", "pp512 (tokens/s)", j["pp512"].get<double>(), range("pp512").c_str());
@@ -130,6 +196,7 @@ int run(const BenchArgs& a) {
   std::printf("  %-22s %10.1f   %s\n", "ttft, 128 tokens (ms)", j["ttft_ms"].get<double>(), range("ttft_ms").c_str());
   std::printf("  %-22s %10.1f\n", "peak RSS (MB)", j["peak_rss_mb"].get<double>());
   std::printf("  %-22s %10.1f\n", "weights (MB)", j["weights_mb"].get<double>());
+  if (a.speculate > 0) print_speculation(j["speculation"]);
   return 0;
 }
 
@@ -138,13 +205,22 @@ smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, 
   auto a = std::make_shared<BenchArgs>();
   sub.add_option("model", a->model, "Model path or name")->required();
   a->formats.add_to(sub);
-  sub.add_option("--target", a->target, "native|avx512|avx2|scalar (must run on this CPU)");
+  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod (one this CPU runs, or with --runner)");
+  sub.add_option("--runner", a->runner,
+                 "command that runs the bench executable (CMD EXE THREADS REPS), e.g. 'qemu-aarch64 -cpu max' or "
+                 "bench/aarch64/ssh_runner.sh pi@board; default for aarch64 on another host: qemu-aarch64 if installed");
   smolc::cli::add_number(sub, "--threads", a->threads, "threads the engine uses (default 1)", 1, 64);
   smolc::cli::add_number(sub, "--reps", a->reps, "timed repetitions after one warm-up; medians are reported (default 5)", 1, 1000);
   sub.add_option("--kv", a->kv, "KV cache element type of the benchmarked engine: f32 (default, as llama.cpp is run) or f16");
   smolc::cli::add_number(sub, "--ctx", a->ctx, "KV cache positions of the benchmarked engine (default 640, the least it needs)", 0, smolc::cli::kIntMax);
   sub.add_option("--cxx", a->cxx, "C++ compiler (default clang++-19)");
   sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
+  sub.add_option("--speculate", a->speculate,
+                 "also time prompt-lookup speculative against plain greedy generation, guessing up to N tokens per step "
+                 "(default 8; a free and a repetitive task, docs/speculative.md)")
+      ->expected(0, 1)
+      ->default_str("8")
+      ->check(smolc::cli::number_in<int>(1, 64));
   sub.add_flag("--json", a->json, "print one JSON object");
   sub.add_flag("--prepare", a->prepare, "only compile the engine and runner (into the cache) and print the engine directory");
   return std::function<int()>([a] { return run(*a); });

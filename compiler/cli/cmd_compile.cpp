@@ -91,6 +91,7 @@ int run(const Args& a) {
   bo.model_path = ck.path;
   bo.format = plan->describe();
   bo.target = target->name;
+  bo.triple = target->triple;
   bo.source_sha256 = std::filesystem::is_regular_file(ck.path) ? sha256_file(ck.path) : std::string();
   if (bo.source_sha256.empty())
     for (const auto& f : ck.files) bo.source_sha256 += (bo.source_sha256.empty() ? "" : ",") + sha256_file(f->path());
@@ -109,7 +110,7 @@ smolc::cli::Register reg({"compile", "Compile a model into a static library engi
   auto a = std::make_shared<Args>();
   sub.add_option("model", a->model, "Model path or name")->required();
   a->formats.add_to(sub);
-  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|cortex-m55|cortex-m7|cortex-m4");
+  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|cortex-m55|cortex-m7|cortex-m4");
   smolc::cli::add_number(sub, "--ctx", a->ctx, "KV cache positions (default min(2048, the model's max_seq_len))", 0, smolc::cli::kIntMax);
   sub.add_option("--kv", a->kv, "KV cache element type: f32 (default) or f16");
   smolc::cli::add_number(sub, "--threads", a->threads, "default thread count of the engine (0: one per CPU)", 0, 64);

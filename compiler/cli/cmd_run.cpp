@@ -1,9 +1,11 @@
 // `smolc run MODEL`: generate text from a prompt (or chat with --chat),
 // streaming each token to stdout as soon as it is sampled.
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -11,11 +13,13 @@
 #include <vector>
 
 #include "chat/chatml.h"
+#include "common/escape.h"
 #include "cli/command.h"
 #include "cli/engine.h"
 #include "cli/format_flags.h"
 #include "cli/generate.h"
 #include "cli/number_option.h"
+#include "cli/stop_text.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
 #include "bench/engine_cache.h"
@@ -34,7 +38,7 @@ struct RunOptions {
   std::string prompt;
   bool has_prompt = false;
   std::string prompt_ids;
-  int n = -1;  // -1: 256 for run, unlimited (until the context is full) for --chat
+  int n = -1;  // -1: 256 for run, kChatTurnTokens per reply for --chat
   float temp = 1.0f, top_p = 0.9f, min_p = 0.0f, repeat_penalty = 1.0f;
   int top_k = 0, repeat_last_n = 64;
   uint64_t seed = 0;
@@ -47,7 +51,35 @@ struct RunOptions {
   std::string target = "native", cxx = "clang++-19";
   int threads = 0;
   int speculate = 0;  // longest prompt-lookup guess; 0: off
+  std::string system;              // --chat: the system message
+  std::vector<std::string> stops;  // --stop: text that ends a reply
+  bool quiet = false;              // no speed line on stderr
 };
+
+// Tokens one --chat reply may have unless -n says otherwise: a reply that
+// never emits its end token stops here instead of filling the context.
+constexpr int kChatTurnTokens = 512;
+
+// Tokens per second of generation, timed from the first fed token.
+struct Speed {
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  double tok_s(int tokens) const {
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return s > 0 ? tokens / s : 0.0;
+  }
+};
+
+// Ctrl-C in --chat ends the current reply, not the program (at the prompt it
+// ends the chat: the read is interrupted).
+volatile sig_atomic_t g_interrupted = 0;
+extern "C" void on_sigint(int) { g_interrupted = 1; }
+void catch_sigint() {
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: an interrupted read at the prompt ends the chat
+  sigaction(SIGINT, &sa, nullptr);
+}
 
 EngineRequest engine_request(const RunOptions& o) {
   EngineRequest r;
@@ -195,18 +227,41 @@ int run_once(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
     const std::string text = out.push(prompt[i]);
     if (i > 0 || prompt[i] != bos) print(text);
   }
-  gen.run(prompt, n, [&](int32_t id) { print(out.push(id)); });
-  print(out.flush());
+  StopText stop(o.stops);
+  gen.interrupted = [&] { return stop.hit(); };
+  const Speed speed;
+  const int emitted = gen.run(prompt, n, [&](int32_t id) { print(stop.push(out.push(id))); });
+  const double tok_s = speed.tok_s(emitted);
+  print(stop.push(out.flush()) + stop.flush());
   print("\n");
   report_speculation(o, gen);
+  if (!o.quiet)
+    std::fprintf(stderr, "smolc: %d tokens generated, %.1f tokens/s (timed with the %zu-token prompt's prefill)\n",
+                 emitted, tok_s, prompt.size());
   if (!o.dump_logits.empty())
     write_npy_f32(o.dump_logits, dump.data(), static_cast<int64_t>(dump.size()) / ck.cfg.vocab_size,
                   ck.cfg.vocab_size);
   return 0;
 }
 
+// What /help prints: the commands --chat reads instead of a user turn.
+constexpr const char* kChatHelp =
+    "/help   this list\n"
+    "/reset  forget the conversation (the system message stays)\n"
+    "/stats  tokens in the context, its size, and the last reply's speed\n"
+    "/exit   end the chat (also end of input, or Ctrl-C at the prompt)\n"
+    "Ctrl-C during a reply ends the reply and keeps the conversation.\n";
+
+// One line on stderr after each reply, dim on a terminal.
+void chat_stats_line(const char* what, int tokens, double tok_s, const Engine& e) {
+  const bool tty = ::isatty(STDERR_FILENO);
+  std::fprintf(stderr, "%s[%s%d tokens, %.1f tokens/s, context %d/%d]%s\n", tty ? "\x1b[2m" : "", what, tokens, tok_s,
+               e.position(), e.ctx(), tty ? "\x1b[0m" : "");
+}
+
 // Multi-turn ChatML chat over one KV cache: each user line becomes a turn;
-// only the new part of the rendered conversation is fed to the engine.
+// only the new part of the rendered conversation is fed to the engine. Lines
+// starting with '/' are commands (kChatHelp), never sent to the model.
 int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   if (tok.token_id(SMOLC_CHATML_IM_START) < 0 || tok.token_id(SMOLC_CHATML_IM_END) < 0)
     throw InputError(ck.path, "tokenizer", "has no <|im_start|>/<|im_end|> tokens; --chat needs a ChatML chat model");
@@ -217,6 +272,7 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   SamplerBox sb(o, static_cast<int32_t>(ck.cfg.vocab_size));
   Generator gen{*engine, sb.s, stop_ids(ck, tok), nullptr};
   gen.speculate = o.speculate;
+  catch_sigint();
 
   struct Turn {
     std::string role, content;
@@ -232,14 +288,42 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
     s.resize(len);
     return s;
   };
+  std::string fed_text;  // the conversation as rendered so far (what the cache holds, plus a pending token)
+  // Empties the cache: the next turn feeds the whole rendered conversation.
+  auto restart = [&] {
+    engine->rewind(0);
+    gen.restart();
+    fed_text.clear();
+  };
+  auto reset = [&] {
+    turns.clear();
+    if (!o.system.empty()) turns.push_back({"system", o.system});
+    restart();
+  };
+  reset();
 
   const bool interactive = ::isatty(STDIN_FILENO);
-  std::string fed_text;  // the conversation as rendered so far (what the cache holds, plus a pending token)
   std::string line;
+  int last_tokens = 0;
+  double last_tok_s = 0;
   while (true) {
     if (interactive) std::fprintf(stderr, "> ");
-    if (!std::getline(std::cin, line)) break;
+    g_interrupted = 0;
+    if (!std::getline(std::cin, line) || line == "/exit") break;
     if (line.empty()) continue;
+    if (line[0] == '/') {
+      if (line == "/help") {
+        std::fputs(kChatHelp, stderr);
+      } else if (line == "/reset") {
+        reset();
+        std::fprintf(stderr, "[conversation reset]\n");
+      } else if (line == "/stats") {
+        chat_stats_line("last reply: ", last_tokens, last_tok_s, *engine);
+      } else {
+        std::fprintf(stderr, "unknown command %s (/help lists them)\n", printable(line).c_str());
+      }
+      continue;
+    }
     turns.push_back({"user", line});
     const std::string full = render(true);
     if (full.compare(0, fed_text.size(), fed_text) != 0) throw std::logic_error("ChatML rendering is not incremental");
@@ -249,21 +333,22 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
     input.insert(input.end(), fresh.begin(), fresh.end());
     if (engine->position() + static_cast<int64_t>(input.size()) > engine->ctx())
       throw InputError("--chat", "", "the conversation no longer fits in the context of " +
-                                         std::to_string(engine->ctx()) + " tokens (raise --ctx)");
+                                         std::to_string(engine->ctx()) + " tokens (raise --ctx, or /reset)");
 
     StreamDecoder out(tok);
-    std::string answer;
-    const int max_new = o.n < 0 ? engine->ctx() : o.n;
-    gen.run(input, max_new, [&](int32_t id) {
-      const std::string s = out.push(id);
-      answer += s;
-      print(s);
-    });
-    const std::string rest = out.flush();
-    answer += rest;
-    print(rest + "\n");
+    StopText stop(o.stops);
+    gen.interrupted = [&] { return stop.hit() || g_interrupted != 0; };
+    const Speed speed;
+    last_tokens = gen.run(input, o.n < 0 ? kChatTurnTokens : o.n, [&](int32_t id) { print(stop.push(out.push(id))); });
+    last_tok_s = speed.tok_s(last_tokens);
+    print(stop.push(out.flush()) + stop.flush() + "\n");
+    const std::string answer = stop.shown();
     turns.push_back({"assistant", answer});
     fed_text = full + answer;
+    // The cache holds more than the answer when a stop string cut it: feed
+    // the conversation afresh next turn so the model sees what the user saw.
+    if (stop.hit()) restart();
+    if (!o.quiet) chat_stats_line(g_interrupted ? "interrupted, " : "", last_tokens, last_tok_s, *engine);
   }
   report_speculation(o, gen);
   return 0;
@@ -318,7 +403,7 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                 app.add_option("--cxx", o->cxx, "C++ compiler for the compiled engine (default clang++-19)");
                 app.add_option("-p,--prompt", o->prompt, "Prompt text");
                 app.add_option("--prompt-ids", o->prompt_ids, "Prompt as token ids, e.g. 1,403,407 (used verbatim)");
-                add_number(app, "-n", o->n, "Tokens to generate (default 256; --chat: until the context is full)", 0, kIntMax);
+                add_number(app, "-n", o->n, "Tokens to generate (default 256; --chat: per reply, default 512)", 0, kIntMax);
                 add_number(app, "--temp", o->temp, "Temperature; 0 = greedy (default 1.0)", 0.0f, 1e6f);
                 add_number(app, "--seed", o->seed, "Random seed (default: random)", uint64_t{0}, UINT64_MAX);
                 add_number(app, "--top-k", o->top_k, "Keep the K most likely tokens (0 = off)", 0, kIntMax);
@@ -329,7 +414,13 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                 app.add_option("--tokenizer", o->tokenizer, "Tokenizer file (llama2.c: default tok<vocab>.bin or tokenizer.bin next to the model)");
                 app.add_option("--dump-logits", o->dump_logits, "Write every evaluated position's logits as float32 .npy [positions, vocab]");
                 add_number(app, "--ctx", o->ctx, "KV cache size in tokens (default: what the run needs; --chat: min(2048, max_seq_len))", 0, kIntMax);
-                app.add_flag("--chat", o->chat, "Interactive ChatML chat, one user turn per stdin line");
+                app.add_flag("--chat", o->chat, "Interactive ChatML chat, one user turn per stdin line (/help lists its commands)");
+                app.add_option("--system", o->system, "--chat: the system message of the conversation");
+                app.add_option("--stop", o->stops, "End the output (or a --chat reply) before this text; repeatable")
+                    ->take_all()
+                    ->expected(1)
+                    ->allow_extra_args(false);
+                app.add_flag("-q,--quiet", o->quiet, "No speed line on stderr after the output (after each --chat reply)");
                 app.add_option("--speculate", o->speculate,
                                "Prompt-lookup speculative decoding, guessing up to N tokens per step (default 8; "
                                "same output as without, docs/speculative.md)")
@@ -342,6 +433,9 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                     throw InputError("-p", "", "give either -p or --prompt-ids, not both");
                   if (app.count("--speculate") > 0 && (o->speculate < 1 || o->speculate > 64))
                     throw InputError("--speculate", "", std::to_string(o->speculate) + " is out of range (expected 1..64)");
+                  if (!o->system.empty() && !o->chat) throw InputError("--system", "", "applies to --chat only");
+                  for (const std::string& st : o->stops)
+                    if (st.empty()) throw InputError("--stop", "", "an empty stop string would end the output at once");
                   if (o->speculate > 0 && !o->dump_logits.empty())
                     throw InputError("--speculate", "", "does not combine with --dump-logits (a dump needs every row one at a time)");
                   if (!o->reference && o->target != "native") {

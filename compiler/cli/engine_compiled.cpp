@@ -19,6 +19,7 @@
 #include "bench/engine_cache.h"
 #include "build/shell.h"
 #include "cli/engine.h"
+#include "cli/progress.h"
 #include "emit/engine_emitter.h"
 #include "emit/template_engine.h"
 #include "frontend/error.h"
@@ -180,15 +181,6 @@ class CompiledBackend final : public Engine {
   int (*rewind_)(void*, int) = nullptr;
 };
 
-void progress_bar(const char* what, size_t done, size_t total) {
-  if (!::isatty(2) || total == 0) return;
-  const int width = 30, filled = static_cast<int>(width * done / total);
-  std::fprintf(stderr, "\r%-10s [%.*s%*s] %3d%%", what, filled, "##############################", width - filled, "",
-               static_cast<int>(100 * done / total));
-  if (done == total) std::fprintf(stderr, "\n");
-  std::fflush(stderr);
-}
-
 }  // namespace
 
 std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx) {
@@ -208,6 +200,7 @@ std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx) 
   if (!e.reused)
     std::fprintf(stderr, "smolc: compiled %s (%s, %s, ctx %d) in %.1f s into the cache: %s\n", e.name.c_str(),
                  cr.formats.describe().c_str(), e.target.c_str(), e.ctx, e.compile_seconds, e.dir.c_str());
+  note_evictions(e.evicted);
   return std::make_unique<CompiledBackend>(e, so, req.threads);
 }
 

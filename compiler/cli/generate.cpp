@@ -60,7 +60,7 @@ int Generator::run(const std::vector<int32_t>& input, int max_new, const std::fu
     }
     on_token(next);
     ++emitted;
-    if (emitted == max_new || engine.position() >= engine.ctx()) {
+    if (emitted == max_new || engine.position() >= engine.ctx() || (interrupted && interrupted())) {
       pending_ = next;
       break;
     }
@@ -101,7 +101,7 @@ int Generator::run_speculative(const float* first, int max_new, const std::funct
     on_token(next);
     ++emitted;
     ++spec_stats.generated;
-    if (emitted == max_new || engine.position() >= engine.ctx()) {
+    if (emitted == max_new || engine.position() >= engine.ctx() || (interrupted && interrupted())) {
       pending_ = next;
       break;
     }

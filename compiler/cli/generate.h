@@ -26,6 +26,9 @@ struct Generator {
   // The emitted tokens are those of plain decoding whatever it is; it needs
   // an engine that can verify and no dump.
   int speculate = 0;
+  // Checked after each emitted token: true stops generation there (the token
+  // becomes pending()), for --stop strings and Ctrl-C in --chat.
+  std::function<bool()> interrupted;
   struct SpecStats {
     int64_t steps = 0, drafted = 0, accepted = 0, generated = 0;
   } spec_stats;
@@ -45,6 +48,11 @@ struct Generator {
   // The emitted token that was not fed yet (-1 if none): run() leaves the
   // last one out of the cache.
   int32_t pending() const { return pending_; }
+  // Forgets the conversation after the engine's cache was emptied.
+  void restart() {
+    history.clear();
+    pending_ = -1;
+  }
   // Whether the last run() stopped on a stop id (rather than -n or a full cache).
   bool stopped_on_stop_id() const { return stopped_; }
 

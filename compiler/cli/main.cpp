@@ -5,6 +5,7 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <string>
 
 #include "common/escape.h"
 #include "cli/command.h"
@@ -30,6 +31,15 @@ int main(int argc, char** argv) {
     auto act = std::make_shared<std::function<int()>>();
     *act = c.setup(*sub);
     sub->callback([act, &action] { action = *act; });
+  }
+  // CLI11 reads an unknown first word as a missing subcommand; name it.
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::none_of(cmds.begin(), cmds.end(), [&](const Command& c) { return c.name == argv[1]; })) {
+    std::string names;
+    for (const auto& c : cmds) names += (names.empty() ? "" : ", ") + c.name;
+    std::fprintf(stderr, "smolc: error: unknown command '%s' (commands: %s)\n", smolc::printable(argv[1]).c_str(),
+                 names.c_str());
+    return 2;
   }
   try {
     app.parse(argc, argv);

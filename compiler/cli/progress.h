@@ -1,9 +1,12 @@
-// A progress bar on stderr, drawn only when stderr is a terminal.
+// A progress bar on stderr, drawn only when stderr is a terminal; the note
+// after the engine cache evicted entries to stay under its cap.
 #pragma once
 #include <unistd.h>
 
 #include <cstddef>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 namespace smolc::cli {
 
@@ -14,6 +17,12 @@ inline void progress_bar(const char* what, size_t done, size_t total) {
                static_cast<int>(100 * done / total));
   if (done == total) std::fprintf(stderr, "\n");
   std::fflush(stderr);
+}
+
+inline void note_evictions(const std::vector<std::string>& evicted) {
+  for (const std::string& e : evicted)
+    std::fprintf(stderr, "smolc: note: the engine cache is past its cap ($SMOLC_CACHE_MAX_MB, default 4096); removed "
+                         "the least recently used engine %s (smolc cache list shows the rest)\n", e.c_str());
 }
 
 }  // namespace smolc::cli

@@ -22,13 +22,17 @@ bool is_quantized(WFormat f);  // Q8, Q4, Q16
 // (smolc_block_a8, made by smolc_quantize_a8 in runtime/quant/smolc_quant_act.h);
 // every other format, Q16 included, reads f32.
 bool uses_a8_input(WFormat f);
-// Instruction set of a generated kernel. NEON, WASM_SIMD128 and others are
-// added here plus their templates; nothing outside templates/ and the
-// kernel emitters may assume x86.
-enum class Isa { Scalar, AVX2, AVX512 };
+// Instruction set of a generated kernel. WASM_SIMD128 and others are added
+// here plus their templates; nothing outside templates/ and the kernel
+// emitters may assume x86 or aarch64.
+//   NEON:     ARMv8.0-A Advanced SIMD (every aarch64 CPU: Cortex-A53 up).
+//   NEON_DOT: ARMv8.2-A + dotprod (sdot/udot) + fp16 (Cortex-A55/A76 up).
+enum class Isa { Scalar, AVX2, AVX512, NEON, NEON_DOT };
+// Whether kernels of this ISA are aarch64 code (they cannot run on an x86 host).
+bool isa_is_aarch64(Isa i);
 
 const char* wformat_name(WFormat f);  // "f32", "bf16", "f16", "q8", "q4", "q16"
-const char* isa_name(Isa i);          // "scalar", "avx2", "avx512"
+const char* isa_name(Isa i);          // "scalar", "avx2", "avx512", "neon", "neondot"
 
 struct KernelSpec {
   WFormat fmt = WFormat::F32;
@@ -60,7 +64,8 @@ struct KernelSource {
 //   tile_m scales of block b (f16 bits for Q8/Q4, f32 for Q16), row order, then
 //   tile_m payloads of block b (Q8: 32 int8; Q4: 16 bytes, the nibble order of
 //   smolc_block_q4; Q16: 32 int16), row order; with interleave R > 1 (AVX2:
-//   R = 8 for Q8 and Q4, R = tile_m for Q16) the payloads of each R
+//   R = 8 for Q8 and Q4, R = tile_m for Q16; NEON: R = 4 for Q8 and Q4,
+//   R = tile_m for Q16) the payloads of each R
 //   consecutive rows are interleaved in U-byte units instead (U = 4 for Q8
 //   and Q4, 2 for Q16):
 //   payload byte j of panel row r sits at
@@ -69,6 +74,8 @@ struct KernelSource {
 //   holds payload bytes 4u..4u+3 of 8 rows, row r in int32 lane r (Q8:
 //   elements 4u..4u+3; Q4: low nibbles 4u..4u+3, high nibbles 16+4u..16+4u+3),
 //   and one 16-byte load holds Q16 element k of 8 rows, row r in int16 lane r.
+//   On NEON one 16-byte load holds 4-byte unit u of 4 rows, row r in int32
+//   lane r: the operand order of `sdot` by lane and of smull + sadalp.
 // Rows past M have scale 0 and zero payload. k_pack = 32, k_padded = 32 * KB,
 // elem_bytes = 0 and group_bytes is the size of one block group. The layout
 // depends on the spec's ISA only through interleave; gemv, gemm and row

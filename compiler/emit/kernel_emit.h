@@ -22,8 +22,8 @@ int quant_scale_bytes(WFormat f);
 int quant_payload_bytes(WFormat f);
 // Rows per payload interleave group of a spec (PackedLayout::interleave): 8
 // where the spec's kernels dot 8 rows at once from interleaved units (q8, q4
-// on AVX2), tile_m where they read element k of the whole panel at once (q16
-// on AVX2), else 1.
+// on AVX2; 4 on NEON), tile_m where they read element k of the whole panel at
+// once (q16 on AVX2 and NEON), else 1.
 int quant_interleave(const KernelSpec& s);
 // Bytes of one row in one interleave unit (4: q8's 4 elements or q4's 8, one
 // int32 lane; 2: one q16 element, one f32 lane once widened).
@@ -34,7 +34,8 @@ size_t quant_payload_offset(WFormat f, int interleave, int r, int j);
 
 // Renders the spec's template into a KernelSource: templates/<op>/<op>-<isa>.cpp.in
 // (float formats; AVX2 and AVX-512 share <op>-x86) or templates/<op>/q-<op>-<isa>.cpp.in
-// (block formats); row kernels always use the scalar template.
+// (block formats; NEON and NEON_DOT share <op>-neon and q-<op>-neon for both);
+// row kernels always use the scalar template.
 KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const char* op);
 
 }  // namespace smolc::kernel_detail

@@ -13,7 +13,7 @@ namespace smolc::kernel_detail {
 namespace {
 
 // f32 lanes per vector register: panels must hold whole vectors of rows.
-int lanes(Isa i) { return i == Isa::AVX512 ? 16 : i == Isa::AVX2 ? 8 : 1; }
+int lanes(Isa i) { return i == Isa::AVX512 ? 16 : i == Isa::AVX2 ? 8 : isa_is_aarch64(i) ? 4 : 1; }
 
 std::vector<std::string> isa_flags(Isa i, WFormat f) {
   switch (i) {
@@ -25,6 +25,8 @@ std::vector<std::string> isa_flags(Isa i, WFormat f) {
       if (is_quantized(f)) fl.push_back("-mavx512vnni");  // vpdpbusd; float kernels do not need it
       return fl;
     }
+    case Isa::NEON: return {};  // Advanced SIMD is baseline ARMv8.0-A
+    case Isa::NEON_DOT: return {"-march=armv8.2-a+dotprod+fp16"};
   }
   return {};
 }
@@ -51,7 +53,15 @@ int quant_interleave_unit(WFormat f) { return f == WFormat::Q16 ? 2 : 4; }
 // panel's rows at once, and with groups of 8 rows those reads hop between
 // 512-byte row groups (measured: cold gemv 8 GB/s) or repeat the broadcast
 // of x per group (cold 20-22 against 24-27 GB/s), docs/kernels.md.
+// NEON: 4 rows x 4-byte units for q8/q4 (one q register = the 4 x 4 bytes
+// `sdot` by lane reduces into 4 row lanes, and that smull + sadalp + one addp
+// per block reduce the same way), the whole panel for q16 (as AVX2: element k
+// of every row at once, no reduction).
 int quant_interleave(const KernelSpec& s) {
+  if (isa_is_aarch64(s.isa)) {
+    if (s.fmt == WFormat::Q16) return s.tile_m;
+    return s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4 ? 4 : 1;
+  }
   if (s.isa != Isa::AVX2 || s.tile_m % 8 != 0) return 1;
   if (s.fmt == WFormat::Q16) return s.tile_m;
   return s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4 ? 8 : 1;
@@ -97,8 +107,9 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   // Float formats: AVX2 and AVX-512 share one x86 template per op,
   // parameterised by vector width. Block formats: one template per op and ISA.
   const bool x86 = s.isa == Isa::AVX2 || s.isa == Isa::AVX512;
+  const bool neon = isa_is_aarch64(s.isa);  // neon and neondot share one template per op
   const bool quant = is_quantized(s.fmt);
-  const std::string isa_part = is_row ? "scalar" : quant ? isa_name(s.isa) : x86 ? "x86" : "scalar";
+  const std::string isa_part = is_row ? "scalar" : neon ? "neon" : quant ? isa_name(s.isa) : x86 ? "x86" : "scalar";
   const std::string tpl = std::string(op) + "/" + (quant ? "q-" : "") + op + "-" + isa_part + ".cpp.in";
 
   KernelSource out;
@@ -162,6 +173,13 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
     // gemv: independent accumulator sets so ~8 FMA chains are in flight.
     v["KU"] = std::max<int64_t>(1, std::min<int64_t>(4, 8 / (s.tile_m / vw)));
   }
+  if (neon) {
+    v["VW"] = int64_t(4);
+    v["NV"] = int64_t(s.tile_m / 4);
+    v["DOTPROD"] = int64_t(s.isa == Isa::NEON_DOT);
+    // gemv: independent accumulator sets so ~8 FMA chains are in flight.
+    v["KU"] = std::max<int64_t>(1, std::min<int64_t>(4, 8 / (s.tile_m / 4)));
+  }
   if (quant) {
     // The f16 branch of the scalar widening: q8/q4 block scales are binary16.
     TemplateVars h = v;
@@ -175,6 +193,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   // --- AVX-512 quantised kernels (qkern512): helpers shared by
   // q-gemv-avx512 and q-gemm-avx512 (unzip transposes, row sums, a8 fields).
   if (quant && s.isa == Isa::AVX512 && !is_row) v["Q_AVX512"] = render_embedded("common/q-avx512.inc.in", v);
+  if (quant && neon && !is_row) v["Q_NEON"] = render_embedded("common/q-neon.inc.in", v);
   // --- end AVX-512 quantised kernels
   out.code = render_embedded(tpl, v);
   return out;

@@ -1,5 +1,6 @@
 // Host ISA detection for `--target native`. The cpuid code is x86-only and
-// compiled only there; every other architecture reports Scalar.
+// compiled only there, the HWCAP code aarch64-only; every other architecture
+// reports Scalar.
 #include "emit/kernel_api.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -42,10 +43,27 @@ bool host_supports(Isa i) {
     case Isa::Scalar: return true;
     case Isa::AVX2: return f.avx2_fma_f16c;
     case Isa::AVX512: return f.avx512;
+    case Isa::NEON:
+    case Isa::NEON_DOT: return false;
   }
   return false;
 }
 
+}  // namespace smolc
+#elif defined(__aarch64__)
+#include <sys/auxv.h>
+
+namespace smolc {
+bool host_supports(Isa i) {
+  // Advanced SIMD is part of every aarch64 CPU; dotprod and fp16 arithmetic are optional.
+  static const unsigned long hw = getauxval(AT_HWCAP);
+  switch (i) {
+    case Isa::Scalar:
+    case Isa::NEON: return true;
+    case Isa::NEON_DOT: return (hw & (1ul << 20)) && (hw & (1ul << 10));  // HWCAP_ASIMDDP, HWCAP_ASIMDHP
+    default: return false;
+  }
+}
 }  // namespace smolc
 #else
 namespace smolc {
@@ -55,6 +73,8 @@ bool host_supports(Isa i) { return i == Isa::Scalar; }
 
 namespace smolc {
 Isa detect_host_isa() {
+  if (host_supports(Isa::NEON_DOT)) return Isa::NEON_DOT;
+  if (host_supports(Isa::NEON)) return Isa::NEON;
   if (host_supports(Isa::AVX512)) return Isa::AVX512;
   if (host_supports(Isa::AVX2)) return Isa::AVX2;
   return Isa::Scalar;

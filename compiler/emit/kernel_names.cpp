@@ -25,8 +25,12 @@ const char* isa_name(Isa i) {
     case Isa::Scalar: return "scalar";
     case Isa::AVX2: return "avx2";
     case Isa::AVX512: return "avx512";
+    case Isa::NEON: return "neon";
+    case Isa::NEON_DOT: return "neondot";
   }
   return "?";
 }
+
+bool isa_is_aarch64(Isa i) { return i == Isa::NEON || i == Isa::NEON_DOT; }
 
 }  // namespace smolc

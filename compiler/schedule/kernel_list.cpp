@@ -31,6 +31,9 @@ int default_tile_m(WFormat f, Isa isa) {
     case Isa::Scalar: return 8;
     case Isa::AVX2: return 16;
     case Isa::AVX512: return 32;
+    // NEON: 4 q registers of rows; not measured (no aarch64 board here).
+    case Isa::NEON:
+    case Isa::NEON_DOT: return 16;
   }
   return 8;
 }
@@ -40,6 +43,10 @@ int default_tile_n(WFormat, Isa isa) {
     case Isa::Scalar: return 4;
     case Isa::AVX2: return 6;
     case Isa::AVX512: return 8;
+    // NEON gemm: 16 rows x 4 tokens = 16 accumulators of the 32 q registers,
+    // leaving room for the bf16 pair's 8 widened weights (not measured).
+    case Isa::NEON:
+    case Isa::NEON_DOT: return 4;
   }
   return 4;
 }
@@ -47,7 +54,7 @@ int default_tile_n(WFormat, Isa isa) {
 const std::vector<KernelVariant>& kernel_variants() {
   static const std::vector<KernelVariant> all = [] {
     std::vector<KernelVariant> v;
-    for (Isa isa : {Isa::Scalar, Isa::AVX2, Isa::AVX512}) {
+    for (Isa isa : {Isa::Scalar, Isa::AVX2, Isa::AVX512, Isa::NEON, Isa::NEON_DOT}) {
       for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16}) {
         const int tm = default_tile_m(fmt, isa);
         v.push_back({KernelOp::Gemv, fmt, isa, tm, 1});
@@ -56,7 +63,7 @@ const std::vector<KernelVariant>& kernel_variants() {
       }
     }
     // Quantised formats (block-group panels, templates/<op>/q-<op>-<isa>.cpp.in).
-    const std::initializer_list<Isa> quant_isas = {Isa::Scalar, Isa::AVX2, Isa::AVX512};  // <- ISAs with quantised kernels
+    const std::initializer_list<Isa> quant_isas = {Isa::Scalar, Isa::AVX2, Isa::AVX512, Isa::NEON, Isa::NEON_DOT};  // <- ISAs with quantised kernels
     for (Isa isa : quant_isas) {
       for (WFormat fmt : {WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
         const int tm = default_tile_m(fmt, isa);

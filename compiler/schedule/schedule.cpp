@@ -21,7 +21,7 @@ TargetDesc cortex_m(const std::string& name, int tile_m, std::vector<std::string
   // 4-token prefill steps (one gemm tile): the state holds a logits row per
   // step token (vocab floats each), 3 MiB of RAM for SmolLM2's vocabulary at
   // 16 tokens, 0.75 MiB at 4.
-  TargetDesc t{name, Isa::Scalar, all, tile_m, 4, 4, 16, {}};
+  TargetDesc t{name, Isa::Scalar, all, tile_m, 4, 4, 16, {}, ""};
   // -O3: GCC's -O2 does not completely unroll the kernels' kTileM row loops,
   // so the accumulators live in memory, a load and a store per multiply-add
   // (measured, stories260K f32 on the Cortex-M4: 2.95M instructions per
@@ -45,12 +45,16 @@ const std::vector<TargetDesc>& target_table() {
   const std::vector<WFormat> all = {WFormat::F32, WFormat::BF16, WFormat::F16,
                                      WFormat::Q8,  WFormat::Q4,   WFormat::Q16};
   static const std::vector<TargetDesc> t = {
-      {"scalar", Isa::Scalar, all, 4, 4, 16, 16, {}},
+      {"scalar", Isa::Scalar, all, 4, 4, 16, 16, {}, ""},
       // avx2: 16 rows x 6 tokens is the measured best gemm tile (docs/kernels.md:
       // 82-85 GFLOP/s vs 42-45 for 8x4); 48-token prefill steps are 8 whole tiles.
-      {"avx2", Isa::AVX2, all, 16, 6, 48, 16, {"-mavx2", "-mfma", "-mf16c"}},
+      {"avx2", Isa::AVX2, all, 16, 6, 48, 16, {"-mavx2", "-mfma", "-mf16c"}, ""},
       {"avx512", Isa::AVX512, all, 32, 8, 32, 16,
-       {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mfma", "-mf16c"}},
+       {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mfma", "-mf16c"}, ""},
+      // aarch64: 16 rows (4 q registers) x 4 tokens, 32-token prefill steps;
+      // not measured (no board here), see docs/targets.md.
+      {"aarch64", Isa::NEON, all, 16, 4, 32, 16, {}, "aarch64-linux-gnu"},
+      {"aarch64-dotprod", Isa::NEON_DOT, all, 16, 4, 32, 16, {"-march=armv8.2-a+dotprod+fp16"}, "aarch64-linux-gnu"},
       // Bare-metal Cortex-M (docs/firmware.md): the scalar kernels (with
       // Helium paths where the core has MVE) compiled for the core by
       // arm-none-eabi-g++ against newlib's headers. The engine needs nothing
@@ -72,10 +76,13 @@ const std::vector<TargetDesc>& target_table() {
 }
 
 const TargetDesc& find_target(const std::string& name) {
-  std::string want = name;
-  if (want == "native") want = isa_name(detect_host_isa());
+  if (name == "native") {
+    const Isa host = detect_host_isa();
+    for (const TargetDesc& t : target_table())
+      if (t.isa == host) return t;
+  }
   for (const TargetDesc& t : target_table())
-    if (t.name == want) return t;
+    if (t.name == name) return t;
   std::string names = "native";
   for (const TargetDesc& t : target_table()) names += ", " + t.name;
   throw std::invalid_argument("unknown target '" + name + "' (expected one of: " + names + ")");

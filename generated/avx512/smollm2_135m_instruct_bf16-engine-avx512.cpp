@@ -1321,7 +1321,7 @@ int smollm2_135m_instruct_bf16_generate_ex(void* state, const int32_t* prompt, i
   const int pos0 = smollm2_135m_instruct_bf16_position(state);
   TextOut out = {{0}, 0, pos0 > 0 ? smollm2_135m_instruct_bf16_tokens(state)[pos0 - 1] : -1, false};
   const int max_draft = !spec || spec->max_draft <= 0 ? 0 : spec->max_draft < kSpecRows - 1 ? spec->max_draft : kSpecRows - 1;
-  smolc_drafter drafter = {nullptr, 0, 0, 0, 0};  // initialised: GCC cannot see that only max_draft > 0 reads it
+  smolc_drafter drafter = {nullptr, 0, 0, 0, 0, 0, 0};  // initialised: GCC cannot see that only max_draft > 0 reads it
   if (max_draft > 0)
     smolc_drafter_init(&drafter, reinterpret_cast<int32_t*>(static_cast<unsigned char*>(state) + kDraftIndex),
                        kDraftEntries, max_draft);
@@ -1393,8 +1393,12 @@ size_t smollm2_135m_instruct_bf16_encode_scratch_bytes(size_t text_len) {
 int64_t smollm2_135m_instruct_bf16_encode(const char* text, size_t text_len, int32_t* out, size_t out_cap, void* scratch,
                        size_t scratch_bytes) {
   if ((!text && text_len) || (!out && out_cap) || (!scratch && scratch_bytes)) return SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT;
-  if (text_len > SMOLLM2_135M_INSTRUCT_BF16_MAX_TEXT_BYTES) return -2;
-  return smolc::rt::tok_encode(&smollm2_135m_instruct_bf16_tokenizer, text, text_len, out, out_cap, scratch, scratch_bytes);
+  if (text_len > SMOLLM2_135M_INSTRUCT_BF16_MAX_TEXT_BYTES) return SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_SCRATCH;
+  // The runtime's codes (-1..-3) would read as ERR_STATE_SIZE etc.; give the engine's own.
+  const int64_t n = smolc::rt::tok_encode(&smollm2_135m_instruct_bf16_tokenizer, text, text_len, out, out_cap, scratch, scratch_bytes);
+  if (n == smolc::rt::kTokErrOutputFull) return SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_OUT_FULL;
+  if (n == smolc::rt::kTokErrScratch) return SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_SCRATCH;
+  return n < 0 ? SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_TABLES : n;
 }
 
 size_t smollm2_135m_instruct_bf16_token_text(int32_t prev, int32_t id, const char** bytes) {
@@ -1434,6 +1438,9 @@ const char* smollm2_135m_instruct_bf16_strerror(int code) {
     case SMOLLM2_135M_INSTRUCT_BF16_ERR_CONTEXT_FULL: return "context is full (SMOLLM2_135M_INSTRUCT_BF16_CTX_MAX tokens)";
     case SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT: return "invalid argument (null pointer or negative count)";
     case SMOLLM2_135M_INSTRUCT_BF16_ERR_WEIGHTS: return "weights do not match this engine (size, magic, version or hash)";
+    case SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_OUT_FULL: return "encode: the text has more ids than the output buffer holds";
+    case SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_SCRATCH: return "encode: scratch is smaller than smollm2_135m_instruct_bf16_encode_scratch_bytes(text_len), or the text is longer than SMOLLM2_135M_INSTRUCT_BF16_MAX_TEXT_BYTES";
+    case SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_TABLES: return "encode: the compiled-in tokenizer tables are inconsistent";
     default: return "unknown error";
   }
 }

@@ -38,6 +38,9 @@
 #define SMOLLM2_135M_INSTRUCT_BF16_ERR_CONTEXT_FULL (-5)   /* tokens would go past SMOLLM2_135M_INSTRUCT_BF16_CTX_MAX */
 #define SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT (-6)       /* null pointer or negative count */
 #define SMOLLM2_135M_INSTRUCT_BF16_ERR_WEIGHTS (-7)        /* external weights: bad size, magic, version or hash */
+#define SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_OUT_FULL (-8)  /* encode: more ids than out_cap */
+#define SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_SCRATCH (-9)   /* encode: scratch too small, or text longer than SMOLLM2_135M_INSTRUCT_BF16_MAX_TEXT_BYTES */
+#define SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_TABLES (-10)   /* encode: the compiled-in tokenizer tables are inconsistent (a smolc bug) */
 
 #ifdef __cplusplus
 extern "C" {
@@ -115,9 +118,9 @@ int smollm2_135m_instruct_bf16_rewind(void *state, int pos);
 /* Text: the model's tokenizer, compiled in. smollm2_135m_instruct_bf16_encode writes the ids of
  * `text` (no BOS added) to out; out_cap >= text_len + 1 always suffices and
  * scratch needs smollm2_135m_instruct_bf16_encode_scratch_bytes(text_len) bytes. Returns the
- * number of ids or a negative code (-1 out full, -2 scratch too small or
- * text longer than SMOLLM2_135M_INSTRUCT_BF16_MAX_TEXT_BYTES, SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT a NULL
- * pointer with a non-zero size). Scratch bytes saturate at SIZE_MAX above
+ * number of ids or a negative code of its own (SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_OUT_FULL,
+ * SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_SCRATCH, SMOLLM2_135M_INSTRUCT_BF16_ERR_TEXT_TABLES; smollm2_135m_instruct_bf16_strerror explains
+ * each), or SMOLLM2_135M_INSTRUCT_BF16_ERR_ARGUMENT for a NULL pointer with a non-zero size. Scratch bytes saturate at SIZE_MAX above
  * SMOLLM2_135M_INSTRUCT_BF16_MAX_TEXT_BYTES instead of wrapping. */
 #define SMOLLM2_135M_INSTRUCT_BF16_MAX_TEXT_BYTES ((size_t)0x3fffffff)
 size_t smollm2_135m_instruct_bf16_encode_scratch_bytes(size_t text_len);

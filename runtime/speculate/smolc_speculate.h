@@ -7,7 +7,11 @@
  * enough to cost 4-5 % on free text, bench/speculate) and proposing what
  * followed there. The draft length adapts: it
  * doubles while whole drafts are accepted and falls to the accepted length
- * (at least 1) when one is cut short.
+ * (at least 1) when one is cut short. A draft with no guess confirmed makes
+ * the drafter sit out the next 1, 2, 4 ... 64 lookups (doubling while the
+ * misses go on, reset by any confirmed guess): on text where earlier
+ * n-grams do not predict the next token, a verify step costs more than the
+ * plain decode it replaces, and the back-off bounds how often that happens.
  *
  * The index is a direct-mapped hash table of n-gram -> end position; a later
  * n-gram with the same slot replaces an earlier one, and every hit is checked
@@ -25,6 +29,7 @@ extern "C" {
 #define SMOLC_DRAFT_NGRAM_MAX 3 /* longest n-gram looked up */
 #define SMOLC_DRAFT_NGRAM_MIN 3 /* shortest: shorter n-grams repeat by chance too often (bench/speculate) */
 #define SMOLC_DRAFT_START 4     /* draft length of the first draft */
+#define SMOLC_DRAFT_BACKOFF_MAX 64 /* most lookups skipped after a run of missed drafts */
 
 typedef struct smolc_drafter {
   int32_t *table;  /* mask + 1 entries: 0 empty, else the end e of an n-gram seq[e-n, e) (e >= 2) */
@@ -32,6 +37,8 @@ typedef struct smolc_drafter {
   int32_t indexed; /* n-grams ending before this position are in the table */
   int32_t k;       /* length of the next draft */
   int32_t k_max;
+  int32_t skip;    /* lookups still to sit out */
+  int32_t backoff; /* lookups the last miss made it sit out; 0 after a confirmed guess */
 } smolc_drafter;
 
 /* Table entries for a context of ctx tokens: a power of two >= 4 ctx (two
@@ -50,6 +57,8 @@ static inline void smolc_drafter_init(smolc_drafter *d, int32_t *table, uint32_t
   d->indexed = 0;
   d->k_max = k_max < 0 ? 0 : k_max;
   d->k = SMOLC_DRAFT_START < d->k_max ? SMOLC_DRAFT_START : d->k_max;
+  d->skip = 0;
+  d->backoff = 0;
   memset(table, 0, sizeof(int32_t) * (size_t)entries);
 }
 
@@ -70,6 +79,10 @@ static inline int smolc_drafter_draft(smolc_drafter *d, const int32_t *seq, int3
   if (len > d->indexed) d->indexed = len;
   const int want = d->k < max_out ? d->k : max_out;
   if (want <= 0) return 0;
+  if (d->skip > 0) {
+    --d->skip;
+    return 0;
+  }
   for (int n = SMOLC_DRAFT_NGRAM_MAX; n >= SMOLC_DRAFT_NGRAM_MIN; --n) {
     if (len < n) continue;
     const int32_t e = d->table[smolc_draft_slot(d, seq, len, n)];
@@ -84,6 +97,12 @@ static inline int smolc_drafter_draft(smolc_drafter *d, const int32_t *seq, int3
 /* After verifying a draft of `drafted` tokens of which the first `accepted` matched. */
 static inline void smolc_drafter_feedback(smolc_drafter *d, int drafted, int accepted) {
   if (drafted <= 0) return;
+  if (accepted == 0) {
+    d->backoff = d->backoff == 0 ? 1 : 2 * d->backoff < SMOLC_DRAFT_BACKOFF_MAX ? 2 * d->backoff : SMOLC_DRAFT_BACKOFF_MAX;
+    d->skip = d->backoff;
+  } else {
+    d->backoff = 0;
+  }
   if (accepted >= drafted)
     d->k = 2 * d->k < d->k_max ? 2 * d->k : d->k_max;
   else

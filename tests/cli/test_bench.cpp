@@ -66,6 +66,44 @@ TEST_CASE("smolc bench --json reports every measurement as a positive number", "
   CHECK(j["ttft_ms"].get<double>() >= 0.99 * 128e3 / j["pp128"].get<double>());
 }
 
+TEST_CASE("smolc bench --speculate times plain and speculative greedy generation of the same tokens", "[cli][bench]") {
+  const std::string model = tiny_model();
+  const auto r = run_smolc("bench '" + model + "' --f32 --reps 1 --speculate 6 --json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);  // exit 1 if the tokens with and without speculation differ
+  const auto s = nlohmann::json::parse(r.out).at("speculation");
+  CHECK(s["max_draft"] == 6);
+  for (const char* task : {"free", "repetitive"}) {
+    INFO(task);
+    const auto& t = s.at(task);
+    CHECK(t["plain_tok_s"].get<double>() > 0);
+    CHECK(t["speculative_tok_s"].get<double>() > 0);
+    CHECK(t["ratio"].get<double>() == Approx(t["speculative_tok_s"].get<double>() / t["plain_tok_s"].get<double>()));
+    CHECK(t["acceptance"].get<double>() >= 0);
+    CHECK(t["acceptance"].get<double>() <= 1);
+    CHECK(t["tokens_per_step"].get<double>() >= 1);
+    CHECK(t["tokens"].get<int>() > 0);
+    CHECK(t["runs"]["speculative"].size() == 1);
+  }
+  // 8 start tokens, the 400-token passage the engine wrote, the start again.
+  CHECK(s["repetitive"]["prompt_tokens"] == 416);
+  CHECK(s["free"]["prompt_tokens"] == 8);
+  // The guesses come from the passage, so some are confirmed: more than one
+  // token per forward step.
+  CHECK(s["repetitive"]["tokens_per_step"].get<double>() > 1);
+  const auto text = run_smolc("bench '" + model + "' --f32 --reps 1 --speculate");
+  INFO(text.err);
+  REQUIRE(text.exit_code == 0);
+  CHECK(text.out.find("longest guess 8") != std::string::npos);
+  CHECK(text.out.find("repetitive") != std::string::npos);
+  for (const char* bad : {"--speculate 0", "--speculate 65", "--speculate x"}) {
+    INFO(bad);
+    const auto b = run_smolc("bench '" + model + "' --f32 --reps 1 " + std::string(bad));
+    CHECK(b.exit_code == 2);
+    CHECK(b.err.find("--speculate") != std::string::npos);
+  }
+}
+
 TEST_CASE("smolc bench reuses the cached engine and keys it by format", "[cli][bench]") {
   const std::string model = tiny_model();
   const auto a = run_smolc("bench '" + model + "' --f32 --reps 1 --json");

@@ -234,3 +234,11 @@ TEST_CASE("chat with max_position_embeddings 2^24 uses a sane default context, a
   const RunResult big = run_shell(limit + " --ctx 16777216", d + "/in.txt");
   expect_input_error(big, {"--ctx: 16777216", "8589934592 bytes"});
 }
+
+TEST_CASE("an unknown command is named with the list of commands and exit 2", "[hostile]") {
+  const RunResult r = run_smolc("frobnicate --f32");
+  expect_input_error(r, {"unknown command 'frobnicate'", "compile", "run", "bench", "tokenize"});
+  // Control bytes in the word are shown escaped, on one line.
+  expect_input_error(run_smolc("\"$(printf 'fro\\033[2Jb')\""), {"unknown command 'fro\\x1B[2Jb'"});
+  expect_input_error(run_smolc(""), {"A subcommand is required"});
+}

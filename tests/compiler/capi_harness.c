@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CAT2(a, b) a##_##b
 #define CAT(a, b) CAT2(a, b)
@@ -26,6 +27,18 @@ int main(void) {
   printf("encode_empty_nulls %lld\n", (long long)E(encode)(NULL, 0, out, 64, scratch, scratch_bytes));
   printf("encode_huge_text %lld\n", (long long)E(encode)("abc", U(MAX_TEXT_BYTES) + 1, out, 64, scratch, SIZE_MAX));
   printf("encode_ok %d\n", E(encode)("abc", 3, out, 64, scratch, scratch_bytes) > 0);
+  printf("encode_out_full %lld\n", (long long)E(encode)("abc abc abc", 11, out, 1, scratch, scratch_bytes));
+  printf("encode_scratch_small %lld\n", (long long)E(encode)("abc", 3, out, 64, scratch, 8));
+  {
+    /* Codes 0 and -1..-10: every strerror text known and different. */
+    int distinct = 1;
+    for (int a = -10; a <= 0; ++a) {
+      if (strcmp(E(strerror)(a), "unknown error") == 0) distinct = 0;
+      for (int b = a + 1; b <= 0; ++b)
+        if (strcmp(E(strerror)(a), E(strerror)(b)) == 0) distinct = 0;
+    }
+    printf("strerror_distinct %d\n", distinct);
+  }
   printf("token_text_null %zu\n", E(token_text)(-1, 5, NULL));
   printf("token_text_ok %d\n", E(token_text)(-1, 5, &bytes) > 0 && bytes != NULL);
   printf("token_id_null %d\n", (int)E(token_id)(NULL, 3));

@@ -47,8 +47,13 @@ TEST_CASE("the C API returns error codes for NULL pointers, bad thread counts an
   CHECK(r["encode_null_out"] == err_argument);
   CHECK(r["encode_null_scratch"] == err_argument);
   CHECK(r["encode_empty_nulls"] == "0");
-  CHECK(r["encode_huge_text"] == "-2");  // refused before the text is read
+  CHECK(r["encode_huge_text"] == "-9");  // CAPI_ERR_TEXT_SCRATCH, refused before the text is read
   CHECK(r["encode_ok"] == "1");
+  CHECK(r["encode_out_full"] == "-8");  // CAPI_ERR_TEXT_OUT_FULL
+  CHECK(r["encode_scratch_small"] == "-9");
+  // Every code has its own explanation (the tokenizer's codes used to share
+  // -1/-2 with ERR_STATE_SIZE/ERR_STATE_ALIGN and strerror explained them wrongly).
+  CHECK(r["strerror_distinct"] == "1");
   CHECK(r["token_text_null"] == "0");
   CHECK(r["token_text_ok"] == "1");
   CHECK(r["token_id_null"] == "-1");

@@ -2,6 +2,7 @@
 // smolc_add_model consumers (examples/generate in C, examples/chat in C++),
 // the manifest, and the generated sources' own rebuild script.
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include "support/published_story.h"
@@ -50,6 +51,27 @@ TEST_CASE("examples/generate built through find_package prints the published sto
   CHECK(m["model"] == "stories260K");
   CHECK(m["weights_bytes"].get<size_t>() == std::filesystem::file_size(dir + "/engine/src/stories260k_f32.weights.bin"));
   CHECK(m["smolc_version"] == SMOLC_VERSION);
+  // The weights hash is a hex string (a JSON number past 2^53 gets rounded):
+  // FNV-1a over 8-byte little-endian words, then the tail bytes.
+  const std::string weights = read_file(dir + "/engine/src/stories260k_f32.weights.bin");
+  uint64_t h = 1469598103934665603ull;
+  size_t i = 0;
+  for (; i + 8 <= weights.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, weights.data() + i, 8);
+    h = (h ^ w) * 1099511628211ull;
+  }
+  for (; i < weights.size(); ++i) h = (h ^ static_cast<uint8_t>(weights[i])) * 1099511628211ull;
+  char hex[20];
+  std::snprintf(hex, sizeof hex, "0x%016llx", static_cast<unsigned long long>(h));
+  CHECK(m["weights_fnv1a64"] == std::string(hex));
+  // examples/generate asked for version 0.1 (the version file); 9.0 is refused.
+  const std::string v9 = dir + "/v9";
+  std::filesystem::create_directories(v9);
+  std::ofstream(v9 + "/CMakeLists.txt") << "cmake_minimum_required(VERSION 3.16)\nproject(v9 C)\n"
+                                          "find_package(stories260k_f32 9.0 REQUIRED CONFIG)\n";
+  CHECK(sh("cmake -S '" + v9 + "' -B '" + v9 + "/b' '-DCMAKE_PREFIX_PATH=" + dir + "/engine' >'" + v9 + ".log' 2>&1") != 0);
+  CHECK(read_file(v9 + ".log").find("version: 0.1.0") != std::string::npos);
   // Weights sit in their own 64-byte aligned section of the library.
   REQUIRE(sh("readelf -SW '" + dir + "/engine/lib/libstories260k_f32.a' >'" + dir + "/sections.txt'") == 0);
   const std::string sections = read_file(dir + "/sections.txt");

@@ -116,6 +116,34 @@ TEST_CASE("speculation: threads 1 and 2, a full context and a story's closing BO
   same(plain, generate(e, short_start, 300, 2, 0, 2));
 }
 
+TEST_CASE("speculation: an EOS inside an accepted guess ends generation where plain decoding ends it") {
+  // A model whose greedy decoding follows the cycle 100 101 102 103 EOS 104
+  // 105 (tools/compiler/cycle_model.py), and a prompt that holds the cycle
+  // once, EOS included, then its start: from the second step on the guess is
+  // "103 EOS 104 ...", so the EOS is confirmed inside a verify step.
+  const std::string tiny = make_synth("spec_cycle_src", "tiny", 1, "f32");
+  const std::string model = temp_dir("spec_cycle_model");
+  REQUIRE(sh("/usr/bin/python3 '" + source_dir() + "/tools/compiler/cycle_model.py' '" + tiny + "' '" + model +
+             "' 100 101 102 103 2 104 105") == 0);
+  const std::vector<int32_t> prompt = {105, 100, 101, 102, 103, 2, 104, 105, 100, 101};
+  for (const char* fmt : {"f32", "q8", "q4"}) {
+    INFO(fmt);
+    Engine e = compile_engine(model, std::string("--") + fmt + " --ctx 64 --target native", std::string("cyc_") + fmt,
+                              "speculate");
+    const Gen plain = generate(e, prompt, 20, 0);
+    // The reference engine's picks: 102, 103, then the EOS, which ends
+    // generation and is not appended to the context.
+    CHECK(plain.tokens == std::vector<int32_t>{102, 103});
+    const Gen spec = generate(e, prompt, 20, 8);
+    same(plain, spec);
+    // One verify step checked the guesses "103 EOS ...": 103 was confirmed and
+    // the EOS picked at the next row stopped generation inside the step.
+    CHECK(spec.drafted >= 2);
+    CHECK(spec.accepted == 1);
+    CHECK(spec.steps < spec.generated);
+  }
+}
+
 TEST_CASE("synthetic SmolLM2-135M q8: speculation gives plain decoding's tokens (48 tokens)") {
   // One format and 48 tokens: a 135M engine per format costs about a minute to
   // compile on a 2-core machine; f32/q4 are covered on stories260K above.

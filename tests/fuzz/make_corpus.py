@@ -142,6 +142,20 @@ def main():
             seed("gguf", g.name, g.read_bytes())
     seed("gguf", "probe_q8_0.gguf", (ROOT / "tests/data/gguf/probe_q8_0.gguf").read_bytes())
 
+    # fuzz_capi reads op bytes (tests/fuzz/fuzz_capi.cpp: op % 9, then its
+    # arguments): one seed per call, and a session that fills the context.
+    capi = {
+        "prefill_decode": bytes([0, 4, 10, 20, 30, 40, 1, 7, 1, 8]),
+        "prefill_rows": bytes([2, 6, 1, 2, 3, 4, 5, 6]),
+        "rewind": bytes([0, 5, 1, 2, 3, 4, 5, 3, 5, 1, 9]),
+        "threads_text": bytes([5, 1, 0, 3, 1, 2, 6, 5]) + b"Once " + bytes([10, 100, 101]),
+        "generate": bytes([7, 2, 1, 50, 8, 10, 1, 7, 0, 6, 5, 0]),
+        "fill_context": bytes([0, 8] + list(range(10, 18)) + [0, 8] + list(range(20, 28)) + [2, 8] + list(range(30, 38)) + [1, 3]),
+        "bad_calls": bytes([0, 2, 250, 251, 1, 252, 2, 17, 3, 60, 5, 3, 8]),
+    }
+    for name, data in capi.items():
+        seed("capi", name, data)
+
     total = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     print(f"wrote {sum(1 for f in out.rglob('*') if f.is_file())} seeds, {total} bytes, to {out}")
     if total > 2_000_000:

@@ -1,0 +1,37 @@
+// Cross toolchain and emulator for the aarch64 tests: clang-19 with
+// --target=aarch64-linux-gnu (Debian libstdc++-12-dev-arm64-cross supplies
+// the headers and libraries), aarch64-linux-gnu-g++ (g++-aarch64-linux-gnu)
+// and qemu-aarch64 (qemu-user). tools/setup.sh installs all three; a missing
+// one fails the test with the package to install.
+#pragma once
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "support/test_support.h"
+
+namespace smolc::test {
+
+inline const std::string kA64Clang = "clang++-19 --target=aarch64-linux-gnu";
+inline const std::string kA64Gcc = "aarch64-linux-gnu-g++";
+// Static executables: qemu-user then needs no aarch64 sysroot at run time.
+inline const std::string kA64Link = " -static";
+
+inline void require_tool(const std::string& probe, const std::string& package) {
+  const RunResult r = run_shell(probe);
+  INFO("`" << probe << "` failed: install " << package << " (tools/setup.sh does)\n" << r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+inline void require_aarch64_tools(bool gcc = false) {
+  require_tool("command -v qemu-aarch64", "qemu-user");
+  require_tool("echo '#include <vector>' | " + kA64Clang + " -x c++ -std=c++17 -fsyntax-only -", "libstdc++-12-dev-arm64-cross");
+  if (gcc) require_tool("command -v " + kA64Gcc, "g++-aarch64-linux-gnu");
+}
+
+// `qemu-aarch64 -cpu CPU EXE ARGS`: max runs every extension (dotprod
+// included), cortex-a53 is ARMv8.0-A and traps on any later instruction.
+inline RunResult run_a64(const std::string& cpu, const std::string& exe_and_args) {
+  return run_shell("qemu-aarch64 -cpu " + cpu + " " + exe_and_args);
+}
+
+}  // namespace smolc::test
