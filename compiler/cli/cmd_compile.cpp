@@ -63,6 +63,13 @@ int run(const Args& a) {
   const bool kv_f16 = cli::kv_f16_flag(a.kv);
   const schedule::TargetDesc* target = &schedule::target_flag(a.target, false);
 
+  // Every format compiles for every core, but on a microcontroller some cost
+  // far more than others: say so before the user flashes it (docs/firmware.md).
+  if (target->bare_metal() && (fmt == WFormat::BF16 || fmt == WFormat::F16 || fmt == WFormat::Q16 ||
+                               (target->name != "cortex-m55" && is_quantized(fmt))))
+    std::fprintf(stderr, "smolc: note: %s runs %s on the portable scalar kernels%s (docs/firmware.md)\n",
+                 target->name.c_str(), wformat_name(fmt),
+                 fmt == WFormat::BF16 || fmt == WFormat::F16 ? ", widening every weight in software" : "");
   Checkpoint ck = load_checkpoint(a.model, a.tokenizer);
   const std::string name = a.name.empty() ? sanitize_c_identifier(ck.name + "_" + wformat_name(fmt)) : a.name;
   validate_engine_name(name);

@@ -249,6 +249,11 @@ TEST_CASE("firmware-demo.sh and smolc reject what a bare-metal target cannot do 
   RunResult r = firmware(dir, "mps9-nope", kStories, "q8", "");
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("unknown machine 'mps9-nope'") != std::string::npos);
+  // Allowed, but the cost is named.
+  RunResult bf16 = run_smolc("compile '" + kStories + "' --bf16 --target cortex-m55 --emit-only -o '" + dir + "/bf16'");
+  CHECK(bf16.exit_code == 0);
+  CHECK(bf16.err.find("note: cortex-m55 runs bf16 on the portable scalar kernels, widening every weight in software") !=
+        std::string::npos);
   RunResult bench = run_smolc("bench '" + kStories + "' --f32 --target cortex-m4");
   CHECK(bench.exit_code == 2);
   CHECK(bench.err.find("bare-metal") != std::string::npos);
