@@ -5,6 +5,7 @@
 # golden tokenizer corpora; capi first emits and builds its engine). New inputs go to a scratch copy, never into the repo.
 #   tools/fuzz.sh [BUILD_DIR] [SECONDS_PER_TARGET] [TARGET...]   (defaults: build-fuzz, 40, all)
 # A long campaign: tools/fuzz.sh build-fuzz 3600 gguf   (docs/security.md, "Fuzzing").
+# SMOLC_FUZZ_TIMEOUT: seconds one input may take before it counts as a hang (default 10).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${1:-$ROOT/build-fuzz}"
@@ -62,7 +63,7 @@ for t in "${TARGETS[@]}"; do
   case "$t" in gguf) MAXLEN=131072 ;; safetensors|llama2c) MAXLEN=65536 ;; tokenizer_json) MAXLEN=262144 ;; capi) MAXLEN=1024 ;; esac
   echo "== fuzz_$t for ${SECS}s (max_len $MAXLEN)"
   (cd "$WORK" && TMPDIR="$WORK/tmp" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$BUILD/bin/fuzz_$t" -max_total_time="$SECS" -max_len="$MAXLEN" -timeout=10 -rss_limit_mb=4096 \
+    "$BUILD/bin/fuzz_$t" -max_total_time="$SECS" -max_len="$MAXLEN" -timeout="${SMOLC_FUZZ_TIMEOUT:-10}" -rss_limit_mb=4096 \
     -print_final_stats=1 "$WORK/corpus" >"$WORK/log.txt" 2>&1 || true)
   # The finding's own message and sanitizer summary, then the final stats.
   grep -E '^(fuzz_[a-z_]+: |==[0-9]+==ERROR|SUMMARY)' "$WORK/log.txt" | head -n 5 || true
