@@ -31,10 +31,11 @@ struct Image {
 // Builds (and with `args` runs) the firmware through the demo script; the
 // image stays in `dir` for the contract checks.
 RunResult firmware(const std::string& dir, const std::string& machine, const std::string& model,
-                   const std::string& format, const std::string& args, const std::string& env = "") {
+                   const std::string& format, const std::string& args, const std::string& env = "",
+                   const std::string& options = "") {
   const std::string cmd = env + " SMOLC_FIRMWARE_TIMEOUT=300 '" + source_dir() + "/tools/firmware-demo.sh' --smolc '" +
-                          smolc_bin() + "' --dir '" + dir + "' --machine " + machine + " '" + model + "' --" + format +
-                          " -- " + args;
+                          smolc_bin() + "' --dir '" + dir + "' --machine " + machine + " " + options + " '" + model +
+                          "' --" + format + " -- " + args;
   return run_shell(cmd);
 }
 
@@ -108,6 +109,47 @@ int32_t argmax(const std::vector<float>& v) {
   return static_cast<int32_t>(best);
 }
 
+// Runs the firmware's logits mode (-L) for `prompt` and `steps` greedy picks on
+// `machine` and checks every position against the quantised reference engine.
+void check_logits(const std::string& tag, const std::string& machine, const std::string& model, const std::string& fmt,
+                  const std::vector<int32_t>& prompt, int steps, int ctx, const std::string& options = "",
+                  double tolerance = 1e-6) {
+  const Checkpoint ck = load_checkpoint(model);
+  std::string ids;
+  for (int32_t t : prompt) ids += " " + std::to_string(t);
+  const std::string dir = temp_dir("fw_" + tag + "_" + fmt);
+  const std::string file = dir + "/logits.bin";
+  RunResult r = firmware(dir, machine, model, fmt, "-L " + file + " " + std::to_string(steps) + ids,
+                         "SMOLC_COMPILE_ARGS='--ctx " + std::to_string(ctx) + "'", options);
+  INFO(tag << " " << fmt << "\nstdout: " << r.out << "\nstderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::vector<int32_t> picks;
+  std::istringstream in(r.out);
+  for (int32_t t; in >> t;) picks.push_back(t);
+  REQUIRE(picks.size() == static_cast<size_t>(steps));
+  const std::string bytes = read_file(file);
+  const size_t V = static_cast<size_t>(ck.cfg.vocab_size);
+  REQUIRE(bytes.size() == (steps + 1) * V * sizeof(float));
+  std::vector<float> logits(bytes.size() / sizeof(float));
+  std::memcpy(logits.data(), bytes.data(), bytes.size());
+  const auto ref = quant_reference(ck, variant(fmt), prompt, picks, ctx);
+  double num = 0, den = 0;
+  for (size_t s = 0; s < ref.size(); ++s) {
+    for (size_t i = 0; i < V; ++i) {
+      const double d = double(logits[s * V + i]) - ref[s][i];
+      num += d * d;
+      den += double(ref[s][i]) * ref[s][i];
+    }
+    if (s < picks.size()) CHECK(picks[s] == argmax(ref[s]));
+  }
+  std::printf("%s %s on %s: NMSE against the quantised reference %.3g\n", tag.c_str(), fmt.c_str(), machine.c_str(),
+              num / den);
+  // Only the order of f32 block sums differs from the reference; on deep
+  // models the int8 re-quantisation of each layer's input turns those last-bit
+  // differences into occasional one-step flips (measured 3.1e-4 at 30 layers).
+  CHECK(num / den <= tolerance);
+}
+
 }  // namespace
 
 TEST_CASE("stories260K f32 on mps3-an547 (cortex-m55) prints the published greedy story for 200 tokens") {
@@ -124,42 +166,20 @@ TEST_CASE("stories260K f32 on mps2-an386 (cortex-m4) prints the published greedy
 
 TEST_CASE("tiny q8 and q4 on mps3-an547 compute the logits of the quantised reference engine") {
   const std::string model = make_synth("fw_tiny_model", "tiny", 7, "f32");
-  const Checkpoint ck = load_checkpoint(model);
   const std::vector<int32_t> prompt = {1, 100, 2000, 30000, 5, 77, 49151, 0, 12, 13, 9000, 42, 7, 31000, 2, 3, 4, 5, 6};
-  const int steps = 6;
-  std::string ids;
-  for (int32_t t : prompt) ids += " " + std::to_string(t);
-  for (const std::string fmt : {"q8", "q4"}) {
-    const std::string dir = temp_dir("fw_tiny_" + fmt);
-    const std::string file = dir + "/logits.bin";
-    RunResult r = firmware(dir, "mps3-an547", model, fmt, "-L " + file + " " + std::to_string(steps) + ids,
-                           "SMOLC_COMPILE_ARGS='--ctx 128'");
-    INFO(fmt << "\nstdout: " << r.out << "\nstderr: " << r.err);
-    REQUIRE(r.exit_code == 0);
-    std::vector<int32_t> picks;
-    std::istringstream in(r.out);
-    for (int32_t t; in >> t;) picks.push_back(t);
-    REQUIRE(picks.size() == static_cast<size_t>(steps));
-    const std::string bytes = read_file(file);
-    const size_t V = static_cast<size_t>(ck.cfg.vocab_size);
-    REQUIRE(bytes.size() == (steps + 1) * V * sizeof(float));
-    std::vector<float> logits(bytes.size() / sizeof(float));
-    std::memcpy(logits.data(), bytes.data(), bytes.size());
-    const auto ref = quant_reference(ck, variant(fmt), prompt, picks, 128);
-    double num = 0, den = 0;
-    for (size_t s = 0; s < ref.size(); ++s) {
-      for (size_t i = 0; i < V; ++i) {
-        const double d = double(logits[s * V + i]) - ref[s][i];
-        num += d * d;
-        den += double(ref[s][i]) * ref[s][i];
-      }
-      if (s < picks.size()) CHECK(picks[s] == argmax(ref[s]));
-    }
-    std::printf("tiny %s on cortex-m55: NMSE against the quantised reference %.3g\n", fmt.c_str(), num / den);
-    // The tolerance of the host engines (tests/compiler/test_quant_engine.cpp):
-    // only the order of f32 block sums differs.
-    CHECK(num / den <= 1e-6);
-  }
+  for (const std::string fmt : {"q8", "q4"}) check_logits("tiny", "mps3-an547", model, fmt, prompt, 6, 128);
+}
+
+TEST_CASE("stories260K f32 on mps2-an500 (cortex-m7) prints the published greedy story for 200 tokens") {
+  check_story_prefix("mps2-an500", "f32");
+}
+
+// The issue's stretch: a 135M model on a microcontroller core, weights and
+// state in the AN547's DDR (examples/firmware/mps3-an547-ddr.ld).
+TEST_CASE("synthetic SmolLM2-135M q4 from the mps3-an547 DDR computes the quantised reference engine's logits") {
+  const std::string model = make_synth("fw_s135_model", "SmolLM2-135M", 3, "bf16");
+  const std::string ld = source_dir() + "/examples/firmware/mps3-an547-ddr.ld";
+  check_logits("SmolLM2-135M", "mps3-an547", model, "q4", {1, 504, 1023, 77}, 1, 64, "--ld '" + ld + "'", 1e-3);
 }
 
 TEST_CASE("firmware image has no heap or stdio or C++ runtime and its weights and state sections agree with the header") {
