@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <random>
 #include <string>
@@ -54,6 +55,7 @@ struct RunOptions {
   std::string system;              // --chat: the system message
   std::vector<std::string> stops;  // --stop: text that ends a reply
   bool quiet = false;              // no speed line on stderr
+  std::string engine_dir;          // set when `model` is a compiled output directory
 };
 
 // Tokens one --chat reply may have unless -n says otherwise: a reply that
@@ -91,7 +93,30 @@ EngineRequest engine_request(const RunOptions& o) {
   r.target = o.target;
   r.threads = o.threads;
   r.cxx = o.cxx;
+  r.engine_dir = o.engine_dir;
   return r;
+}
+
+// `smolc run DIR` with DIR from `smolc compile -o DIR`: the engine is linked
+// as it is; the options that would choose another engine must agree with it
+// or be absent. The model it names (manifest model_path) gives the tokenizer.
+std::string compiled_model(RunOptions& o, const CLI::App& app) {
+  const CachedEngine e = open_engine_dir(o.model);
+  const std::string manifest = o.model + "/manifest.json";
+  const std::optional<schedule::FormatPlan> plan = o.formats.plan();
+  if (plan && plan->describe() != e.format)
+    throw InputError(manifest, "format", "the engine is " + e.format + ", not " + plan->describe() +
+                                             " (leave the format flag out to run it as compiled)");
+  for (const char* opt : {"--reference", "--target", "--allow-nonfinite"})
+    if (app.count(opt) > 0) throw InputError(opt, "", "does not apply to a compiled directory (" + o.model + ")");
+  if (o.ctx != 0 && o.ctx != e.ctx)
+    throw InputError(manifest, "ctx", "the engine holds " + std::to_string(e.ctx) + " positions; --ctx " +
+                                          std::to_string(o.ctx) + " needs a new compile");
+  if (!std::filesystem::exists(e.model_path))
+    throw InputError(manifest, "model_path", "'" + e.model_path + "' is not there; run reads the model's "
+                                             "tokenizer and config from it");
+  o.engine_dir = o.model;
+  return e.model_path;
 }
 
 void print(const std::string& s) {
@@ -394,7 +419,10 @@ int run_firmware(const RunOptions& o, const schedule::TargetDesc& t, const CLI::
 
 Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI::App& app) {
                 auto o = std::make_shared<RunOptions>();
-                app.add_option("model", o->model, "Model: llama2.c .bin, HF directory, .gguf or a known name")->required();
+                app.add_option("model", o->model,
+                               "Model: llama2.c .bin, HF directory, .gguf, a known name, or a `smolc compile` output "
+                               "directory (run as compiled, nothing recompiled)")
+                    ->required();
                 app.add_flag("--reference", o->reference, "Use the scalar reference engine");
                 // --f32 ... --q16: run a compiled engine of that format (compiled once into the engine cache).
                 o->formats.add_to(app);
@@ -438,11 +466,12 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                     if (st.empty()) throw InputError("--stop", "", "an empty stop string would end the output at once");
                   if (o->speculate > 0 && !o->dump_logits.empty())
                     throw InputError("--speculate", "", "does not combine with --dump-logits (a dump needs every row one at a time)");
+                  const std::string model = is_engine_dir(o->model) ? compiled_model(*o, app) : o->model;
                   if (!o->reference && o->target != "native") {
                     const schedule::TargetDesc& t = schedule::target_flag(o->target, false);
                     if (t.bare_metal()) return run_firmware(*o, t, app);
                   }
-                  const Checkpoint ck = load_checkpoint(o->model, o->tokenizer);
+                  const Checkpoint ck = load_checkpoint(model, o->tokenizer);
                   const Tokenizer tok(ck.tokenizer);
                   return o->chat ? run_chat(*o, ck, tok) : run_once(*o, ck, tok);
                 });
