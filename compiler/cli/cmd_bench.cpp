@@ -105,6 +105,9 @@ smolc::CachedEngine compiled_dir(const BenchArgs& a, const CLI::App& app) {
       throw InputError(opt, "", "does not apply to a compiled directory (" + a.model + "): it is fixed at compile time");
   if (e.external_weights)
     throw InputError(manifest, "weights", "external: smolc bench links engines with embedded weights only");
+  if (e.ctx < bench::kMinScaledCtx)
+    throw InputError(manifest, "ctx", "the engine holds " + std::to_string(e.ctx) + " positions; bench needs at least " +
+                                          std::to_string(bench::kMinScaledCtx));
   return e;
 }
 
@@ -194,7 +197,7 @@ int run(const BenchArgs& a, const CLI::App& app) {
   // The keys keep the standard names; these are the lengths they measured.
   j["lengths"] = {{"prompt_short", len.prompt_short}, {"prompt_long", len.prompt_long}, {"decode", len.decode}};
   j["lengths_scaled"] = len.scaled;
-  j["kv"] = a.kv;
+  j["kv"] = e.kv_f16 ? "f16" : "f32";
   j["format"] = e.format;
   j["target"] = e.target;
   j["threads"] = a.threads;
