@@ -302,7 +302,8 @@ ChatStyle chat_style(const RunOptions& o, const Checkpoint& ck, const Tokenizer&
                                               : std::vector<const char*>{"<s>", "</s>"})
     if (tok.token_id(t) < 0)
       throw InputError(ck.path, "tokenizer", std::string("has no ") + t + " token, which the " + chat_style_name(s) +
-                                                 " chat template needs (--chat needs a chat model)");
+                                                 " chat template needs (--chat needs a " +
+                                                 (chatml ? "ChatML " : "") + "chat model)");
   return s;
 }
 
