@@ -1,20 +1,40 @@
-# smolc_add_model(<target> <model> <f32|bf16|f16>
-#                 [TARGET native|avx512|avx2|scalar] [CTX n] [THREADS n]
+# smolc_add_model(<target> <model> <f32|bf16|f16|q8|q4|q16>
+#                 [TARGET t] [CTX n] [THREADS n] [KV f32|f16]
 #                 [NAME c_identifier] [WEIGHTS embed|external] [TOKENIZER file]
-#                 [SMOLC path/to/smolc] [CXX compiler])
+#                 [KEEP PATTERN=FORMAT...] [Q4_ALL] [NO_CALIBRATE] [ALLOW_NONFINITE]
+#                 [CXXFLAGS "flags"] [SMOLC path/to/smolc] [CXX compiler])
 #
 # Compiles MODEL with `smolc compile` at build time and makes the engine a
 # normal static-library target <target> (include/NAME.h on its include path,
-# pthreads and libm on its link line). NAME defaults to <target> as a C
-# identifier in lower case. The engine is rebuilt when the model file or smolc
-# changes. With WEIGHTS external, <target>_WEIGHTS_FILE names the weights file.
+# pthreads and libm on its link line on hosted targets). Every option maps to
+# the `smolc compile` option of the same name (docs/compiler.md). NAME
+# defaults to <target> as a C identifier in lower case. The engine is rebuilt
+# when smolc or any input changes: the model file, or every file smolc reads
+# from a HuggingFace directory (config.json, *.safetensors and their index,
+# tokenizer.json, tokenizer_config.json, ...), and the TOKENIZER file. With
+# WEIGHTS external, <target>_WEIGHTS_FILE names the weights file.
 include_guard(GLOBAL)
-find_package(Threads REQUIRED)
+
+# The files smolc may read from a HuggingFace directory. The glob is
+# re-evaluated at build time (CONFIGURE_DEPENDS), so a new shard is tracked too.
+function(_smolc_model_inputs model_abs out_var)
+  if(IS_DIRECTORY "${model_abs}")
+    file(GLOB inputs CONFIGURE_DEPENDS LIST_DIRECTORIES false
+         "${model_abs}/*.json" "${model_abs}/*.safetensors" "${model_abs}/tokenizer.model")
+  else()
+    set(inputs "${model_abs}")
+  endif()
+  set(${out_var} ${inputs} PARENT_SCOPE)
+endfunction()
 
 function(smolc_add_model target model format)
-  cmake_parse_arguments(PARSE_ARGV 3 SAM "" "TARGET;CTX;THREADS;NAME;WEIGHTS;TOKENIZER;SMOLC;CXX" "")
-  if(NOT format MATCHES "^(f32|bf16|f16)$")
-    message(FATAL_ERROR "smolc_add_model(${target}): format '${format}' is not f32, bf16 or f16")
+  cmake_parse_arguments(PARSE_ARGV 3 SAM "Q4_ALL;NO_CALIBRATE;ALLOW_NONFINITE"
+                        "TARGET;CTX;THREADS;KV;NAME;WEIGHTS;TOKENIZER;SMOLC;CXX;CXXFLAGS" "KEEP")
+  if(NOT format MATCHES "^(f32|bf16|f16|q8|q4|q16)$")
+    message(FATAL_ERROR "smolc_add_model(${target}): format '${format}' is not f32, bf16, f16, q8, q4 or q16")
+  endif()
+  if(SAM_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "smolc_add_model(${target}): unknown arguments: ${SAM_UNPARSED_ARGUMENTS}")
   endif()
   if(SAM_SMOLC)
     set(smolc ${SAM_SMOLC})
@@ -31,42 +51,52 @@ function(smolc_add_model target model format)
   get_filename_component(model_abs "${model}" ABSOLUTE)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/smolc/${name})
   set(args compile ${model_abs} --${format} --name ${name} -o ${out})
-  if(SAM_TARGET)
-    list(APPEND args --target ${SAM_TARGET})
-  endif()
-  if(SAM_CTX)
-    list(APPEND args --ctx ${SAM_CTX})
-  endif()
-  if(SAM_THREADS)
-    list(APPEND args --threads ${SAM_THREADS})
-  endif()
-  if(SAM_WEIGHTS)
-    list(APPEND args --weights ${SAM_WEIGHTS})
-  endif()
+  foreach(opt TARGET CTX THREADS KV WEIGHTS CXX CXXFLAGS)
+    if(DEFINED SAM_${opt})
+      string(TOLOWER "${opt}" flag)
+      list(APPEND args --${flag} "${SAM_${opt}}")
+    endif()
+  endforeach()
+  foreach(rule IN LISTS SAM_KEEP)
+    list(APPEND args --keep "${rule}")
+  endforeach()
+  foreach(flag Q4_ALL NO_CALIBRATE ALLOW_NONFINITE)
+    if(SAM_${flag})
+      string(TOLOWER "${flag}" f)
+      string(REPLACE "_" "-" f "${f}")
+      list(APPEND args --${f})
+    endif()
+  endforeach()
+  _smolc_model_inputs("${model_abs}" inputs)
   if(SAM_TOKENIZER)
     get_filename_component(tok_abs "${SAM_TOKENIZER}" ABSOLUTE)
     list(APPEND args --tokenizer ${tok_abs})
-  endif()
-  if(SAM_CXX)
-    list(APPEND args --cxx ${SAM_CXX})
-  endif()
-  set(model_deps)
-  if(NOT IS_DIRECTORY "${model_abs}")
-    set(model_deps ${model_abs})
+    list(APPEND inputs ${tok_abs})
   endif()
   set(lib ${out}/lib/lib${name}.a)
-  add_custom_command(OUTPUT ${lib} ${out}/include/${name}.h
+  set(outputs ${lib} ${out}/include/${name}.h)
+  if(SAM_WEIGHTS STREQUAL "external")
+    list(APPEND outputs ${out}/${name}.weights)
+  endif()
+  add_custom_command(OUTPUT ${outputs}
     COMMAND ${smolc} ${args}
-    DEPENDS ${model_deps} ${smolc}
+    DEPENDS ${inputs} ${smolc}
     COMMENT "smolc: compiling ${model} (${format}) into ${name}"
     VERBATIM)
-  add_custom_target(${target}_smolc DEPENDS ${lib})
+  add_custom_target(${target}_smolc DEPENDS ${outputs})
   file(MAKE_DIRECTORY ${out}/include)
   add_library(${target} STATIC IMPORTED GLOBAL)
   set_target_properties(${target} PROPERTIES
     IMPORTED_LOCATION ${lib}
-    INTERFACE_INCLUDE_DIRECTORIES ${out}/include
-    INTERFACE_LINK_LIBRARIES "Threads::Threads;m")
+    INTERFACE_INCLUDE_DIRECTORIES ${out}/include)
+  # Bare-metal engines (cortex-m targets, or a toolchain file for a Generic
+  # system) are single-threaded and have no pthreads to link.
+  if(NOT (CMAKE_SYSTEM_NAME STREQUAL "Generic" OR "${SAM_TARGET}" MATCHES "^cortex-m"))
+    find_package(Threads REQUIRED)
+    set_target_properties(${target} PROPERTIES INTERFACE_LINK_LIBRARIES "Threads::Threads;m")
+  else()
+    set_target_properties(${target} PROPERTIES INTERFACE_LINK_LIBRARIES "m")
+  endif()
   add_dependencies(${target} ${target}_smolc)
   if(SAM_WEIGHTS STREQUAL "external")
     set(${target}_WEIGHTS_FILE ${out}/${name}.weights PARENT_SCOPE)

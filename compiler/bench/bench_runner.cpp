@@ -1,6 +1,7 @@
 #include "bench/bench_runner.h"
 #include "build/shell.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,16 @@
 
 namespace smolc::bench {
 namespace fs = std::filesystem;
+
+Lengths lengths_for(int ctx) {
+  Lengths l;
+  if (ctx >= kMinCtx) return l;
+  l.scaled = true;
+  l.decode = std::max(1, ctx / 5);
+  l.prompt_long = ctx - l.decode;
+  l.prompt_short = std::max(1, l.prompt_long / 4);
+  return l;
+}
 
 std::string runner_source(const CachedEngine& e) {
   // Measurements, repeated R times after one warm-up repetition:
@@ -28,6 +39,9 @@ std::string runner_source(const CachedEngine& e) {
                                                           {"UNAME", ascii_upper(e.name)},
                                                           {"VERSION", std::string(SMOLC_VERSION)},
                                                           {"KV_ELEM_BYTES", int64_t(e.kv_f16 ? 2 : 4)},
+                                                          {"PROMPT_SHORT", int64_t(lengths_for(e.ctx).prompt_short)},
+                                                          {"PROMPT_LONG", int64_t(lengths_for(e.ctx).prompt_long)},
+                                                          {"DECODE", int64_t(lengths_for(e.ctx).decode)},
                                                           {"SPEC_START", int64_t(kSpecStart)},
                                                           {"SPEC_PASSAGE", int64_t(kSpecPassage)},
                                                           {"SPEC_TOKENS", int64_t(kSpecTokens)}});

@@ -13,6 +13,18 @@ constexpr int kPromptShort = 128;  // pp128 and the TTFT prompt
 constexpr int kPromptLong = 512;   // pp512
 constexpr int kDecode = 128;       // tg128, decoded right after the pp512 prompt
 constexpr int kMinCtx = kPromptLong + kDecode;
+
+// The lengths one bench run uses: the standard ones when the engine's
+// context holds kMinCtx positions, else scaled down to fit it (a fifth of
+// the context decoded after a long prompt of the rest, a short prompt of a
+// quarter of that). The JSON keys keep the standard names; "lengths" says
+// what they measured.
+struct Lengths {
+  int prompt_short = kPromptShort, prompt_long = kPromptLong, decode = kDecode;
+  bool scaled = false;
+};
+constexpr int kMinScaledCtx = 16;  // below this a "prompt" is a handful of tokens
+Lengths lengths_for(int ctx);
 // --speculate: a passage the engine writes, the repetitive prompt that holds
 // it (8 start tokens, the passage, the start again) and the tokens generated
 // after each prompt; 8 + 400 + 8 + 128 fits kMinCtx.
@@ -20,6 +32,7 @@ constexpr int kSpecStart = 8;
 constexpr int kSpecPassage = 400;
 constexpr int kSpecTokens = 128;
 static_assert(2 * kSpecStart + kSpecPassage + kSpecTokens <= kMinCtx, "the repetitive task must fit the bench context");
+constexpr int kSpecCtx = 2 * kSpecStart + kSpecPassage + kSpecTokens;
 
 // C++17 source of the runner for `e`, from template package/bench-runner.cpp.in.
 std::string runner_source(const CachedEngine& e);

@@ -64,6 +64,9 @@ CachedEngine from_manifest(const fs::path& dir, bool reused) {
   c.ctx = m.at("ctx").get<int>();
   c.kv_f16 = m.at("kv").get<std::string>() == "f16";
   c.weights_bytes = m.at("weights_bytes").get<size_t>();
+  c.format = m.at("format").get<std::string>();
+  c.model_path = m.at("model_path").get<std::string>();
+  c.external_weights = m.at("weights").get<std::string>() == "external";
   c.library = (dir / "lib" / ("lib" + c.name + ".a")).string();
   c.include_dir = (dir / "include").string();
   c.reused = reused;
@@ -71,6 +74,45 @@ CachedEngine from_manifest(const fs::path& dir, bool reused) {
 }
 
 }  // namespace
+
+bool is_engine_dir(const std::string& path) {
+  std::error_code ec;
+  return fs::is_directory(path, ec) && fs::is_regular_file(fs::path(path) / "manifest.json", ec);
+}
+
+CachedEngine open_engine_dir(const std::string& dir) {
+  const std::string manifest = (fs::path(dir) / "manifest.json").string();
+  CachedEngine c;
+  try {
+    c = from_manifest(dir, true);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(manifest, "", std::string("is not a smolc manifest (") + e.what() + ")");
+  }
+  validate_engine_name(c.name);  // it names files and lands in generated C++
+  try {
+    schedule::find_target(c.target);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(manifest, "target", e.what());
+  }
+  if (!fs::is_regular_file(c.library))
+    throw InputError(manifest, "name",
+                     "the directory has no " + c.library + " (compiled with --emit-only? run src/build.sh and move the "
+                     "library into lib/)");
+  return c;
+}
+
+const schedule::TargetDesc& engine_dir_target(const CachedEngine& e, bool must_run_here) {
+  const schedule::TargetDesc& t = schedule::find_target(e.target);
+  const std::string manifest = (fs::path(e.dir) / "manifest.json").string();
+  if (must_run_here && t.bare_metal())
+    throw InputError(manifest, "target", "the engine was compiled for the bare-metal target '" + t.name +
+                                             "'; it runs in firmware (docs/firmware.md), not on this machine");
+  if (must_run_here && !host_supports(t.isa))
+    throw InputError(manifest, "target", "the engine was compiled for '" + t.name + "', which this CPU (" +
+                                             isa_name(detect_host_isa()) +
+                                             ") cannot run; compile the model again with --target native");
+  return t;
+}
 
 std::string cache_root() {
   if (std::string d = env("SMOLC_CACHE_DIR"); !d.empty()) return d;
@@ -83,9 +125,10 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   const schedule::TargetDesc* target = &schedule::target_flag(req.target, false);
   Checkpoint ck = load_checkpoint(req.model, req.tokenizer);
   const int64_t max_ctx = ck.cfg.max_seq_len;
-  if (req.ctx < 0 || req.ctx > max_ctx)
+  const int wanted = req.clamp_ctx ? static_cast<int>(std::min<int64_t>(req.ctx, max_ctx)) : req.ctx;
+  if (wanted < 0 || wanted > max_ctx)
     throw InputError("command line", "--ctx", "expected 1.." + std::to_string(max_ctx) + " (the model's max_seq_len)");
-  const int ctx = req.ctx ? req.ctx : static_cast<int>(std::min<int64_t>(2048, max_ctx));
+  const int ctx = wanted ? wanted : static_cast<int>(std::min<int64_t>(2048, max_ctx));
   const std::string sha = model_sha256(ck);
 
   const std::string key_text = "model=" + sha + ";format=" + req.formats.describe() +
@@ -119,6 +162,9 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   eo.kv_f16 = req.kv_f16;
   eo.allow_nonfinite = req.allow_nonfinite;
   eo.format_text = req.formats.describe();
+  eo.calibration_progress = [&](size_t d, size_t t) {
+    if (progress) progress("calibrating", d, t);
+  };
   EngineSources e = emit_engine(ck, g, s, eo, [&](size_t d, size_t t) {
     if (progress) progress("packing", d, t);
   });

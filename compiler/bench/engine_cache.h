@@ -18,6 +18,7 @@ struct CacheRequest {
   bool allow_nonfinite = false;
   std::string target = "native";  // resolved to a concrete target before keying
   int ctx = 0;                    // 0: min(2048, max_seq_len)
+  bool clamp_ctx = false;         // true: a ctx past max_seq_len becomes max_seq_len instead of an error
   bool kv_f16 = false;
   std::string cxx = "clang++-19";
 };
@@ -30,6 +31,9 @@ struct CachedEngine {
   std::string include_dir;  // DIR/include
   int ctx = 0;
   bool kv_f16 = false;      // KV cache element type: f16, else f32
+  std::string format;       // as the manifest describes it ("q4 --keep lm_head=q8")
+  std::string model_path;   // the checkpoint it was compiled from
+  bool external_weights = false;
   size_t weights_bytes = 0;
   bool reused = false;        // true: found in the cache, nothing compiled
   double compile_seconds = 0;  // 0 when reused
@@ -37,6 +41,18 @@ struct CachedEngine {
   // this one was compiled, least recently used first: "NAME (BYTES)".
   std::vector<std::string> evicted;
 };
+
+// True when `path` is a `smolc compile` output directory (it has a manifest.json).
+bool is_engine_dir(const std::string& path);
+
+// A `smolc compile -o DIR` directory as an engine to link, nothing compiled.
+// InputError (naming DIR/manifest.json and the field) when the manifest is
+// unreadable or the library is missing (an --emit-only directory).
+CachedEngine open_engine_dir(const std::string& dir);
+
+// The target a compiled directory was built for; with must_run_here, an
+// InputError naming its manifest when this CPU cannot run it.
+const schedule::TargetDesc& engine_dir_target(const CachedEngine& e, bool must_run_here);
 
 // $SMOLC_CACHE_DIR, else $XDG_CACHE_HOME/smolc, else $HOME/.cache/smolc.
 std::string cache_root();

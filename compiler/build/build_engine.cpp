@@ -50,6 +50,36 @@ fs::path runtime_dir() {
 }
 const std::vector<std::string> kRuntimeDirs = {"platform", "sampler", "tokenizer", "chat", "quant", "speculate"};
 
+// CXX as make reads it: a compiler followed by flags
+// ("arm-none-eabi-g++ -mcpu=cortex-m7"), split at blanks; so are --cxxflags.
+// Each word is shell-quoted again where it lands.
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::string w;
+  for (char c : text) {
+    if (c == ' ' || c == '\t') {
+      if (!w.empty()) words.push_back(w);
+      w.clear();
+    } else {
+      w += c;
+    }
+  }
+  if (!w.empty()) words.push_back(w);
+  return words;
+}
+
+std::string quoted_words(const std::vector<std::string>& words) {
+  std::string s;
+  for (const std::string& w : words) s += (s.empty() ? "" : " ") + shell_word(w);
+  return s;
+}
+
+void refuse_control_bytes(const std::string& text, const char* field) {
+  for (char c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw InputError("command line", field, "'" + printable(text) + "' holds a control byte");
+}
+
 struct Job {
   std::string cmd;  // run in src/
   std::string log;
@@ -62,9 +92,14 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
   // Absolute: every compile job runs `cd src && ...` with its log path redirected there.
   // build.sh names the compiler on one line (shell-quoted): a line break or
   // other control byte in it has no place in a command name.
-  for (char c : bo.cxx)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      throw InputError("command line", "--cxx", "'" + printable(bo.cxx) + "' holds a control byte");
+  refuse_control_bytes(bo.cxx, "--cxx");
+  refuse_control_bytes(bo.cxxflags, "--cxxflags");
+  // A compiler path that exists is one word whatever it holds; anything else
+  // is a command followed by flags.
+  const std::vector<std::string> cxx_words =
+      fs::exists(bo.cxx) ? std::vector<std::string>{bo.cxx} : split_words(bo.cxx);
+  if (cxx_words.empty()) throw InputError("command line", "--cxx", "is empty");
+  const std::string user_flags = bo.cxxflags.empty() ? "" : " " + quoted_words(split_words(bo.cxxflags));
   const fs::path dir = fs::absolute(bo.out_dir), src = dir / "src";
   const std::string& N = e.name;
   fs::create_directories(dir / "include");
@@ -136,29 +171,31 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
   if (ar.empty()) ar = on_path("llvm-ar-19") ? "llvm-ar-19" : "ar";
   // A cross target: clang is one compiler for every triple and takes it as a
   // flag; a GCC cross compiler (aarch64-linux-gnu-g++) already is one.
-  const bool clang = fs::path(bo.cxx).filename().string().find("clang") != std::string::npos;
+  const bool clang = fs::path(cxx_words[0]).filename().string().find("clang") != std::string::npos;
   const std::string target_flag = !bo.triple.empty() && clang ? " --target=" + bo.triple : "";
   std::vector<Job> jobs;
   std::string compile_lines, objects;
   for (const auto& [file, flags] : units) {
     std::string obj = "obj/" + fs::path(file).filename().string() + ".o";
-    const std::string args = common + flags + " -c " + shell_quote(file) + " -o " + shell_quote(obj);
-    compile_lines += (compile_lines.empty() ? "" : "\n") + std::string("\"$CXX\" ") +
-                     (bo.triple.empty() ? "" : "$TARGET_FLAG ") + args;
-    jobs.push_back({"cd " + shell_quote(src.string()) + " && " + shell_quote(bo.cxx) + target_flag + " " + args,
+    // --cxxflags after the unit's own flags, so the user's have the last word.
+    const std::string args = common + flags + user_flags + " -c " + shell_quote(file) + " -o " + shell_quote(obj);
+    compile_lines += (compile_lines.empty() ? "" : "\n") + std::string("\"$@\" ") +
+                     (bo.triple.empty() ? "" : "$TARGET_FLAG ") + args + " $CXXFLAGS";
+    jobs.push_back({"cd " + shell_quote(src.string()) + " && " + quoted_words(cxx_words) + target_flag + " " + args,
                     (src / "obj" / (fs::path(file).filename().string() + ".log")).string(), file});
     objects += " " + shell_quote(obj);
   }
   // Every value below is escaped for the syntax of the file it lands in.
   TemplateVars sh{{"NAME", N}, {"VERSION", std::string(SMOLC_VERSION)}, {"COMMAND", printable(eo.command)},
-                  {"CXX_DEFAULT", shell_quote(bo.cxx)}, {"AR_DEFAULT", shell_quote(ar)},
+                  {"CXX_DEFAULT", quoted_words(cxx_words)}, {"AR_DEFAULT", shell_quote(ar)},
                   {"COMPILE_LINES", compile_lines}, {"OBJECTS", objects}, {"TRIPLE", bo.triple}};
   write_text(src / "build.sh", render_embedded("package/build.sh.in", sh));
   write_text(src / "COMMAND.txt", eo.command + "\n");
 
   // ---- package files --------------------------------------------------------
   TemplateVars cm{{"NAME", N}, {"VERSION", std::string(SMOLC_VERSION)}, {"COMMAND", printable(eo.command)},
-                  {"MODEL", cmake_string(bo.model_name)}, {"EXTERNAL", int64_t(eo.external_weights)}};
+                  {"MODEL", cmake_string(bo.model_name)}, {"EXTERNAL", int64_t(eo.external_weights)},
+                  {"HOSTED", int64_t(bo.hosted)}};
   write_text(dir / "lib" / "cmake" / N / (N + "Config.cmake"), render_embedded("package/engineConfig.cmake.in", cm));
   const std::string version(SMOLC_VERSION);
   TemplateVars cv{{"NAME", N}, {"VERSION", version}, {"VERSION_MAJOR", version.substr(0, version.find('.'))}};
@@ -198,9 +235,13 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
     if (std::system(arcmd.c_str()) != 0) throw std::runtime_error("archiving with " + ar + " failed");
     r.library = lib.string();
     r.library_bytes = fs::file_size(lib);
-    for (const auto& [file, flags] : units)
+    for (const auto& [file, flags] : units) {
+      const fs::path obj = src / "obj" / (fs::path(file).filename().string() + ".o");
       if (file.find("_weights.S") == std::string::npos)
-        r.code_bytes += fs::file_size(src / "obj" / (fs::path(file).filename().string() + ".o"));
+        r.code_bytes += fs::file_size(obj);
+      else  // the archive holds it: one compiled copy of the weights, not two (src/build.sh remakes it)
+        fs::remove(obj);
+    }
   }
 
   // ---- manifest ----------------------------------------------------------------

@@ -91,43 +91,81 @@ void print_speculation(const nlohmann::json& s) {
   }
 }
 
-int run(const BenchArgs& a) {
+// `smolc bench DIR` with DIR from `smolc compile -o DIR`: that engine, as
+// compiled; a format flag, if given, must be its format.
+smolc::CachedEngine compiled_dir(const BenchArgs& a, const CLI::App& app) {
   using namespace smolc;
+  CachedEngine e = open_engine_dir(a.model);
+  const std::string manifest = a.model + "/manifest.json";
   const std::optional<schedule::FormatPlan> plan = a.formats.plan();
-  if (!plan) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
-  if (a.ctx != 0 && a.ctx < bench::kMinCtx)
+  if (plan && plan->describe() != e.format)
+    throw InputError(manifest, "format", "the engine is " + e.format + ", not " + plan->describe());
+  for (const char* opt : {"--target", "--ctx", "--kv", "--allow-nonfinite", "--tokenizer"})
+    if (app.count(opt) > 0)
+      throw InputError(opt, "", "does not apply to a compiled directory (" + a.model + "): it is fixed at compile time");
+  if (e.external_weights)
+    throw InputError(manifest, "weights", "external: smolc bench links engines with embedded weights only");
+  if (e.ctx < bench::kMinScaledCtx)
+    throw InputError(manifest, "ctx", "the engine holds " + std::to_string(e.ctx) + " positions; bench needs at least " +
+                                          std::to_string(bench::kMinScaledCtx));
+  return e;
+}
+
+int run(const BenchArgs& a, const CLI::App& app) {
+  using namespace smolc;
+  const bool dir = is_engine_dir(a.model);
+  std::optional<CachedEngine> given;
+  if (dir) given = compiled_dir(a, app);
+  const std::optional<schedule::FormatPlan> plan = a.formats.plan();
+  if (!plan && !dir) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
+  if (a.ctx != 0 && a.ctx < bench::kMinScaledCtx)
     throw InputError("command line", "--ctx",
-                     "expected at least " + std::to_string(bench::kMinCtx) + " (a 512-token prompt plus 128 decoded tokens)");
+                     "expected at least " + std::to_string(bench::kMinScaledCtx) + " (default " +
+                         std::to_string(bench::kMinCtx) + ": a 512-token prompt plus 128 decoded tokens)");
+  if (a.speculate > 0 && a.ctx != 0 && a.ctx < bench::kSpecCtx)
+    throw InputError("--speculate", "", "its tasks need a context of " + std::to_string(bench::kSpecCtx) +
+                                            " positions; --ctx is " + std::to_string(a.ctx));
   // The engine runs here unless a runner command runs it elsewhere (an
   // emulator, a board); without one, an aarch64 engine on another host runs
   // under qemu-aarch64 when it is installed, else the target must run here.
-  const schedule::TargetDesc* target = &schedule::target_flag(a.target, false);
+  const schedule::TargetDesc* target =
+      given ? &engine_dir_target(*given, false) : &schedule::target_flag(a.target, false);
   // The bench runner is a hosted program: a bare-metal engine has no place
   // to run it (docs/firmware.md measures those in instructions instead).
-  if (target->bare_metal()) target = &schedule::target_flag(a.target, true);  // exit code 2
+  if (target->bare_metal()) target = given ? &engine_dir_target(*given, true) : &schedule::target_flag(a.target, true);
   std::string runner_cmd = a.runner;
   if (runner_cmd.empty() && !host_supports(target->isa)) {
     if (isa_is_aarch64(target->isa) && std::system("command -v qemu-aarch64 >/dev/null 2>&1") == 0)
       runner_cmd = "qemu-aarch64 -cpu max";
-    else
-      target = &schedule::target_flag(a.target, true);  // "cannot run on this CPU", exit code 2
+    else  // "cannot run on this CPU", exit code 2
+      target = given ? &engine_dir_target(*given, true) : &schedule::target_flag(a.target, true);
   }
   const bool emulated = runner_cmd.find("qemu") != std::string::npos;
   if (emulated)
     std::fprintf(stderr, "smolc bench: running the %s engine under `%s`: timings under emulation are not speeds\n",
                  target->name.c_str(), runner_cmd.c_str());
 
-  CacheRequest req;
-  req.model = a.model;
-  req.tokenizer = a.tokenizer;
-  req.formats = *plan;
-  req.allow_nonfinite = a.formats.allow_nonfinite;
-  req.target = target->name;
-  req.ctx = a.ctx ? a.ctx : bench::kMinCtx;
-  req.kv_f16 = cli::kv_f16_flag(a.kv);
-  req.cxx = a.cxx;
-  CachedEngine e = compile_cached(req, smolc::cli::progress_bar);
-  smolc::cli::note_evictions(e.evicted);
+  CachedEngine e;
+  if (given) {
+    e = *given;
+  } else {
+    CacheRequest req;
+    req.model = a.model;
+    req.tokenizer = a.tokenizer;
+    req.formats = *plan;
+    req.allow_nonfinite = a.formats.allow_nonfinite;
+    req.target = target->name;
+    req.ctx = a.ctx ? a.ctx : bench::kMinCtx;
+    req.clamp_ctx = a.ctx == 0;  // a model with a shorter context is measured at smaller lengths
+    req.kv_f16 = cli::kv_f16_flag(a.kv);
+    req.cxx = a.cxx;
+    e = compile_cached(req, smolc::cli::progress_bar);
+    smolc::cli::note_evictions(e.evicted);
+  }
+  if (a.speculate > 0 && e.ctx < bench::kSpecCtx)  // a model whose max_seq_len is shorter
+    throw InputError("--speculate", "", "its tasks need a context of " + std::to_string(bench::kSpecCtx) +
+                                            " positions; the engine has " + std::to_string(e.ctx));
+  const bench::Lengths len = bench::lengths_for(e.ctx);
   const std::string runner = bench::build_runner(e, a.cxx, target->triple);
   if (a.prepare) {
     std::printf("%s\n", e.dir.c_str());
@@ -154,10 +192,13 @@ int run(const BenchArgs& a) {
   j["state_mb"] = r.at("state_bytes").get<double>() / 1e6;
   // Mean KV cache bytes one decoded token reads: positions d..d+127 attend over d+1..d+128 cached positions.
   const double kv_pos = r.at("kv_bytes_per_pos").get<double>();
-  j["kv_read_mb_tg128"] = kv_pos * (bench::kDecode / 2.0 + 0.5) / 1e6;
-  j["kv_read_mb_tg128_d512"] = kv_pos * (bench::kPromptLong + bench::kDecode / 2.0 + 0.5) / 1e6;
-  j["kv"] = a.kv;
-  j["format"] = req.formats.describe();
+  j["kv_read_mb_tg128"] = kv_pos * (len.decode / 2.0 + 0.5) / 1e6;
+  j["kv_read_mb_tg128_d512"] = kv_pos * (len.prompt_long + len.decode / 2.0 + 0.5) / 1e6;
+  // The keys keep the standard names; these are the lengths they measured.
+  j["lengths"] = {{"prompt_short", len.prompt_short}, {"prompt_long", len.prompt_long}, {"decode", len.decode}};
+  j["lengths_scaled"] = len.scaled;
+  j["kv"] = e.kv_f16 ? "f16" : "f32";
+  j["format"] = e.format;
   j["target"] = e.target;
   j["threads"] = a.threads;
   j["runner"] = runner_cmd;
@@ -184,16 +225,29 @@ int run(const BenchArgs& a) {
     std::snprintf(b, sizeof b, "%.1f .. %.1f", *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
     return std::string(b);
   };
-  std::printf("smolc bench: %s (%s, %s, %d thread%s, median of %d)%s\n", e.name.c_str(), req.formats.describe().c_str(),
+  std::printf("smolc bench: %s (%s, %s, %d thread%s, median of %d)%s\n", e.name.c_str(), e.format.c_str(),
               e.target.c_str(), a.threads, a.threads == 1 ? "" : "s", a.reps,
               e.reused ? "" : (" compiled in " + std::to_string(static_cast<int>(e.compile_seconds + 0.5)) + " s").c_str());
   if (emulated) std::printf("  run under `%s`: emulated timings, NOT speeds\n", runner_cmd.c_str());
+  if (len.scaled)
+    std::printf("  context %d < %d: lengths scaled to fit it (prompts %d and %d tokens, %d decoded)\n", e.ctx,
+                bench::kMinCtx, len.prompt_short, len.prompt_long, len.decode);
+  auto label = [](const char* fmt, int a_len, int b_len) {
+    char b[40];
+    std::snprintf(b, sizeof b, fmt, a_len, b_len);
+    return std::string(b);
+  };
   std::printf("  %-22s %10s   %s\n", "measurement", "median", "range");
-  std::printf("  %-22s %10.1f   %s\n", "pp128 (tokens/s)", j["pp128"].get<double>(), range("pp128").c_str());
-  std::printf("  %-22s %10.1f   %s\n", "pp512 (tokens/s)", j["pp512"].get<double>(), range("pp512").c_str());
-  std::printf("  %-22s %10.1f   %s\n", "tg128 (tokens/s)", j["tg128"].get<double>(), range("tg128").c_str());
-  std::printf("  %-22s %10.1f   %s\n", "tg128 @ d512 (tok/s)", j["tg128_d512"].get<double>(), range("tg128_d512").c_str());
-  std::printf("  %-22s %10.1f   %s\n", "ttft, 128 tokens (ms)", j["ttft_ms"].get<double>(), range("ttft_ms").c_str());
+  std::printf("  %-22s %10.1f   %s\n", label("pp%d (tokens/s)", len.prompt_short, 0).c_str(), j["pp128"].get<double>(),
+              range("pp128").c_str());
+  std::printf("  %-22s %10.1f   %s\n", label("pp%d (tokens/s)", len.prompt_long, 0).c_str(), j["pp512"].get<double>(),
+              range("pp512").c_str());
+  std::printf("  %-22s %10.1f   %s\n", label("tg%d (tokens/s)", len.decode, 0).c_str(), j["tg128"].get<double>(),
+              range("tg128").c_str());
+  std::printf("  %-22s %10.1f   %s\n", label("tg%d @ d%d (tok/s)", len.decode, len.prompt_long).c_str(),
+              j["tg128_d512"].get<double>(), range("tg128_d512").c_str());
+  std::printf("  %-22s %10.1f   %s\n", label("ttft, %d tokens (ms)", len.prompt_short, 0).c_str(),
+              j["ttft_ms"].get<double>(), range("ttft_ms").c_str());
   std::printf("  %-22s %10.1f\n", "peak RSS (MB)", j["peak_rss_mb"].get<double>());
   std::printf("  %-22s %10.1f\n", "weights (MB)", j["weights_mb"].get<double>());
   if (a.speculate > 0) print_speculation(j["speculation"]);
@@ -203,7 +257,8 @@ int run(const BenchArgs& a) {
 smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, time to first token, memory",
                           [](CLI::App& sub) {
   auto a = std::make_shared<BenchArgs>();
-  sub.add_option("model", a->model, "Model path or name")->required();
+  sub.add_option("model", a->model, "Model path or name, or a `smolc compile` output directory (benchmarked as compiled)")
+      ->required();
   a->formats.add_to(sub);
   sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod (one this CPU runs, or with --runner)");
   sub.add_option("--runner", a->runner,
@@ -223,7 +278,7 @@ smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, 
       ->check(smolc::cli::number_in<int>(1, 64));
   sub.add_flag("--json", a->json, "print one JSON object");
   sub.add_flag("--prepare", a->prepare, "only compile the engine and runner (into the cache) and print the engine directory");
-  return std::function<int()>([a] { return run(*a); });
+  return std::function<int()>([a, &sub] { return run(*a, sub); });
 }});
 
 }  // namespace

@@ -24,7 +24,7 @@
 namespace {
 
 struct Args {
-  std::string model, name, out, target = "native", weights = "embed", kv = "f32", cxx, tokenizer;  // cxx "": the target's
+  std::string model, name, out, target = "native", weights = "embed", kv = "f32", cxx, cxxflags, tokenizer;  // cxx "": the target's
   smolc::cli::FormatFlags formats;
   bool emit_only = false;
   int ctx = 0, threads = 0;
@@ -43,6 +43,7 @@ std::string command_line(const Args& a) {
   if (a.kv != "f32") c += " --kv " + shell_word(a.kv);
   if (!a.tokenizer.empty()) c += " --tokenizer " + shell_word(a.tokenizer);
   if (!a.cxx.empty()) c += " --cxx " + shell_word(a.cxx);
+  if (!a.cxxflags.empty()) c += " --cxxflags " + shell_word(a.cxxflags);
   return c;
 }
 
@@ -86,11 +87,14 @@ int run(const Args& a) {
   eo.kv_f16 = kv_f16;
   eo.allow_nonfinite = a.formats.allow_nonfinite;
   eo.format_text = plan->describe();
+  eo.calibration_progress = [](size_t d, size_t t) { smolc::cli::progress_bar("calibrating", d, t); };
   EngineSources e = emit_engine(ck, g, s, eo, [](size_t d, size_t t) { smolc::cli::progress_bar("packing", d, t); });
 
   BuildOptions bo;
   bo.out_dir = out;
   bo.cxx = a.cxx.empty() ? target->cxx : a.cxx;
+  bo.cxxflags = a.cxxflags;
+  bo.hosted = !target->bare_metal();
   bo.ar = target->ar;
   bo.unit_flags = target->unit_flags;
   bo.emit_only = a.emit_only;
@@ -124,7 +128,10 @@ smolc::cli::Register reg({"compile", "Compile a model into a static library engi
   sub.add_option("--name", a->name, "C prefix of the engine (default: model name + format)");
   sub.add_option("-o,--output", a->out, "Output directory (default: NAME)");
   sub.add_option("--weights", a->weights, "embed (in .rodata) or external (DIR/NAME.weights)");
-  sub.add_option("--cxx", a->cxx, "C++ compiler (default clang++-19; arm-none-eabi-g++ for cortex-m*)");
+  sub.add_option("--cxx", a->cxx, "C++ compiler, optionally with flags (default clang++-19; arm-none-eabi-g++ for cortex-m*)");
+  sub.add_option("--cxxflags", a->cxxflags,
+                 "extra compiler flags for every unit, after the target's (e.g. '-mcpu=cortex-m7 -mthumb'); "
+                 "also written into src/build.sh");
   sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
   sub.add_flag("--emit-only", a->emit_only, "Write sources and weights, do not compile");
   return std::function<int()>([a] {

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <random>
 #include <string>
@@ -27,6 +28,7 @@
 #include "reference/npy.h"
 #include "sampler/sampler.h"
 #include "schedule/schedule.h"
+#include "text/chat_template.h"
 #include "text/tokenizer.h"
 
 namespace smolc::cli {
@@ -54,6 +56,8 @@ struct RunOptions {
   std::string system;              // --chat: the system message
   std::vector<std::string> stops;  // --stop: text that ends a reply
   bool quiet = false;              // no speed line on stderr
+  std::string engine_dir;          // set when `model` is a compiled output directory
+  std::string chat_template;       // --chat-template: overrides the model's
 };
 
 // Tokens one --chat reply may have unless -n says otherwise: a reply that
@@ -91,7 +95,30 @@ EngineRequest engine_request(const RunOptions& o) {
   r.target = o.target;
   r.threads = o.threads;
   r.cxx = o.cxx;
+  r.engine_dir = o.engine_dir;
   return r;
+}
+
+// `smolc run DIR` with DIR from `smolc compile -o DIR`: the engine is linked
+// as it is; the options that would choose another engine must agree with it
+// or be absent. The model it names (manifest model_path) gives the tokenizer.
+std::string compiled_model(RunOptions& o, const CLI::App& app) {
+  const CachedEngine e = open_engine_dir(o.model);
+  const std::string manifest = o.model + "/manifest.json";
+  const std::optional<schedule::FormatPlan> plan = o.formats.plan();
+  if (plan && plan->describe() != e.format)
+    throw InputError(manifest, "format", "the engine is " + e.format + ", not " + plan->describe() +
+                                             " (leave the format flag out to run it as compiled)");
+  for (const char* opt : {"--reference", "--target", "--allow-nonfinite"})
+    if (app.count(opt) > 0) throw InputError(opt, "", "does not apply to a compiled directory (" + o.model + ")");
+  if (o.ctx != 0 && o.ctx != e.ctx)
+    throw InputError(manifest, "ctx", "the engine holds " + std::to_string(e.ctx) + " positions; --ctx " +
+                                          std::to_string(o.ctx) + " needs a new compile");
+  if (!std::filesystem::exists(e.model_path))
+    throw InputError(manifest, "model_path", "'" + e.model_path + "' is not there; run reads the model's "
+                                             "tokenizer and config from it");
+  o.engine_dir = o.model;
+  return e.model_path;
 }
 
 void print(const std::string& s) {
@@ -176,6 +203,7 @@ std::vector<int32_t> stop_ids(const Checkpoint& ck, const Tokenizer& tok) {
     add(ck.cfg.eos_id);
     add(tok.token_id(SMOLC_CHATML_IM_END));
     add(tok.token_id(SMOLC_CHATML_ENDOFTEXT));
+    add(tok.token_id("<|eot_id|>"));  // Llama-3's end of turn
   }
   return ids;
 }
@@ -262,9 +290,26 @@ void chat_stats_line(const char* what, int tokens, double tok_s, const Engine& e
 // Multi-turn ChatML chat over one KV cache: each user line becomes a turn;
 // only the new part of the rendered conversation is fed to the engine. Lines
 // starting with '/' are commands (kChatHelp), never sent to the model.
+// The chat template: --chat-template, else the model's own (refused when
+// unknown), else SmolLM2's ChatML. The tokenizer must have its special tokens.
+ChatStyle chat_style(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
+  ChatStyle s = ChatStyle::SmolLM2;
+  if (!o.chat_template.empty()) s = chat_style_flag(o.chat_template);
+  else if (const auto src = read_chat_template(ck.format, ck.path)) s = recognise_chat_template(*src);
+  const bool chatml = s == ChatStyle::SmolLM2 || s == ChatStyle::ChatML;
+  for (const char* t : chatml ? std::vector<const char*>{SMOLC_CHATML_IM_START, SMOLC_CHATML_IM_END}
+                     : s == ChatStyle::Llama3 ? std::vector<const char*>{"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"}
+                                              : std::vector<const char*>{"<s>", "</s>"})
+    if (tok.token_id(t) < 0)
+      throw InputError(ck.path, "tokenizer", std::string("has no ") + t + " token, which the " + chat_style_name(s) +
+                                                 " chat template needs (--chat needs a " +
+                                                 (chatml ? "ChatML " : "") + "chat model)");
+  return s;
+}
+
 int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
-  if (tok.token_id(SMOLC_CHATML_IM_START) < 0 || tok.token_id(SMOLC_CHATML_IM_END) < 0)
-    throw InputError(ck.path, "tokenizer", "has no <|im_start|>/<|im_end|> tokens; --chat needs a ChatML chat model");
+  const ChatStyle style = chat_style(o, ck, tok);
+  const std::string bos_text = style == ChatStyle::Llama3 ? "<|begin_of_text|>" : "<s>";
   if (!o.prompt_ids.empty() || o.has_prompt || !o.dump_logits.empty())
     throw InputError("--chat", "", "reads the conversation from stdin; -p, --prompt-ids and --dump-logits do not apply");
   std::unique_ptr<Engine> engine =
@@ -274,19 +319,9 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   gen.speculate = o.speculate;
   catch_sigint();
 
-  struct Turn {
-    std::string role, content;
-  };
-  std::vector<Turn> turns;
+  std::vector<ChatTurn> turns;
   auto render = [&](bool add_generation_prompt) {
-    std::vector<smolc_chat_message> msgs;
-    for (const Turn& t : turns) msgs.push_back({t.role.data(), t.role.size(), t.content.data(), t.content.size()});
-    const size_t len = smolc_chatml_render(msgs.data(), msgs.size(), add_generation_prompt, nullptr, 0);
-    if (len == SIZE_MAX) throw std::logic_error("ChatML rendering failed");
-    std::string s(len + 1, '\0');
-    smolc_chatml_render(msgs.data(), msgs.size(), add_generation_prompt, s.data(), s.size());
-    s.resize(len);
-    return s;
+    return render_chat(style, turns, add_generation_prompt, bos_text, "</s>");
   };
   std::string fed_text;  // the conversation as rendered so far (what the cache holds, plus a pending token)
   // Empties the cache: the next turn feeds the whole rendered conversation.
@@ -326,7 +361,9 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
     }
     turns.push_back({"user", line});
     const std::string full = render(true);
-    if (full.compare(0, fed_text.size(), fed_text) != 0) throw std::logic_error("ChatML rendering is not incremental");
+    // Llama-2 re-renders earlier answers (stripped, then EOS): when the
+    // cache no longer holds a prefix of the rendering, feed it afresh.
+    if (full.compare(0, fed_text.size(), fed_text) != 0) restart();
     std::vector<int32_t> input;
     if (gen.pending() >= 0) input.push_back(gen.pending());
     const std::vector<int32_t> fresh = tok.encode(std::string_view(full).substr(fed_text.size()));
@@ -394,7 +431,10 @@ int run_firmware(const RunOptions& o, const schedule::TargetDesc& t, const CLI::
 
 Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI::App& app) {
                 auto o = std::make_shared<RunOptions>();
-                app.add_option("model", o->model, "Model: llama2.c .bin, HF directory, .gguf or a known name")->required();
+                app.add_option("model", o->model,
+                               "Model: llama2.c .bin, HF directory, .gguf, a known name, or a `smolc compile` output "
+                               "directory (run as compiled, nothing recompiled)")
+                    ->required();
                 app.add_flag("--reference", o->reference, "Use the scalar reference engine");
                 // --f32 ... --q16: run a compiled engine of that format (compiled once into the engine cache).
                 o->formats.add_to(app);
@@ -416,6 +456,9 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                 add_number(app, "--ctx", o->ctx, "KV cache size in tokens (default: what the run needs; --chat: min(2048, max_seq_len))", 0, kIntMax);
                 app.add_flag("--chat", o->chat, "Interactive ChatML chat, one user turn per stdin line (/help lists its commands)");
                 app.add_option("--system", o->system, "--chat: the system message of the conversation");
+                app.add_option("--chat-template", o->chat_template,
+                               "--chat: chatml (SmolLM2's), chatml-plain, llama2 or llama3 instead of the model's own "
+                               "template (default: the model's, else chatml)");
                 app.add_option("--stop", o->stops, "End the output (or a --chat reply) before this text; repeatable")
                     ->take_all()
                     ->expected(1)
@@ -434,15 +477,18 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                   if (app.count("--speculate") > 0 && (o->speculate < 1 || o->speculate > 64))
                     throw InputError("--speculate", "", std::to_string(o->speculate) + " is out of range (expected 1..64)");
                   if (!o->system.empty() && !o->chat) throw InputError("--system", "", "applies to --chat only");
+                  if (!o->chat_template.empty() && !o->chat)
+                    throw InputError("--chat-template", "", "applies to --chat only");
                   for (const std::string& st : o->stops)
                     if (st.empty()) throw InputError("--stop", "", "an empty stop string would end the output at once");
                   if (o->speculate > 0 && !o->dump_logits.empty())
                     throw InputError("--speculate", "", "does not combine with --dump-logits (a dump needs every row one at a time)");
+                  const std::string model = is_engine_dir(o->model) ? compiled_model(*o, app) : o->model;
                   if (!o->reference && o->target != "native") {
                     const schedule::TargetDesc& t = schedule::target_flag(o->target, false);
                     if (t.bare_metal()) return run_firmware(*o, t, app);
                   }
-                  const Checkpoint ck = load_checkpoint(o->model, o->tokenizer);
+                  const Checkpoint ck = load_checkpoint(model, o->tokenizer);
                   const Tokenizer tok(ck.tokenizer);
                   return o->chat ? run_chat(*o, ck, tok) : run_once(*o, ck, tok);
                 });

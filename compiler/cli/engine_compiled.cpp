@@ -36,15 +36,17 @@ std::string read_text(const fs::path& p) {
 }
 
 // Links the shim and the engine library into DIR/run/engine-HASH.so once; the
-// hash covers the shim source, so a changed shim never reuses an old object.
-std::string build_shared_object(const CachedEngine& e, const std::string& cxx) {
+// hash covers the shim source (and `key`), so a changed shim never reuses an old object.
+std::string build_shared_object(const CachedEngine& e, const std::string& cxx, const fs::path& so_dir = {},
+                                const std::string& key = "") {
   const std::string shim = render_embedded(
       "package/run-shim.cpp.in",
       {{"NAME", e.name}, {"UNAME", ascii_upper(e.name)}, {"VERSION", std::string(SMOLC_VERSION)}});
-  const uint64_t h = weights_hash(reinterpret_cast<const uint8_t*>(shim.data()), shim.size());
+  const std::string keyed = shim + key;
+  const uint64_t h = weights_hash(reinterpret_cast<const uint8_t*>(keyed.data()), keyed.size());
   char tag[17];
   std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(h));
-  const fs::path dir = fs::path(e.dir) / "run";
+  const fs::path dir = so_dir.empty() ? fs::path(e.dir) / "run" : so_dir;
   const fs::path so = dir / ("engine-" + std::string(tag) + ".so");
   if (fs::exists(so)) return so.string();
   fs::create_directories(dir);
@@ -184,6 +186,20 @@ class CompiledBackend final : public Engine {
 }  // namespace
 
 std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx) {
+  if (!req.engine_dir.empty()) {
+    const CachedEngine e = open_engine_dir(req.engine_dir);
+    engine_dir_target(e, true);
+    if (e.external_weights)
+      throw InputError(req.engine_dir + "/manifest.json", "weights",
+                       "external: smolc run links engines with embedded weights only (compile without --weights external)");
+    // The user's directory stays as compiled: the shared object goes to the
+    // cache, keyed by the library's path, size and mtime (a recompile relinks).
+    const fs::path lib = fs::absolute(e.library);
+    const std::string key = lib.string() + ":" + std::to_string(fs::file_size(lib)) + ":" +
+                            std::to_string(fs::last_write_time(lib).time_since_epoch().count()) + ":" + req.cxx;
+    const fs::path so_dir = fs::path(cache_root()) / "linked";
+    return std::make_unique<CompiledBackend>(e, build_shared_object(e, req.cxx, so_dir, key), req.threads);
+  }
   // `run` executes the engine here, so its target must run on this CPU.
   schedule::target_flag(req.target, true);
   if (req.threads < 0 || req.threads > 64) throw InputError("command line", "--threads", "expected 0..64");

@@ -69,6 +69,7 @@ std::vector<float> Engine::prefill_last(const int32_t* tokens, int n) {
 }
 
 std::unique_ptr<Engine> make_engine(const Checkpoint& ck, const EngineRequest& req, int needed, int explicit_ctx) {
+  if (!req.reference && !req.engine_dir.empty()) return make_compiled_engine(req, 0);
   if (!req.reference && req.format) {
     const int ctx = explicit_ctx > 0 ? explicit_ctx
                                      : static_cast<int>(std::min<int64_t>(

@@ -118,7 +118,7 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
     if (!s.calibrate || (f != quant::QFormat::Q8 && f != quant::QFormat::Q4) ||
         quant::reuses_gguf_blocks(ck, recipe, f))
       return nullptr;
-    if (!calibration) calibration = quant::calibrate_checkpoint(ck);
+    if (!calibration) calibration = quant::calibrate_checkpoint(ck, opt.calibration_progress);
     return &*calibration;
   };
   auto pack = [&](const std::string& key, const KernelSpec& spec, const ir::WeightRecipe& recipe, int op_index) {

@@ -24,6 +24,8 @@ struct EngineOptions {
   // Quantised formats: NaN/Inf weights are quantised as 0 instead of refused.
   bool allow_nonfinite = false;
   std::string format_text;  // how the formats were asked for ("q4 --keep lm_head=q8"); default: the base format
+  // q8/q4 self-calibration steps done of total (empty: silent).
+  std::function<void(size_t done, size_t total)> calibration_progress;
 };
 
 struct GeneratedFile {

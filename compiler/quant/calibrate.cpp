@@ -53,7 +53,8 @@ std::vector<float> Calibration::importance(int layer, const std::string& name) c
   return h;
 }
 
-Calibration calibrate(const ModelConfig& cfg, const RefWeights& w, int tokens, uint64_t seed) {
+Calibration calibrate(const ModelConfig& cfg, const RefWeights& w, int tokens, uint64_t seed,
+                      const CalibrationProgress& progress) {
   Calibration cal;
   tokens = static_cast<int>(std::min<int64_t>(std::max(tokens, 0), cfg.max_seq_len));
   if (tokens == 0) return cal;
@@ -70,6 +71,7 @@ Calibration calibrate(const ModelConfig& cfg, const RefWeights& w, int tokens, u
   for (int t = 0; t < tokens; ++t) {
     tok = sample(e.decode(tok), rng.uniform());
     cal.text.push_back(tok);
+    if (progress) progress(static_cast<size_t>(t + 1), static_cast<size_t>(tokens));
   }
   cal.tokens = tokens;
   for (const auto& [key, s] : sums) {

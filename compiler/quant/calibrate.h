@@ -8,6 +8,7 @@
 // See docs/quant-formats.md ("Importance").
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -45,6 +46,10 @@ struct Calibration {
 // when the model has none), each next token sampled from softmax(logits) with
 // a splitmix64 stream seeded by `seed`, and averages x^2 over those positions.
 // tokens is clamped to the model's max_seq_len.
-Calibration calibrate(const ModelConfig& cfg, const RefWeights& w, int tokens, uint64_t seed = kCalibrationSeed);
+// `progress` (may be empty) hears (done, tokens) after each step: the
+// step runs the whole f32 model, minutes for 360M.
+using CalibrationProgress = std::function<void(size_t done, size_t total)>;
+Calibration calibrate(const ModelConfig& cfg, const RefWeights& w, int tokens, uint64_t seed = kCalibrationSeed,
+                      const CalibrationProgress& progress = {});
 
 }  // namespace smolc::quant

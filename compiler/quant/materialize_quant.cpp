@@ -163,8 +163,8 @@ QuantOptions options_for_op(const Checkpoint& ck, const ir::Graph& g, int op, Qu
   return options_for_op(ck, g, op, std::move(base));
 }
 
-Calibration calibrate_checkpoint(const Checkpoint& ck) {
-  return calibrate(ck.cfg, RefWeights::from_checkpoint(ck), kCalibrationTokens);
+Calibration calibrate_checkpoint(const Checkpoint& ck, const CalibrationProgress& progress) {
+  return calibrate(ck.cfg, RefWeights::from_checkpoint(ck), kCalibrationTokens, kCalibrationSeed, progress);
 }
 
 bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat f) {

@@ -58,6 +58,6 @@ QuantOptions options_for_op(const Checkpoint& ck, const ir::Graph& g, int op, Qu
 
 // The self-calibration of ck's model (calibrate() on its f32 weights with
 // the default token count and seed), for the compiled engine's q8/q4 weights.
-Calibration calibrate_checkpoint(const Checkpoint& ck);
+Calibration calibrate_checkpoint(const Checkpoint& ck, const CalibrationProgress& progress = {});
 
 }  // namespace smolc::quant

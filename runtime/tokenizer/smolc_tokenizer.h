@@ -79,8 +79,9 @@ inline uint32_t tok_hash_pair(int32_t left, int32_t right) {
 //   tok_encode_min_scratch_bytes = 36 * (text_len + 1) + 64
 // (symbol list 12 B/byte, merge heap 24 B/byte, alignment). Byte-level BPE
 // also uses kTokWordCacheBytes more, if given, as a word cache for texts of
-// 4096 bytes or more; tok_encode_scratch_bytes includes it.
-enum : size_t { kTokWordCacheBytes = 4096 * 64 };
+// kTokWordCacheMinText bytes or more; tok_encode_scratch_bytes includes it
+// for those texts only, so a short text needs scratch in proportion to it.
+enum : size_t { kTokWordCacheBytes = 4096 * 64, kTokWordCacheMinText = 4096 };
 size_t tok_encode_min_scratch_bytes(size_t text_len);
 size_t tok_encode_scratch_bytes(size_t text_len);
 

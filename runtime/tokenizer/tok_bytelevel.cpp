@@ -42,7 +42,7 @@ struct WordCacheEntry {
 static_assert(sizeof(WordCacheEntry) == 64, "cache entry layout");
 constexpr size_t kWordCacheEntries = kTokWordCacheBytes / sizeof(WordCacheEntry);
 // Below this many bytes clearing the cache costs more than it saves.
-constexpr size_t kWordCacheMinText = 4096;
+constexpr size_t kWordCacheMinText = kTokWordCacheMinText;
 
 struct Encoder {
   const TokTables* t;

@@ -90,7 +90,9 @@ size_t tok_utf8_complete_prefix(const char* s, size_t n) {
 }
 
 size_t tok_encode_min_scratch_bytes(size_t text_len) { return 36 * (text_len + 1) + 64; }
-size_t tok_encode_scratch_bytes(size_t text_len) { return tok_encode_min_scratch_bytes(text_len) + kTokWordCacheBytes; }
+size_t tok_encode_scratch_bytes(size_t text_len) {
+  return tok_encode_min_scratch_bytes(text_len) + (text_len >= kTokWordCacheMinText ? kTokWordCacheBytes : 0);
+}
 
 int64_t tok_encode(const TokTables* t, const char* text, size_t text_len, int32_t* out,
                    size_t out_cap, void* scratch, size_t scratch_bytes) {

@@ -179,7 +179,7 @@ TEST_CASE("build.sh runs a hostile --cxx path as one word") {
   INFO(b.out << b.err);
   CHECK(b.exit_code == 0);
   size_t compiles = 0;
-  for (const std::string& l : lines(script)) compiles += l.rfind("\"$CXX\" ", 0) == 0;
+  for (const std::string& l : lines(script)) compiles += l.rfind("\"$@\" ", 0) == 0;
   CHECK(compiles > 0);
   CHECK(lines(read_file(count)).size() == compiles);
   check_nothing_ran(root);
