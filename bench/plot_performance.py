@@ -5,10 +5,13 @@ table and/or a plot.
   plot_performance.py RESULTS.jsonl [--run RUN_ID[,RUN_ID...]|all] [--table] [--png docs/performance.png]
 
 Without --run the latest run in the file is used; with several runs, rounds
-of every run are pooled per (format, threads). For each (format, threads):
-tokens/s of smolc and llama.cpp are medians over every timed repetition of
-every round (range min..max), the ratio is smolc / llama.cpp of those medians
-(with the range of the per-round ratios, each from an interleaved pair), and
+of every run are pooled per (format, threads). Each (format, threads) has one
+row per engine: every smolc build (target, compiler) and every llama.cpp peer
+(llama-bench built natively, the prebuilt library, node). Tokens/s are medians
+over every timed repetition of every round (range min..max); the ratio divides
+by the primary peer (llama-bench built natively where it ran, else the first
+peer found), with the range of the per-round ratios, each from an interleaved
+pair; and
 the decode ceiling is read bandwidth (same threads, same run) / the bytes a
 decoded token must read: the packed weights plus the KV cache (K and V of
 every earlier position, element type --kv, the same for both engines), whose
@@ -60,68 +63,105 @@ KEYS = ("pp512", "tg128", "tg128_d512")
 DECODE_KEYS = ("tg128", "tg128_d512")
 
 
+PEER_ORDER = ["bench", "prebuilt", "node"]
+
+
+def variant(row):
+    """The engine a row measures: 'smolc TARGET CXX' or 'llama.cpp PEER'.
+    Rows written before --target/--cxx/--peers have no cxx (clang++-19 was the
+    only compiler) and no peer (engine_detail tells the driver)."""
+    if row["engine"] == "smolc":
+        return f"smolc {row['target']} {row.get('cxx', 'clang++-19')}"
+    if row["engine"] == "llama.cpp":
+        peer = row.get("peer") or ("node" if "node-llama-cpp " in row.get("engine_detail", "") else "prebuilt")
+        return f"llama.cpp {peer}"
+    return row["engine"]
+
+
 def summarise(rows):
+    out = []
     groups = defaultdict(lambda: defaultdict(list))
     for r in rows:
         groups[(r["format"], r["threads"])][r["engine"]].append(r)
-    out = []
     for (fmt, threads), g in groups.items():
-        if not g["smolc"]:
-            print(f"note: {fmt}, {threads} thread(s): no smolc result, left out", file=sys.stderr)
-            continue
-        # q16 has no llama.cpp counterpart: its rows show smolc and the ceiling only.
-        peer = bool(g["llama.cpp"])
-        s = {"format": fmt, "threads": threads, "rounds": len(g["smolc"]), "peer": peer}
-        keys = [k for k in KEYS if all(k in r["runs"] for r in g["smolc"]) and
-                all(k + "_tok_s" in r for r in g["llama.cpp"])]
-        s["keys"] = keys
-        nan = float("nan")
-        for key in keys:
-            for eng, tag in (("smolc", "smolc"), ("llama.cpp", "llama")):
-                xs = [x for row in g[eng] for x in runs_of(row, key)]
-                s[f"{tag}_{key}"] = statistics.median(xs) if xs else nan
-                s[f"{tag}_{key}_range"] = (min(xs), max(xs)) if xs else (nan, nan)
-            s[f"ratio_{key}"] = s[f"smolc_{key}"] / s[f"llama_{key}"] if peer else nan
-            order = lambda r: (r["run"], r["round"])
-            per_round = [statistics.median(runs_of(a, key)) / statistics.median(runs_of(b, key))
-                         for a, b in zip(sorted(g["smolc"], key=order), sorted(g["llama.cpp"], key=order))]
-            s[f"ratio_{key}_range"] = (min(per_round), max(per_round)) if per_round else (nan, nan)
-        weights_bytes = statistics.median(r["weights_mb"] for r in g["smolc"]) * 1e6
-        bw = statistics.median(r["read_gb_s"] for r in g["read_bw"]) if g["read_bw"] else nan
-        s["weights_mb"] = weights_bytes / 1e6
-        s["read_gb_s"] = bw
-        s["kv"] = g["smolc"][0].get("kv", "f32")
-        for key in DECODE_KEYS:
-            if key not in keys:
-                continue
-            kv = [r[f"kv_read_mb_{key}"] for r in g["smolc"] if f"kv_read_mb_{key}" in r]
-            s[f"kv_read_mb_{key}"] = statistics.median(kv) if kv else nan
-            s[f"ceiling_{key}"] = bw * 1e9 / (weights_bytes + s[f"kv_read_mb_{key}"] * 1e6)
-            for tag in ("smolc", "llama"):
-                s[f"{tag}_{key}_frac"] = s[f"{tag}_{key}"] / s[f"ceiling_{key}"]
-        s["target"] = g["smolc"][0]["target"]
-        s["loadavg"] = [r["loadavg"] for r in g["smolc"]]
-        out.append(s)
+        by = defaultdict(list)
+        for r in g["smolc"] + g["llama.cpp"]:
+            by[variant(r)].append(r)
+        peers = sorted((v for v in by if v.startswith("llama.cpp ")),
+                       key=lambda v: PEER_ORDER.index(v.split()[1]) if v.split()[1] in PEER_ORDER else 99)
+        primary = by[peers[0]] if peers else []
+        names = sorted(v for v in by if v.startswith("smolc ")) + peers
+        ref = g["smolc"][0] if g["smolc"] else None
+        for name in names:
+            s = summarise_one(fmt, threads, {"smolc": by[name], "llama.cpp": primary, "read_bw": g["read_bw"]}, ref)
+            if s:
+                s["engine"] = name
+                s["peer_name"] = peers[0] if peers else "none"
+                out.append(s)
     out.sort(key=lambda s: (FORMAT_ORDER.index(s["format"]) if s["format"] in FORMAT_ORDER else 99, s["threads"]))
     return out
 
 
+def has_key(row, key):
+    return key in row["runs"] if row["engine"] == "smolc" else key + "_tok_s" in row
+
+
+def summarise_one(fmt, threads, g, ref):
+    """g["smolc"]: the rows of one engine (a smolc build or a peer);
+    g["llama.cpp"]: the primary peer's; g["read_bw"]: the probe's; ref: a
+    smolc row of this (format, threads) for the weight bytes and KV type."""
+    nan = float("nan")
+    rows, peer_rows = g["smolc"], g["llama.cpp"]
+    peer = bool(peer_rows)
+    s = {"format": fmt, "threads": threads, "rounds": len(rows), "peer": peer}
+    s["keys"] = keys = [k for k in KEYS if all(has_key(r, k) for r in rows + peer_rows)]
+    order = lambda r: (r["run"], r["round"])
+    for key in keys:
+        for eng, tag in ((rows, "smolc"), (peer_rows, "llama")):
+            xs = [x for row in eng for x in runs_of(row, key)]
+            s[f"{tag}_{key}"] = statistics.median(xs) if xs else nan
+            s[f"{tag}_{key}_range"] = (min(xs), max(xs)) if xs else (nan, nan)
+        s[f"ratio_{key}"] = s[f"smolc_{key}"] / s[f"llama_{key}"] if peer else nan
+        per_round = [statistics.median(runs_of(a, key)) / statistics.median(runs_of(b, key))
+                     for a, b in zip(sorted(rows, key=order), sorted(peer_rows, key=order))]
+        s[f"ratio_{key}_range"] = (min(per_round), max(per_round)) if per_round else (nan, nan)
+    weights_bytes = ref["weights_mb"] * 1e6 if ref else nan
+    bw = statistics.median(r["read_gb_s"] for r in g["read_bw"]) if g["read_bw"] else nan
+    s["weights_mb"] = weights_bytes / 1e6
+    s["read_gb_s"] = bw
+    s["kv"] = ref.get("kv", "f32") if ref else "?"
+    for key in DECODE_KEYS:
+        if key not in keys:
+            continue
+        kv = ref.get(f"kv_read_mb_{key}", nan) if ref else nan
+        s[f"kv_read_mb_{key}"] = kv
+        s[f"ceiling_{key}"] = bw * 1e9 / (weights_bytes + kv * 1e6)
+        for tag in ("smolc", "llama"):
+            s[f"{tag}_{key}_frac"] = s[f"{tag}_{key}"] / s[f"ceiling_{key}"]
+    s["target"] = rows[0].get("target", "-")
+    s["loadavg"] = [r["loadavg"] for r in rows]
+    return s
+
+
 def table(run, rows, summary):
     r0 = rows[0]
-    llama = next((r.get("engine_detail", "llama.cpp") for r in rows if r["engine"] == "llama.cpp"), "llama.cpp")
+    details = sorted({f"{variant(r)}: {r['engine_detail']}" for r in rows if r["engine"] == "llama.cpp" and
+                      "engine_detail" in r})
+    peer = summary[0]["peer_name"] if summary else "none"
     print(f"run {run}: {r0['preset']}, {r0['cpu']} (flags: {' '.join(r0['cpu_flags'])}), "
-          f"smolc target {summary[0]['target'] if summary else '?'}, KV cache {summary[0]['kv'] if summary else '?'}; "
-          f"{llama}")
+          f"KV cache {summary[0]['kv'] if summary else '?'}; ratios divide by {peer}")
+    for d in details:
+        print(f"- {d}")
     print()
     names = {"pp512": "pp512", "tg128": "tg128", "tg128_d512": "tg128 @ d512"}
-    head, rule = ["format", "threads"], ["---", "---"]
+    head = ["format", "threads", "engine"]
     keys = [k for k in KEYS if any(k in s["keys"] for s in summary)]
     for k in keys:
-        head += [f"smolc {names[k]}", f"llama.cpp {names[k]}", f"ratio {names[k]}"]
+        head += [f"{names[k]} tok/s", f"ratio {names[k]}"]
     head += ["read GB/s", "weights MB"]
     for k in keys:
         if k in DECODE_KEYS:
-            head += [f"{names[k]} ceiling (w+KV)", "smolc / ceiling", "llama.cpp / ceiling"]
+            head += [f"{names[k]} ceiling (w+KV)", "/ ceiling"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     rng = lambda t: f"{t[0]:.1f}..{t[1]:.1f}"
@@ -129,27 +169,25 @@ def table(run, rows, summary):
     pct = lambda x: "n/a" if x != x else f"{100 * x:.0f}%"
     num = lambda x: "n/a" if x != x else f"{x:.1f}"
     for s in summary:
-        cells = [s["format"], str(s["threads"])]
+        cells = [s["format"], str(s["threads"]), s["engine"]]
         for k in keys:
             if k not in s["keys"]:
-                cells += ["", "", ""]
+                cells += ["", ""]
                 continue
-            cells += [f"{s[f'smolc_{k}']:.1f} ({rng(s[f'smolc_{k}_range'])})"]
-            cells += ([f"{s[f'llama_{k}']:.1f} ({rng(s[f'llama_{k}_range'])})",
-                       f"**{s[f'ratio_{k}']:.2f}** ({rr(s[f'ratio_{k}_range'])})"] if s["peer"] else ["none", "-"])
-        cells += [num(s["read_gb_s"]), f"{s['weights_mb']:.1f}"]
+            cells += [f"{s[f'smolc_{k}']:.1f} ({rng(s[f'smolc_{k}_range'])})",
+                      f"**{s[f'ratio_{k}']:.2f}** ({rr(s[f'ratio_{k}_range'])})" if s["peer"] else "-"]
+        cells += [num(s["read_gb_s"]), num(s["weights_mb"])]
         for k in keys:
             if k not in DECODE_KEYS:
                 continue
             if k not in s["keys"]:
-                cells += ["", "", ""]
+                cells += ["", ""]
                 continue
-            cells += [f"{num(s[f'ceiling_{k}'])} (KV {num(s[f'kv_read_mb_{k}'])} MB)", pct(s[f"smolc_{k}_frac"]),
-                      pct(s[f"llama_{k}_frac"]) if s["peer"] else "-"]
+            cells += [f"{num(s[f'ceiling_{k}'])} (KV {num(s[f'kv_read_mb_{k}'])} MB)", pct(s[f"smolc_{k}_frac"])]
         print("| " + " | ".join(cells) + " |")
     loads = sorted({l for s in summary for l in s["loadavg"]})
     if loads:
-        print(f"\nload average (1/5/15 min) when smolc ran: {loads[0]} .. {loads[-1]}")
+        print(f"\nload average (1/5/15 min) when the engines ran: {loads[0]} .. {loads[-1]}")
 
 
 def plot(summary, path, run):
@@ -157,6 +195,13 @@ def plot(summary, path, run):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # One bar pair per (format, threads): the first smolc build against the primary peer.
+    seen, first = set(), []
+    for s in summary:
+        if s["engine"].startswith("smolc ") and (s["format"], s["threads"]) not in seen:
+            seen.add((s["format"], s["threads"]))
+            first.append(s)
+    summary = first
     labels = [f"{s['format']}\n{s['threads']} thr" for s in summary]
     titles = {"tg128": "decode tg128, empty context (tokens/s)", "tg128_d512": "decode tg128 @ d512 (tokens/s)",
               "pp512": "prefill pp512 (tokens/s)"}

@@ -57,11 +57,16 @@ int quant_interleave_unit(WFormat f) { return f == WFormat::Q16 ? 2 : 4; }
 // `sdot` by lane reduces into 4 row lanes, and that smull + sadalp + one addp
 // per block reduce the same way), the whole panel for q16 (as AVX2: element k
 // of every row at once, no reduction).
+// AVX-512 q8: 16 rows x 4-byte units, so one 64-byte load is unit u of 16
+// rows, row r in int32 lane r: the operand vpdpbusd with a broadcast
+// activation quad needs. The row-major layout cost the gemv a 4-round
+// vpermt2d reduction and the gemm a transpose per block (docs/kernels.md).
 int quant_interleave(const KernelSpec& s) {
   if (isa_is_aarch64(s.isa)) {
     if (s.fmt == WFormat::Q16) return s.tile_m;
     return s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4 ? 4 : 1;
   }
+  if (s.isa == Isa::AVX512 && s.fmt == WFormat::Q8 && s.tile_m % 16 == 0) return 16;
   if (s.isa != Isa::AVX2 || s.tile_m % 8 != 0) return 1;
   if (s.fmt == WFormat::Q16) return s.tile_m;
   return s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4 ? 8 : 1;

@@ -100,6 +100,12 @@ TEST_CASE("avx512 engines (kernels emulated on this CPU) agree with the scalar a
       EngineRun ra = run_engine(a, kPrompt, 6, 1, 16);
       CHECK(nmse(rz.logits.data(), ra.logits) <= bound);
       CHECK(rz.tokens == ra.tokens);
+      // q8/q4: exact int32 block dots and the same f32 operations in the same
+      // order (a multiply, then an add, per block) on both targets, so the
+      // logits are bit-identical. An FMA on one side alone moved last bits
+      // that the int8 activation quantisation grew into NMSE 1.9e-4 between
+      // the SmolLM2-135M engines (docs/kernels.md).
+      if (std::string(fmt) == "q8" || std::string(fmt) == "q4") CHECK(rz.logits == ra.logits);
     }
   }
 }

@@ -58,7 +58,8 @@ KernelSpec spec(WFormat f, const Shape& sh, int tile_m, Isa isa = Isa::Scalar) {
 }
 
 // The (spec, tile_m) pairs the layout tests cover: every interleave the
-// packer knows (q8/q4/q16 AVX2 panels are interleaved, the rest row-major).
+// packer knows (q8/q4/q16 AVX2 and q8 AVX-512 panels are interleaved, the rest
+// row-major).
 struct LayoutCase {
   Isa isa;
   int tile_m;
@@ -70,15 +71,20 @@ const LayoutCase kLayoutCases[] = {{Isa::Scalar, 1},  {Isa::Scalar, 8},  {Isa::S
 // kernel_api.h, PackedLayout: AVX2 panels interleave q8 and q4 rows in groups
 // of 8 by 4-byte units (byte j of row r at unit j / 4, slot r % 8) and q16
 // rows over the whole panel by 2-byte units (element j / 2 of row r at
-// 2 * tile_m * (j / 2) + 2 * r); every other spec stores each row's payload
-// contiguously.
-bool interleaved(Isa isa) { return isa == Isa::AVX2; }
-int interleave_rows(WFormat f, Isa isa, int tile_m) { return !interleaved(isa) ? 1 : f == WFormat::Q16 ? tile_m : 8; }
+// 2 * tile_m * (j / 2) + 2 * r); AVX-512 interleaves q8 rows in groups of 16
+// by 4-byte units (byte j of row r at unit j / 4, slot r % 16); every other
+// spec stores each row's payload contiguously.
+int interleave_rows(WFormat f, Isa isa, int tile_m) {
+  if (isa == Isa::AVX512) return f == WFormat::Q8 ? 16 : 1;
+  if (isa != Isa::AVX2) return 1;
+  return f == WFormat::Q16 ? tile_m : 8;
+}
 size_t payload_at(WFormat f, Isa isa, size_t tile_m, size_t rr, size_t j) {
   const size_t pb = payload_bytes(f);
-  if (!interleaved(isa)) return rr * pb + j;
+  const size_t R = size_t(interleave_rows(f, isa, int(tile_m)));
+  if (R == 1) return rr * pb + j;
   if (f == WFormat::Q16) return (j / 2) * 2 * tile_m + rr * 2 + j % 2;
-  return (rr / 8) * 8 * pb + (j / 4) * 32 + (rr % 8) * 4 + j % 4;
+  return (rr / R) * R * pb + (j / 4) * 4 * R + (rr % R) * 4 + j % 4;
 }
 
 }  // namespace
