@@ -20,6 +20,7 @@ struct CacheRequest {
   int ctx = 0;                    // 0: min(2048, max_seq_len)
   bool kv_f16 = false;
   std::string cxx = "clang++-19";
+  std::string tune;  // tuning file (`smolc tune`); its hash is part of the key. "": the default schedule
 };
 
 struct CachedEngine {
