@@ -107,8 +107,9 @@ std::string probe_args(int64_t l3_bytes) {
 }
 
 std::string build_probe(const Search& search, const schedule::TargetDesc& t, const std::string& cxx,
-                        const std::string& dir, const std::string& model, const std::string& format,
+                        const std::string& dir_arg, const std::string& model, const std::string& format,
                         const std::function<void(size_t, size_t)>& progress) {
+  const std::string dir = fs::absolute(dir_arg).string();  // the compiles `cd` into it
   fs::create_directories(dir);
   std::string decls, table;
   std::vector<std::pair<std::string, std::vector<std::string>>> units;  // file, extra flags
@@ -147,10 +148,16 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
   v["TABLE"] = table;
   std::ofstream(fs::path(dir) / "tune-probe.cpp", std::ios::binary) << render_embedded("tune/probe.cpp.in", v);
   units.push_back({"tune-probe.cpp", {}});
+  // The block-format kernels include "quant/smolc_quant.h", as in an engine's src/runtime.
+  const fs::path rt = std::getenv("SMOLC_RUNTIME_DIR") ? fs::path(std::getenv("SMOLC_RUNTIME_DIR"))
+                                                       : fs::path(SMOLC_SOURCE_DIR) / "runtime";
+  fs::create_directories(fs::path(dir) / "quant");
+  fs::copy_file(rt / "quant" / "smolc_quant.h", fs::path(dir) / "quant" / "smolc_quant.h",
+                fs::copy_options::overwrite_existing);
 
   const bool clang = fs::path(cxx).filename().string().find("clang") != std::string::npos;
   const std::string cross = t.triple.empty() ? "" : (clang ? " --target=" + shell_quote(t.triple) : std::string());
-  std::string common = " -std=c++17 -Wall -Wextra -Werror" + cross;
+  std::string common = " -std=c++17 -Wall -Wextra -Werror -I." + cross;
   for (const std::string& f : t.unit_flags) common += " " + shell_quote(f);
   // One compile per line, run two at a time; the probe's link follows.
   const std::string cmds = (fs::path(dir) / "compile.cmds").string();

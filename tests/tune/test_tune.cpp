@@ -17,21 +17,19 @@ using namespace smolc::test;
 
 namespace {
 
-std::string tiny_model(const std::string& test) {
-  const std::string dir = temp_dir(test + "_model");
-  RunResult r = run_smolc("synth --preset tiny --seed 11 -o '" + dir + "'");
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  return dir;
+// stories260K: small enough that each engine compiles in seconds.
+std::string model_arg() {
+  return "'" + stories_dir() + "/stories260K.bin' '--tokenizer=" + stories_dir() + "/tok512.bin'";
 }
+Checkpoint stories() { return load_checkpoint(stories_dir() + "/stories260K.bin", stories_dir() + "/tok512.bin"); }
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 // A tuning file for `model` at `fmt` on avx2 forcing, for every shape, the
 // gemm token tile 4 (not the default 6) and, for float formats, one-vector
 // 8-row panels (not the default 16) where the tied lm_head allows it.
-std::string forced_file(const std::string& model, WFormat fmt, const std::string& path) {
-  Checkpoint ck = load_checkpoint(model);
+std::string forced_file(WFormat fmt, const std::string& path) {
+  Checkpoint ck = stories();
   schedule::FormatPlan plan;
   plan.base = fmt;
   const schedule::TargetDesc& t = schedule::find_target("avx2");
@@ -66,11 +64,10 @@ std::string forced_file(const std::string& model, WFormat fmt, const std::string
 }  // namespace
 
 TEST_CASE("tune through a runner writes a file that round-trips, and compile refuses it for another target") {
-  const std::string model = tiny_model("tune_rt");
   const std::string dir = temp_dir("tune_rt");
   const std::string file = dir + "/tune.json";
   // `env` is the second process the probe runs under, as `ssh board` would be.
-  RunResult r = run_smolc("tune '" + model + "' --q8 --target avx2 --budget 60 --runner env -o '" + file + "'");
+  RunResult r = run_smolc("tune " + model_arg() + " --q8 --target avx2 --budget 60 --runner env -o '" + file + "'");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("gemv def") != std::string::npos);
@@ -89,7 +86,7 @@ TEST_CASE("tune through a runner writes a file that round-trips, and compile ref
     CHECK(s.gemv_ns / s.gemv_default_ns + s.gemm_ns / s.gemm_default_ns <= 2.0 + 1e-9);
   }
 
-  RunResult w = run_smolc("compile '" + model + "' --q8 --target avx512 --emit-only --tune '" + file + "' -o '" + dir +
+  RunResult w = run_smolc("compile " + model_arg() + " --q8 --target avx512 --emit-only --tune '" + file + "' -o '" + dir +
                           "/wrong'");
   CHECK(w.exit_code == 2);
   CHECK(w.err.find(file) != std::string::npos);
@@ -98,9 +95,8 @@ TEST_CASE("tune through a runner writes a file that round-trips, and compile ref
 }
 
 TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the file and the field") {
-  const std::string model = tiny_model("tune_bad");
   const std::string dir = temp_dir("tune_bad");
-  const std::string good = forced_file(model, WFormat::Q8, dir + "/good.json");
+  const std::string good = forced_file(WFormat::Q8, dir + "/good.json");
   const std::string text = read_file(good);
   struct Case {
     std::string name, text, want;
@@ -121,7 +117,7 @@ TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the 
   for (const Case& c : cases) {
     const std::string path = dir + "/" + c.name + ".json";
     write(path, c.text);
-    RunResult r = run_smolc("compile '" + model + "' --q8 --target avx2 --emit-only --tune '" + path + "' -o '" + dir +
+    RunResult r = run_smolc("compile " + model_arg() + " --q8 --target avx2 --emit-only --tune '" + path + "' -o '" + dir +
                             "/out_" + c.name + "'");
     INFO(c.name << ": " << r.err);
     CHECK(r.exit_code == 2);
@@ -131,14 +127,15 @@ TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the 
 }
 
 TEST_CASE("engines compiled with forced non-default tuned tiles match the reference engine") {
-  if (!host_supports(Isa::AVX2)) SKIP("needs an AVX2 CPU");
-  const std::string model = tiny_model("tune_ref");
+  if (!host_supports(Isa::AVX2)) return;  // the tuned avx2 engine cannot run here
   const std::string dir = temp_dir("tune_ref");
-  Checkpoint ck = load_checkpoint(model);
+  Checkpoint ck = stories();
+  const std::string model = stories_dir() + "/stories260K.bin";
+  const std::string tok = " '--tokenizer=" + stories_dir() + "/tok512.bin'";
   for (WFormat fmt : {WFormat::F32, WFormat::Q8}) {
     const std::string f = wformat_name(fmt);
-    const std::string file = forced_file(model, fmt, dir + "/" + f + ".json");
-    Engine e = compile_engine(model, "--" + f + " --ctx 64 --target avx2 --tune '" + file + "'", "tuned_" + f, "tune_ref");
+    const std::string file = forced_file(fmt, dir + "/" + f + ".json");
+    Engine e = compile_engine(model, tok + " --" + f + " --ctx 64 --target avx2 --tune '" + file + "'", "tuned_" + f, "tune_ref");
     // The forced tiles reached the generated kernels, and the manifest names the file's hash.
     const std::string manifest = read_file(e.dir + "/manifest.json");
     CHECK(manifest.find(tune::tuning_hash(file)) != std::string::npos);
@@ -146,12 +143,12 @@ TEST_CASE("engines compiled with forced non-default tuned tiles match the refere
     CHECK(ls.out.find(fmt == WFormat::F32 ? "r4t-avx2" : "16r4t-avx2") != std::string::npos);
     if (fmt == WFormat::F32) CHECK(ls.out.find("-8r4t-avx2") != std::string::npos);
     // A 19-token prompt in chunks of 16: the gemm runs with 4-token tiles and tails.
-    const std::vector<int32_t> prompt = {1, 100, 2000, 30000, 5, 77, 49151, 0, 12, 13, 9000, 42, 7, 31000, 2, 3, 4, 5, 6};
+    const std::vector<int32_t> prompt = {1, 100, 200, 300, 5, 77, 511, 0, 12, 13, 90, 42, 7, 310, 2, 3, 4, 5, 6};
     EngineRun run = run_engine(e, prompt, 8, 2, 16);
     if (fmt == WFormat::F32) check_against_reference(ck, prompt, run, 64, 1e-6, true);
     else {
       // q8: the untuned q8 engine is the truth the tiles must not change.
-      Engine d = compile_engine(model, "--q8 --ctx 64 --target avx2", "untuned_q8", "tune_ref");
+      Engine d = compile_engine(model, tok + " --q8 --ctx 64 --target avx2", "untuned_q8", "tune_ref");
       EngineRun want = run_engine(d, prompt, 8, 2, 16);
       CHECK(run.tokens == want.tokens);
       REQUIRE(run.logits.size() == want.logits.size());
