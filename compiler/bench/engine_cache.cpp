@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "tune/tuning.h"
 #include <stdexcept>
 
 #include "bench/cache_store.h"
@@ -130,11 +132,14 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
     throw InputError("command line", "--ctx", "expected 1.." + std::to_string(max_ctx) + " (the model's max_seq_len)");
   const int ctx = wanted ? wanted : static_cast<int>(std::min<int64_t>(2048, max_ctx));
   const std::string sha = model_sha256(ck);
+  const tune::Tuning tuning = req.tune.empty() ? tune::Tuning{} : tune::load_for_target(req.tune, *target);
+  const std::string tune_sha = req.tune.empty() ? "" : tune::tuning_hash(req.tune);
 
   const std::string key_text = "model=" + sha + ";format=" + req.formats.describe() +
                                (req.allow_nonfinite ? ";nonfinite" : "") + ";target=" + target->name +
                                ";ctx=" + std::to_string(ctx) + ";kv=" + (req.kv_f16 ? "f16" : "f32") +
-                               ";cxx=" + req.cxx + ";smolc=" + smolc_build_identity();
+                               ";cxx=" + req.cxx + ";smolc=" + smolc_build_identity() +
+                               (tune_sha.empty() ? "" : ";tune=" + tune_sha);
   const std::string key = hex64(weights_hash(reinterpret_cast<const uint8_t*>(key_text.data()), key_text.size()));
   const std::string name = sanitize_c_identifier(ck.name + "_" + wformat_name(req.formats.base));
   validate_engine_name(name);
@@ -153,11 +158,13 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   ir::Graph g =
       passes::run_all(ir::build_llama_graph(ck.cfg), target->gate_up_block, schedule::fold_norm_gains(req.formats));
   schedule::Schedule s = schedule::make_schedule(g, *target, req.formats);
+  if (!req.tune.empty()) tune::apply_tuning(s, g, tuning, req.tune);
   EngineOptions eo;
   eo.name = name;
   const std::string flags = req.formats.command_flags() + (req.allow_nonfinite ? " --allow-nonfinite" : "");
   eo.command = "smolc compile " + ck.path + flags + " --target " + target->name + " --ctx " +
-               std::to_string(ctx) + (req.kv_f16 ? " --kv f16" : "") + " (via the smolc engine cache)";
+               std::to_string(ctx) + (req.kv_f16 ? " --kv f16" : "") +
+               (req.tune.empty() ? "" : " --tune " + req.tune) + " (via the smolc engine cache)";
   eo.ctx = ctx;
   eo.kv_f16 = req.kv_f16;
   eo.allow_nonfinite = req.allow_nonfinite;
@@ -177,6 +184,7 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   bo.target = target->name;
   bo.triple = target->triple;
   bo.source_sha256 = sha;
+  bo.tuning_sha256 = tune_sha;
   bo.progress = [&](size_t d, size_t t) {
     if (progress) progress("compiling", d, t);
   };

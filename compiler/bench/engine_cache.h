@@ -21,6 +21,7 @@ struct CacheRequest {
   bool clamp_ctx = false;         // true: a ctx past max_seq_len becomes max_seq_len instead of an error
   bool kv_f16 = false;
   std::string cxx = "clang++-19";
+  std::string tune;  // tuning file (`smolc tune`); its hash is part of the key. "": the default schedule
 };
 
 struct CachedEngine {

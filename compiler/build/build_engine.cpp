@@ -261,7 +261,8 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
                  {"STATE_BYTES", std::to_string(e.state_bytes)},
                  {"CODE_BYTES", std::to_string(r.code_bytes)},
                  {"LIBRARY_BYTES", std::to_string(r.library_bytes)},
-                 {"COMMAND", json_string(eo.command)}};
+                 {"COMMAND", json_string(eo.command)},
+                 {"TUNING_SHA256", bo.tuning_sha256}};
   write_text(dir / "manifest.json", render_embedded("package/manifest.json.in", m));
   return r;
 }

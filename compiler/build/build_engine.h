@@ -23,6 +23,7 @@ struct BuildOptions {
   bool emit_only = false;      // write src/ (and weights) but do not compile
   int jobs = 0;                // parallel compiles (0: online CPUs)
   std::string source_sha256;   // of the model file(s), for the manifest
+  std::string tuning_sha256;   // of the --tune file; "": the default schedule (no manifest field)
   std::string model_name, model_path, format, target;
   std::string triple;          // cross target (TargetDesc::triple); a clang cxx gets --target=TRIPLE
   std::function<void(size_t done, size_t total)> progress;  // compile progress

@@ -30,7 +30,7 @@
 namespace {
 
 struct BenchArgs {
-  std::string model, target = "native", cxx = "clang++-19", tokenizer, kv = "f32", runner;
+  std::string model, target = "native", cxx = "clang++-19", tokenizer, kv = "f32", runner, tune;
   smolc::cli::FormatFlags formats;
   bool json = false, prepare = false;
   int threads = 1, reps = 5, ctx = 0, speculate = 0;
@@ -159,6 +159,7 @@ int run(const BenchArgs& a, const CLI::App& app) {
     req.clamp_ctx = a.ctx == 0;  // a model with a shorter context is measured at smaller lengths
     req.kv_f16 = cli::kv_f16_flag(a.kv);
     req.cxx = a.cxx;
+    req.tune = a.tune;
     e = compile_cached(req, smolc::cli::progress_bar);
     smolc::cli::note_evictions(e.evicted);
   }
@@ -201,6 +202,7 @@ int run(const BenchArgs& a, const CLI::App& app) {
   j["format"] = e.format;
   j["target"] = e.target;
   j["threads"] = a.threads;
+  j["tune"] = a.tune;
   j["runner"] = runner_cmd;
   j["emulated"] = emulated;  // qemu: the numbers are not speeds
   j["reps"] = a.reps;
@@ -270,6 +272,7 @@ smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, 
   smolc::cli::add_number(sub, "--ctx", a->ctx, "KV cache positions of the benchmarked engine (default 640, the least it needs)", 0, smolc::cli::kIntMax);
   sub.add_option("--cxx", a->cxx, "C++ compiler (default clang++-19)");
   sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
+  sub.add_option("--tune", a->tune, "Tuning file of `smolc tune`: benchmark the engine compiled with it");
   sub.add_option("--speculate", a->speculate,
                  "also time prompt-lookup speculative against plain greedy generation, guessing up to N tokens per step "
                  "(default 8; a free and a repetitive task, docs/speculative.md)")

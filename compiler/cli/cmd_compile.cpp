@@ -20,11 +20,12 @@
 #include "ir/graph.h"
 #include "passes/passes.h"
 #include "schedule/schedule.h"
+#include "tune/tuning.h"
 
 namespace {
 
 struct Args {
-  std::string model, name, out, target = "native", weights = "embed", kv = "f32", cxx, cxxflags, tokenizer;  // cxx "": the target's
+  std::string model, name, out, target = "native", weights = "embed", kv = "f32", cxx, cxxflags, tokenizer, tune;  // cxx "": the target's
   smolc::cli::FormatFlags formats;
   bool emit_only = false;
   int ctx = 0, threads = 0;
@@ -44,6 +45,7 @@ std::string command_line(const Args& a) {
   if (!a.tokenizer.empty()) c += " --tokenizer " + shell_word(a.tokenizer);
   if (!a.cxx.empty()) c += " --cxx " + shell_word(a.cxx);
   if (!a.cxxflags.empty()) c += " --cxxflags " + shell_word(a.cxxflags);
+  if (!a.tune.empty()) c += " --tune " + shell_word(a.tune);
   return c;
 }
 
@@ -78,6 +80,7 @@ int run(const Args& a) {
 
   ir::Graph g = passes::run_all(ir::build_llama_graph(ck.cfg), target->gate_up_block, schedule::fold_norm_gains(*plan));
   schedule::Schedule s = schedule::make_schedule(g, *target, *plan);
+  if (!a.tune.empty()) tune::apply_tuning(s, g, tune::load_for_target(a.tune, *target), a.tune);
   EngineOptions eo;
   eo.name = name;
   eo.command = command_line(a);
@@ -106,6 +109,7 @@ int run(const Args& a) {
   bo.source_sha256 = std::filesystem::is_regular_file(ck.path) ? sha256_file(ck.path) : std::string();
   if (bo.source_sha256.empty())
     for (const auto& f : ck.files) bo.source_sha256 += (bo.source_sha256.empty() ? "" : ",") + sha256_file(f->path());
+  bo.tuning_sha256 = a.tune.empty() ? "" : tune::tuning_hash(a.tune);
   bo.progress = [](size_t d, size_t t) { smolc::cli::progress_bar("compiling", d, t); };
   BuildResult r = build_engine(e, eo, bo);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -133,6 +137,7 @@ smolc::cli::Register reg({"compile", "Compile a model into a static library engi
                  "extra compiler flags for every unit, after the target's (e.g. '-mcpu=cortex-m7 -mthumb'); "
                  "also written into src/build.sh");
   sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
+  sub.add_option("--tune", a->tune, "Tuning file of `smolc tune` for this target: its kernel tiles per matrix shape");
   sub.add_flag("--emit-only", a->emit_only, "Write sources and weights, do not compile");
   return std::function<int()>([a] {
     return run(*a);

@@ -50,7 +50,7 @@ struct RunOptions {
   int ctx = 0;  // 0: as needed (run) / min(kChatDefaultCtx, max_seq_len) (chat)
   bool chat = false;
   FormatFlags formats;  // a compiled engine of this format
-  std::string target = "native", cxx = "clang++-19";
+  std::string target = "native", cxx = "clang++-19", tune;
   int threads = 0;
   int speculate = 0;  // longest prompt-lookup guess; 0: off
   std::string system;              // --chat: the system message
@@ -93,6 +93,7 @@ EngineRequest engine_request(const RunOptions& o) {
   r.model = o.model;
   r.tokenizer = o.tokenizer;
   r.target = o.target;
+  r.tune = o.tune;
   r.threads = o.threads;
   r.cxx = o.cxx;
   r.engine_dir = o.engine_dir;
@@ -440,6 +441,7 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                 o->formats.add_to(app);
                 app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar, or cortex-m55|cortex-m4 (qemu-system-arm, docs/firmware.md)");
                 add_number(app, "--threads", o->threads, "Compiled engine threads (default: one per CPU)", 0, 64);
+                app.add_option("--tune", o->tune, "Tuning file of `smolc tune`: the compiled engine uses its kernel choices");
                 app.add_option("--cxx", o->cxx, "C++ compiler for the compiled engine (default clang++-19)");
                 app.add_option("-p,--prompt", o->prompt, "Prompt text");
                 app.add_option("--prompt-ids", o->prompt_ids, "Prompt as token ids, e.g. 1,403,407 (used verbatim)");

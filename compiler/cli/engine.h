@@ -58,6 +58,7 @@ struct EngineRequest {
   int threads = 0;  // 0: the compiled engine's default (one per CPU)
   std::string cxx = "clang++-19";
   std::string engine_dir;  // a `smolc compile` output directory to link as it is (no compile)
+  std::string tune;  // --tune FILE: the engine compiled with that tuning file ("": the default schedule)
 };
 
 // A compiled engine from the engine cache (compiling it on first use), built

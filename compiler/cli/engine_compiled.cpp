@@ -211,6 +211,7 @@ std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx) 
   cr.target = req.target;
   cr.ctx = ctx;
   cr.cxx = req.cxx;
+  cr.tune = req.tune;
   const CachedEngine e = compile_cached(cr, progress_bar);
   const std::string so = build_shared_object(e, req.cxx);
   if (!e.reused)

@@ -82,6 +82,17 @@ const std::vector<KernelVariant>& kernel_variants() {
         v.push_back({KernelOp::Gemm, fmt, isa, vw, 4});
       }
     }
+    // Token-tile alternatives at the default panel, which `smolc tune`
+    // measures against the default tile (docs/compiler.md, "Tuning"): 4
+    // tokens on both, 12 on AVX-512 (32 registers hold 12 x 2 accumulators).
+    for (Isa isa : {Isa::AVX2, Isa::AVX512}) {
+      for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16, WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
+        for (int tn : {4, 12}) {
+          if (tn == default_tile_n(fmt, isa) || (tn == 12 && isa != Isa::AVX512)) continue;
+          v.push_back({KernelOp::Gemm, fmt, isa, default_tile_m(fmt, isa), tn});
+        }
+      }
+    }
     return v;
   }();
   return all;

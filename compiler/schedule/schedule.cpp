@@ -170,14 +170,28 @@ int tile_m_for(const TargetDesc& t, WFormat f) {
 
 }  // namespace
 
+void set_thread_grains(Schedule& s, const ir::Graph& g) {
+  const int head_dim = static_cast<int>(g.cfg.head_dim);
+  s.qkv_grain_heads = 1;
+  s.swiglu_grain_blocks = 1;
+  for (const ir::Op& op : g.ops) {
+    auto it = s.matmul.find(op.name);
+    if (it == s.matmul.end()) continue;
+    const int tm = it->second.tile_m;
+    // The QKV epilogue hands whole heads to a thread, the SwiGLU one whole
+    // gate/up block pairs: a work unit is as many of those as it takes to
+    // start every thread's rows on a panel boundary.
+    if (op.epilogue == ir::Epilogue::RopeKvWrite) s.qkv_grain_heads = tm / std::gcd(tm, head_dim);
+    if (op.epilogue == ir::Epilogue::SwiGLU)
+      s.swiglu_grain_blocks = tm / std::gcd(tm, static_cast<int>(2 * op.weight.interleave_block));
+  }
+}
+
 Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan& plan) {
   Schedule s;
   s.target = t;
   s.format = plan.base;
   s.calibrate = plan.calibrate;
-  const int head_dim = static_cast<int>(g.cfg.head_dim);
-  s.qkv_grain_heads = 1;
-  s.swiglu_grain_blocks = 1;
   std::vector<bool> rule_used(plan.keep.size(), false);
   // The format of one weight-carrying op: base, the q4 classifier policy, then the rules.
   auto format_of = [&](const ir::Op& op) {
@@ -219,13 +233,8 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan
     k.tile_m = tile_m_for(t, k.fmt);
     k.tile_n = t.tile_n;
     s.matmul[op.name] = k;
-    // The QKV epilogue hands whole heads to a thread, the SwiGLU one whole
-    // gate/up block pairs: a work unit is as many of those as it takes to
-    // start every thread's rows on a panel boundary.
-    if (op.epilogue == ir::Epilogue::RopeKvWrite) s.qkv_grain_heads = k.tile_m / std::gcd(k.tile_m, head_dim);
-    if (op.epilogue == ir::Epilogue::SwiGLU)
-      s.swiglu_grain_blocks = k.tile_m / std::gcd(k.tile_m, static_cast<int>(2 * op.weight.interleave_block));
   }
+  set_thread_grains(s, g);
   for (const ir::Op& op : g.ops) {
     if (op.kind != ir::OpKind::Embedding) continue;
     auto lm = s.matmul.find("lm_head");

@@ -104,6 +104,10 @@ inline Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, WFormat f
   return make_schedule(g, t, p);
 }
 
+// The parallel grains of the QKV and SwiGLU epilogues from their projections
+// panels (make_schedule, and again after tune::apply_tuning changes them).
+void set_thread_grains(Schedule& s, const ir::Graph& g);
+
 // Whether RMSNorm gains are folded into the projections for this plan (see
 // passes::run_all): only when every matrix is a float format.
 bool fold_norm_gains(const FormatPlan& plan);

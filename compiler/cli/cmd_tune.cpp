@@ -1,0 +1,155 @@
+// `smolc tune MODEL --q8 ...`: times the schedule's kernel choices for every
+// matrix shape of the model on this CPU (or a board through --runner, or from
+// a probe's output with --from-probe) and writes a tuning file for
+// `smolc compile --tune` (docs/compiler.md, "Tuning").
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/command.h"
+#include "cli/format_flags.h"
+#include "cli/number_option.h"
+#include "cli/progress.h"
+#include "common/escape.h"
+#include "frontend/checkpoint.h"
+#include "frontend/error.h"
+#include "passes/passes.h"
+#include "schedule/schedule.h"
+#include "tune/search.h"
+#include "tune/tuning.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Args {
+  std::string model, target = "native", runner, out = "tune.json", from_probe, probe_dir, tokenizer;
+  std::string cxx;  // "": the target's
+  smolc::cli::FormatFlags formats;
+  int threads = 1;
+  double budget = 180;
+};
+
+// Runs the probe (behind the runner prefix), drawing progress per timed candidate.
+std::string run_probe(const std::string& cmd, size_t candidates) {
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) throw std::runtime_error("cannot run " + cmd);
+  std::string out;
+  size_t done = 0;
+  char line[8192];
+  while (std::fgets(line, sizeof line, p)) {
+    out += line;
+    if (line[0] != '#') smolc::cli::progress_bar("timing", ++done, candidates);
+  }
+  const int st = ::pclose(p);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    throw std::runtime_error("the tune probe failed (" + cmd + "), exit status " + std::to_string(WEXITSTATUS(st)));
+  return out;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw smolc::InputError(path, "", "cannot open the probe output");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void print_table(const smolc::tune::Tuning& t) {
+  std::printf("%-6s %-12s %10s %10s %10s %10s  %s\n", "format", "shape MxK", "gemv def", "gemv best", "gemm def",
+              "gemm best", "choice (default)");
+  for (const auto& s : t.shapes) {
+    const std::string shape = std::to_string(s.M) + "x" + std::to_string(s.K);
+    std::printf("%-6s %-12s %8.1fus %8.1fus %8.1fus %8.1fus  %dr%dt (%dr%dt)%s\n", smolc::wformat_name(s.fmt),
+                shape.c_str(), s.gemv_default_ns / 1e3, s.gemv_ns / 1e3, s.gemm_default_ns / 1e3, s.gemm_ns / 1e3,
+                s.tile_m, s.tile_n, s.default_tile_m, s.default_tile_n,
+                s.tile_m == s.default_tile_m && s.tile_n == s.default_tile_n ? "  default kept" : "");
+  }
+  std::printf("times: median per call; gemv %d thread share of rows, cold weights; gemm %d tokens, hot\n", t.threads,
+              t.tokens);
+}
+
+int run(const Args& a) {
+  using namespace smolc;
+  const std::optional<schedule::FormatPlan> plan = a.formats.plan();
+  if (!plan) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
+  const schedule::TargetDesc* target = &schedule::target_flag(a.target, false);
+  if (target->bare_metal())
+    throw InputError("command line", "--target", "'" + target->name + "' is bare metal: the tune probe is a hosted "
+                                                   "program (docs/compiler.md, \"Tuning\")");
+  if (a.budget < 1) throw InputError("command line", "--budget", "expected at least 1 second");
+  const bool emulated = a.runner.find("qemu") != std::string::npos;
+  if (emulated)
+    std::fprintf(stderr, "smolc tune: WARNING: the runner `%s` is an emulator: its times are NOT speeds of any CPU; "
+                         "the file is marked \"emulated\": true and compile warns when it reads it\n",
+                 a.runner.c_str());
+
+  Checkpoint ck = load_checkpoint(a.model, a.tokenizer);
+  ir::Graph g = passes::run_all(ir::build_llama_graph(ck.cfg), target->gate_up_block, schedule::fold_norm_gains(*plan));
+  const schedule::Schedule s = schedule::make_schedule(g, *target, *plan);
+  tune::Search search = tune::plan_search(s, a.threads, a.budget);
+
+  tune::Tuning t;
+  t.target = target->name;
+  t.smolc_version = SMOLC_VERSION;
+  t.model = ck.name;
+  t.format = plan->describe();
+  t.threads = a.threads;
+  t.tokens = search.tokens;
+  t.runner = a.runner;
+  t.emulated = emulated;
+  std::string output, source;
+  if (!a.from_probe.empty()) {
+    output = slurp(a.from_probe);
+    source = a.from_probe;
+  } else {
+    const std::string dir = a.probe_dir.empty() ? a.out + ".probe" : a.probe_dir;
+    const std::string probe = tune::build_probe(search, *target, a.cxx.empty() ? target->cxx : a.cxx, dir, ck.name,
+                                                plan->describe(), [](size_t d, size_t n) { cli::progress_bar("compiling", d, n); });
+    const std::string args = tune::probe_args(a.runner.empty() ? tune::host_cpu_info().l3_bytes : 0);
+    if (a.runner.empty() && !host_supports(target->isa)) {
+      std::printf("smolc tune: this CPU cannot run %s code. Copy %s to the board and run there\n"
+                  "  ./tune-probe %s > probe.txt\nthen read its times back with\n"
+                  "  smolc tune %s%s --target %s --threads %d --budget %g -o %s --from-probe probe.txt\n",
+                  target->name.c_str(), shell_word(probe).c_str(), args.c_str(), shell_word(a.model).c_str(),
+                  plan->command_flags().c_str(), target->name.c_str(), a.threads, a.budget,
+                  shell_word(a.out).c_str());
+      return 0;
+    }
+    output = run_probe((a.runner.empty() ? "" : a.runner + " ") + shell_quote(probe) + " " + args,
+                       search.candidates.size());
+    source = probe;
+  }
+  tune::read_probe_output(search, output, source, t.cpu);
+  tune::choose(search);
+  t.shapes = search.shapes;
+  tune::write_tuning(t, a.out);
+  print_table(t);
+  std::printf("smolc tune: %zu candidates of %zu shapes timed on %s -> %s\n", search.candidates.size(),
+              search.shapes.size(), printable(t.cpu.model).c_str(), printable(a.out).c_str());
+  return 0;
+}
+
+smolc::cli::Register reg({"tune", "Time the kernel choices per matrix shape and write a tuning file for compile --tune",
+                          [](CLI::App& sub) {
+  auto a = std::make_shared<Args>();
+  sub.add_option("model", a->model, "Model path or name")->required();
+  a->formats.add_to(sub);
+  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod");
+  smolc::cli::add_number(sub, "--threads", a->threads, "threads the engine will run: each timed call computes a thread's share of rows", 1, 64);
+  sub.add_option("--runner", a->runner, "command prefix that runs the probe on the device (e.g. 'ssh pi@board', an adb shell)");
+  smolc::cli::add_number(sub, "--budget", a->budget, "seconds the search may take (estimated; the defaults are always timed)", 1.0, 86400.0);
+  sub.add_option("-o,--output", a->out, "the tuning file to write (default tune.json)");
+  sub.add_option("--from-probe", a->from_probe, "read the times from a tune-probe's output (run on a board) instead of running it");
+  sub.add_option("--probe-dir", a->probe_dir, "where the probe is built (default OUTPUT.probe)");
+  sub.add_option("--cxx", a->cxx, "C++ compiler for the probe (default: the target's, clang++-19)");
+  sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
+  return std::function<int()>([a] { return run(*a); });
+}});
+
+}  // namespace

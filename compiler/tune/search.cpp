@@ -1,0 +1,269 @@
+#include "tune/search.h"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/escape.h"
+#include "emit/template_engine.h"
+#include "frontend/error.h"
+
+namespace fs = std::filesystem;
+
+namespace smolc::tune {
+
+namespace {
+
+constexpr int kReps = 7;
+
+// Seconds one candidate is expected to cost: its compile (about a second of
+// one core) and its timing (a warm-up and kReps batches of >= 2 ms or one call).
+double estimate_s(const Candidate& c, const ShapeChoice& sh, int tokens) {
+  const KernelSpec spec = variant_spec(c.variant, sh.M, sh.K);
+  const double bytes = double(packed_weight_bytes(spec));
+  const double call = c.variant.op == KernelOp::Gemv ? bytes / 10e9 : 2.0 * double(sh.M * sh.K) * tokens / 20e9;
+  return 1.0 + (kReps + 3) * std::max(0.002, call);
+}
+
+bool is_default(const Candidate& c, const ShapeChoice& sh) {
+  return c.variant.tile_m == sh.default_tile_m && (c.variant.op == KernelOp::Gemv || c.variant.tile_n == sh.default_tile_n);
+}
+
+bool has_variant(KernelOp op, WFormat f, Isa isa, int tile_m) {
+  for (const KernelVariant& v : kernel_variants())
+    if (v.op == op && v.fmt == f && v.isa == isa && v.tile_m == tile_m) return true;
+  return false;
+}
+
+}  // namespace
+
+Search plan_search(const schedule::Schedule& s, int threads, double budget_s) {
+  Search out;
+  out.threads = threads;
+  out.tokens = s.target.prefill_tokens;
+  std::vector<bool> tied;
+  for (const auto& [name, spec] : s.matmul) {
+    bool seen = false;
+    for (size_t i = 0; i < out.shapes.size(); ++i)
+      if (out.shapes[i].fmt == spec.fmt && out.shapes[i].M == spec.M && out.shapes[i].K == spec.K) {
+        seen = true;
+        if (s.embedding_tied && name == "lm_head") tied[i] = true;
+      }
+    if (seen) continue;
+    ShapeChoice sh;
+    sh.fmt = spec.fmt;
+    sh.M = spec.M;
+    sh.K = spec.K;
+    sh.tile_m = sh.default_tile_m = spec.tile_m;
+    sh.tile_n = sh.default_tile_n = spec.tile_n;
+    out.shapes.push_back(sh);
+    tied.push_back(s.embedding_tied && name == "lm_head");
+  }
+  const Isa isa = s.target.isa;
+  std::vector<Candidate> alts;
+  for (size_t i = 0; i < out.shapes.size(); ++i) {
+    const ShapeChoice& sh = out.shapes[i];
+    std::set<int> heights;
+    for (const KernelVariant& v : kernel_variants())
+      if (v.op == KernelOp::Gemv && v.fmt == sh.fmt && v.isa == isa && has_variant(KernelOp::Gemm, sh.fmt, isa, v.tile_m) &&
+          (!tied[i] || v.tile_m == sh.default_tile_m))
+        heights.insert(v.tile_m);
+    for (const KernelVariant& v : kernel_variants()) {
+      if (v.fmt != sh.fmt || v.isa != isa || !heights.count(v.tile_m) || v.op == KernelOp::Row) continue;
+      Candidate c{i, v, 0};
+      (is_default(c, sh) ? out.candidates : alts).push_back(c);
+    }
+  }
+  // Alternatives of the smallest shapes first: they are the cheapest to time.
+  // (std::sort over (size, list position): stable_sort's temporary buffer is
+  // deprecated in this libstdc++ under -Werror.)
+  std::vector<std::pair<int64_t, size_t>> order;
+  for (size_t k = 0; k < alts.size(); ++k) order.push_back({out.shapes[alts[k].shape].M * out.shapes[alts[k].shape].K, k});
+  std::sort(order.begin(), order.end());
+  std::vector<Candidate> sorted;
+  for (const auto& o : order) sorted.push_back(alts[o.second]);
+  alts = sorted;
+  double spent = 0;
+  for (const Candidate& c : out.candidates) spent += estimate_s(c, out.shapes[c.shape], out.tokens);
+  for (const Candidate& c : alts) {
+    const double cost = estimate_s(c, out.shapes[c.shape], out.tokens);
+    if (spent + cost > budget_s) continue;
+    spent += cost;
+    out.candidates.push_back(c);
+  }
+  return out;
+}
+
+std::string probe_args(int64_t l3_bytes) {
+  // Four times the last-level cache, at least 256 MiB (an unknown LLC).
+  const int64_t mib = std::max<int64_t>(256, 4 * (l3_bytes >> 20));
+  return std::to_string(std::min<int64_t>(mib, 4096)) + " " + std::to_string(kReps);
+}
+
+std::string build_probe(const Search& search, const schedule::TargetDesc& t, const std::string& cxx,
+                        const std::string& dir_arg, const std::string& model, const std::string& format,
+                        const std::function<void(size_t, size_t)>& progress) {
+  const std::string dir = fs::absolute(dir_arg).string();  // the compiles `cd` into it
+  fs::create_directories(dir);
+  std::string decls, table;
+  std::vector<std::pair<std::string, std::vector<std::string>>> units;  // file, extra flags
+  std::set<std::string> written;
+  for (const Candidate& c : search.candidates) {
+    const ShapeChoice& sh = search.shapes[c.shape];
+    const KernelSource src = emit_variant(c.variant, sh.M, sh.K, "tune_");
+    const bool a8 = uses_a8_input(sh.fmt);
+    const bool gemv = c.variant.op == KernelOp::Gemv;
+    if (written.insert(src.file_name).second) {
+      std::ofstream(fs::path(dir) / src.file_name, std::ios::binary) << src.code;
+      units.push_back({src.file_name, src.cxx_flags});
+      decls += std::string("extern \"C\" void ") + src.function_name +
+               (gemv ? (a8 ? "(const void*, const void*, float*, int, int);\n" : "(const void*, const float*, float*, int, int);\n")
+                     : (a8 ? "(const void*, const void*, int, float*, int, int, int);\n"
+                           : "(const void*, const float*, int, float*, int, int, int);\n"));
+    }
+    // A thread's share of the rows, whole 64-row multiples (every panel height divides 64).
+    const int64_t share = (sh.M + search.threads - 1) / search.threads;
+    const int64_t rows = std::min<int64_t>(sh.M, (share + 63) / 64 * 64);
+    const KernelSpec spec = variant_spec(c.variant, sh.M, sh.K);
+    table += std::string("    {") + (gemv ? "kGemv" : "kGemm") + ", " + (a8 ? "true" : "false") +
+             ", reinterpret_cast<void*>(&" + src.function_name + "), " + std::to_string(packed_weight_bytes(spec)) +
+             "L, " + std::to_string(sh.M) + ", " + std::to_string(sh.K) + ", " + std::to_string(rows) + "},\n";
+  }
+  TemplateVars v;
+  v["VERSION"] = std::string(SMOLC_VERSION);
+  v["COUNT"] = int64_t(search.candidates.size());
+  v["MODEL"] = c_comment(model);
+  v["FORMAT"] = c_comment(format);
+  v["TARGET"] = t.name;
+  v["TOKENS"] = int64_t(search.tokens);
+  v["COLD_MIB"] = int64_t(256);
+  v["REPS"] = int64_t(kReps);
+  v["DECLS"] = decls;
+  v["TABLE"] = table;
+  std::ofstream(fs::path(dir) / "tune-probe.cpp", std::ios::binary) << render_embedded("tune/probe.cpp.in", v);
+  units.push_back({"tune-probe.cpp", {}});
+  // The block-format kernels include "quant/smolc_quant.h", as in an engine's src/runtime.
+  const fs::path rt = std::getenv("SMOLC_RUNTIME_DIR") ? fs::path(std::getenv("SMOLC_RUNTIME_DIR"))
+                                                       : fs::path(SMOLC_SOURCE_DIR) / "runtime";
+  fs::create_directories(fs::path(dir) / "quant");
+  fs::copy_file(rt / "quant" / "smolc_quant.h", fs::path(dir) / "quant" / "smolc_quant.h",
+                fs::copy_options::overwrite_existing);
+
+  const bool clang = fs::path(cxx).filename().string().find("clang") != std::string::npos;
+  const std::string cross = t.triple.empty() ? "" : (clang ? " --target=" + shell_quote(t.triple) : std::string());
+  std::string common = " -std=c++17 -Wall -Wextra -Werror -I." + cross;
+  for (const std::string& f : t.unit_flags) common += " " + shell_quote(f);
+  // One compile per line, run two at a time; the probe's link follows.
+  const std::string cmds = (fs::path(dir) / "compile.cmds").string();
+  {
+    std::ofstream c(cmds);
+    for (const auto& [file, flags] : units) {
+      std::string fl;
+      for (const std::string& f : flags) fl += " " + shell_quote(f);
+      c << "cd " << shell_quote(dir) << " && " << shell_quote(cxx) << common << fl << " -c " << shell_quote(file)
+        << " -o " << shell_quote(file + ".o") << "\n";
+    }
+  }
+  const std::string log = (fs::path(dir) / "compile.log").string();
+  if (progress) progress(0, units.size() + 1);
+  const std::string run = "xargs -P 2 -d '\\n' -I{} sh -c '{} || echo FAILED' < " + shell_quote(cmds) + " > " +
+                          shell_quote(log) + " 2>&1";
+  const int st = std::system(run.c_str());
+  std::stringstream ls;
+  ls << std::ifstream(log).rdbuf();
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || ls.str().find("FAILED") != std::string::npos)
+    throw std::runtime_error("compiling the tune probe failed (" + log + "):\n" + ls.str());
+  if (progress) progress(units.size(), units.size() + 1);
+  std::string objs;
+  for (const auto& u : units) objs += " " + shell_quote(u.first + ".o");
+  const std::string exe = (fs::path(dir) / "tune-probe").string();
+  const std::string link = "cd " + shell_quote(dir) + " && " + shell_quote(cxx) + cross +
+                           (t.triple.empty() ? "" : " -static") + objs + " -o tune-probe >> " + shell_quote(log) + " 2>&1";
+  if (std::system(link.c_str()) != 0) throw std::runtime_error("linking the tune probe failed (" + log + ")");
+  if (progress) progress(units.size() + 1, units.size() + 1);
+  return exe;
+}
+
+void read_probe_output(Search& search, const std::string& text, const std::string& source, CpuInfo& cpu) {
+  std::istringstream in(text);
+  std::vector<bool> got(search.candidates.size(), false);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++n;
+    const std::string where = "line " + std::to_string(n);
+    if (line.empty()) continue;
+    if (line[0] == '#') {
+      std::istringstream ls(line.substr(1));
+      std::string key, rest;
+      ls >> key;
+      std::getline(ls, rest);
+      if (!rest.empty() && rest[0] == ' ') rest.erase(0, 1);
+      auto bytes = [&] {
+        char* end = nullptr;
+        const long long v = std::strtoll(rest.c_str(), &end, 10);
+        if (rest.empty() || *end != '\0' || v < 0) throw InputError(source, where, "expected a byte count after '# " + key + "'");
+        return int64_t(v);
+      };
+      if (key == "model") cpu.model = rest;
+      else if (key == "flags") cpu.flags = rest;
+      else if (key == "l1d") cpu.l1d_bytes = bytes();
+      else if (key == "l2") cpu.l2_bytes = bytes();
+      else if (key == "l3") cpu.l3_bytes = bytes();
+      else throw InputError(source, where, "unknown CPU line '# " + key + "'");
+      continue;
+    }
+    std::istringstream ls(line);
+    long idx = -1;
+    std::string op;
+    double ns = -1;
+    std::string extra;
+    if (!(ls >> idx >> op >> ns) || (ls >> extra) || idx < 0 || size_t(idx) >= search.candidates.size() || !(ns > 0))
+      throw InputError(source, where, "expected 'INDEX OP NANOSECONDS' with INDEX < " +
+                                          std::to_string(search.candidates.size()) + " (a tune-probe of this model, "
+                                          "format, target and budget)");
+    Candidate& c = search.candidates[size_t(idx)];
+    if (op != kernel_op_name(c.variant.op))
+      throw InputError(source, where, "candidate " + std::to_string(idx) + " is a " + kernel_op_name(c.variant.op) +
+                                          ", the probe says " + op + " (a probe of another search)");
+    c.ns = ns;
+    got[size_t(idx)] = true;
+  }
+  for (size_t i = 0; i < got.size(); ++i)
+    if (!got[i]) throw InputError(source, "candidate " + std::to_string(i), "no time (the probe stopped early?)");
+}
+
+void choose(Search& search) {
+  for (size_t i = 0; i < search.shapes.size(); ++i) {
+    ShapeChoice& sh = search.shapes[i];
+    auto time_of = [&](KernelOp op, int tm, int tn) {
+      for (const Candidate& c : search.candidates)
+        if (c.shape == i && c.variant.op == op && c.variant.tile_m == tm && (op == KernelOp::Gemv || c.variant.tile_n == tn))
+          return c.ns;
+      return 0.0;
+    };
+    sh.gemv_default_ns = sh.gemv_ns = time_of(KernelOp::Gemv, sh.default_tile_m, 0);
+    sh.gemm_default_ns = sh.gemm_ns = time_of(KernelOp::Gemm, sh.default_tile_m, sh.default_tile_n);
+    double best = 2.0 * 0.98;  // the default scores 2.0; another must be 2% better
+    for (const Candidate& c : search.candidates) {
+      if (c.shape != i || c.variant.op != KernelOp::Gemm) continue;
+      const double gv = time_of(KernelOp::Gemv, c.variant.tile_m, 0);
+      if (gv <= 0) continue;
+      const double score = gv / sh.gemv_default_ns + c.ns / sh.gemm_default_ns;
+      if (score < best) {
+        best = score;
+        sh.tile_m = c.variant.tile_m;
+        sh.tile_n = c.variant.tile_n;
+        sh.gemv_ns = gv;
+        sh.gemm_ns = c.ns;
+      }
+    }
+  }
+}
+
+}  // namespace smolc::tune

@@ -1,0 +1,54 @@
+// `smolc tune`'s search: the candidate kernels of every matrix shape of a
+// schedule (from the kernel list), one probe program that times them
+// (templates/tune/probe.cpp.in), and the choice per shape.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "schedule/kernel_list.h"
+#include "schedule/schedule.h"
+#include "tune/tuning.h"
+
+namespace smolc::tune {
+
+struct Candidate {
+  size_t shape = 0;  // index into Search::shapes
+  KernelVariant variant;
+  double ns = 0;     // measured median per call
+};
+
+struct Search {
+  std::vector<ShapeChoice> shapes;    // defaults filled in, times not yet
+  std::vector<Candidate> candidates;  // the defaults of every shape first
+  int threads = 1, tokens = 0;
+};
+
+// The shapes of `s` (one per distinct format x M x K) and their candidates:
+// every panel height with a gemv and a gemm kernel in the kernel list (only
+// the default one for a tied lm_head whose panels the embedding also reads),
+// every token tile of a gemm at that height. Alternatives are dropped,
+// largest shapes first, until the estimated time fits budget_s; the defaults
+// always stay.
+Search plan_search(const schedule::Schedule& s, int threads, double budget_s);
+
+// Writes the probe's sources into dir, compiles and links dir/tune-probe for
+// the target (cxx, its unit flags, --target=TRIPLE for clang on a cross
+// target). progress(done, total) per compiled unit. Returns the probe's path.
+std::string build_probe(const Search& search, const schedule::TargetDesc& t, const std::string& cxx,
+                        const std::string& dir, const std::string& model, const std::string& format,
+                        const std::function<void(size_t, size_t)>& progress);
+
+// The probe's command line arguments: cold-buffer MiB and repetitions.
+std::string probe_args(int64_t l3_bytes);
+
+// Reads the probe's output (CPU lines and one time per candidate) into the
+// search; throws InputError(source, "line N", ...) for anything else.
+void read_probe_output(Search& search, const std::string& text, const std::string& source, CpuInfo& cpu);
+
+// Picks each shape's tiles from the candidate times: the pair with the least
+// sum of gemv and gemm time relative to the default's, when it is at least
+// 2% less (noise); otherwise the default.
+void choose(Search& search);
+
+}  // namespace smolc::tune

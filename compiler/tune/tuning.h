@@ -1,0 +1,72 @@
+// The tuning file `smolc tune` writes and `smolc compile --tune` reads: per
+// matrix shape of one model, the panel rows (tile_m, shared by the decode gemv
+// and the prefill gemm of that matrix, one packed copy) and the gemm token
+// tile (tile_n) that measured fastest on one CPU, with the times behind each
+// choice. docs/compiler.md ("Tuning") documents the file.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "emit/kernel_api.h"
+#include "ir/graph.h"
+#include "schedule/schedule.h"
+
+namespace smolc::tune {
+
+// What /proc/cpuinfo and /sys say about the CPU the times were taken on.
+struct CpuInfo {
+  std::string model;  // "AMD EPYC 9654 96-Core Processor"
+  std::string flags;  // the cpuinfo flags line
+  int64_t l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;  // 0: unknown
+};
+CpuInfo host_cpu_info();
+
+struct ShapeChoice {
+  WFormat fmt = WFormat::F32;
+  int64_t M = 0, K = 0;
+  int tile_m = 0, tile_n = 0;  // the choice
+  int default_tile_m = 0, default_tile_n = 0;
+  double gemv_default_ns = 0, gemv_ns = 0;  // decode: one call, cold weights
+  double gemm_default_ns = 0, gemm_ns = 0;  // prefill: one call over `tokens` tokens, hot weights
+};
+
+struct Tuning {
+  std::string target;          // TargetDesc::name the times were taken for
+  CpuInfo cpu;
+  std::string smolc_version;
+  std::string model, format;   // what was tuned (informative)
+  int threads = 1;             // rows per timed call were M / threads
+  int tokens = 0;              // prefill tokens per timed gemm call (the target's prefill step)
+  std::string runner;          // --runner prefix, "" on the host
+  bool emulated = false;       // times taken under an emulator: not speeds
+  std::vector<ShapeChoice> shapes;
+};
+
+// Throws InputError(path, field, ...) for a file that is not a tuning file.
+Tuning read_tuning(const std::string& path);
+void write_tuning(const Tuning& t, const std::string& path);
+std::string tuning_json(const Tuning& t);
+Tuning parse_tuning(const std::string& text, const std::string& path);
+
+// The file's hex SHA-256 (manifest, engine cache key).
+std::string tuning_hash(const std::string& path);
+
+// Refuses (InputError, exit 2) a file made for another target; warns on
+// stderr when it was measured on another CPU model of the same target.
+void check_tuning_target(const Tuning& t, const schedule::TargetDesc& target, const std::string& path);
+
+// The one hook into the schedule: after make_schedule built the default,
+// every projection whose (format, M, K) the file names gets the file's
+// tile_m / tile_n, each checked against the kernel list (a gemv and a gemm
+// variant with those tiles for the op's format and ISA, and a row variant
+// where the tied embedding reads the lm_head panels); the thread grains follow
+// the new panels. Throws InputError(path, "shapes[i]...") for a choice the
+// kernel list lacks.
+void apply_tuning(schedule::Schedule& s, const ir::Graph& g, const Tuning& t, const std::string& path);
+
+// --tune FILE for compile / bench / run: reads, checks against the target and
+// returns it ("" path: nullopt-like empty Tuning with target "").
+Tuning load_for_target(const std::string& path, const schedule::TargetDesc& target);
+
+}  // namespace smolc::tune
