@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -156,4 +157,19 @@ TEST_CASE("smolc run --target wasm32-simd128 runs the engine in node: the same t
   std::memcpy(ws.data(), w.data() + hdr, n * sizeof(float));
   std::memcpy(ss.data(), s.data() + hdr, n * sizeof(float));
   CHECK(nmse(ws.data(), ss) <= 1e-6);
+}
+
+TEST_CASE("smolc bench --target wasm32-simd128 runs the bench runner in node") {
+  require_wasm_tools();
+  const std::string model = tiny_model("wbench");
+  RunResult r = run_shell("SMOLC_CACHE_DIR='" + temp_dir("wbench_cache") + "' '" + smolc_bin() + "' bench '" + model +
+                          "' --q8 --target wasm32-simd128 --reps 1 --json");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j.at("runner").get<std::string>().find("tools/wasm/wasi-node.mjs") != std::string::npos);
+  CHECK_FALSE(j.at("emulated").get<bool>());
+  CHECK(j.at("target").get<std::string>() == "wasm32-simd128");
+  CHECK(j.at("pp128").get<double>() > 0);
+  CHECK(j.at("tg128").get<double>() > 0);
 }
