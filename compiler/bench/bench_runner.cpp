@@ -64,7 +64,9 @@ std::string build_runner(const CachedEngine& e, const std::string& cxx, const st
   }
   const fs::path tmp = exe.string() + ".tmp";
   const bool clang = fs::path(cxx).filename().string().find("clang") != std::string::npos;
-  const std::string cross = triple.empty() ? "" : (clang ? " --target=" + triple : std::string()) + " -static";
+  // wasm32-wasi's libc++ is built without exceptions: so is the runner.
+  const std::string cross = (triple.empty() ? "" : (clang ? " --target=" + triple : std::string()) + " -static") +
+                            (triple.rfind("wasm32", 0) == 0 ? " -fno-exceptions" : "");
   const std::string cmd = shell_quote(cxx) + cross + " -std=c++17 -O2 -I" +
                           shell_quote(e.include_dir) + " " + shell_quote(cpp.string()) + " " + shell_quote(e.library) +
                           " -lpthread -lm -o " + shell_quote(tmp.string()) + " >" + shell_quote(log.string()) + " 2>&1";

@@ -168,6 +168,7 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   eo.ctx = ctx;
   eo.kv_f16 = req.kv_f16;
   eo.allow_nonfinite = req.allow_nonfinite;
+  eo.external_weights = target->wasm();  // wasm modules read DIR/NAME.weights
   eo.format_text = req.formats.describe();
   eo.calibration_progress = [&](size_t d, size_t t) {
     if (progress) progress("calibrating", d, t);
@@ -183,6 +184,7 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   bo.format = req.formats.describe();
   bo.target = target->name;
   bo.triple = target->triple;
+  if (target->wasm()) bo.unit_flags = target->unit_flags;  // no -fPIC: on wasm it asks for a dynamic-linking module
   bo.source_sha256 = sha;
   bo.tuning_sha256 = tune_sha;
   bo.progress = [&](size_t d, size_t t) {

@@ -19,6 +19,7 @@
 
 #include "bench/bench_runner.h"
 #include "bench/engine_cache.h"
+#include "build/shell.h"
 #include "cli/command.h"
 #include "cli/format_flags.h"
 #include "cli/number_option.h"
@@ -137,6 +138,8 @@ int run(const BenchArgs& a, const CLI::App& app) {
   if (runner_cmd.empty() && !host_supports(target->isa)) {
     if (isa_is_aarch64(target->isa) && std::system("command -v qemu-aarch64 >/dev/null 2>&1") == 0)
       runner_cmd = "qemu-aarch64 -cpu max";
+    else if (target->wasm())
+      runner_cmd = "node --no-warnings " + shell_quote(std::string(SMOLC_SOURCE_DIR) + "/tools/wasm/wasi-node.mjs");
     else  // "cannot run on this CPU", exit code 2
       target = given ? &engine_dir_target(*given, true) : &schedule::target_flag(a.target, true);
   }
@@ -174,8 +177,11 @@ int run(const BenchArgs& a, const CLI::App& app) {
   }
 
   int rc = 0;
+  // A wasm engine's runner reads the engine's weights file from $SMOLC_WEIGHTS.
+  const std::string weights_env =
+      target->wasm() ? "SMOLC_WEIGHTS=" + shell_quote(e.dir + "/" + e.name + ".weights") + " " : std::string();
   const std::string out =
-      run_capture((runner_cmd.empty() ? "" : runner_cmd + " ") + "'" + runner + "' " + std::to_string(a.threads) + " " +
+      run_capture(weights_env + (runner_cmd.empty() ? "" : runner_cmd + " ") + "'" + runner + "' " + std::to_string(a.threads) + " " +
                       std::to_string(a.reps) + (a.speculate > 0 ? " " + std::to_string(a.speculate) : ""),
                   rc);
   if (rc == 3)  // the runner found NaN/Inf logits: the model's numbers, not a smolc bug

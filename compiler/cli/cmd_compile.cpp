@@ -25,7 +25,7 @@
 namespace {
 
 struct Args {
-  std::string model, name, out, target = "native", weights = "embed", kv = "f32", cxx, cxxflags, tokenizer, tune;  // cxx "": the target's
+  std::string model, name, out, target = "native", weights, kv = "f32", cxx, cxxflags, tokenizer, tune;  // cxx "": the target's
   smolc::cli::FormatFlags formats;
   bool emit_only = false;
   int ctx = 0, threads = 0;
@@ -40,7 +40,7 @@ std::string command_line(const Args& a) {
   if (a.threads) c += " --threads " + std::to_string(a.threads);
   if (!a.name.empty()) c += " --name " + shell_word(a.name);
   if (!a.out.empty()) c += " -o " + shell_word(a.out);
-  if (a.weights != "embed") c += " --weights " + shell_word(a.weights);
+  if (!a.weights.empty()) c += " --weights " + shell_word(a.weights);
   if (a.kv != "f32") c += " --kv " + shell_word(a.kv);
   if (!a.tokenizer.empty()) c += " --tokenizer " + shell_word(a.tokenizer);
   if (!a.cxx.empty()) c += " --cxx " + shell_word(a.cxx);
@@ -61,10 +61,13 @@ int run(const Args& a) {
   const std::optional<schedule::FormatPlan> plan = a.formats.plan();
   if (!plan) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
   const WFormat fmt = plan->base;
-  if (a.weights != "embed" && a.weights != "external")
+  if (!a.weights.empty() && a.weights != "embed" && a.weights != "external")
     throw InputError("command line", "--weights", "'" + a.weights + "' is not embed or external");
   const bool kv_f16 = cli::kv_f16_flag(a.kv);
   const schedule::TargetDesc* target = &schedule::target_flag(a.target, false);
+  if (target->wasm() && a.weights == "embed")
+    throw InputError("command line", "--weights", "a " + target->name + " engine always reads DIR/NAME.weights "
+                     "(the module and the page fetch it; docs/targets.md#wasm32-and-wasm32-simd128)");
 
   // Every format compiles for every core, but on a microcontroller some cost
   // far more than others: say so before the user flashes it (docs/firmware.md).
@@ -86,7 +89,7 @@ int run(const Args& a) {
   eo.command = command_line(a);
   eo.ctx = a.ctx ? a.ctx : static_cast<int>(std::min<int64_t>(2048, ck.cfg.max_seq_len));
   eo.threads = a.threads;
-  eo.external_weights = a.weights == "external";
+  eo.external_weights = a.weights == "external" || target->wasm();
   eo.kv_f16 = kv_f16;
   eo.allow_nonfinite = a.formats.allow_nonfinite;
   eo.format_text = plan->describe();
@@ -125,13 +128,13 @@ smolc::cli::Register reg({"compile", "Compile a model into a static library engi
   auto a = std::make_shared<Args>();
   sub.add_option("model", a->model, "Model path or name")->required();
   a->formats.add_to(sub);
-  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|cortex-m55|cortex-m7|cortex-m4");
+  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|cortex-m55|cortex-m7|cortex-m4|wasm32|wasm32-simd128");
   smolc::cli::add_number(sub, "--ctx", a->ctx, "KV cache positions (default min(2048, the model's max_seq_len))", 0, smolc::cli::kIntMax);
   sub.add_option("--kv", a->kv, "KV cache element type: f32 (default) or f16");
   smolc::cli::add_number(sub, "--threads", a->threads, "default thread count of the engine (0: one per CPU)", 0, 64);
   sub.add_option("--name", a->name, "C prefix of the engine (default: model name + format)");
   sub.add_option("-o,--output", a->out, "Output directory (default: NAME)");
-  sub.add_option("--weights", a->weights, "embed (in .rodata) or external (DIR/NAME.weights)");
+  sub.add_option("--weights", a->weights, "embed (in .rodata; the default) or external (DIR/NAME.weights; always for wasm32*)");
   sub.add_option("--cxx", a->cxx, "C++ compiler, optionally with flags (default clang++-19; arm-none-eabi-g++ for cortex-m*)");
   sub.add_option("--cxxflags", a->cxxflags,
                  "extra compiler flags for every unit, after the target's (e.g. '-mcpu=cortex-m7 -mthumb'); "

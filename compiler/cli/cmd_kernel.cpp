@@ -37,7 +37,8 @@ smolc::cli::Register reg({"kernel", "Generate one matrix kernel (gemv, gemm or r
     static const std::map<std::string, WFormat> fmts = {{"f32", WFormat::F32}, {"bf16", WFormat::BF16}, {"f16", WFormat::F16},
                                                           {"q8", WFormat::Q8},   {"q4", WFormat::Q4},     {"q16", WFormat::Q16}};
     static const std::map<std::string, Isa> isas = {{"scalar", Isa::Scalar}, {"avx2", Isa::AVX2}, {"avx512", Isa::AVX512},
-                                                    {"neon", Isa::NEON},     {"neondot", Isa::NEON_DOT}};
+                                                    {"neon", Isa::NEON},     {"neondot", Isa::NEON_DOT},
+                                                    {"simd128", Isa::WASM_SIMD128}};
     KernelSpec s;
     s.fmt = fmts.at(a->format);
     s.isa = a->isa == "native" ? detect_host_isa() : isas.at(a->isa);

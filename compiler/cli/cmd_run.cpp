@@ -439,7 +439,7 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                 app.add_flag("--reference", o->reference, "Use the scalar reference engine");
                 // --f32 ... --q16: run a compiled engine of that format (compiled once into the engine cache).
                 o->formats.add_to(app);
-                app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar, or cortex-m55|cortex-m4 (qemu-system-arm, docs/firmware.md)");
+                app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar, wasm32|wasm32-simd128 (in node), or cortex-m55|cortex-m4 (qemu-system-arm, docs/firmware.md)");
                 add_number(app, "--threads", o->threads, "Compiled engine threads (default: one per CPU)", 0, 64);
                 app.add_option("--tune", o->tune, "Tuning file of `smolc tune`: the compiled engine uses its kernel choices");
                 app.add_option("--cxx", o->cxx, "C++ compiler for the compiled engine (default clang++-19)");

@@ -19,6 +19,7 @@
 #include "bench/engine_cache.h"
 #include "build/shell.h"
 #include "cli/engine.h"
+#include "cli/engine_wasm.h"
 #include "cli/progress.h"
 #include "emit/engine_emitter.h"
 #include "emit/template_engine.h"
@@ -200,7 +201,8 @@ std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx) 
     const fs::path so_dir = fs::path(cache_root()) / "linked";
     return std::make_unique<CompiledBackend>(e, build_shared_object(e, req.cxx, so_dir, key), req.threads);
   }
-  // `run` executes the engine here, so its target must run on this CPU.
+  // A wasm target runs in node; any other executes here, so it must run on this CPU.
+  if (schedule::target_flag(req.target, false).wasm()) return make_wasm_engine(req, ctx);
   schedule::target_flag(req.target, true);
   if (req.threads < 0 || req.threads > 64) throw InputError("command line", "--threads", "expected 0..64");
   CacheRequest cr;

@@ -27,12 +27,13 @@ bool uses_a8_input(WFormat f);
 // emitters may assume x86 or aarch64.
 //   NEON:     ARMv8.0-A Advanced SIMD (every aarch64 CPU: Cortex-A53 up).
 //   NEON_DOT: ARMv8.2-A + dotprod (sdot/udot) + fp16 (Cortex-A55/A76 up).
-enum class Isa { Scalar, AVX2, AVX512, NEON, NEON_DOT };
+//   WASM_SIMD128: WebAssembly fixed-width SIMD (128-bit; every current browser and node).
+enum class Isa { Scalar, AVX2, AVX512, NEON, NEON_DOT, WASM_SIMD128 };
 // Whether kernels of this ISA are aarch64 code (they cannot run on an x86 host).
 bool isa_is_aarch64(Isa i);
 
 const char* wformat_name(WFormat f);  // "f32", "bf16", "f16", "q8", "q4", "q16"
-const char* isa_name(Isa i);          // "scalar", "avx2", "avx512", "neon", "neondot"
+const char* isa_name(Isa i);          // "scalar", "avx2", "avx512", "neon", "neondot", "simd128"
 
 struct KernelSpec {
   WFormat fmt = WFormat::F32;

@@ -13,7 +13,9 @@ namespace smolc::kernel_detail {
 namespace {
 
 // f32 lanes per vector register: panels must hold whole vectors of rows.
-int lanes(Isa i) { return i == Isa::AVX512 ? 16 : i == Isa::AVX2 ? 8 : isa_is_aarch64(i) ? 4 : 1; }
+int lanes(Isa i) {
+  return i == Isa::AVX512 ? 16 : i == Isa::AVX2 ? 8 : isa_is_aarch64(i) || i == Isa::WASM_SIMD128 ? 4 : 1;
+}
 
 std::vector<std::string> isa_flags(Isa i, WFormat f) {
   switch (i) {
@@ -27,6 +29,7 @@ std::vector<std::string> isa_flags(Isa i, WFormat f) {
     }
     case Isa::NEON: return {};  // Advanced SIMD is baseline ARMv8.0-A
     case Isa::NEON_DOT: return {"-march=armv8.2-a+dotprod+fp16"};
+    case Isa::WASM_SIMD128: return {"-msimd128"};
   }
   return {};
 }
@@ -62,7 +65,10 @@ int quant_interleave_unit(WFormat f) { return f == WFormat::Q16 ? 2 : 4; }
 // activation quad needs. The row-major layout cost the gemv a 4-round
 // vpermt2d reduction and the gemm a transpose per block (docs/kernels.md).
 int quant_interleave(const KernelSpec& s) {
-  if (isa_is_aarch64(s.isa)) {
+  // wasm SIMD128 takes NEON's layout: 4 rows x 4-byte units for q8/q4 (two
+  // rows' units widen into one int16 vector for i32x4.dot_i16x8_s), the
+  // whole panel for q16.
+  if (isa_is_aarch64(s.isa) || s.isa == Isa::WASM_SIMD128) {
     if (s.fmt == WFormat::Q16) return s.tile_m;
     return s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4 ? 4 : 1;
   }
@@ -113,8 +119,14 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   // parameterised by vector width. Block formats: one template per op and ISA.
   const bool x86 = s.isa == Isa::AVX2 || s.isa == Isa::AVX512;
   const bool neon = isa_is_aarch64(s.isa);  // neon and neondot share one template per op
+  const bool wasm = s.isa == Isa::WASM_SIMD128;
   const bool quant = is_quantized(s.fmt);
-  const std::string isa_part = is_row ? "scalar" : neon ? "neon" : quant ? isa_name(s.isa) : x86 ? "x86" : "scalar";
+  const std::string isa_part = is_row  ? "scalar"
+                               : neon  ? "neon"
+                               : wasm  ? "wasm"
+                               : quant ? isa_name(s.isa)
+                               : x86   ? "x86"
+                                       : "scalar";
   const std::string tpl = std::string(op) + "/" + (quant ? "q-" : "") + op + "-" + isa_part + ".cpp.in";
 
   KernelSource out;
@@ -185,6 +197,13 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
     // gemv: independent accumulator sets so ~8 FMA chains are in flight.
     v["KU"] = std::max<int64_t>(1, std::min<int64_t>(4, 8 / (s.tile_m / 4)));
   }
+  if (wasm) {
+    v["VW"] = int64_t(4);
+    v["NV"] = int64_t(s.tile_m / 4);
+    // gemv: independent accumulator sets so ~8 add chains are in flight.
+    v["KU"] = std::max<int64_t>(1, std::min<int64_t>(4, 8 / (s.tile_m / 4)));
+    if (!is_row) v["WASM_SIMD"] = render_embedded("common/wasm-simd.inc.in", v);
+  }
   if (quant) {
     // The f16 branch of the scalar widening: q8/q4 block scales are binary16.
     TemplateVars h = v;
@@ -199,6 +218,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   // q-gemv-avx512 and q-gemm-avx512 (unzip transposes, row sums, a8 fields).
   if (quant && s.isa == Isa::AVX512 && !is_row) v["Q_AVX512"] = render_embedded("common/q-avx512.inc.in", v);
   if (quant && neon && !is_row) v["Q_NEON"] = render_embedded("common/q-neon.inc.in", v);
+  if (quant && wasm && !is_row) v["Q_WASM"] = render_embedded("common/q-wasm.inc.in", v);
   // --- end AVX-512 quantised kernels
   out.code = render_embedded(tpl, v);
   return out;

@@ -44,7 +44,8 @@ bool host_supports(Isa i) {
     case Isa::AVX2: return f.avx2_fma_f16c;
     case Isa::AVX512: return f.avx512;
     case Isa::NEON:
-    case Isa::NEON_DOT: return false;
+    case Isa::NEON_DOT:
+    case Isa::WASM_SIMD128: return false;
   }
   return false;
 }
@@ -61,6 +62,7 @@ bool host_supports(Isa i) {
     case Isa::Scalar:
     case Isa::NEON: return true;
     case Isa::NEON_DOT: return (hw & (1ul << 20)) && (hw & (1ul << 10));  // HWCAP_ASIMDDP, HWCAP_ASIMDHP
+    case Isa::WASM_SIMD128: return false;
     default: return false;
   }
 }

@@ -27,6 +27,7 @@ const char* isa_name(Isa i) {
     case Isa::AVX512: return "avx512";
     case Isa::NEON: return "neon";
     case Isa::NEON_DOT: return "neondot";
+    case Isa::WASM_SIMD128: return "simd128";
   }
   return "?";
 }

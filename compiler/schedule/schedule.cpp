@@ -38,6 +38,21 @@ TargetDesc cortex_m(const std::string& name, int tile_m, std::vector<std::string
   return t;
 }
 
+// WebAssembly (docs/targets.md#wasm32-and-wasm32-simd128): clang-19 for
+// wasm32-wasi against Debian's wasi-libc (the engine uses only mem* and libm
+// of it). One thread (the serial platform: the runtime sees no __unix__);
+// -O2 without -fPIC, which on wasm asks for a dynamic-linking module. Weights
+// are always the external DIR/NAME.weights file (the module and the page
+// fetch it; no per-toolchain .S). tile_m 8: 8-row x 4-token float gemm tiles
+// keep 8 accumulators in the 16 xmm registers V8 maps v128 to on x86.
+TargetDesc wasm(const std::string& name, Isa isa, std::vector<std::string> cxx_flags) {
+  const std::vector<WFormat> all = {WFormat::F32, WFormat::BF16, WFormat::F16,
+                                     WFormat::Q8,  WFormat::Q4,   WFormat::Q16};
+  TargetDesc t{name, isa, all, 8, 4, 16, 16, std::move(cxx_flags), "wasm32-wasi"};
+  t.unit_flags = {"-O2"};
+  return t;
+}
+
 }  // namespace
 
 const std::vector<TargetDesc>& target_table() {
@@ -71,6 +86,8 @@ const std::vector<TargetDesc>& target_table() {
                "mps2-an500"),
       cortex_m("cortex-m4", 8, {"-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"}, "thumb/v7e-m+fp/hard",
                "mps2-an386"),
+      wasm("wasm32", Isa::Scalar, {}),
+      wasm("wasm32-simd128", Isa::WASM_SIMD128, {"-msimd128"}),
   };
   return t;
 }

@@ -43,6 +43,9 @@ struct TargetDesc {
   std::string multilib = "";
   std::string qemu_machine = "";
   bool bare_metal() const { return triple.find("-none-") != std::string::npos; }
+  // A WebAssembly target: the build links DIR/NAME.wasm, run and bench go
+  // through node (docs/targets.md).
+  bool wasm() const { return triple.rfind("wasm32", 0) == 0; }
 };
 
 // Every target smolc can compile for, "native" excluded.

@@ -5,6 +5,14 @@
 #include <time.h>
 #include <unistd.h>
 #define SMOLC_HAVE_POSIX 1
+#elif defined(__wasi__)
+// WASI (the wasm32 targets under node): clock_gettime is its clock_time_get;
+// there is no thread, and write() is left to the host.
+#include <time.h>
+#define SMOLC_HAVE_CLOCK 1
+#endif
+#ifdef SMOLC_HAVE_POSIX
+#define SMOLC_HAVE_CLOCK 1
 #endif
 
 namespace {
@@ -14,7 +22,7 @@ void serial_parallel_for(void*, smolc_range_fn fn, void* ctx, int n, int) {
 }
 
 uint64_t serial_now_ns(void*) {
-#ifdef SMOLC_HAVE_POSIX
+#ifdef SMOLC_HAVE_CLOCK
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
