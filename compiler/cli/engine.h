@@ -32,6 +32,11 @@ class Engine {
   virtual int position() const = 0;  // tokens in the KV cache
   virtual int ctx() const = 0;       // KV cache capacity in tokens
   virtual const char* name() const = 0;
+
+ protected:
+  // prefill() for engines whose batched step keeps only the last row: every
+  // row is made by one decode step each (what --dump-logits needs).
+  std::vector<float> prefill_by_decode(const int32_t* tokens, int n);
 };
 
 // The scalar reference engine (compiler/reference/) over a loaded checkpoint;

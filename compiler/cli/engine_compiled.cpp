@@ -110,17 +110,7 @@ class CompiledBackend final : public Engine {
     // The engine's thread pool lives in the object: keep it mapped.
   }
 
-  // The engine's batched step keeps only the last row, so every row is made
-  // by one decode step each (what --dump-logits needs).
-  std::vector<float> prefill(const int32_t* tokens, int n) override {
-    std::vector<float> rows;
-    rows.reserve(static_cast<size_t>(n) * last_.size());
-    for (int i = 0; i < n; ++i) {
-      const std::vector<float>& r = decode(tokens[i]);
-      rows.insert(rows.end(), r.begin(), r.end());
-    }
-    return rows;
-  }
+  std::vector<float> prefill(const int32_t* tokens, int n) override { return prefill_by_decode(tokens, n); }
   std::vector<float> prefill_last(const int32_t* tokens, int n) override {
     check(prefill_(state_, tokens, n), "prefill");
     return copy_logits();

@@ -68,6 +68,16 @@ std::vector<float> Engine::prefill_last(const int32_t* tokens, int n) {
   return std::vector<float>(rows.end() - static_cast<std::ptrdiff_t>(vocab), rows.end());
 }
 
+std::vector<float> Engine::prefill_by_decode(const int32_t* tokens, int n) {
+  std::vector<float> rows;
+  for (int i = 0; i < n; ++i) {
+    const std::vector<float>& r = decode(tokens[i]);
+    if (i == 0) rows.reserve(static_cast<size_t>(n) * r.size());
+    rows.insert(rows.end(), r.begin(), r.end());
+  }
+  return rows;
+}
+
 std::unique_ptr<Engine> make_engine(const Checkpoint& ck, const EngineRequest& req, int needed, int explicit_ctx) {
   if (!req.reference && !req.engine_dir.empty()) return make_compiled_engine(req, 0);
   if (!req.reference && req.format) {

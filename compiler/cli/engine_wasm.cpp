@@ -112,15 +112,7 @@ class WasmBackend final : public Engine {
     ::waitpid(pid_, &st, 0);
   }
 
-  std::vector<float> prefill(const int32_t* tokens, int n) override {
-    std::vector<float> rows;
-    rows.reserve(static_cast<size_t>(n) * last_.size());
-    for (int i = 0; i < n; ++i) {
-      const std::vector<float>& r = decode(tokens[i]);
-      rows.insert(rows.end(), r.begin(), r.end());
-    }
-    return rows;
-  }
+  std::vector<float> prefill(const int32_t* tokens, int n) override { return prefill_by_decode(tokens, n); }
   std::vector<float> prefill_last(const int32_t* tokens, int n) override {
     request(1, tokens, n);
     read_logits();
