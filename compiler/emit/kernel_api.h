@@ -31,6 +31,8 @@ bool uses_a8_input(WFormat f);
 enum class Isa { Scalar, AVX2, AVX512, NEON, NEON_DOT, WASM_SIMD128 };
 // Whether kernels of this ISA are aarch64 code (they cannot run on an x86 host).
 bool isa_is_aarch64(Isa i);
+// Whether kernels of this ISA are x86-64 host code (scalar, avx2, avx512); the x86 kernel tests run only these.
+bool isa_is_x86(Isa i);
 
 const char* wformat_name(WFormat f);  // "f32", "bf16", "f16", "q8", "q4", "q16"
 const char* isa_name(Isa i);          // "scalar", "avx2", "avx512", "neon", "neondot", "simd128"

@@ -33,5 +33,6 @@ const char* isa_name(Isa i) {
 }
 
 bool isa_is_aarch64(Isa i) { return i == Isa::NEON || i == Isa::NEON_DOT; }
+bool isa_is_x86(Isa i) { return i == Isa::Scalar || i == Isa::AVX2 || i == Isa::AVX512; }
 
 }  // namespace smolc

@@ -91,7 +91,7 @@ size_t tok_utf8_complete_prefix(const char* s, size_t n) {
 
 size_t tok_encode_min_scratch_bytes(size_t text_len) { return 36 * (text_len + 1) + 64; }
 size_t tok_encode_scratch_bytes(size_t text_len) {
-  return tok_encode_min_scratch_bytes(text_len) + (text_len >= kTokWordCacheMinText ? kTokWordCacheBytes : 0);
+  return tok_encode_min_scratch_bytes(text_len) + (text_len >= kTokWordCacheMinText ? size_t{kTokWordCacheBytes} : size_t{0});
 }
 
 int64_t tok_encode(const TokTables* t, const char* text, size_t text_len, int32_t* out,
