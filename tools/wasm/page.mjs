@@ -35,7 +35,7 @@ export async function runPage(o) {
   const consoleLines = [];
   try {
     const page = await browser.newPage();
-    await page.setViewport({ width: 900, height: 760 });
+    await page.setViewport({ width: 900, height: 560 });
     page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
     const target = o.engine ? `${url}?engine=${encodeURIComponent(o.engine)}` : url;
