@@ -14,10 +14,11 @@
 # (kind "time", with round and load average) is appended to --out. The bench
 # engines live in smolc's engine cache, so only the first round compiles.
 #
-# Instruction counts: per preset x format x compiler, the avx2 engine is
-# compiled (`smolc compile --name cg --ctx N`) and prefill_driver.cpp runs one
-# N-token prefill on one thread under `valgrind --tool=callgrind`, counting only
-# inside cg_prefill (--toggle-collect); callgrind_annotate's self counts per
+# Instruction counts: per preset x format x compiler, the bench's avx2 engine
+# (`smolc bench --prepare`, context 640) is linked with prefill_driver.cpp,
+# which runs one N-token prefill (N <= 640) on one thread under
+# `valgrind --tool=callgrind`, counting only inside NAME_prefill
+# (--toggle-collect); callgrind_annotate's self counts per
 # function become one JSON line (kind "callgrind"). Valgrind 3.19 has no
 # AVX-512, so avx512 engines are timed only. Instruction counts do not depend
 # on the machine's load; timings do (summarise_cxx.py reports medians).
@@ -106,14 +107,18 @@ fi
 
 if [ "$DO_CG" = 1 ]; then
   for p in $PRESETS; do for f in $FORMATS; do for c in $CXXS; do
-    dir="$WORK/cg-$p-$f-avx2-$(echo "$c" | tr -c 'A-Za-z0-9.+\n' _)"
     echo "compare_cxx: callgrind: $p $f avx2 $c, $TOKENS-token prefill" >&2
-    "$SMOLC" compile "$(model_of "$p")" "--$f" --target avx2 --cxx "$c" --name cg --ctx "$TOKENS" --threads 1 \
-      -o "$dir" >/dev/null
+    # The bench's own avx2 engine (compiled once into smolc's engine cache).
+    eng="$("$SMOLC" bench "$(model_of "$p")" "--$f" --target avx2 --cxx "$c" --prepare | tail -1)"
+    name="$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["name"])' "$eng/manifest.json")"
+    [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "engine name '$name' in $eng/manifest.json is not a C identifier"
+    dir="$WORK/cg-$LABEL-$p-$f-avx2-$(echo "$c" | tr -c 'A-Za-z0-9.+\n' _)"
+    mkdir -p "$dir"
     # shellcheck disable=SC2086  # a --cxx value may carry flags
-    $c -std=c++17 -O2 -I"$dir/include" "$HERE/prefill_driver.cpp" "$dir/lib/libcg.a" -lpthread -o "$dir/prefill_driver"
+    $c -std=c++17 -O2 -DENGINE="$name" -DENGINE_U="${name^^}" -include "$eng/include/$name.h" -I"$eng/include" \
+      "$HERE/prefill_driver.cpp" "$eng/lib/lib$name.a" -lpthread -o "$dir/prefill_driver"
     rm -f "$dir/callgrind.out"
-    valgrind --tool=callgrind --toggle-collect=cg_prefill --callgrind-out-file="$dir/callgrind.out" \
+    valgrind --tool=callgrind --toggle-collect="${name}_prefill" --callgrind-out-file="$dir/callgrind.out" \
       "$dir/prefill_driver" "$TOKENS" >"$dir/driver.txt" 2>"$dir/valgrind.txt"
     callgrind_annotate --inclusive=no --threshold=100 "$dir/callgrind.out" >"$dir/annotate.txt"
     /usr/bin/python3 "$HERE/summarise_cxx.py" --parse-annotate "$dir/annotate.txt" --tokens "$TOKENS" \
