@@ -166,12 +166,12 @@ struct SamplerBox {
   smolc_sampler s{};
   SamplerBox(const RunOptions& o, int32_t vocab) {
     const smolc_sampler_params p = sampler_params(o);
-    work.resize(smolc_sampler_work_bytes(vocab));
+    work.resize(smolc_sampler_work_bytes_for(vocab, p.top_k));  // top-k bounds it
     const int rc = smolc_sampler_init(&s, &p, vocab, work.data(), work.size());
     if (rc == SMOLC_SAMPLER_E_PARAMS)
       throw InputError("sampling options", "",
                        "out of range (need finite --temp, 0 < --top-p <= 1, 0 <= --min-p <= 1, --repeat-penalty > 0)");
-    if (rc != SMOLC_SAMPLER_OK) throw std::logic_error("sampler init failed with code " + std::to_string(rc));
+    if (rc != SMOLC_SAMPLER_OK) throw std::logic_error(std::string(smolc_sampler_strerror(rc)) + " (code " + std::to_string(rc) + ")");
   }
 };
 
