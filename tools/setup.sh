@@ -6,7 +6,8 @@ PKGS=(cmake ninja-build clang-19 lld-19 llvm-19 libclang-rt-19-dev catch2 nlohma
       pkg-config python3 python3-numpy binutils libstdc++-12-dev-arm64-cross g++-aarch64-linux-gnu qemu-user
       gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm  # these three: Cortex-M firmware (docs/firmware.md)
       wasi-libc libclang-rt-19-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 nodejs  # wasm32 targets (docs/targets.md)
-      chromium)  # the browser page's tests (tests/web), screenshot and speed (docs/targets.md#the-browser-page)
+      chromium  # the browser page's tests (tests/web), screenshot and speed (docs/targets.md#the-browser-page)
+      g++ valgrind)  # bench/compilers/compare_cxx.sh: engines built by g++, callgrind instruction counts
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -152,7 +152,7 @@ smolc::cli::Register reg({"compile", "Compile a model into a static library engi
   auto a = std::make_shared<Args>();
   sub.add_option("model", a->model, "Model path or name")->required();
   a->formats.add_to(sub);
-  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|cortex-m55|cortex-m7|cortex-m4|wasm32|wasm32-simd128");
+  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|aarch64-i8mm|cortex-m55|cortex-m7|cortex-m4|wasm32|wasm32-simd128");
   smolc::cli::add_number(sub, "--ctx", a->ctx, "KV cache positions (default min(2048, the model's max_seq_len))", 0, smolc::cli::kIntMax);
   sub.add_option("--kv", a->kv, "KV cache element type: f32 (default) or f16");
   smolc::cli::add_number(sub, "--threads", a->threads, "default thread count of the engine (0: one per CPU)", 0, 64);
