@@ -266,7 +266,7 @@ smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, 
   sub.add_option("model", a->model, "Model path or name, or a `smolc compile` output directory (benchmarked as compiled)")
       ->required();
   a->formats.add_to(sub);
-  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod (one this CPU runs, or with --runner)");
+  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|aarch64-i8mm (one this CPU runs, or with --runner)");
   sub.add_option("--runner", a->runner,
                  "command that runs the bench executable (CMD EXE THREADS REPS), e.g. 'qemu-aarch64 -cpu max' or "
                  "bench/aarch64/ssh_runner.sh pi@board; default for aarch64 on another host: qemu-aarch64 -cpu max if installed");

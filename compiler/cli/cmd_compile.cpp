@@ -12,7 +12,9 @@
 #include "common/escape.h"
 #include "cli/format_flags.h"
 #include "cli/number_option.h"
+#include "cli/generate.h"
 #include "cli/progress.h"
+#include "cli/web_page.h"
 #include "emit/engine_emitter.h"
 #include "emit/engine_names.h"
 #include "frontend/checkpoint.h"
@@ -28,6 +30,7 @@ struct Args {
   std::string model, name, out, target = "native", weights, kv = "f32", cxx, cxxflags, tokenizer, tune;  // cxx "": the target's
   smolc::cli::FormatFlags formats;
   bool emit_only = false;
+  bool web = false;  // also write the browser page (cli/web_page.h)
   int ctx = 0, threads = 0;
 };
 
@@ -46,6 +49,7 @@ std::string command_line(const Args& a) {
   if (!a.cxx.empty()) c += " --cxx " + shell_word(a.cxx);
   if (!a.cxxflags.empty()) c += " --cxxflags " + shell_word(a.cxxflags);
   if (!a.tune.empty()) c += " --tune " + shell_word(a.tune);
+  if (a.web) c += " --web";
   return c;
 }
 
@@ -68,6 +72,7 @@ int run(const Args& a) {
   if (target->wasm() && a.weights == "embed")
     throw InputError("command line", "--weights", "a " + target->name + " engine always reads DIR/NAME.weights "
                      "(the module and the page fetch it; docs/targets.md#wasm32-and-wasm32-simd128)");
+  if (a.web) cli::check_web_target(*target, a.emit_only);
 
   // Every format compiles for every core, but on a microcontroller some cost
   // far more than others: say so before the user flashes it (docs/firmware.md).
@@ -77,6 +82,7 @@ int run(const Args& a) {
                  target->name.c_str(), wformat_name(fmt),
                  fmt == WFormat::BF16 || fmt == WFormat::F16 ? ", widening every weight in software" : "");
   Checkpoint ck = load_checkpoint(a.model, a.tokenizer);
+  if (a.web) cli::check_web_model(ck.tokenizer.kind != TokenizerData::Kind::None);
   const std::string name = a.name.empty() ? sanitize_c_identifier(ck.name + "_" + wformat_name(fmt)) : a.name;
   validate_engine_name(name);
   const std::string out = a.out.empty() ? name : a.out;
@@ -115,12 +121,30 @@ int run(const Args& a) {
   bo.tuning_sha256 = a.tune.empty() ? "" : tune::tuning_hash(a.tune);
   bo.progress = [](size_t d, size_t t) { smolc::cli::progress_bar("compiling", d, t); };
   BuildResult r = build_engine(e, eo, bo);
+  if (a.web) {
+    const Tokenizer tok(ck.tokenizer);
+    cli::WebPage w;
+    w.dir = out;
+    w.name = name;
+    w.model = ck.name;
+    w.format = plan->describe();
+    w.target = target->name;
+    w.vocab = ck.cfg.vocab_size;
+    w.ctx = eo.ctx;
+    w.bos = cli::run_bos_id(ck, tok);
+    w.stop_ids = cli::run_stop_ids(ck, tok);
+    w.prompt_after_bos = cli::prompt_text_after_bos(ck);
+    cli::write_web_page(w);
+  }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // -o is any path: printable() keeps this one line.
   std::printf("smolc: %s %s %s for %s: weights %s, state %s%s%s in %.1f s -> %s\n", a.emit_only ? "emitted" : "compiled",
               name.c_str(), plan->describe().c_str(), target->name.c_str(), mb(e.weights.size()).c_str(),
               mb(e.state_bytes).c_str(), a.emit_only ? "" : ", engine objects ",
               a.emit_only ? "" : mb(r.code_bytes).c_str(), secs, printable(out).c_str());
+  if (a.web)
+    std::printf("smolc: the page is %s/index.html: serve the directory with any static file server "
+                "(tools/wasm/serve.mjs; docs/targets.md#the-browser-page)\n", printable(out).c_str());
   return 0;
 }
 
@@ -128,7 +152,7 @@ smolc::cli::Register reg({"compile", "Compile a model into a static library engi
   auto a = std::make_shared<Args>();
   sub.add_option("model", a->model, "Model path or name")->required();
   a->formats.add_to(sub);
-  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|cortex-m55|cortex-m7|cortex-m4|wasm32|wasm32-simd128");
+  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|aarch64-i8mm|cortex-m55|cortex-m7|cortex-m4|wasm32|wasm32-simd128");
   smolc::cli::add_number(sub, "--ctx", a->ctx, "KV cache positions (default min(2048, the model's max_seq_len))", 0, smolc::cli::kIntMax);
   sub.add_option("--kv", a->kv, "KV cache element type: f32 (default) or f16");
   smolc::cli::add_number(sub, "--threads", a->threads, "default thread count of the engine (0: one per CPU)", 0, 64);
@@ -142,6 +166,8 @@ smolc::cli::Register reg({"compile", "Compile a model into a static library engi
   sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
   sub.add_option("--tune", a->tune, "Tuning file of `smolc tune` for this target: its kernel tiles per matrix shape");
   sub.add_flag("--emit-only", a->emit_only, "Write sources and weights, do not compile");
+  sub.add_flag("--web", a->web,
+               "wasm32 targets: also write the browser page (index.html, engine.json, NAME.wasm; docs/targets.md)");
   return std::function<int()>([a] {
     return run(*a);
   });

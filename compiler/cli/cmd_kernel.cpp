@@ -24,8 +24,8 @@ smolc::cli::Register reg({"kernel", "Generate one matrix kernel (gemv, gemm or r
   sub.add_option("--op", a->op, "gemv | gemm | row")->check(CLI::IsMember({"gemv", "gemm", "row"}));
   sub.add_option("--format", a->format, "Weight format: f32 | bf16 | f16 | q8 | q4 | q16")
       ->check(CLI::IsMember({"f32", "bf16", "f16", "q8", "q4", "q16"}));
-  sub.add_option("--isa", a->isa, "scalar | avx2 | avx512 | neon | neondot | native")
-      ->check(CLI::IsMember({"scalar", "avx2", "avx512", "neon", "neondot", "native"}));
+  sub.add_option("--isa", a->isa, "scalar | avx2 | avx512 | neon | neondot | i8mm | simd128 | native")
+      ->check(CLI::IsMember({"scalar", "avx2", "avx512", "neon", "neondot", "i8mm", "simd128", "native"}));
   smolc::cli::add_number(sub, "--m", a->m, "Output rows M", int64_t{1}, int64_t{1} << 24)->required();
   smolc::cli::add_number(sub, "--k", a->k, "Input features K", int64_t{1}, int64_t{1} << 24)->required();
   smolc::cli::add_number(sub, "--tile-m", a->tile_m, "Rows per packed panel", 1, 64);
@@ -38,7 +38,7 @@ smolc::cli::Register reg({"kernel", "Generate one matrix kernel (gemv, gemm or r
                                                           {"q8", WFormat::Q8},   {"q4", WFormat::Q4},     {"q16", WFormat::Q16}};
     static const std::map<std::string, Isa> isas = {{"scalar", Isa::Scalar}, {"avx2", Isa::AVX2}, {"avx512", Isa::AVX512},
                                                     {"neon", Isa::NEON},     {"neondot", Isa::NEON_DOT},
-                                                    {"simd128", Isa::WASM_SIMD128}};
+                                                    {"i8mm", Isa::NEON_I8MM}, {"simd128", Isa::WASM_SIMD128}};
     KernelSpec s;
     s.fmt = fmts.at(a->format);
     s.isa = a->isa == "native" ? detect_host_isa() : isas.at(a->isa);

@@ -187,36 +187,13 @@ void report_speculation(const RunOptions& o, const Generator& gen) {
                s.drafted ? 100.0 * static_cast<double>(s.accepted) / static_cast<double>(s.drafted) : 0.0);
 }
 
-int32_t bos_of(const Checkpoint& ck, const Tokenizer& tok) {
-  return tok.bos_id() >= 0 ? tok.bos_id() : static_cast<int32_t>(ck.cfg.bos_id);
-}
-
-// llama2.c models end a story by emitting BOS; HF models by EOS, and chat
-// models by <|im_end|> (or <|endoftext|>).
-std::vector<int32_t> stop_ids(const Checkpoint& ck, const Tokenizer& tok) {
-  std::vector<int32_t> ids;
-  auto add = [&](int64_t id) {
-    if (id >= 0) ids.push_back(static_cast<int32_t>(id));
-  };
-  if (ck.format == "llama2c") {
-    add(bos_of(ck, tok));
-  } else {
-    add(tok.eos_id());
-    add(ck.cfg.eos_id);
-    add(tok.token_id(SMOLC_CHATML_IM_END));
-    add(tok.token_id(SMOLC_CHATML_ENDOFTEXT));
-    add(tok.token_id("<|eot_id|>"));  // Llama-3's end of turn
-  }
-  return ids;
-}
-
 // The prompt as ids: --prompt-ids verbatim; -p text encoded, after BOS for
 // SentencePiece (llama-style) tokenizers; nothing given: just BOS.
 std::vector<int32_t> prompt_ids(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   if (!o.prompt_ids.empty()) return parse_ids(o.prompt_ids);
-  const int32_t bos = bos_of(ck, tok);
+  const int32_t bos = run_bos_id(ck, tok);
   std::vector<int32_t> ids;
-  if (!o.has_prompt || ck.tokenizer.kind == TokenizerData::Kind::SentencePieceBPE) {
+  if (!o.has_prompt || prompt_text_after_bos(ck)) {
     if (bos < 0) throw InputError(ck.path, "bos_token_id", "the model has no BOS token; give a prompt with -p");
     ids.push_back(bos);
   }
@@ -246,13 +223,13 @@ int run_once(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
 
   SamplerBox sb(o, static_cast<int32_t>(ck.cfg.vocab_size));
   std::vector<float> dump;
-  Generator gen{*engine, sb.s, stop_ids(ck, tok), o.dump_logits.empty() ? nullptr : &dump};
+  Generator gen{*engine, sb.s, run_stop_ids(ck, tok), o.dump_logits.empty() ? nullptr : &dump};
   Generator::check_fits(*engine, prompt.size());
   gen.speculate = o.speculate;
   StreamDecoder out(tok);
   // Echo the prompt as llama2.c does, except BOS: it goes through the decoder
   // only so that the next token's dummy-prefix space is dropped.
-  const int32_t bos = bos_of(ck, tok);
+  const int32_t bos = run_bos_id(ck, tok);
   for (size_t i = 0; i < prompt.size(); ++i) {
     const std::string text = out.push(prompt[i]);
     if (i > 0 || prompt[i] != bos) print(text);
@@ -322,7 +299,7 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   std::unique_ptr<Engine> engine =
       make_engine(ck, engine_request(o), static_cast<int>(std::min<int64_t>(ck.cfg.max_seq_len, kChatDefaultCtx)), o.ctx);
   SamplerBox sb(o, static_cast<int32_t>(ck.cfg.vocab_size));
-  Generator gen{*engine, sb.s, stop_ids(ck, tok), nullptr};
+  Generator gen{*engine, sb.s, run_stop_ids(ck, tok), nullptr};
   gen.speculate = o.speculate;
   catch_sigint();
 

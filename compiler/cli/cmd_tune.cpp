@@ -140,7 +140,7 @@ smolc::cli::Register reg({"tune", "Time the kernel choices per matrix shape and 
   auto a = std::make_shared<Args>();
   sub.add_option("model", a->model, "Model path or name")->required();
   a->formats.add_to(sub);
-  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod");
+  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|aarch64-i8mm");
   smolc::cli::add_number(sub, "--threads", a->threads, "threads the engine will run: each timed call computes a thread's share of rows", 1, 64);
   sub.add_option("--runner", a->runner, "command prefix that runs the probe on the device (e.g. 'ssh pi@board', an adb shell)");
   smolc::cli::add_number(sub, "--budget", a->budget, "seconds the search may take (estimated; the defaults are always timed)", 1.0, 86400.0);

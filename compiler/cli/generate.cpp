@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "chat/chatml.h"
 #include "frontend/error.h"
 #include "speculate/smolc_speculate.h"
 
@@ -24,6 +25,29 @@ void check_logits(const Engine& e, const float* logits, int64_t vocab) {
 }
 
 }  // namespace
+
+int32_t run_bos_id(const Checkpoint& ck, const Tokenizer& tok) {
+  return tok.bos_id() >= 0 ? tok.bos_id() : static_cast<int32_t>(ck.cfg.bos_id);
+}
+
+std::vector<int32_t> run_stop_ids(const Checkpoint& ck, const Tokenizer& tok) {
+  std::vector<int32_t> ids;
+  auto add = [&](int64_t id) {
+    if (id >= 0) ids.push_back(static_cast<int32_t>(id));
+  };
+  if (ck.format == "llama2c") {
+    add(run_bos_id(ck, tok));
+  } else {
+    add(tok.eos_id());
+    add(ck.cfg.eos_id);
+    add(tok.token_id(SMOLC_CHATML_IM_END));
+    add(tok.token_id(SMOLC_CHATML_ENDOFTEXT));
+    add(tok.token_id("<|eot_id|>"));  // Llama-3's end of turn
+  }
+  return ids;
+}
+
+bool prompt_text_after_bos(const Checkpoint& ck) { return ck.tokenizer.kind == TokenizerData::Kind::SentencePieceBPE; }
 
 void Generator::check_fits(const Engine& e, size_t n) {
   if (static_cast<int64_t>(n) > e.ctx() - e.position())

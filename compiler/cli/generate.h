@@ -8,9 +8,21 @@
 #include <vector>
 
 #include "cli/engine.h"
+#include "frontend/checkpoint.h"
 #include "sampler/sampler.h"
+#include "text/tokenizer.h"
 
 namespace smolc::cli {
+
+// What `smolc run` makes of a model's text, shared with the page of
+// `smolc compile --web` (which must pick the same tokens for the same seed):
+// the BOS id (the tokenizer's, else the config's; -1 none), the ids that end
+// generation (llama2.c models end a story with BOS; HF models with EOS,
+// <|im_end|>, <|endoftext|> or <|eot_id|>), and whether a -p text follows BOS
+// (SentencePiece tokenizers; byte-level BPE prompts start with the text).
+int32_t run_bos_id(const Checkpoint& ck, const Tokenizer& tok);
+std::vector<int32_t> run_stop_ids(const Checkpoint& ck, const Tokenizer& tok);
+bool prompt_text_after_bos(const Checkpoint& ck);
 
 struct Generator {
   Generator(Engine& e, smolc_sampler& s, std::vector<int32_t> stops, std::vector<float>* dump_rows)

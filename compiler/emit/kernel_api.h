@@ -27,15 +27,17 @@ bool uses_a8_input(WFormat f);
 // emitters may assume x86 or aarch64.
 //   NEON:     ARMv8.0-A Advanced SIMD (every aarch64 CPU: Cortex-A53 up).
 //   NEON_DOT: ARMv8.2-A + dotprod (sdot/udot) + fp16 (Cortex-A55/A76 up).
+//   NEON_I8MM: ARMv8.6-A + i8mm (smmla) + bf16 + dotprod + fp16 (Cortex-A510/A710/X2 up,
+//             Neoverse V1/N2, Graviton 3).
 //   WASM_SIMD128: WebAssembly fixed-width SIMD (128-bit; every current browser and node).
-enum class Isa { Scalar, AVX2, AVX512, NEON, NEON_DOT, WASM_SIMD128 };
+enum class Isa { Scalar, AVX2, AVX512, NEON, NEON_DOT, WASM_SIMD128, NEON_I8MM };
 // Whether kernels of this ISA are aarch64 code (they cannot run on an x86 host).
 bool isa_is_aarch64(Isa i);
 // Whether kernels of this ISA are x86-64 host code (scalar, avx2, avx512); the x86 kernel tests run only these.
 bool isa_is_x86(Isa i);
 
 const char* wformat_name(WFormat f);  // "f32", "bf16", "f16", "q8", "q4", "q16"
-const char* isa_name(Isa i);          // "scalar", "avx2", "avx512", "neon", "neondot", "simd128"
+const char* isa_name(Isa i);          // "scalar", "avx2", "avx512", "neon", "neondot", "simd128", "i8mm"
 
 struct KernelSpec {
   WFormat fmt = WFormat::F32;
@@ -79,6 +81,10 @@ struct KernelSource {
 //   and one 16-byte load holds Q16 element k of 8 rows, row r in int16 lane r.
 //   On NEON one 16-byte load holds 4-byte unit u of 4 rows, row r in int32
 //   lane r: the operand order of `sdot` by lane and of smull + sadalp.
+//   NEON_I8MM q8/q4: R = 2, U = 8: one 16-byte load holds 8-byte unit u of a
+//   row pair (row 0 in bytes 0..7, row 1 in 8..15), the 2x8 int8 matrix
+//   `smmla` multiplies (gemm); the gemv dots it by `sdot` against the
+//   activation's 8 bytes in both halves.
 // Rows past M have scale 0 and zero payload. k_pack = 32, k_padded = 32 * KB,
 // elem_bytes = 0 and group_bytes is the size of one block group. The layout
 // depends on the spec's ISA only through interleave; gemv, gemm and row
@@ -90,7 +96,8 @@ struct PackedLayout {
   int64_t panels = 0;     // ceil(M / tile_m)
   size_t panel_bytes = 0; // tile_m * k_padded * elem_bytes (block formats: KB * group_bytes) rounded up to 64
   size_t group_bytes = 0; // block formats only: tile_m * (scale + payload bytes)
-  int interleave = 1;     // block formats only: rows per payload interleave group (1, 8, or tile_m for Q16)
+  int interleave = 1;     // block formats only: rows per payload interleave group (1, 2, 4, 8, 16, or tile_m for Q16)
+  int interleave_unit = 4;  // block formats only: bytes of one row per interleave unit (U above)
 };
 PackedLayout packed_layout(const KernelSpec& s);
 

@@ -26,15 +26,17 @@ int quant_payload_bytes(WFormat f);
 // once (q16 on AVX2 and NEON), else 1.
 int quant_interleave(const KernelSpec& s);
 // Bytes of one row in one interleave unit (4: q8's 4 elements or q4's 8, one
-// int32 lane; 2: one q16 element, one f32 lane once widened).
-int quant_interleave_unit(WFormat f);
+// int32 lane; 2: one q16 element, one f32 lane once widened; 8 on NEON_I8MM
+// q8/q4: one row of smmla's 2x8 operand).
+int quant_interleave_unit(const KernelSpec& s);
 // Byte offset, inside a block group's payload area, of payload byte j of panel
 // row r (the row-major offset r * payload + j when the interleave is 1).
-size_t quant_payload_offset(WFormat f, int interleave, int r, int j);
+size_t quant_payload_offset(WFormat f, int interleave, int unit, int r, int j);
 
 // Renders the spec's template into a KernelSource: templates/<op>/<op>-<isa>.cpp.in
 // (float formats; AVX2 and AVX-512 share <op>-x86) or templates/<op>/q-<op>-<isa>.cpp.in
-// (block formats; NEON and NEON_DOT share <op>-neon and q-<op>-neon for both);
+// (block formats; NEON, NEON_DOT and NEON_I8MM share <op>-neon and q-<op>-neon, except
+// the NEON_I8MM q8/q4 gemm, q-gemm-i8mm);
 // row kernels always use the scalar template.
 KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const char* op);
 

@@ -29,6 +29,9 @@ std::vector<std::string> isa_flags(Isa i, WFormat f) {
     }
     case Isa::NEON: return {};  // Advanced SIMD is baseline ARMv8.0-A
     case Isa::NEON_DOT: return {"-march=armv8.2-a+dotprod+fp16"};
+    // ARMv8.6-A implies i8mm and bf16; named anyway so that the flag says
+    // what the kernels use (clang-19 and aarch64-linux-gnu-g++ 12 accept it).
+    case Isa::NEON_I8MM: return {"-march=armv8.6-a+i8mm+bf16+dotprod+fp16"};
     case Isa::WASM_SIMD128: return {"-msimd128"};
   }
   return {};
@@ -49,8 +52,12 @@ int quant_payload_bytes(WFormat f) {
 }
 
 // Interleave unit: 4 bytes for q8 and q4 (4 or 8 elements; one int32 lane),
-// 2 bytes for q16 (one element, widened to one f32 lane).
-int quant_interleave_unit(WFormat f) { return f == WFormat::Q16 ? 2 : 4; }
+// 2 bytes for q16 (one element, widened to one f32 lane). NEON_I8MM q8/q4:
+// 8 bytes, one row of the 2x8 int8 operand of `smmla` (see quant_interleave).
+int quant_interleave_unit(const KernelSpec& s) {
+  if (s.fmt == WFormat::Q16) return 2;
+  return s.isa == Isa::NEON_I8MM ? 8 : 4;
+}
 
 // q16 AVX2 interleaves the whole panel: its gemv reads element k of all the
 // panel's rows at once, and with groups of 8 rows those reads hop between
@@ -64,7 +71,12 @@ int quant_interleave_unit(WFormat f) { return f == WFormat::Q16 ? 2 : 4; }
 // rows, row r in int32 lane r: the operand vpdpbusd with a broadcast
 // activation quad needs. The row-major layout cost the gemv a 4-round
 // vpermt2d reduction and the gemm a transpose per block (docs/kernels.md).
+// NEON_I8MM q8/q4: row pairs x 8-byte units, so one 16-byte load is the
+// 2x8 int8 matrix `smmla` takes (row 0 bytes 8u..8u+7, then row 1's): the
+// gemm feeds it straight from memory, where NEON's 4 x 4-byte units would
+// need a zip1/zip2 per weight register (docs/kernels.md).
 int quant_interleave(const KernelSpec& s) {
+  if (s.isa == Isa::NEON_I8MM && (s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4)) return 2;
   // wasm SIMD128 takes NEON's layout: 4 rows x 4-byte units for q8/q4 (two
   // rows' units widen into one int16 vector for i32x4.dot_i16x8_s), the
   // whole panel for q16.
@@ -78,8 +90,8 @@ int quant_interleave(const KernelSpec& s) {
   return s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4 ? 8 : 1;
 }
 
-size_t quant_payload_offset(WFormat f, int interleave, int r, int j) {
-  const size_t pb = size_t(quant_payload_bytes(f)), R = size_t(interleave), U = size_t(quant_interleave_unit(f));
+size_t quant_payload_offset(WFormat f, int interleave, int unit, int r, int j) {
+  const size_t pb = size_t(quant_payload_bytes(f)), R = size_t(interleave), U = size_t(unit);
   if (R == 1) return size_t(r) * pb + size_t(j);
   return size_t(r) / R * R * pb + size_t(j) / U * R * U + size_t(r) % R * U + size_t(j) % U;
 }
@@ -118,11 +130,15 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   // Float formats: AVX2 and AVX-512 share one x86 template per op,
   // parameterised by vector width. Block formats: one template per op and ISA.
   const bool x86 = s.isa == Isa::AVX2 || s.isa == Isa::AVX512;
-  const bool neon = isa_is_aarch64(s.isa);  // neon and neondot share one template per op
+  // neon, neondot and i8mm share one template per op, except the i8mm q8/q4
+  // gemm (smmla: q-gemm-i8mm).
+  const bool neon = isa_is_aarch64(s.isa);
+  const bool i8mm_gemm = s.isa == Isa::NEON_I8MM && uses_a8_input(s.fmt) && std::string(op) == "gemm";
   const bool wasm = s.isa == Isa::WASM_SIMD128;
   const bool quant = is_quantized(s.fmt);
-  const std::string isa_part = is_row  ? "scalar"
-                               : neon  ? "neon"
+  const std::string isa_part = is_row      ? "scalar"
+                               : i8mm_gemm ? "i8mm"
+                               : neon      ? "neon"
                                : wasm  ? "wasm"
                                : quant ? isa_name(s.isa)
                                : x86   ? "x86"
@@ -156,7 +172,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
     v["GROUP_BYTES"] = int64_t(l.group_bytes);
     v["PANEL_BYTES"] = int64_t(l.panel_bytes);
     v["QI"] = int64_t(l.interleave);  // rows per payload interleave group
-    v["QU"] = int64_t(quant_interleave_unit(s.fmt));  // bytes per row per interleave unit
+    v["QU"] = int64_t(l.interleave_unit);  // bytes per row per interleave unit
     // AVX2 q8 gemm: tokens per register tile (measured: chunks of 2, 3, 4 give 95, 99, 98 GFLOP/s).
     v["Q8_CHUNK"] = int64_t(std::min(s.tile_n, 3));
   } else {
@@ -193,7 +209,8 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   if (neon) {
     v["VW"] = int64_t(4);
     v["NV"] = int64_t(s.tile_m / 4);
-    v["DOTPROD"] = int64_t(s.isa == Isa::NEON_DOT);
+    v["DOTPROD"] = int64_t(s.isa == Isa::NEON_DOT || s.isa == Isa::NEON_I8MM);
+    v["I8MM"] = int64_t(s.isa == Isa::NEON_I8MM);
     // gemv: independent accumulator sets so ~8 FMA chains are in flight.
     v["KU"] = std::max<int64_t>(1, std::min<int64_t>(4, 8 / (s.tile_m / 4)));
   }

@@ -45,6 +45,7 @@ bool host_supports(Isa i) {
     case Isa::AVX512: return f.avx512;
     case Isa::NEON:
     case Isa::NEON_DOT:
+    case Isa::NEON_I8MM:
     case Isa::WASM_SIMD128: return false;
   }
   return false;
@@ -58,10 +59,13 @@ namespace smolc {
 bool host_supports(Isa i) {
   // Advanced SIMD is part of every aarch64 CPU; dotprod and fp16 arithmetic are optional.
   static const unsigned long hw = getauxval(AT_HWCAP);
+  static const unsigned long hw2 = getauxval(AT_HWCAP2);
   switch (i) {
     case Isa::Scalar:
     case Isa::NEON: return true;
     case Isa::NEON_DOT: return (hw & (1ul << 20)) && (hw & (1ul << 10));  // HWCAP_ASIMDDP, HWCAP_ASIMDHP
+    case Isa::NEON_I8MM:  // and HWCAP2_I8MM, HWCAP2_BF16
+      return host_supports(Isa::NEON_DOT) && (hw2 & (1ul << 13)) && (hw2 & (1ul << 14));
     case Isa::WASM_SIMD128: return false;
     default: return false;
   }
@@ -75,6 +79,7 @@ bool host_supports(Isa i) { return i == Isa::Scalar; }
 
 namespace smolc {
 Isa detect_host_isa() {
+  if (host_supports(Isa::NEON_I8MM)) return Isa::NEON_I8MM;
   if (host_supports(Isa::NEON_DOT)) return Isa::NEON_DOT;
   if (host_supports(Isa::NEON)) return Isa::NEON;
   if (host_supports(Isa::AVX512)) return Isa::AVX512;

@@ -28,11 +28,12 @@ const char* isa_name(Isa i) {
     case Isa::NEON: return "neon";
     case Isa::NEON_DOT: return "neondot";
     case Isa::WASM_SIMD128: return "simd128";
+    case Isa::NEON_I8MM: return "i8mm";
   }
   return "?";
 }
 
-bool isa_is_aarch64(Isa i) { return i == Isa::NEON || i == Isa::NEON_DOT; }
+bool isa_is_aarch64(Isa i) { return i == Isa::NEON || i == Isa::NEON_DOT || i == Isa::NEON_I8MM; }
 bool isa_is_x86(Isa i) { return i == Isa::Scalar || i == Isa::AVX2 || i == Isa::AVX512; }
 
 }  // namespace smolc

@@ -39,6 +39,7 @@ PackedLayout packed_layout(const KernelSpec& s) {
     l.group_bytes = size_t(s.tile_m) * size_t(kernel_detail::quant_scale_bytes(s.fmt) + kernel_detail::quant_payload_bytes(s.fmt));
     l.panel_bytes = round64(size_t(kb) * l.group_bytes);
     l.interleave = kernel_detail::quant_interleave(s);
+    l.interleave_unit = kernel_detail::quant_interleave_unit(s);
     return l;
   }
   l.elem_bytes = s.fmt == WFormat::F32 ? 4 : 2;
@@ -82,7 +83,7 @@ void pack_quant_weights(const KernelSpec& s, const quant::QuantMatrix& q, uint8_
         std::memcpy(payloads + rr * pb, blk + sb, pb);
       } else {
         for (size_t j = 0; j < pb; ++j)
-          payloads[kernel_detail::quant_payload_offset(s.fmt, l.interleave, int(rr), int(j))] = blk[sb + j];
+          payloads[kernel_detail::quant_payload_offset(s.fmt, l.interleave, l.interleave_unit, int(rr), int(j))] = blk[sb + j];
       }
     }
   }

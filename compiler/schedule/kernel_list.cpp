@@ -33,7 +33,8 @@ int default_tile_m(WFormat f, Isa isa) {
     case Isa::AVX512: return 32;
     // NEON: 4 q registers of rows; not measured (no aarch64 board here).
     case Isa::NEON:
-    case Isa::NEON_DOT: return 16;
+    case Isa::NEON_DOT:
+    case Isa::NEON_I8MM: return 16;
     // SIMD128: 4 v128 of rows (2 row groups' units per decoded block fit the
     // 16 xmm registers V8 maps v128 to on x86).
     case Isa::WASM_SIMD128: return 16;
@@ -50,6 +51,9 @@ int default_tile_n(WFormat, Isa isa) {
     // leaving room for the bf16 pair's 8 widened weights (not measured).
     case Isa::NEON:
     case Isa::NEON_DOT: return 4;
+    // i8mm q8/q4 gemm: 2 token pairs (smmla takes 2 tokens x 8 bytes) x 16
+    // rows; float formats as NEON (not measured).
+    case Isa::NEON_I8MM: return 4;
     // SIMD128: 4 tokens (the wasm32-simd128 target's 8-row float panels make
     // 8 accumulators of the 16 xmm registers V8 maps v128 to on x86).
     case Isa::WASM_SIMD128: return 4;
@@ -60,7 +64,7 @@ int default_tile_n(WFormat, Isa isa) {
 const std::vector<KernelVariant>& kernel_variants() {
   static const std::vector<KernelVariant> all = [] {
     std::vector<KernelVariant> v;
-    for (Isa isa : {Isa::Scalar, Isa::AVX2, Isa::AVX512, Isa::NEON, Isa::NEON_DOT, Isa::WASM_SIMD128}) {
+    for (Isa isa : {Isa::Scalar, Isa::AVX2, Isa::AVX512, Isa::NEON, Isa::NEON_DOT, Isa::WASM_SIMD128, Isa::NEON_I8MM}) {
       for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16}) {
         const int tm = default_tile_m(fmt, isa);
         v.push_back({KernelOp::Gemv, fmt, isa, tm, 1});
@@ -69,8 +73,9 @@ const std::vector<KernelVariant>& kernel_variants() {
       }
     }
     // Quantised formats (block-group panels, templates/<op>/q-<op>-<isa>.cpp.in).
-    const std::initializer_list<Isa> quant_isas = {Isa::Scalar, Isa::AVX2, Isa::AVX512, Isa::NEON, Isa::NEON_DOT,
-                                                   Isa::WASM_SIMD128};  // <- ISAs with quantised kernels
+    const std::initializer_list<Isa> quant_isas = {Isa::Scalar,   Isa::AVX2,         Isa::AVX512,
+                                                   Isa::NEON,     Isa::NEON_DOT,     Isa::WASM_SIMD128,
+                                                   Isa::NEON_I8MM};  // <- ISAs with quantised kernels
     for (Isa isa : quant_isas) {
       for (WFormat fmt : {WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
         const int tm = default_tile_m(fmt, isa);

@@ -70,6 +70,9 @@ const std::vector<TargetDesc>& target_table() {
       // not measured (no board here), see docs/targets.md.
       {"aarch64", Isa::NEON, all, 16, 4, 32, 16, {}, "aarch64-linux-gnu"},
       {"aarch64-dotprod", Isa::NEON_DOT, all, 16, 4, 32, 16, {"-march=armv8.2-a+dotprod+fp16"}, "aarch64-linux-gnu"},
+      // aarch64-i8mm: decode as aarch64-dotprod (sdot), q8/q4 prefill by smmla.
+      {"aarch64-i8mm", Isa::NEON_I8MM, all, 16, 4, 32, 16, {"-march=armv8.6-a+i8mm+bf16+dotprod+fp16"},
+       "aarch64-linux-gnu"},
       // Bare-metal Cortex-M (docs/firmware.md): the scalar kernels (with
       // Helium paths where the core has MVE) compiled for the core by
       // arm-none-eabi-g++ against newlib's headers. The engine needs nothing

@@ -1,9 +1,9 @@
-// Every aarch64 kernel of the kernel list (neon and neondot), generated,
+// Every aarch64 kernel of the kernel list (neon, neondot and i8mm), generated,
 // cross-compiled and executed under qemu-aarch64 against reference_gemm on
 // the host, on odd shapes (M tails, M below one panel, odd K, K = 1, partial
 // last blocks) with every token tail and row ranges split at a panel
 // boundary. Also: the neon kernels run on an ARMv8.0 CPU model (cortex-a53),
-// which does trap on the dotprod ones; and every aarch64 kernel compiles
+// which does trap on the dotprod ones (and cortex-a76 on the i8mm ones); and every aarch64 kernel compiles
 // warning-free with the g++ cross compiler.
 #include <catch2/catch.hpp>
 
@@ -202,7 +202,10 @@ TEST_CASE("every aarch64 kernel matches reference_gemm under qemu-aarch64 (clang
     // neondot's float and row kernels are the neon templates with other
     // flags (and rows one scalar template): one shape each is enough there;
     // what differs (sdot) is in the q8/q4 gemv and gemm, which get every shape.
-    const bool same_as_neon = v.isa == Isa::NEON_DOT && (!uses_a8_input(v.fmt) || v.op == KernelOp::Row);
+    // i8mm's float and q16 kernels are the neon templates too; its q8/q4
+    // kernels (row lookups included) read its own row-pair packing.
+    const bool same_as_neon = (v.isa == Isa::NEON_DOT && (!uses_a8_input(v.fmt) || v.op == KernelOp::Row)) ||
+                              (v.isa == Isa::NEON_I8MM && !uses_a8_input(v.fmt));
     std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
     if (is_quantized(v.fmt)) shapes.insert(shapes.end(), std::begin(kQuantShapes), std::end(kQuantShapes));
     if (same_as_neon) shapes = {is_quantized(v.fmt) ? kQuantShapes[0] : kShapes[0]};
@@ -245,6 +248,9 @@ TEST_CASE("every aarch64 kernel matches reference_gemm under qemu-aarch64 (clang
   // (SIGILL), or the check above would not prove anything about neon.
   RunResult trap = run_a64("cortex-a53", dir + "/driver " + dir + " neondot");
   CHECK(trap.exit_code != 0);
+  // The i8mm gemm uses smmla, which an ARMv8.2 + dotprod CPU (cortex-a76) lacks.
+  RunResult trap_i8mm = run_a64("cortex-a76", dir + "/driver " + dir + " i8mm");
+  CHECK(trap_i8mm.exit_code != 0);
   // Every extension (-cpu max): all cases, dotprod included.
   RunResult max = run_a64("max", dir + "/driver " + dir + " all");
   INFO(max.out << max.err);
@@ -262,6 +268,7 @@ TEST_CASE("every aarch64 kernel compiles warning-free with the g++ cross compile
       srcs.push_back(emit_variant(v, is_quantized(v.fmt) ? kQuantShapes[0].M : kShapes[0].M,
                                   is_quantized(v.fmt) ? kQuantShapes[0].K : kShapes[0].K, "g_"));
   srcs.push_back(emit_variant({KernelOp::Gemm, WFormat::Q4, Isa::NEON_DOT, 16, 4}, 576, 1536, "g_"));  // a 135M shape
+  srcs.push_back(emit_variant({KernelOp::Gemm, WFormat::Q8, Isa::NEON_I8MM, 16, 4}, 576, 1536, "g_"));
   JitResult jr = jit_compile(srcs, temp_dir("neon_kernels_gcc"), kA64Gcc + " -I" + source_dir() + "/runtime", "-O3",
                              /*link=*/false);
   INFO(jr.log);

@@ -64,18 +64,23 @@ struct LayoutCase {
   Isa isa;
   int tile_m;
 };
-const LayoutCase kLayoutCases[] = {{Isa::Scalar, 1},  {Isa::Scalar, 8},  {Isa::Scalar, 16},
-                                   {Isa::Scalar, 32}, {Isa::AVX2, 8},    {Isa::AVX2, 16},
-                                   {Isa::AVX2, 32},   {Isa::AVX512, 16}, {Isa::AVX512, 32}};
+const LayoutCase kLayoutCases[] = {{Isa::Scalar, 1},  {Isa::Scalar, 8},  {Isa::Scalar, 16},    {Isa::Scalar, 32},
+                                   {Isa::AVX2, 8},    {Isa::AVX2, 16},   {Isa::AVX2, 32},      {Isa::AVX512, 16},
+                                   {Isa::AVX512, 32}, {Isa::NEON, 16},   {Isa::NEON_I8MM, 16}, {Isa::NEON_I8MM, 4}};
 
 // kernel_api.h, PackedLayout: AVX2 panels interleave q8 and q4 rows in groups
 // of 8 by 4-byte units (byte j of row r at unit j / 4, slot r % 8) and q16
 // rows over the whole panel by 2-byte units (element j / 2 of row r at
 // 2 * tile_m * (j / 2) + 2 * r); AVX-512 interleaves q8 rows in groups of 16
-// by 4-byte units (byte j of row r at unit j / 4, slot r % 16); every other
-// spec stores each row's payload contiguously.
+// by 4-byte units (byte j of row r at unit j / 4, slot r % 16); NEON
+// interleaves q8 and q4 rows in groups of 4 by 4-byte units and q16 over the
+// panel; NEON_I8MM q8 and q4 rows in pairs by 8-byte units (byte j of row r
+// at unit j / 8, slot r % 2: smmla's 2x8 operand) and q16 as NEON; every
+// other spec stores each row's payload contiguously.
 int interleave_rows(WFormat f, Isa isa, int tile_m) {
   if (isa == Isa::AVX512) return f == WFormat::Q8 ? 16 : 1;
+  if (isa == Isa::NEON || isa == Isa::NEON_I8MM)
+    return f == WFormat::Q16 ? tile_m : isa == Isa::NEON ? 4 : 2;
   if (isa != Isa::AVX2) return 1;
   return f == WFormat::Q16 ? tile_m : 8;
 }
@@ -84,7 +89,8 @@ size_t payload_at(WFormat f, Isa isa, size_t tile_m, size_t rr, size_t j) {
   const size_t R = size_t(interleave_rows(f, isa, int(tile_m)));
   if (R == 1) return rr * pb + j;
   if (f == WFormat::Q16) return (j / 2) * 2 * tile_m + rr * 2 + j % 2;
-  return (rr / R) * R * pb + (j / 4) * 4 * R + (rr % R) * 4 + j % 4;
+  const size_t U = isa == Isa::NEON_I8MM ? 8 : 4;
+  return (rr / R) * R * pb + (j / U) * U * R + (rr % R) * U + j % U;
 }
 
 }  // namespace

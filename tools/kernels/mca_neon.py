@@ -7,10 +7,12 @@ aarch64-linux-gnu-g++, both -O2 as `smolc compile` builds), the innermost
 loop is cut out (the label a backward branch returns to, up to that branch,
 containing no other such loop) and llvm-mca-19 simulates 200 iterations of it
 on a CPU model. MACs per iteration are counted from the loop's own
-instructions (fmla .4s = 4, smull/smull2/smlal .8h = 8, sdot .4s = 16), so
-"cycles per 32 MACs" = (total cycles / iterations) / (MACs / 32).
+instructions (fmla .4s = 4, smull/smull2/smlal .8h = 8, sdot .4s = 16,
+smmla .4s = 32), so "cycles per 32 MACs" = (total cycles / iterations) / (MACs / 32).
 
-  tools/kernels/mca_neon.py SMOLC [CPU ...]      (default CPUs: cortex-a76 neoverse-v1)
+  tools/kernels/mca_neon.py SMOLC [--kernels REGEX] [CPU ...]   (default CPUs: cortex-a76 neoverse-v1)
+
+--kernels keeps the kernels whose name (e.g. q8-gemm-i8mm) matches REGEX.
 
 Prints a markdown table. Needs clang-19, llvm-mca-19, aarch64-linux-gnu-g++.
 """
@@ -23,11 +25,11 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # (format, op, isa, M, K): SmolLM2-135M's 576 x 576 projection.
 KERNELS = [(f, op, isa, 576, 576) for f in ("f32", "bf16", "f16", "q8", "q4")
-           for isa in ("neon", "neondot") for op in ("gemv", "gemm")
-           if not (isa == "neondot" and f not in ("q8", "q4"))]
+           for isa in ("neon", "neondot", "i8mm") for op in ("gemv", "gemm")
+           if not (isa in ("neondot", "i8mm") and f not in ("q8", "q4"))]
 COMPILERS = {"clang": ["clang++-19", "--target=aarch64-linux-gnu"], "gcc": ["aarch64-linux-gnu-g++"]}
 MACS = [(re.compile(r"^\s*fmla\s+v\d+\.4s"), 4), (re.compile(r"^\s*(smull2?|smlal2?)\s+v\d+\.8h"), 8),
-        (re.compile(r"^\s*sdot\s+v\d+\.4s"), 16)]
+        (re.compile(r"^\s*sdot\s+v\d+\.4s"), 16), (re.compile(r"^\s*smmla\s+v\d+\.4s"), 32)]
 LABEL = re.compile(r"^(\.?L\w+):")
 # b, b.cond (clang), bcond (gcc), cbz/cbnz, tbz/tbnz; not bl (a call).
 BRANCH = re.compile(r"^\s*(b|b\.?(?:eq|ne|lt|le|gt|ge|hi|hs|lo|ls|mi|pl|cc|cs|vs|vc)|cbn?z|tbn?z)\s+.*?(\.?L\w+)\s*$")
@@ -68,12 +70,19 @@ def mca(body, cpu, tmp):
 
 def main():
     smolc = sys.argv[1]
-    cpus = sys.argv[2:] or ["cortex-a76", "neoverse-v1"]
+    args = sys.argv[2:]
+    only = None
+    if args[:1] == ["--kernels"]:
+        only = re.compile(args[1])
+        args = args[2:]
+    cpus = args or ["cortex-a76", "neoverse-v1"]
     print("| kernel (576x576) | compiler | insns/iter | MACs/iter | " +
           " | ".join("%s cycles/iter | %s cycles per 32 MACs" % (c, c) for c in cpus) + " |")
     print("|---|---|---|---|" + "---|---|" * len(cpus))
     with tempfile.TemporaryDirectory() as tmp:
         for fmt, op, isa, m, k in KERNELS:
+            if only and not only.search("%s-%s-%s" % (fmt, op, isa)):
+                continue
             args = [smolc, "kernel", "--op", op, "--format", fmt, "--isa", isa, "--m", str(m), "--k", str(k),
                     "--tile-m", "16", "--tile-n", "4", "-o", tmp]
             line = subprocess.run(args, capture_output=True, text=True, check=True).stdout.split("\t")

@@ -1,0 +1,40 @@
+// One prefill of N fixed pseudo-random tokens (the bench runner's ids) on one
+// thread, and nothing else worth counting: the program callgrind runs
+// (bench/compilers/compare_cxx.sh) to count the instructions of an engine's
+// prefill. Built against a compiled engine NAME (a `smolc bench --prepare`
+// directory), with its header forced in:
+//   CXX -O2 -DENGINE=NAME -DENGINE_U=UNAME -include DIR/include/NAME.h -IDIR/include \
+//       prefill_driver.cpp DIR/lib/libNAME.a -lpthread
+//   prefill_driver N
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define CAT2(a, b) a##_##b
+#define CAT(a, b) CAT2(a, b)
+#define E(x) CAT(ENGINE, x)    // engine function NAME_x
+#define U(x) CAT(ENGINE_U, x)  // engine constant UNAME_x
+
+int main(int argc, char** argv) {
+  const int n = argc == 2 ? atoi(argv[1]) : 0;
+  if (n < 1 || n > U(CTX_MAX)) {
+    fprintf(stderr, "usage: prefill_driver N (1 <= N <= %d)\n", U(CTX_MAX));
+    return 2;
+  }
+  void* state = aligned_alloc(U(STATE_ALIGN), (U(STATE_BYTES) + U(STATE_ALIGN) - 1) / U(STATE_ALIGN) * U(STATE_ALIGN));
+  int32_t* ids = static_cast<int32_t*>(malloc(sizeof(int32_t) * static_cast<size_t>(n)));
+  if (!state || !ids) return 1;
+  uint64_t lcg = 12345;  // the ids of smolc bench's runner
+  for (int i = 0; i < n; ++i) ids[i] = (int32_t)((lcg = (lcg * 1103515245u + 12345u) % 2147483648u) % U(VOCAB_SIZE));
+  int rc = E(init)(state, U(STATE_BYTES));
+  if (rc == 0) rc = E(set_threads)(state, 1);
+  if (rc == 0) rc = E(prefill)(state, ids, n);
+  if (rc != 0) {
+    fprintf(stderr, "prefill_driver: %s\n", E(strerror)(rc));
+    return 1;
+  }
+  printf("argmax %d\n", E(argmax)(state));  // what the compilers' engines should agree on (up to rounding)
+  free(ids);
+  free(state);
+  return 0;
+}
