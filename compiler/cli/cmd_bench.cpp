@@ -13,14 +13,17 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "bench/bench_runner.h"
+#include "bench/cache_store.h"
 #include "bench/engine_cache.h"
 #include "build/shell.h"
 #include "cli/command.h"
+#include "cli/engine_pipe.h"
 #include "cli/format_flags.h"
 #include "cli/number_option.h"
 #include "cli/progress.h"
@@ -135,15 +138,12 @@ int run(const BenchArgs& a, const CLI::App& app) {
   // to run it (docs/firmware.md measures those in instructions instead).
   if (target->bare_metal()) target = given ? &engine_dir_target(*given, true) : &schedule::target_flag(a.target, true);
   std::string runner_cmd = a.runner;
-  if (runner_cmd.empty() && !host_supports(target->isa)) {
-    if (isa_is_aarch64(target->isa) && std::system("command -v qemu-aarch64 >/dev/null 2>&1") == 0)
-      runner_cmd = "qemu-aarch64 -cpu max";
-    else if (target->wasm())
-      runner_cmd = "node --no-warnings " + shell_quote(std::string(SMOLC_SOURCE_DIR) + "/tools/wasm/wasi-node.mjs");
-    else  // "cannot run on this CPU", exit code 2
+  if (runner_cmd.empty() && (target->wasm() || !host_supports(target->isa))) {
+    runner_cmd = smolc::cli::default_runner(*target);
+    if (runner_cmd.empty())  // "cannot run on this CPU", exit code 2
       target = given ? &engine_dir_target(*given, true) : &schedule::target_flag(a.target, true);
   }
-  const bool emulated = runner_cmd.find("qemu") != std::string::npos;
+  const bool emulated = smolc::cli::runner_emulates(runner_cmd);
   if (emulated)
     std::fprintf(stderr, "smolc bench: running the %s engine under `%s`: timings under emulation are not speeds\n",
                  target->name.c_str(), runner_cmd.c_str());
@@ -170,7 +170,10 @@ int run(const BenchArgs& a, const CLI::App& app) {
     throw InputError("--speculate", "", "its tasks need a context of " + std::to_string(bench::kSpecCtx) +
                                             " positions; the engine has " + std::to_string(e.ctx));
   const bench::Lengths len = bench::lengths_for(e.ctx);
-  const std::string runner = bench::build_runner(e, a.cxx, target->triple);
+  // A compiled directory stays as the user left it: its runner goes to the cache.
+  const std::string runner = given ? bench::build_runner(e, a.cxx, target->triple, linked_root(), engine_dir_link_key(e, a.cxx))
+                                   : bench::build_runner(e, a.cxx, target->triple);
+  if (given) cli::note_evictions(admit_cache_entry(cache_root(), std::filesystem::path(runner).parent_path().string()));
   if (a.prepare) {
     std::printf("%s\n", e.dir.c_str());
     return 0;
@@ -271,7 +274,7 @@ smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, 
   sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|aarch64-i8mm (one this CPU runs, or with --runner)");
   sub.add_option("--runner", a->runner,
                  "command that runs the bench executable (CMD EXE THREADS REPS), e.g. 'qemu-aarch64 -cpu max' or "
-                 "bench/aarch64/ssh_runner.sh pi@board; default for aarch64 on another host: qemu-aarch64 if installed");
+                 "bench/aarch64/ssh_runner.sh pi@board; default for aarch64 on another host: qemu-aarch64 -cpu max if installed");
   smolc::cli::add_number(sub, "--threads", a->threads, "threads the engine uses (default 1)", 1, 64);
   smolc::cli::add_number(sub, "--reps", a->reps, "timed repetitions after one warm-up; medians are reported (default 5)", 1, 1000);
   sub.add_option("--kv", a->kv, "KV cache element type of the benchmarked engine: f32 (default, as llama.cpp is run) or f16");

@@ -23,7 +23,9 @@
 #include "cli/stop_text.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
+#include "bench/cache_store.h"
 #include "bench/engine_cache.h"
+#include "cli/progress.h"
 #include "common/escape.h"
 #include "reference/npy.h"
 #include "sampler/sampler.h"
@@ -50,7 +52,7 @@ struct RunOptions {
   int ctx = 0;  // 0: as needed (run) / min(kChatDefaultCtx, max_seq_len) (chat)
   bool chat = false;
   FormatFlags formats;  // a compiled engine of this format
-  std::string target = "native", cxx = "clang++-19", tune;
+  std::string target = "native", cxx = "clang++-19", tune, runner;
   int threads = 0;
   int speculate = 0;  // longest prompt-lookup guess; 0: off
   std::string system;              // --chat: the system message
@@ -97,6 +99,7 @@ EngineRequest engine_request(const RunOptions& o) {
   r.threads = o.threads;
   r.cxx = o.cxx;
   r.engine_dir = o.engine_dir;
+  r.runner = o.runner;
   return r;
 }
 
@@ -166,12 +169,12 @@ struct SamplerBox {
   smolc_sampler s{};
   SamplerBox(const RunOptions& o, int32_t vocab) {
     const smolc_sampler_params p = sampler_params(o);
-    work.resize(smolc_sampler_work_bytes(vocab));
+    work.resize(smolc_sampler_work_bytes_for(vocab, p.top_k));  // top-k bounds it
     const int rc = smolc_sampler_init(&s, &p, vocab, work.data(), work.size());
     if (rc == SMOLC_SAMPLER_E_PARAMS)
       throw InputError("sampling options", "",
                        "out of range (need finite --temp, 0 < --top-p <= 1, 0 <= --min-p <= 1, --repeat-penalty > 0)");
-    if (rc != SMOLC_SAMPLER_OK) throw std::logic_error("sampler init failed with code " + std::to_string(rc));
+    if (rc != SMOLC_SAMPLER_OK) throw std::logic_error(std::string(smolc_sampler_strerror(rc)) + " (code " + std::to_string(rc) + ")");
   }
 };
 
@@ -241,7 +244,9 @@ int run_once(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   print(stop.push(out.flush()) + stop.flush());
   print("\n");
   report_speculation(o, gen);
-  if (!o.quiet)
+  if (!o.quiet && engine->emulated())  // the runner said once that emulated timings are not speeds
+    std::fprintf(stderr, "smolc: %d tokens generated (emulated: no speed)\n", emitted);
+  else if (!o.quiet)
     std::fprintf(stderr, "smolc: %d tokens generated, %.1f tokens/s (timed with the %zu-token prompt's prefill)\n",
                  emitted, tok_s, prompt.size());
   if (!o.dump_logits.empty())
@@ -261,7 +266,10 @@ constexpr const char* kChatHelp =
 // One line on stderr after each reply, dim on a terminal.
 void chat_stats_line(const char* what, int tokens, double tok_s, const Engine& e) {
   const bool tty = ::isatty(STDERR_FILENO);
-  std::fprintf(stderr, "%s[%s%d tokens, %.1f tokens/s, context %d/%d]%s\n", tty ? "\x1b[2m" : "", what, tokens, tok_s,
+  char speed[48];
+  if (e.emulated()) std::snprintf(speed, sizeof speed, "emulated");
+  else std::snprintf(speed, sizeof speed, "%.1f tokens/s", tok_s);
+  std::fprintf(stderr, "%s[%s%d tokens, %s, context %d/%d]%s\n", tty ? "\x1b[2m" : "", what, tokens, speed,
                e.position(), e.ctx(), tty ? "\x1b[0m" : "");
 }
 
@@ -376,7 +384,7 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
 // the firmware's command line carries apply; the others are refused rather
 // than silently ignored.
 int run_firmware(const RunOptions& o, const schedule::TargetDesc& t, const CLI::App& app) {
-  for (const char* opt : {"--chat", "--dump-logits", "--prompt-ids", "--speculate", "--top-k", "--min-p",
+  for (const char* opt : {"--chat", "--dump-logits", "--prompt-ids", "--speculate", "--top-k", "--min-p", "--runner",
                           "--repeat-penalty", "--repeat-last-n", "--ctx", "--threads", "--cxx", "--tokenizer"})
     if (app.count(opt) > 0)
       throw InputError("--target " + t.name, opt, "does not apply to a bare-metal run (the firmware takes -n, --temp, "
@@ -394,14 +402,17 @@ int run_firmware(const RunOptions& o, const schedule::TargetDesc& t, const CLI::
   std::snprintf(temp, sizeof temp, "%.6f", static_cast<double>(o.temp));
   std::snprintf(top_p, sizeof top_p, "%.6f", static_cast<double>(o.top_p));
   const uint64_t seed = o.has_seed ? o.seed : std::random_device{}();
+  const std::string fw_dir = cache_root() + "/firmware/" + t.qemu_machine + "-" + fmt;
   std::string cmd = shell_quote(std::string(SMOLC_SOURCE_DIR) + "/tools/firmware-demo.sh") + " --smolc " +
-                    shell_quote(self) + " --machine " + t.qemu_machine + " --dir " +
-                    shell_quote(cache_root() + "/firmware/" + t.qemu_machine + "-" + fmt) + " " +
+                    shell_quote(self) + " --machine " + t.qemu_machine + " --dir " + shell_quote(fw_dir) + " " +
                     shell_quote(o.model) + " --" + fmt + " -- -n " + std::to_string(o.n < 0 ? 256 : o.n) + " -t " +
                     temp + " -p " + top_p + " -s " + std::to_string(seed);
   if (o.has_prompt) cmd += " " + shell_quote(o.prompt);
   std::fflush(stdout);
   const int st = std::system(cmd.c_str());
+  // The firmware build is a cache entry like an engine: used now, and it may
+  // have taken the cache past its cap.
+  if (std::filesystem::is_directory(fw_dir)) note_evictions(admit_cache_entry(cache_root(), fw_dir));
   return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
@@ -416,7 +427,11 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                 app.add_flag("--reference", o->reference, "Use the scalar reference engine");
                 // --f32 ... --q16: run a compiled engine of that format (compiled once into the engine cache).
                 o->formats.add_to(app);
-                app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar, wasm32|wasm32-simd128 (in node), or cortex-m55|cortex-m4 (qemu-system-arm, docs/firmware.md)");
+                app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar, aarch64|aarch64-dotprod (qemu-aarch64 or --runner on x86), wasm32|wasm32-simd128 (in node), or cortex-m55|cortex-m4 (qemu-system-arm, docs/firmware.md)");
+                app.add_option("--runner", o->runner,
+                               "Command that runs the compiled engine as a program speaking over stdin/stdout (CMD PROGRAM "
+                               "THREADS [WEIGHTS]), e.g. 'qemu-aarch64 -cpu cortex-a53' or 'bench/aarch64/ssh_runner.sh "
+                               "pi@board'; default for aarch64 on another host: qemu-aarch64 -cpu max if installed");
                 add_number(app, "--threads", o->threads, "Compiled engine threads (default: one per CPU)", 0, 64);
                 app.add_option("--tune", o->tune, "Tuning file of `smolc tune`: the compiled engine uses its kernel choices");
                 app.add_option("--cxx", o->cxx, "C++ compiler for the compiled engine (default clang++-19)");

@@ -32,6 +32,8 @@ class Engine {
   virtual int position() const = 0;  // tokens in the KV cache
   virtual int ctx() const = 0;       // KV cache capacity in tokens
   virtual const char* name() const = 0;
+  // True when the engine runs under an emulator (qemu): its timings are not speeds.
+  virtual bool emulated() const { return false; }
 
  protected:
   // prefill() for engines whose batched step keeps only the last row: every
@@ -64,10 +66,13 @@ struct EngineRequest {
   std::string cxx = "clang++-19";
   std::string engine_dir;  // a `smolc compile` output directory to link as it is (no compile)
   std::string tune;  // --tune FILE: the engine compiled with that tuning file ("": the default schedule)
+  std::string runner;  // --runner CMD: the engine runs as a program CMD starts (engine_pipe.h); "": in-process when it can
 };
 
 // A compiled engine from the engine cache (compiling it on first use), built
-// as a shared object and loaded with dlopen. ctx 0: min(2048, max_seq_len).
+// as a shared object and loaded with dlopen, or, for a target this process
+// cannot load (wasm32, aarch64 on x86, any --runner), linked into a program
+// that a runner starts (engine_pipe.h). ctx 0: min(2048, max_seq_len).
 std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx);
 
 // The engine `smolc run` uses. `needed` is the context the run needs; a

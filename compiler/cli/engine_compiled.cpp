@@ -16,10 +16,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench/cache_store.h"
 #include "bench/engine_cache.h"
 #include "build/shell.h"
 #include "cli/engine.h"
-#include "cli/engine_wasm.h"
+#include "cli/engine_pipe.h"
 #include "cli/progress.h"
 #include "emit/engine_emitter.h"
 #include "emit/template_engine.h"
@@ -52,8 +53,9 @@ std::string build_shared_object(const CachedEngine& e, const std::string& cxx, c
   if (fs::exists(so)) return so.string();
   fs::create_directories(dir);
   const std::string pid = std::to_string(::getpid());
-  const fs::path cpp = dir / ("shim-" + pid + ".cpp"), map = dir / ("exports-" + pid + ".map"),
-                 log = dir / ("link-" + pid + ".log"), tmp = so.string() + ".tmp-" + pid;
+  // ".tmp-" in every scratch name: the cache never lists a link in progress.
+  const fs::path cpp = dir / ("shim.tmp-" + pid + ".cpp"), map = dir / ("exports.tmp-" + pid + ".map"),
+                 log = dir / ("link.tmp-" + pid + ".log"), tmp = so.string() + ".tmp-" + pid;
   std::ofstream(cpp, std::ios::binary) << shim;
   std::ofstream(map, std::ios::binary) << "{ global: smolc_so_*; local: *; };\n";
   const std::string cmd = shell_quote(cxx) + " -std=c++17 -O2 -fPIC -shared -I" +
@@ -67,6 +69,7 @@ std::string build_shared_object(const CachedEngine& e, const std::string& cxx, c
   if (rc != 0) {
     const std::string text = read_text(log);
     fs::remove(tmp, ec);
+    fs::remove(log, ec);
     throw std::runtime_error("linking the engine " + e.library + " into a shared object failed (" + cxx + "):\n" + text);
   }
   fs::remove(log, ec);
@@ -177,24 +180,32 @@ class CompiledBackend final : public Engine {
 }  // namespace
 
 std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx) {
+  if (req.threads < 0 || req.threads > 64) throw InputError("command line", "--threads", "expected 0..64");
   if (!req.engine_dir.empty()) {
     const CachedEngine e = open_engine_dir(req.engine_dir);
+    // The user's directory stays as compiled: a linked program or shared
+    // object goes to the cache.
+    const fs::path linked = linked_root();
+    // Only an explicit --runner (or node, for wasm32) runs a directory elsewhere:
+    // one whose target this CPU lacks is refused by name unless the user says how.
+    const schedule::TargetDesc& t = engine_dir_target(e, false);
+    if (!t.bare_metal() && (!req.runner.empty() || t.wasm())) return make_pipe_engine(e, t, req, linked.string());
     engine_dir_target(e, true);
     if (e.external_weights)
       throw InputError(req.engine_dir + "/manifest.json", "weights",
-                       "external: smolc run links engines with embedded weights only (compile without --weights external)");
-    // The user's directory stays as compiled: the shared object goes to the
-    // cache, keyed by the library's path, size and mtime (a recompile relinks).
-    const fs::path lib = fs::absolute(e.library);
-    const std::string key = lib.string() + ":" + std::to_string(fs::file_size(lib)) + ":" +
-                            std::to_string(fs::last_write_time(lib).time_since_epoch().count()) + ":" + req.cxx;
-    const fs::path so_dir = fs::path(cache_root()) / "linked";
-    return std::make_unique<CompiledBackend>(e, build_shared_object(e, req.cxx, so_dir, key), req.threads);
+                       "external: smolc run loads engines with embedded weights only in-process (compile without "
+                       "--weights external, or give --runner)");
+    // The shared object is keyed by the library's path, size and mtime (a recompile relinks).
+    const std::string so = build_shared_object(e, req.cxx, linked.string(), engine_dir_link_key(e, req.cxx));
+    note_evictions(admit_cache_entry(cache_root(), so));
+    return std::make_unique<CompiledBackend>(e, so, req.threads);
   }
-  // A wasm target runs in node; any other executes here, so it must run on this CPU.
-  if (schedule::target_flag(req.target, false).wasm()) return make_wasm_engine(req, ctx);
-  schedule::target_flag(req.target, true);
-  if (req.threads < 0 || req.threads > 64) throw InputError("command line", "--threads", "expected 0..64");
+  // wasm32, aarch64 on another host and any --runner go through a program a
+  // runner starts; anything else executes here, so it must run on this CPU.
+  const schedule::TargetDesc& t = schedule::target_flag(req.target, false);
+  const bool pipe = needs_pipe(t, req.runner);
+  if (!pipe) schedule::target_flag(req.target, true);
+  if (pipe && req.runner.empty() && default_runner(t).empty()) schedule::target_flag(req.target, true);
   CacheRequest cr;
   cr.model = req.model;
   cr.tokenizer = req.tokenizer;
@@ -205,12 +216,12 @@ std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx) 
   cr.cxx = req.cxx;
   cr.tune = req.tune;
   const CachedEngine e = compile_cached(cr, progress_bar);
-  const std::string so = build_shared_object(e, req.cxx);
   if (!e.reused)
     std::fprintf(stderr, "smolc: compiled %s (%s, %s, ctx %d) in %.1f s into the cache: %s\n", e.name.c_str(),
                  cr.formats.describe().c_str(), e.target.c_str(), e.ctx, e.compile_seconds, e.dir.c_str());
   note_evictions(e.evicted);
-  return std::make_unique<CompiledBackend>(e, so, req.threads);
+  if (pipe) return make_pipe_engine(e, t, req, e.dir + "/run");
+  return std::make_unique<CompiledBackend>(e, build_shared_object(e, req.cxx), req.threads);
 }
 
 }  // namespace smolc::cli
