@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tuned against default engines, side by side: `smolc tune` per target and
 # format, then `smolc bench` of the default and the tuned engine interleaved
-# (default, tuned, default, tuned ... in every round), so both see the same
-# machine load. Prints a table of medians over the rounds (pp512, tg128,
+# (back to back in every round, the order swapped every other round), so both
+# see the same machine load. Prints a table of medians over the rounds (pp512, tg128,
 # tg128 @ d512; tokens/s; tuned / default) and keeps every raw output:
 #   OUT/tune-TARGET-FORMAT.txt   the tuner's table (shape, default, best, choice)
 #   OUT/tune-TARGET-FORMAT.json  the tuning file
@@ -116,7 +116,11 @@ for r in $(seq 1 "$ROUNDS"); do
   for n in $THREADS; do
     for t in $RUN_TARGETS; do
       for f in $FORMATS; do
-        for v in $(variants "$t" "$f"); do
+        # Odd rounds default first, even rounds tuned first: neither always
+        # runs second (warm page cache, a load that builds up), ABBA style.
+        order=$(variants "$t" "$f")
+        [ $((r % 2)) -eq 0 ] && order=$(echo "$order" | tr ' ' '\n' | tac | tr '\n' ' ')
+        for v in $order; do
           echo "== round $r: $t $f $v, $n thread(s)" >&2
           mapfile -t args < <(bench_args "$t" "$f" "$v")
           json=$("$SMOLC" bench "${args[@]}" --threads "$n" --reps "$REPS" --json)
