@@ -38,7 +38,8 @@ def table(rows, title, key_prefix, reduce):
     for model, fmt in order:
         for k in ("pp128", "tg128"):
             v = lambda col: vals.get((model, fmt, col[0], col[1], k))
-            cells = [model, fmt, k] + [f"{v(col):.0f}" if v(col) else "-" for col in COLS]
+            fmt_v = lambda x: f"{x:.0f}" if x >= 100 else f"{x:.1f}"
+            cells = [model, fmt, k] + [fmt_v(v(col)) if v(col) else "-" for col in COLS]
             cells += [f"{v(a) / v(b):.2f}x" if v(a) and v(b) else "-" for _, a, b in RATIOS]
             print("| " + " | ".join(cells) + " |")
 
