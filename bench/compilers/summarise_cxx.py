@@ -54,18 +54,18 @@ def key_of(r):
 
 
 def timing_table(rows, cxxs):
-    print("\n## Speed (tok/s, median over rounds of each round's median; load average in brackets)\n")
+    print("\n## Speed (tok/s: median over rounds of each bench's median; load: median 1-minute load average)\n")
     head = "| preset | format | target | " + " | ".join(f"{c} pp512 | {c} tg128" for c in cxxs)
     ratio_head = " | ".join(f"{c}/{cxxs[0]} pp512 | tg128" for c in cxxs[1:])
-    print(head + (" | " + ratio_head if ratio_head else "") + " | rounds |")
-    print("|" + "---|" * (3 + 2 * len(cxxs) + 2 * (len(cxxs) - 1) + 1))
+    print(head + (" | " + ratio_head if ratio_head else "") + " | rounds | load |")
+    print("|" + "---|" * (3 + 2 * len(cxxs) + 2 * (len(cxxs) - 1) + 2))
     for key in sorted({key_of(r) for r in rows}):
         med, n = {}, 0
+        loads = [r["load"] for r in rows if key_of(r) == key]
         for c in cxxs:
             sel = [r for r in rows if key_of(r) == key and r["cxx"] == c]
             n = max(n, len(sel))
             med[c] = {k: statistics.median(r[k] for r in sel) if sel else None for k in ("pp512", "tg128")}
-            med[c]["load"] = statistics.median(r["load"] for r in sel) if sel else None
         cells = []
         for c in cxxs:
             for k in ("pp512", "tg128"):
@@ -74,7 +74,7 @@ def timing_table(rows, cxxs):
             for k in ("pp512", "tg128"):
                 a, b = med[c][k], med[cxxs[0]][k]
                 cells.append("-" if a is None or b is None else f"{a / b:.2f}")
-        print(f"| {key[0]} | {key[1]} | {key[2]} | " + " | ".join(cells) + f" | {n} |")
+        print(f"| {key[0]} | {key[1]} | {key[2]} | " + " | ".join(cells) + f" | {n} | {statistics.median(loads):.0f} |")
 
 
 def callgrind_table(rows, cxxs, top):

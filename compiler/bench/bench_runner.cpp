@@ -47,13 +47,15 @@ std::string runner_source(const CachedEngine& e) {
                                                           {"SPEC_TOKENS", int64_t(kSpecTokens)}});
 }
 
-std::string build_runner(const CachedEngine& e, const std::string& cxx, const std::string& triple) {
+std::string build_runner(const CachedEngine& e, const std::string& cxx, const std::string& triple,
+                         const std::string& out_root, const std::string& key) {
   const std::string src = runner_source(e);
+  const std::string keyed = src + key;
   char tag[17];
   std::snprintf(tag, sizeof tag, "%016llx",
-                static_cast<unsigned long long>(weights_hash(reinterpret_cast<const uint8_t*>(src.data()), src.size())));
-  const fs::path dir = fs::path(e.dir) / "bench";
-  const fs::path exe = dir / ("runner-" + std::string(tag));
+                static_cast<unsigned long long>(weights_hash(reinterpret_cast<const uint8_t*>(keyed.data()), keyed.size())));
+  const fs::path dir = out_root.empty() ? fs::path(e.dir) / "bench" : fs::path(out_root) / ("runner-" + std::string(tag));
+  const fs::path exe = out_root.empty() ? dir / ("runner-" + std::string(tag)) : dir / "runner";
   if (fs::exists(exe)) return exe.string();
   fs::create_directories(dir);
   const fs::path cpp = dir / "runner.cpp", log = dir / "runner.log";

@@ -38,9 +38,12 @@ constexpr int kSpecCtx = 2 * kSpecStart + kSpecPassage + kSpecTokens;
 std::string runner_source(const CachedEngine& e);
 
 // Compiles the runner against `e` once (DIR/bench/runner-HASH) and returns its path.
+// With `out_root` (a user's compiled directory stays untouched), the runner
+// goes to OUT_ROOT/runner-HASH/runner instead, HASH covering `key` too.
 // A cross target (triple not empty) gets a static executable, so a runner
 // command (qemu-user, a copy to a board) needs no sysroot; a clang cxx gets
 // --target=TRIPLE. Throws std::runtime_error with the compiler output if that fails.
-std::string build_runner(const CachedEngine& e, const std::string& cxx, const std::string& triple = "");
+std::string build_runner(const CachedEngine& e, const std::string& cxx, const std::string& triple = "",
+                         const std::string& out_root = "", const std::string& key = "");
 
 }  // namespace smolc::bench

@@ -123,6 +123,14 @@ std::string cache_root() {
   throw std::runtime_error("no cache directory: set SMOLC_CACHE_DIR or HOME");
 }
 
+std::string linked_root() { return cache_root() + "/linked"; }
+
+std::string engine_dir_link_key(const CachedEngine& e, const std::string& cxx) {
+  const fs::path lib = fs::absolute(e.library);
+  return lib.string() + ":" + std::to_string(fs::file_size(lib)) + ":" +
+         std::to_string(fs::last_write_time(lib).time_since_epoch().count()) + ":" + cxx;
+}
+
 CachedEngine compile_cached(const CacheRequest& req, const std::function<void(const char*, size_t, size_t)>& progress) {
   const schedule::TargetDesc* target = &schedule::target_flag(req.target, false);
   Checkpoint ck = load_checkpoint(req.model, req.tokenizer);
@@ -207,7 +215,7 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   c.compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   mark_cache_entry_used(dir.string());
   for (const CacheEntry& gone : evict_cache(cache_root(), cap, dir.string()))
-    c.evicted.push_back(gone.name + " (" + std::to_string(gone.bytes) + " bytes)");
+    c.evicted.push_back(gone.kind + " " + gone.name + " (" + std::to_string(gone.bytes) + " bytes)");
   return c;
 }
 

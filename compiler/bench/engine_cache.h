@@ -39,7 +39,7 @@ struct CachedEngine {
   bool reused = false;        // true: found in the cache, nothing compiled
   double compile_seconds = 0;  // 0 when reused
   // Entries removed to keep the cache under its cap (cache_store.h) after
-  // this one was compiled, least recently used first: "NAME (BYTES)".
+  // this one was compiled, least recently used first: "KIND NAME (N bytes)".
   std::vector<std::string> evicted;
 };
 
@@ -57,6 +57,14 @@ const schedule::TargetDesc& engine_dir_target(const CachedEngine& e, bool must_r
 
 // $SMOLC_CACHE_DIR, else $XDG_CACHE_HOME/smolc, else $HOME/.cache/smolc.
 std::string cache_root();
+
+// Where `run DIR` and `bench DIR` put what they link from a compiled
+// directory (the directory itself stays as compiled): cache_root()/linked.
+std::string linked_root();
+
+// What a linked object of a compiled directory depends on: the library's
+// path, size and mtime (a recompile relinks) and the compiler.
+std::string engine_dir_link_key(const CachedEngine& e, const std::string& cxx);
 
 // Returns the cached engine for the request, compiling it first if needed.
 // The key hashes the model's sha256 (every file), the format, the concrete

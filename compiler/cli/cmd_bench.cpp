@@ -13,11 +13,13 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "bench/bench_runner.h"
+#include "bench/cache_store.h"
 #include "bench/engine_cache.h"
 #include "build/shell.h"
 #include "cli/command.h"
@@ -168,7 +170,10 @@ int run(const BenchArgs& a, const CLI::App& app) {
     throw InputError("--speculate", "", "its tasks need a context of " + std::to_string(bench::kSpecCtx) +
                                             " positions; the engine has " + std::to_string(e.ctx));
   const bench::Lengths len = bench::lengths_for(e.ctx);
-  const std::string runner = bench::build_runner(e, a.cxx, target->triple);
+  // A compiled directory stays as the user left it: its runner goes to the cache.
+  const std::string runner = given ? bench::build_runner(e, a.cxx, target->triple, linked_root(), engine_dir_link_key(e, a.cxx))
+                                   : bench::build_runner(e, a.cxx, target->triple);
+  if (given) cli::note_evictions(admit_cache_entry(cache_root(), std::filesystem::path(runner).parent_path().string()));
   if (a.prepare) {
     std::printf("%s\n", e.dir.c_str());
     return 0;

@@ -23,7 +23,9 @@
 #include "cli/stop_text.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
+#include "bench/cache_store.h"
 #include "bench/engine_cache.h"
+#include "cli/progress.h"
 #include "common/escape.h"
 #include "reference/npy.h"
 #include "sampler/sampler.h"
@@ -167,12 +169,12 @@ struct SamplerBox {
   smolc_sampler s{};
   SamplerBox(const RunOptions& o, int32_t vocab) {
     const smolc_sampler_params p = sampler_params(o);
-    work.resize(smolc_sampler_work_bytes(vocab));
+    work.resize(smolc_sampler_work_bytes_for(vocab, p.top_k));  // top-k bounds it
     const int rc = smolc_sampler_init(&s, &p, vocab, work.data(), work.size());
     if (rc == SMOLC_SAMPLER_E_PARAMS)
       throw InputError("sampling options", "",
                        "out of range (need finite --temp, 0 < --top-p <= 1, 0 <= --min-p <= 1, --repeat-penalty > 0)");
-    if (rc != SMOLC_SAMPLER_OK) throw std::logic_error("sampler init failed with code " + std::to_string(rc));
+    if (rc != SMOLC_SAMPLER_OK) throw std::logic_error(std::string(smolc_sampler_strerror(rc)) + " (code " + std::to_string(rc) + ")");
   }
 };
 
@@ -400,14 +402,17 @@ int run_firmware(const RunOptions& o, const schedule::TargetDesc& t, const CLI::
   std::snprintf(temp, sizeof temp, "%.6f", static_cast<double>(o.temp));
   std::snprintf(top_p, sizeof top_p, "%.6f", static_cast<double>(o.top_p));
   const uint64_t seed = o.has_seed ? o.seed : std::random_device{}();
+  const std::string fw_dir = cache_root() + "/firmware/" + t.qemu_machine + "-" + fmt;
   std::string cmd = shell_quote(std::string(SMOLC_SOURCE_DIR) + "/tools/firmware-demo.sh") + " --smolc " +
-                    shell_quote(self) + " --machine " + t.qemu_machine + " --dir " +
-                    shell_quote(cache_root() + "/firmware/" + t.qemu_machine + "-" + fmt) + " " +
+                    shell_quote(self) + " --machine " + t.qemu_machine + " --dir " + shell_quote(fw_dir) + " " +
                     shell_quote(o.model) + " --" + fmt + " -- -n " + std::to_string(o.n < 0 ? 256 : o.n) + " -t " +
                     temp + " -p " + top_p + " -s " + std::to_string(seed);
   if (o.has_prompt) cmd += " " + shell_quote(o.prompt);
   std::fflush(stdout);
   const int st = std::system(cmd.c_str());
+  // The firmware build is a cache entry like an engine: used now, and it may
+  // have taken the cache past its cap.
+  if (std::filesystem::is_directory(fw_dir)) note_evictions(admit_cache_entry(cache_root(), fw_dir));
   return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 

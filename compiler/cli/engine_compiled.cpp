@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "bench/cache_store.h"
 #include "bench/engine_cache.h"
 #include "build/shell.h"
 #include "cli/engine.h"
@@ -52,8 +53,9 @@ std::string build_shared_object(const CachedEngine& e, const std::string& cxx, c
   if (fs::exists(so)) return so.string();
   fs::create_directories(dir);
   const std::string pid = std::to_string(::getpid());
-  const fs::path cpp = dir / ("shim-" + pid + ".cpp"), map = dir / ("exports-" + pid + ".map"),
-                 log = dir / ("link-" + pid + ".log"), tmp = so.string() + ".tmp-" + pid;
+  // ".tmp-" in every scratch name: the cache never lists a link in progress.
+  const fs::path cpp = dir / ("shim.tmp-" + pid + ".cpp"), map = dir / ("exports.tmp-" + pid + ".map"),
+                 log = dir / ("link.tmp-" + pid + ".log"), tmp = so.string() + ".tmp-" + pid;
   std::ofstream(cpp, std::ios::binary) << shim;
   std::ofstream(map, std::ios::binary) << "{ global: smolc_so_*; local: *; };\n";
   const std::string cmd = shell_quote(cxx) + " -std=c++17 -O2 -fPIC -shared -I" +
@@ -67,6 +69,7 @@ std::string build_shared_object(const CachedEngine& e, const std::string& cxx, c
   if (rc != 0) {
     const std::string text = read_text(log);
     fs::remove(tmp, ec);
+    fs::remove(log, ec);
     throw std::runtime_error("linking the engine " + e.library + " into a shared object failed (" + cxx + "):\n" + text);
   }
   fs::remove(log, ec);
@@ -182,7 +185,7 @@ std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx) 
     const CachedEngine e = open_engine_dir(req.engine_dir);
     // The user's directory stays as compiled: a linked program or shared
     // object goes to the cache.
-    const fs::path linked = fs::path(cache_root()) / "linked";
+    const fs::path linked = linked_root();
     // Only an explicit --runner (or node, for wasm32) runs a directory elsewhere:
     // one whose target this CPU lacks is refused by name unless the user says how.
     const schedule::TargetDesc& t = engine_dir_target(e, false);
@@ -193,10 +196,9 @@ std::unique_ptr<Engine> make_compiled_engine(const EngineRequest& req, int ctx) 
                        "external: smolc run loads engines with embedded weights only in-process (compile without "
                        "--weights external, or give --runner)");
     // The shared object is keyed by the library's path, size and mtime (a recompile relinks).
-    const fs::path lib = fs::absolute(e.library);
-    const std::string key = lib.string() + ":" + std::to_string(fs::file_size(lib)) + ":" +
-                            std::to_string(fs::last_write_time(lib).time_since_epoch().count()) + ":" + req.cxx;
-    return std::make_unique<CompiledBackend>(e, build_shared_object(e, req.cxx, linked, key), req.threads);
+    const std::string so = build_shared_object(e, req.cxx, linked.string(), engine_dir_link_key(e, req.cxx));
+    note_evictions(admit_cache_entry(cache_root(), so));
+    return std::make_unique<CompiledBackend>(e, so, req.threads);
   }
   // wasm32, aarch64 on another host and any --runner go through a program a
   // runner starts; anything else executes here, so it must run on this CPU.

@@ -363,6 +363,9 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   const bool x86 = s.target.isa == Isa::AVX2 || s.target.isa == Isa::AVX512;
   v["X86"] = static_cast<int64_t>(x86);
   v["DOT_HEAD"] = render_embedded(x86 ? "engine/dot-head-x86.inc.in" : "engine/dot-head-scalar.inc.in", v);
+  // The elementwise loops (softmax exp, SwiGLU, RoPE, RMS scaling, residual
+  // add): explicit vectors on x86, where g++ -O2 left the portable loops scalar.
+  v["ELEMENTWISE"] = render_embedded(x86 ? "engine/elementwise-x86.inc.in" : "engine/elementwise-scalar.inc.in", v);
 
   out.header = {opt.name + ".h", render_embedded("engine/engine.h.in", v), {}};
   out.sources.push_back({opt.name + "-engine-" + s.target.name + ".cpp", render_embedded("engine/engine.cpp.in", v),

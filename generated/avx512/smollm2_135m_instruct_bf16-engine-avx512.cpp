@@ -361,7 +361,7 @@ inline double sum_scores(const float* sc, int n) {
 // to r^7 (error < 1e-8); 2^n built in the exponent bits. Clamped to the
 // normal range, so e^x for x < -87.3 is 1.2e-38 instead of a denormal or 0;
 // NaN stays NaN (the clamp sends it to -87.3 first, keeping the int cast defined).
-inline float exp_approx(float in) {
+[[maybe_unused]] inline float exp_approx(float in) {
   float x = in > -87.3f ? in : -87.3f;
   x = x < 88.3f ? x : 88.3f;
   const float round = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
@@ -381,7 +381,132 @@ inline float exp_approx(float in) {
   return in != in ? in : p * scale;
 }
 
-inline float silu(float v) { return v / (1.0f + exp_approx(-v)); }
+[[maybe_unused]] inline float silu(float v) { return v / (1.0f + exp_approx(-v)); }
+
+// The elementwise loops of a step (softmax exponentials, SwiGLU, RoPE, the
+// RMS scaling, the residual add) in explicit AVX2 + FMA vectors of kVecLanes
+// floats, for the avx2 and the avx512 targets alike: the avx512 engine unit
+// must build with AVX2 alone where tests emulate AVX-512
+// (tests/compiler/test_engine_avx512_emulated.cpp), so 16-lane forms would
+// need the emulation header to cover them first. The portable loops
+// (engine/elementwise-scalar.inc.in) rely on the compiler's vectoriser: clang vectorised them, g++ -O2 did not
+// (its cheap cost model refuses loops that need a runtime alias check or a
+// remainder loop, and the softmax's exp_approx), which made these loops
+// 3-4x as many instructions and a g++-built engine's prefill less than half as
+// fast (docs/performance.md, "Compilers"). Each lane does the operations of
+// exp_approx and silu, with a fused multiply-add exactly where clang contracts
+// the portable expression (a * b + c within one expression), so a clang-built
+// engine computes the same bits as before and a g++-built one the same bits as
+// clang's. Remainders use masked loads and stores, so every element takes
+// the same vector path.
+constexpr int kVecLanes = 8;
+typedef __m256 VecF;
+typedef __m256i VecMask;
+inline VecMask lanes_mask(int n) {  // lanes 0..n-1 set, n < kVecLanes
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+inline VecF vload(const float* p) { return _mm256_loadu_ps(p); }
+inline VecF vload_part(const float* p, VecMask m) { return _mm256_maskload_ps(p, m); }
+inline void vstore(float* p, VecF v) { _mm256_storeu_ps(p, v); }
+inline void vstore_part(float* p, VecF v, VecMask m) { _mm256_maskstore_ps(p, m, v); }
+inline VecF vset(float f) { return _mm256_set1_ps(f); }
+inline VecF vadd(VecF a, VecF b) { return _mm256_add_ps(a, b); }
+inline VecF vsub(VecF a, VecF b) { return _mm256_sub_ps(a, b); }
+inline VecF vmul(VecF a, VecF b) { return _mm256_mul_ps(a, b); }
+inline VecF vdiv(VecF a, VecF b) { return _mm256_div_ps(a, b); }
+inline VecF vfma(VecF a, VecF b, VecF c) { return _mm256_fmadd_ps(a, b, c); }    // a * b + c
+inline VecF vfnma(VecF a, VecF b, VecF c) { return _mm256_fnmadd_ps(a, b, c); }  // c - a * b
+inline VecF vfms(VecF a, VecF b, VecF c) { return _mm256_fmsub_ps(a, b, c); }    // a * b - c
+inline VecF vmax(VecF a, VecF b) { return _mm256_max_ps(a, b); }  // a > b ? a : b
+inline VecF vmin(VecF a, VecF b) { return _mm256_min_ps(a, b); }  // a < b ? a : b
+// 2^n for the integral floats n in [-126, 127], built in the exponent bits.
+inline VecF vpow2(VecF n) {
+  const __m256i e = _mm256_add_epi32(_mm256_cvttps_epi32(n), _mm256_set1_epi32(127));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+}
+inline VecF vnan_or(VecF in, VecF v) { return _mm256_blendv_ps(v, in, _mm256_cmp_ps(in, in, _CMP_UNORD_Q)); }
+
+// exp_approx of every lane (see there): max/min are its clamps (NaN goes to
+// -87.3 first), the NaN lanes come back as they were.
+inline VecF vexp(VecF in) {
+  const VecF x = vmin(vmax(in, vset(-87.3f)), vset(88.3f));
+  const VecF round = vset(12582912.0f);
+  const VecF n = vsub(vfma(x, vset(1.44269504f), round), round);
+  const VecF r = vfma(n, vset(2.12194440e-4f), vfnma(n, vset(0.693359375f), x));
+  VecF p = vset(1.0f / 5040.0f);
+  p = vfma(p, r, vset(1.0f / 720.0f));
+  p = vfma(p, r, vset(1.0f / 120.0f));
+  p = vfma(p, r, vset(1.0f / 24.0f));
+  p = vfma(p, r, vset(1.0f / 6.0f));
+  p = vfma(p, r, vset(0.5f));
+  p = vfma(p, r, vset(1.0f));
+  p = vfma(p, r, vset(1.0f));
+  return vnan_or(in, vmul(p, vpow2(n)));
+}
+
+// The first kVecLanes lanes (Full) or those below a count (Part): f gets
+// one of them and loads and stores through it, so the remainder is the same
+// code as the full vectors, resolved at compile time.
+struct Full {
+  VecF load(const float* p) const { return vload(p); }
+  void store(float* p, VecF v) const { vstore(p, v); }
+};
+struct Part {
+  VecMask mask;
+  VecF load(const float* p) const { return vload_part(p, mask); }
+  void store(float* p, VecF v) const { vstore_part(p, v, mask); }
+};
+
+// f(i, lanes) for the vectors starting at i over [0, n), the last one partial.
+template <class F>
+inline void for_vectors(int n, F&& f) {
+  int i = 0;
+  for (; i + kVecLanes <= n; i += kVecLanes) f(i, Full{});
+  if (i < n) f(i, Part{lanes_mask(n - i)});
+}
+
+// sc[p] = exp_approx(sc[p] - max_score) for p < n (the softmax numerators).
+inline void exp_shifted(float* sc, int n, float max_score) {
+  const VecF m = vset(max_score);
+  for_vectors(n, [&](int i, auto lanes) { lanes.store(sc + i, vexp(vsub(lanes.load(sc + i), m))); });
+}
+
+// h[i] = silu(gate[i]) * up[i] for i < n, silu(v) = v / (1 + exp_approx(-v)).
+inline void swiglu_block(const float* gate, const float* up, float* h, int n) {
+  const VecF one = vset(1.0f), zero = vset(0.0f);
+  for_vectors(n, [&](int i, auto lanes) {
+    const VecF g = lanes.load(gate + i);
+    const VecF e = vexp(vsub(zero, g));  // exp_approx(-g): 0 - g is -g but for g = 0 (e^+0 = e^-0 = 1)
+    lanes.store(h + i, vmul(vdiv(g, vadd(one, e)), lanes.load(up + i)));
+  });
+}
+
+// HF rotate_half on one head: (a, b) = (v[i], v[i + kHalf]) rotates by the
+// angle; a * c - b * s and b * c + a * s each fuse their first product, as
+// clang contracts the portable expressions.
+inline void rope(float* v, const float* c, const float* sn) {
+  for_vectors(kHalf, [&](int i, auto lanes) {
+    const VecF a = lanes.load(v + i), b = lanes.load(v + kHalf + i);
+    const VecF vc = lanes.load(c + i), vs = lanes.load(sn + i);
+    lanes.store(v + i, vfms(a, vc, vmul(b, vs)));
+    lanes.store(v + kHalf + i, vfma(b, vc, vmul(a, vs)));
+  });
+}
+
+// o[i] = gain[i] * (x[i] * inv) (gain null: x[i] * inv) for i < kDim.
+inline void scale_row(const float* x, float inv, const float* gain, float* o) {
+  const VecF s = vset(inv);
+  for_vectors(kDim, [&](int i, auto lanes) {
+    const VecF y = vmul(lanes.load(x + i), s);
+    lanes.store(o + i, gain ? vmul(lanes.load(gain + i), y) : y);
+  });
+}
+
+// x[i] += y[i] for i < n.
+inline void add_row(float* x, const float* y, int n) {
+  for_vectors(n, [&](int i, auto lanes) { lanes.store(x + i, vadd(lanes.load(x + i), lanes.load(y + i))); });
+}
+
 
 // out[t] = x[t] / rms(x[t]) (* gain): the mean of squares accumulates in double.
 void rms_norm(const float* x, float* out, int n, const float* gain) {
@@ -390,13 +515,7 @@ void rms_norm(const float* x, float* out, int n, const float* gain) {
     const float* xt = x + t * kDim;
     double ss = 0.0;
     for (int i = 0; i < kDim; ++i) ss += static_cast<double>(xt[i]) * xt[i];
-    const float inv = static_cast<float>(1.0 / sqrt(ss / kDim + kRmsEps));
-    float* o = out + t * kDim;
-    if (gain) {
-      for (int i = 0; i < kDim; ++i) o[i] = gain[i] * (xt[i] * inv);
-    } else {
-      for (int i = 0; i < kDim; ++i) o[i] = xt[i] * inv;
-    }
+    scale_row(xt, static_cast<float>(1.0 / sqrt(ss / kDim + kRmsEps)), gain, out + t * kDim);
   }
 }
 
@@ -411,15 +530,6 @@ void rope_angles(const Step& s) {
       c[t * kHalf + i] = cosf(angle);
       sn[t * kHalf + i] = sinf(angle);
     }
-}
-
-// HF rotate_half on one head: (a, b) = (v[i], v[i + kHalf]) rotates by the angle.
-inline void rope(float* v, const float* c, const float* sn) {
-  for (int i = 0; i < kHalf; ++i) {
-    const float a = v[i], b = v[i + kHalf];
-    v[i] = a * c[i] - b * sn[i];
-    v[i + kHalf] = b * c[i] + a * sn[i];
-  }
 }
 
 // x[t] = embedding row of tokens[t].
@@ -519,7 +629,7 @@ inline int rows_seen(int last, int p0, int nb) {
 // are max_scores and sum_scores of the dot-head include.
 inline float softmax_row(float* sc, int n) {
   const float max_score = max_scores(sc, n);
-  for (int p = 0; p < n; ++p) sc[p] = exp_approx(sc[p] - max_score);
+  exp_shifted(sc, n, max_score);
   return static_cast<float>(1.0 / sum_scores(sc, n));
 }
 
@@ -608,8 +718,7 @@ void residual_range(void* ctx, int r0, int r1) {
   SMOLC_PROF_T(t_mat1);
   SMOLC_PROF_ADD(j.p->K == kHidden ? kProfW2Mat : kProfWoMat, t_mat0, t_mat1);
   SMOLC_PROF_SCOPE(kProfResidualAdd);
-  for (int t = 0; t < j.s->n; ++t)
-    for (int r = r0; r < r1; ++r) j.x[t * kDim + r] += j.y[t * kDim + r];
+  for (int t = 0; t < j.s->n; ++t) add_row(j.x + t * kDim + r0, j.y + t * kDim + r0, r1 - r0);
 }
 
 void residual_proj(const Step& s, const Proj& p, const float* in, float* x) {
@@ -644,7 +753,7 @@ void swiglu_range(void* ctx, int b0, int b1) {
       const float* gate = j.gu + t * 2 * kHidden + 2 * j0;
       const float* up = gate + nb;
       float* h = j.h + t * kHidden + j0;
-      for (int i = 0; i < nb; ++i) h[i] = silu(gate[i]) * up[i];
+      swiglu_block(gate, up, h, nb);
     }
 }
 

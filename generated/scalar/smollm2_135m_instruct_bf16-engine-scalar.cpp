@@ -275,7 +275,7 @@ inline double sum_scores(const float* sc, int n) {
 // to r^7 (error < 1e-8); 2^n built in the exponent bits. Clamped to the
 // normal range, so e^x for x < -87.3 is 1.2e-38 instead of a denormal or 0;
 // NaN stays NaN (the clamp sends it to -87.3 first, keeping the int cast defined).
-inline float exp_approx(float in) {
+[[maybe_unused]] inline float exp_approx(float in) {
   float x = in > -87.3f ? in : -87.3f;
   x = x < 88.3f ? x : 88.3f;
   const float round = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
@@ -295,7 +295,44 @@ inline float exp_approx(float in) {
   return in != in ? in : p * scale;
 }
 
-inline float silu(float v) { return v / (1.0f + exp_approx(-v)); }
+[[maybe_unused]] inline float silu(float v) { return v / (1.0f + exp_approx(-v)); }
+
+// The elementwise loops of a step in portable C++: the compiler's vectoriser
+// does what it can (engine/elementwise-x86.inc.in is the explicit x86 form).
+
+// sc[p] = exp_approx(sc[p] - max_score) for p < n (the softmax numerators).
+inline void exp_shifted(float* sc, int n, float max_score) {
+  for (int p = 0; p < n; ++p) sc[p] = exp_approx(sc[p] - max_score);
+}
+
+// h[i] = silu(gate[i]) * up[i] for i < n.
+inline void swiglu_block(const float* gate, const float* up, float* h, int n) {
+  for (int i = 0; i < n; ++i) h[i] = silu(gate[i]) * up[i];
+}
+
+// HF rotate_half on one head: (a, b) = (v[i], v[i + kHalf]) rotates by the angle.
+inline void rope(float* v, const float* c, const float* sn) {
+  for (int i = 0; i < kHalf; ++i) {
+    const float a = v[i], b = v[i + kHalf];
+    v[i] = a * c[i] - b * sn[i];
+    v[i + kHalf] = b * c[i] + a * sn[i];
+  }
+}
+
+// o[i] = gain[i] * (x[i] * inv) (gain null: x[i] * inv) for i < kDim.
+inline void scale_row(const float* x, float inv, const float* gain, float* o) {
+  if (gain) {
+    for (int i = 0; i < kDim; ++i) o[i] = gain[i] * (x[i] * inv);
+  } else {
+    for (int i = 0; i < kDim; ++i) o[i] = x[i] * inv;
+  }
+}
+
+// x[i] += y[i] for i < n.
+inline void add_row(float* x, const float* y, int n) {
+  for (int i = 0; i < n; ++i) x[i] += y[i];
+}
+
 
 // out[t] = x[t] / rms(x[t]) (* gain): the mean of squares accumulates in double.
 void rms_norm(const float* x, float* out, int n, const float* gain) {
@@ -304,13 +341,7 @@ void rms_norm(const float* x, float* out, int n, const float* gain) {
     const float* xt = x + t * kDim;
     double ss = 0.0;
     for (int i = 0; i < kDim; ++i) ss += static_cast<double>(xt[i]) * xt[i];
-    const float inv = static_cast<float>(1.0 / sqrt(ss / kDim + kRmsEps));
-    float* o = out + t * kDim;
-    if (gain) {
-      for (int i = 0; i < kDim; ++i) o[i] = gain[i] * (xt[i] * inv);
-    } else {
-      for (int i = 0; i < kDim; ++i) o[i] = xt[i] * inv;
-    }
+    scale_row(xt, static_cast<float>(1.0 / sqrt(ss / kDim + kRmsEps)), gain, out + t * kDim);
   }
 }
 
@@ -325,15 +356,6 @@ void rope_angles(const Step& s) {
       c[t * kHalf + i] = cosf(angle);
       sn[t * kHalf + i] = sinf(angle);
     }
-}
-
-// HF rotate_half on one head: (a, b) = (v[i], v[i + kHalf]) rotates by the angle.
-inline void rope(float* v, const float* c, const float* sn) {
-  for (int i = 0; i < kHalf; ++i) {
-    const float a = v[i], b = v[i + kHalf];
-    v[i] = a * c[i] - b * sn[i];
-    v[i + kHalf] = b * c[i] + a * sn[i];
-  }
 }
 
 // x[t] = embedding row of tokens[t].
@@ -433,7 +455,7 @@ inline int rows_seen(int last, int p0, int nb) {
 // are max_scores and sum_scores of the dot-head include.
 inline float softmax_row(float* sc, int n) {
   const float max_score = max_scores(sc, n);
-  for (int p = 0; p < n; ++p) sc[p] = exp_approx(sc[p] - max_score);
+  exp_shifted(sc, n, max_score);
   return static_cast<float>(1.0 / sum_scores(sc, n));
 }
 
@@ -522,8 +544,7 @@ void residual_range(void* ctx, int r0, int r1) {
   SMOLC_PROF_T(t_mat1);
   SMOLC_PROF_ADD(j.p->K == kHidden ? kProfW2Mat : kProfWoMat, t_mat0, t_mat1);
   SMOLC_PROF_SCOPE(kProfResidualAdd);
-  for (int t = 0; t < j.s->n; ++t)
-    for (int r = r0; r < r1; ++r) j.x[t * kDim + r] += j.y[t * kDim + r];
+  for (int t = 0; t < j.s->n; ++t) add_row(j.x + t * kDim + r0, j.y + t * kDim + r0, r1 - r0);
 }
 
 void residual_proj(const Step& s, const Proj& p, const float* in, float* x) {
@@ -558,7 +579,7 @@ void swiglu_range(void* ctx, int b0, int b1) {
       const float* gate = j.gu + t * 2 * kHidden + 2 * j0;
       const float* up = gate + nb;
       float* h = j.h + t * kHidden + j0;
-      for (int i = 0; i < nb; ++i) h[i] = silu(gate[i]) * up[i];
+      swiglu_block(gate, up, h, nb);
     }
 }
 

@@ -29,19 +29,26 @@ inline bool better(const Candidate &a, const Candidate &b) {
   return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
 }
 
-// The work buffer, carved as: Candidate[vocab] | float weight[vocab] | seen bitset.
+// Whether top-k bounds the candidates: then only the k best are ever stored.
+inline bool top_k_bounds(int32_t top_k, int32_t vocab) { return top_k > 0 && top_k < vocab; }
+
+// Candidate slots the work buffer holds for these parameters: k, or vocab.
+inline int32_t slots(int32_t top_k, int32_t vocab) { return top_k_bounds(top_k, vocab) ? top_k : vocab; }
+
+// The work buffer, carved as: Candidate[slots] | float weight[slots] | seen
+// bitset of the whole vocabulary (SMOLC_SAMPLER_WORK_BYTES_TOP_K).
 struct Work {
   Candidate *cand;
   float *weight;
   uint32_t *seen;
 };
 
-Work carve(void *work, int32_t vocab) {
+Work carve(void *work, int32_t n_slots) {
   uintptr_t p = ((uintptr_t)work + 7u) & ~(uintptr_t)7u;
   Work w;
   w.cand = (Candidate *)p;
-  w.weight = (float *)(p + (size_t)vocab * sizeof(Candidate));
-  w.seen = (uint32_t *)(p + (size_t)vocab * (sizeof(Candidate) + sizeof(float)));
+  w.weight = (float *)(p + (size_t)n_slots * sizeof(Candidate));
+  w.seen = (uint32_t *)(p + (size_t)n_slots * (sizeof(Candidate) + sizeof(float)));
   return w;
 }
 
@@ -63,19 +70,25 @@ int32_t best_index(const Candidate *cand, int32_t n) {
   return best;
 }
 
-void apply_repeat_penalty(const smolc_sampler_params &p, Work w, int32_t vocab,
-                          const int32_t *history, int32_t start, int32_t end) {
-  memset(w.seen, 0, (((size_t)vocab + 31u) / 32u) * sizeof(uint32_t));
-  for (int32_t j = start; j < end; ++j) {
-    int32_t id = history[j];
-    uint32_t bit = 1u << ((uint32_t)id & 31u);
-    if (w.seen[id >> 5] & bit) continue;  // once per distinct id
-    w.seen[id >> 5] |= bit;
-    float l = w.cand[id].logit;
-    const float penalised = l > 0.0f ? l / p.repeat_penalty : l * p.repeat_penalty;
-    // A tiny penalty can overflow l / penalty to +inf; keep l - lmax finite.
-    w.cand[id].logit = penalised > FLT_MAX ? FLT_MAX : penalised;
-  }
+// Marks the ids of history[start, end) in the seen bitset: a set, so each
+// distinct id is penalised once however often it repeats.
+void mark_seen(uint32_t *seen, int32_t vocab, const int32_t *history, int32_t start, int32_t end) {
+  memset(seen, 0, (((size_t)vocab + 31u) / 32u) * sizeof(uint32_t));
+  for (int32_t j = start; j < end; ++j) seen[history[j] >> 5] |= 1u << ((uint32_t)history[j] & 31u);
+}
+
+inline bool is_seen(const uint32_t *seen, int32_t id) { return (seen[id >> 5] >> ((uint32_t)id & 31u)) & 1u; }
+
+// Logit `i` as every later step sees it: NaN -> -inf (never chosen), +inf ->
+// the largest float (so l - lmax stays finite), then the repetition penalty
+// if the id is in the window.
+inline float read_logit(const float *logits, int32_t i, const uint32_t *seen, float penalty) {
+  const float raw = logits[i];
+  const float l = raw != raw ? -INFINITY : (raw > FLT_MAX ? FLT_MAX : raw);
+  if (!seen || !is_seen(seen, i)) return l;
+  const float penalised = l > 0.0f ? l / penalty : l * penalty;
+  // A tiny penalty can overflow l / penalty to +inf; keep l - lmax finite.
+  return penalised > FLT_MAX ? FLT_MAX : penalised;
 }
 
 // Sum of w[0, n) in double, in 4 interleaved lanes combined in a fixed order:
@@ -101,20 +114,21 @@ void fill_weights(const Candidate *cand, float *weight, int32_t n, float lmax, f
   for (int32_t i = 0; i < n; ++i) weight[i] = exp_nonpos((cand[i].logit - lmax) / temperature);
 }
 
-// top-k: the k best candidates into cand[0, k), sorted by `better`. Small k:
-// one pass with a bounded heap whose root is the worst kept (O(n + k log k),
-// most candidates cost one comparison); large k: introselect, O(n).
-void top_k(Candidate *cand, int32_t n, int32_t k) {
-  if (k <= 256) {
-    std::make_heap(cand, cand + k, better);
-    for (int32_t i = k; i < n; ++i) {
-      if (!better(cand[i], cand[0])) continue;
-      std::pop_heap(cand, cand + k, better);
-      cand[k - 1] = cand[i];
-      std::push_heap(cand, cand + k, better);
-    }
-  } else {
-    std::nth_element(cand, cand + (k - 1), cand + n, better);
+// top-k while reading the logits: the k best of all `vocab` candidates into
+// cand[0, k), sorted by `better`, never storing more than k. A bounded heap
+// whose root is the worst kept: O(vocab + k log k) when most candidates cost
+// one comparison, O(vocab log k) at worst. The kept set and its order are
+// unique under `better`, so this equals selecting from a full copy.
+void stream_top_k(Candidate *cand, int32_t k, const float *logits, int32_t vocab, const uint32_t *seen,
+                  float penalty) {
+  for (int32_t i = 0; i < k; ++i) cand[i] = Candidate{read_logit(logits, i, seen, penalty), i};
+  std::make_heap(cand, cand + k, better);
+  for (int32_t i = k; i < vocab; ++i) {
+    const Candidate c{read_logit(logits, i, seen, penalty), i};
+    if (!better(c, cand[0])) continue;
+    std::pop_heap(cand, cand + k, better);
+    cand[k - 1] = c;
+    std::push_heap(cand, cand + k, better);
   }
   std::sort(cand, cand + k, better);
 }
@@ -238,16 +252,24 @@ int32_t prepare(smolc_sampler *s, const float *logits, const int32_t *history, i
   for (int32_t j = start; j < n_history; ++j)
     if (history[j] < 0 || history[j] >= vocab) return SMOLC_SAMPLER_E_HISTORY;
 
-  Work w = carve(s->work, vocab);
-  for (int32_t i = 0; i < vocab; ++i) {
-    const float l = logits[i];
-    // NaN: never chosen; +inf: the largest float, so l - lmax stays finite.
-    w.cand[i].logit = l != l ? -INFINITY : (l > FLT_MAX ? FLT_MAX : l);
-    w.cand[i].id = i;
-  }
-  if (penalise) apply_repeat_penalty(p, w, vocab, history, start, n_history);
+  if (s->work_bytes < smolc_sampler_work_bytes_for(vocab, p.top_k)) return SMOLC_SAMPLER_E_WORK;
+  Work w = carve(s->work, slots(p.top_k, vocab));
+  if (penalise) mark_seen(w.seen, vocab, history, start, n_history);
+  const uint32_t *seen = penalise ? w.seen : nullptr;
 
-  const int32_t best = best_index(w.cand, vocab);
+  int32_t n = vocab;
+  bool sorted = false;
+  int32_t best = 0;
+  if (top_k_bounds(p.top_k, vocab)) {
+    // Step 3 first: it is the only thing that needs more than k slots, and
+    // greedy's argmax is the best of the k kept anyway.
+    stream_top_k(w.cand, p.top_k, logits, vocab, seen, p.repeat_penalty);
+    n = p.top_k;
+    sorted = true;
+  } else {
+    for (int32_t i = 0; i < vocab; ++i) w.cand[i] = Candidate{read_logit(logits, i, seen, p.repeat_penalty), i};
+    best = best_index(w.cand, vocab);
+  }
   *lmax = w.cand[best].logit;
   // Greedy, or every logit NaN/-inf (nothing to weigh): the argmax alone.
   if (p.temperature <= 0.0f || *lmax == -INFINITY) {
@@ -256,14 +278,6 @@ int32_t prepare(smolc_sampler *s, const float *logits, const int32_t *history, i
     return 1;
   }
   *greedy = false;
-
-  int32_t n = vocab;
-  bool sorted = false;
-  if (p.top_k > 0 && p.top_k < n) {
-    top_k(w.cand, n, p.top_k);
-    n = p.top_k;
-    sorted = true;
-  }
   if (p.top_p < 1.0f)
     n = sorted ? top_p_sorted(w.cand, w.weight, n, *lmax, p.top_p)
                : top_p_unsorted(w.cand, w.weight, n, *lmax, p.top_p);
@@ -292,11 +306,29 @@ size_t smolc_sampler_work_bytes(int32_t vocab) {
   return SMOLC_SAMPLER_WORK_BYTES(vocab);
 }
 
+size_t smolc_sampler_work_bytes_for(int32_t vocab, int32_t top_k) {
+  if (vocab <= 0 || vocab > SMOLC_SAMPLER_MAX_VOCAB) return 0;
+  return SMOLC_SAMPLER_WORK_BYTES_TOP_K(vocab, top_k);
+}
+
+const char *smolc_sampler_strerror(int code) {
+  switch (code) {
+    case SMOLC_SAMPLER_OK: return "ok";
+    case SMOLC_SAMPLER_E_NULL: return "sampler: a required pointer is NULL";
+    case SMOLC_SAMPLER_E_VOCAB: return "sampler: vocabulary size out of range";
+    case SMOLC_SAMPLER_E_WORK:
+      return "sampler: work buffer smaller than smolc_sampler_work_bytes_for(vocab, top_k)";
+    case SMOLC_SAMPLER_E_PARAMS: return "sampler: a parameter is outside its range";
+    case SMOLC_SAMPLER_E_HISTORY: return "sampler: history length or an id in the penalty window out of range";
+    default: return "sampler: unknown error code";
+  }
+}
+
 int smolc_sampler_init(smolc_sampler *s, const smolc_sampler_params *params, int32_t vocab,
                        void *work, size_t work_bytes) {
   if (!s || !params || !work) return SMOLC_SAMPLER_E_NULL;
   if (vocab <= 0 || vocab > SMOLC_SAMPLER_MAX_VOCAB) return SMOLC_SAMPLER_E_VOCAB;
-  if (work_bytes < smolc_sampler_work_bytes(vocab)) return SMOLC_SAMPLER_E_WORK;
+  if (work_bytes < smolc_sampler_work_bytes_for(vocab, params->top_k)) return SMOLC_SAMPLER_E_WORK;
   if (!params_valid(*params)) return SMOLC_SAMPLER_E_PARAMS;
   s->params = *params;
   s->vocab = vocab;
@@ -317,7 +349,7 @@ int32_t smolc_sampler_sample(smolc_sampler *s, const float *logits, const int32_
   bool greedy = false;
   const int32_t n = prepare(s, logits, history, n_history, &lmax, &greedy);
   if (n < 0) return n;
-  Work w = carve(s->work, s->vocab);
+  Work w = carve(s->work, slots(s->params.top_k, s->vocab));
   if (greedy && s->params.temperature <= 0.0f) return w.cand[0].id;  // no draw
   const float u = smolc_pcg32_uniform(&s->rng);
   if (greedy) return w.cand[0].id;
@@ -332,7 +364,7 @@ int32_t smolc_sampler_candidates(smolc_sampler *s, const float *logits, const in
   bool greedy = false;
   const int32_t n = prepare(s, logits, history, n_history, &lmax, &greedy);
   if (n < 0) return n;
-  Work w = carve(s->work, s->vocab);
+  Work w = carve(s->work, slots(s->params.top_k, s->vocab));
   if (greedy) {
     if (cap > 0) {
       ids[0] = w.cand[0].id;

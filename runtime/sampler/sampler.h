@@ -85,13 +85,25 @@ smolc_sampler_params smolc_sampler_default_params(void);
 
 /* Bytes of work buffer needed for `vocab` tokens: 12 per token (a candidate
  * id + logit and a weight) plus a bitset of seen ids, plus 16 of alignment
- * slack. A constant expression so firmware can size a static array. */
+ * slack. A constant expression so firmware can size a static array. Enough
+ * for any parameters. */
 #define SMOLC_SAMPLER_WORK_BYTES(vocab) \
   ((size_t)(vocab) * 12u + (((size_t)(vocab) + 31u) / 32u) * 4u + 16u)
+/* Bytes of work buffer enough for parameters whose top_k is `k`: with
+ * 0 < k < vocab only the k best candidates are ever kept (the sampler streams
+ * the logits through a bounded heap), so 12 per kept token plus the seen-id
+ * bitset (vocab / 8 bytes) and the slack; otherwise SMOLC_SAMPLER_WORK_BYTES.
+ * 49,152 tokens at top-k 40: 6,640 B instead of 595,984 B. Constant too. */
+#define SMOLC_SAMPLER_WORK_BYTES_TOP_K(vocab, k)                                         \
+  ((size_t)((k) > 0 && (k) < (vocab) ? (k) : (vocab)) * 12u +                           \
+   (((size_t)(vocab) + 31u) / 32u) * 4u + 16u)
 /* Largest vocabulary accepted (keeps the buffer maths inside 32-bit size_t). */
 #define SMOLC_SAMPLER_MAX_VOCAB (1 << 24)
 /* SMOLC_SAMPLER_WORK_BYTES(vocab), or 0 if vocab is out of (0, MAX_VOCAB]. */
 size_t smolc_sampler_work_bytes(int32_t vocab);
+/* SMOLC_SAMPLER_WORK_BYTES_TOP_K(vocab, top_k): what smolc_sampler_init()
+ * requires for parameters with this top_k; 0 if vocab is out of range. */
+size_t smolc_sampler_work_bytes_for(int32_t vocab, int32_t top_k);
 
 /* Everything the sampler owns; fill it with smolc_sampler_init(). The work
  * buffer is borrowed (not copied) and must outlive the sampler; one sampler
@@ -109,15 +121,21 @@ enum {
   SMOLC_SAMPLER_OK = 0,
   SMOLC_SAMPLER_E_NULL = -1,       /* a required pointer is NULL */
   SMOLC_SAMPLER_E_VOCAB = -2,      /* vocab <= 0 or > SMOLC_SAMPLER_MAX_VOCAB */
-  SMOLC_SAMPLER_E_WORK = -3,       /* work buffer smaller than smolc_sampler_work_bytes(vocab) */
+  SMOLC_SAMPLER_E_WORK = -3,       /* work buffer smaller than smolc_sampler_work_bytes_for(vocab, top_k) */
   SMOLC_SAMPLER_E_PARAMS = -4,     /* a parameter outside its documented range */
   SMOLC_SAMPLER_E_HISTORY = -5     /* n_history < 0, or an id in the penalty window outside [0, vocab) */
 };
 
-/* Validates `params` and the buffer, seeds the RNG with params->seed.
- * Returns SMOLC_SAMPLER_OK or a negative error code (then *s is untouched). */
+/* Validates `params` and the buffer (at least
+ * smolc_sampler_work_bytes_for(vocab, params->top_k) bytes), seeds the RNG
+ * with params->seed. Returns SMOLC_SAMPLER_OK or a negative error code (then
+ * *s is untouched). Changing s->params.top_k later is allowed; a sample call
+ * whose top_k needs more work than was given returns SMOLC_SAMPLER_E_WORK. */
 int smolc_sampler_init(smolc_sampler *s, const smolc_sampler_params *params,
                        int32_t vocab, void *work, size_t work_bytes);
+
+/* One line of English for a SMOLC_SAMPLER_E_* code (never NULL). */
+const char *smolc_sampler_strerror(int code);
 
 /* Restarts the random sequence: same as init with a different seed. */
 void smolc_sampler_reseed(smolc_sampler *s, uint64_t seed);

@@ -8,6 +8,7 @@
 #include "support/published_story.h"
 
 #include "engine_fixture.h"
+#include "support/hf_fixtures.h"
 
 using namespace smolc::test;
 
@@ -99,6 +100,24 @@ TEST_CASE("the generated src directory rebuilds the library with its own script"
   REQUIRE(rc2 == 0);
   REQUIRE(sh("'" + dir + "/generate' -n 256 -T 2 >'" + dir + "/out.txt'") == 0);
   CHECK(read_file(dir + "/out.txt") == published_story() + "\n");
+}
+
+// The x86 engine units hold hand-written AVX2 (attention, the elementwise
+// loops of engine/elementwise-x86.inc.in, the activation quantiser): every
+// unit of a q8 engine (quantiser, int8 kernels) with an f16 KV cache (F16C
+// paths) builds warning-free with g++ -Werror for both x86 targets.
+TEST_CASE("avx2 and avx512 engine sources build warning-free with g++") {
+  const std::string model = make_synth("pkg_gxx_model", "tiny", 1, "f32");
+  for (const std::string target : {"avx2", "avx512"}) {
+    INFO(target);
+    const std::string dir = temp_dir("pkg_gxx_" + target);
+    RunResult r = run_smolc("compile '" + model + "' --q8 --kv f16 --target " + target + " --emit-only -o '" + dir + "'");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const int rc = sh("CXX=g++ AR=ar sh '" + dir + "/src/build.sh' >'" + dir + "/build.log' 2>&1");
+    INFO(read_file(dir + "/build.log"));
+    CHECK(rc == 0);
+  }
 }
 
 TEST_CASE("smolc_add_model makes an engine a static library target of a user's build") {

@@ -25,6 +25,7 @@ export async function launchChromium() {
   return puppeteer.launch({
     executablePath,
     headless: true,
+    protocolTimeout: 30 * 60 * 1000,  // a bench run in one evaluate() may take minutes
     args: ['--headless=new', '--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
   });
 }
