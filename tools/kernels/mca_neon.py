@@ -8,14 +8,21 @@ loop is cut out (the label a backward branch returns to, up to that branch,
 containing no other such loop) and llvm-mca-19 simulates 200 iterations of it
 on a CPU model. MACs per iteration are counted from the loop's own
 instructions (fmla .4s = 4, smull/smull2/smlal .8h = 8, sdot .4s = 16,
-smmla .4s = 32), so "cycles per 32 MACs" = (total cycles / iterations) / (MACs / 32).
+smmla .4s = 32; a loop with integer MACs counts only those, not the fmla of
+its f32 block scale), so "cycles per 32 MACs" = (total cycles / iterations) / (MACs / 32).
 
-  tools/kernels/mca_neon.py SMOLC [--kernels REGEX] [CPU ...]   (default CPUs: cortex-a76 neoverse-v1)
+  tools/kernels/mca_neon.py SMOLC [--kernels REGEX] [--no-header] [CPU ...]
+  tools/kernels/mca_neon.py --asm NAME=FILE.s:FUNCTION [--asm ...] [--no-header] [CPU ...]
+                                                  (default CPUs: cortex-a76 neoverse-v1)
 
 --kernels keeps the kernels whose name (e.g. q8-gemm-i8mm) matches REGEX.
-
+The second form models the innermost loop of FUNCTION in an assembly file
+compiled elsewhere (bench/aarch64/mca_llama_cpp.sh: llama.cpp's NEON dot
+products), in the same table; NAME is "KERNEL|COMPILER". Loops are found by
+compiler labels only (.LBB*, .L*), so hand-written inline asm loops are not.
 Prints a markdown table. Needs clang-19, llvm-mca-19, aarch64-linux-gnu-g++.
 """
+import argparse
 import os
 import re
 import subprocess
@@ -50,7 +57,10 @@ def innermost_loop(asm_lines):
     best = None
     for s, e in inner:
         body = asm_lines[s:e + 1]
-        macs = sum(n for line in body for rx, n in MACS if rx.match(line))
+        counts = [sum(n for line in body if rx.match(line)) for rx, n in MACS]
+        # An int8 loop's f32 scale term (fmla by the block scale) is not a
+        # multiply-add of the matrix product: only f32 loops count fmla.
+        macs = sum(counts[1:]) or counts[0]
         if macs and (best is None or macs > best[1]):
             best = (body, macs)
     return best
@@ -68,41 +78,75 @@ def mca(body, cpu, tmp):
     return cyc / it, n
 
 
-def main():
-    smolc = sys.argv[1]
-    args = sys.argv[2:]
-    only = None
-    if args[:1] == ["--kernels"]:
-        only = re.compile(args[1])
-        args = args[2:]
-    cpus = args or ["cortex-a76", "neoverse-v1"]
+def header(cpus):
     print("| kernel (576x576) | compiler | insns/iter | MACs/iter | " +
           " | ".join("%s cycles/iter | %s cycles per 32 MACs" % (c, c) for c in cpus) + " |")
     print("|---|---|---|---|" + "---|---|" * len(cpus))
+
+
+def row(name, cname, asm_lines, cpus, tmp):
+    loop = innermost_loop(asm_lines)
+    if loop is None:
+        print("| %s | %s | no loop found | | %s |" % (name, cname, " | " * len(cpus)))
+        return
+    body, macs = loop
+    cells = []
+    insns = 0
+    for cpu in cpus:
+        per_iter, insns = mca(body, cpu, tmp)
+        cells += ["%.1f" % per_iter, "%.2f" % (per_iter / (macs / 32))]
+    print("| %s | %s | %d | %d | %s |" % (name, cname, insns, macs, " | ".join(cells)))
+
+
+def function_lines(path, function):
+    """The assembly of one function: its label up to the end of its symbol (.size / .Lfunc_end)."""
+    lines = open(path).read().splitlines()
+    start = next((i for i, l in enumerate(lines) if l.split("//")[0].strip() == function + ":"), None)
+    if start is None:
+        sys.exit("mca_neon.py: no function %s in %s" % (function, path))
+    end = next((i for i in range(start + 1, len(lines))
+                if lines[i].startswith(".Lfunc_end") or re.match(r"^\s*\.size\s+" + re.escape(function) + ",", lines[i])),
+               len(lines))
+    return lines[start:end]
+
+
+def smolc_rows(smolc, only, cpus, tmp):
+    for fmt, op, isa, m, k in KERNELS:
+        if only and not only.search("%s-%s-%s" % (fmt, op, isa)):
+            continue
+        args = [smolc, "kernel", "--op", op, "--format", fmt, "--isa", isa, "--m", str(m), "--k", str(k),
+                "--tile-m", "16", "--tile-n", "4", "-o", tmp]
+        line = subprocess.run(args, capture_output=True, text=True, check=True).stdout.split("\t")
+        src = line[0]
+        flags = line[2].replace("flags:", "").split() if len(line) > 2 else []
+        for cname, cxx in COMPILERS.items():
+            asm = os.path.join(tmp, "k.s")
+            subprocess.run(cxx + ["-std=c++17", "-O2", "-I" + os.path.join(ROOT, "runtime"), *flags, "-S", src,
+                                  "-o", asm], check=True)
+            row("%s-%s-%s" % (fmt, op, isa), cname, open(asm).read().splitlines(), cpus, tmp)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="llvm-mca model of aarch64 hot loops (not a measurement)")
+    ap.add_argument("--asm", action="append", default=[], metavar="NAME=FILE.s:FUNCTION",
+                    help="model FUNCTION's innermost loop from FILE.s; NAME is 'kernel|compiler'")
+    ap.add_argument("--kernels", default="", help="smolc kernels whose name (q8-gemm-i8mm) matches this regex only")
+    ap.add_argument("--no-header", action="store_true")
+    ap.add_argument("rest", nargs="*", help="SMOLC [CPU ...] (without --asm), or CPU ...")
+    a = ap.parse_intermixed_args()  # SMOLC --kernels RE CPU ... as before
+    rest = list(a.rest)
+    smolc = None if a.asm else (rest.pop(0) if rest else sys.exit("mca_neon.py: give SMOLC or --asm"))
+    cpus = rest or ["cortex-a76", "neoverse-v1"]
+    if not a.no_header:
+        header(cpus)
     with tempfile.TemporaryDirectory() as tmp:
-        for fmt, op, isa, m, k in KERNELS:
-            if only and not only.search("%s-%s-%s" % (fmt, op, isa)):
-                continue
-            args = [smolc, "kernel", "--op", op, "--format", fmt, "--isa", isa, "--m", str(m), "--k", str(k),
-                    "--tile-m", "16", "--tile-n", "4", "-o", tmp]
-            line = subprocess.run(args, capture_output=True, text=True, check=True).stdout.split("\t")
-            src = line[0]
-            flags = line[2].replace("flags:", "").split() if len(line) > 2 else []
-            for cname, cxx in COMPILERS.items():
-                asm = os.path.join(tmp, "k.s")
-                subprocess.run(cxx + ["-std=c++17", "-O2", "-I" + os.path.join(ROOT, "runtime"), *flags, "-S", src,
-                                      "-o", asm], check=True)
-                loop = innermost_loop(open(asm).read().splitlines())
-                if loop is None:
-                    print("| %s-%s-%s | %s | no loop found | | %s |" % (fmt, op, isa, cname, " | " * len(cpus)))
-                    continue
-                body, macs = loop
-                cells = []
-                insns = 0
-                for cpu in cpus:
-                    per_iter, insns = mca(body, cpu, tmp)
-                    cells += ["%.1f" % per_iter, "%.2f" % (per_iter / (macs / 32))]
-                print("| %s-%s-%s | %s | %d | %d | %s |" % (fmt, op, isa, cname, insns, macs, " | ".join(cells)))
+        for spec in a.asm:
+            name, _, where = spec.partition("=")
+            path, _, function = where.rpartition(":")
+            kernel, _, cname = name.partition("|")
+            row(kernel, cname, function_lines(path, function), cpus, tmp)
+        if smolc:
+            smolc_rows(smolc, re.compile(a.kernels) if a.kernels else None, cpus, tmp)
 
 
 if __name__ == "__main__":
