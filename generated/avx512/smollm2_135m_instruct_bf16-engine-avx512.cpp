@@ -253,18 +253,13 @@ inline void dot_heads(const float* a, const RowT* rows, int n, float scale, floa
   if constexpr (kDotLanes == 8 && kHeadDim <= 96) {
     constexpr int kVecs = kHeadDim / 8;
     __m256 q[kVecs];
-    // Unrolled for g++ too (clang unrolls these fixed loops by itself): rolled,
-    // g++ -O2 kept acc[] and q[] in memory, 2.8x clang's instructions per tile.
-#pragma GCC unroll 16
     for (int v = 0; v < kVecs; ++v) q[v] = _mm256_loadu_ps(a + 8 * v);
     const __m256 vscale = _mm256_set1_ps(scale);
     for (; r + 8 <= n; r += 8) {
       __m256 acc[8];
-#pragma GCC unroll 8
       for (int i = 0; i < 8; ++i) {
         const RowT* b = rows + static_cast<size_t>(r + i) * kHeadDim;
         __m256 x = _mm256_setzero_ps();
-#pragma GCC unroll 16
         for (int v = 0; v < kVecs; ++v) x = _mm256_fmadd_ps(q[v], load8(b + 8 * v), x);
         acc[i] = x;
       }
@@ -287,7 +282,6 @@ inline void dot_heads(const float* a, const RowT* rows, int n, float scale, floa
       t[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
       t[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
       __m256 sum = t[0];
-#pragma GCC unroll 8
       for (int l = 1; l < 8; ++l) sum = _mm256_add_ps(sum, t[l]);
       _mm256_storeu_ps(out + r, _mm256_mul_ps(sum, vscale));
     }
@@ -310,16 +304,13 @@ inline void prefetch_rows(const KvT* rows, int n) {
 inline void accumulate_rows(float* o, const float* w, float inv, const KvT* rows, int n) {
   if constexpr (kHeadDim % 8 == 0 && kHeadDim <= 96) {
     constexpr int kVecs = kHeadDim / 8;
-    __m256 acc[kVecs];  // in registers only if every kVecs loop is unrolled (g++ needs the pragmas)
-#pragma GCC unroll 16
+    __m256 acc[kVecs];
     for (int v = 0; v < kVecs; ++v) acc[v] = _mm256_loadu_ps(o + 8 * v);
     for (int r = 0; r < n; ++r) {
       const __m256 a = _mm256_set1_ps(w[r] * inv);
       const KvT* row = rows + static_cast<size_t>(r) * kHeadDim;
-#pragma GCC unroll 16
       for (int v = 0; v < kVecs; ++v) acc[v] = _mm256_fmadd_ps(a, load8(row + 8 * v), acc[v]);
     }
-#pragma GCC unroll 16
     for (int v = 0; v < kVecs; ++v) _mm256_storeu_ps(o + 8 * v, acc[v]);
   } else {
     for (int r = 0; r < n; ++r) {
