@@ -8,16 +8,17 @@
 # of Chromium (bench/wasm/chromium.mjs). One thread everywhere (the wasm
 # engines have one). docs/performance.md has a table from it.
 #
-#   bench/wasm/run.sh [--smolc PATH] [--work DIR] [--reps-small N] [--reps-large N] [-o RESULTS.jsonl]
+#   bench/wasm/run.sh [--smolc PATH] [--work DIR] [--reps-small N] [--reps-large N] [-o RESULTS.jsonl] [--resume]
 #
 # Prints one JSON line per (model, format, target, runtime) with every timed
 # repetition (tok/s) to RESULTS (default bench/results/wasm-<UTC date>.jsonl),
 # then a table of medians and the ratios. Engines are compiled once into
-# WORK (default build/bench-wasm) and reused.
+# WORK (default build/bench-wasm) and reused. --resume keeps RESULTS and
+# measures only what it lacks.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 smolc="$ROOT/build/bin/smolc" work="$ROOT/build/bench-wasm" reps_small=20 reps_large=2
-out="$ROOT/bench/results/wasm-$(date -u +%Y%m%d-%H%M).jsonl"
+out="$ROOT/bench/results/wasm-$(date -u +%Y%m%d-%H%M).jsonl" resume=0
 die() { echo "bench/wasm/run.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,12 +27,13 @@ while [ $# -gt 0 ]; do
     --reps-small) [ $# -ge 2 ] || die "--reps-small needs a value"; reps_small="$2"; shift 2 ;;
     --reps-large) [ $# -ge 2 ] || die "--reps-large needs a value"; reps_large="$2"; shift 2 ;;
     -o) [ $# -ge 2 ] || die "-o needs a value"; out="$2"; shift 2 ;;
+    --resume) resume=1; shift ;;
     *) die "unknown argument '$1'" ;;
   esac
 done
 [ -x "$smolc" ] || die "no smolc at $smolc (tools/build.sh builds it)"
 mkdir -p "$work" "$(dirname "$out")"
-: >"$out"
+[ "$resume" = 1 ] || : >"$out"
 
 synth="$work/synth135m"
 [ -f "$synth/model.safetensors" ] || nice "$smolc" synth --preset SmolLM2-135M --seed 1 -o "$synth" >&2
@@ -58,16 +60,22 @@ prepare() {
 measure() {
   local key="$1" model_label="$2" format="$3" target="$4" runtime="$5" reps="$6"
   local dir="$work/engines/$key" name="${key//-/_}" json
+  local tag="\"model\":\"$model_label\",\"format\":\"$format\",\"target\":\"$target\",\"runtime\":\"$runtime\""
+  if [ "$resume" = 1 ] && grep -qF "$tag" "$out"; then return; fi
+  # node 20.20 can crash on exit (SIGSEGV) after a large simd128 module has
+  # printed its result: the line is kept when it is complete JSON.
   case "$runtime" in
     native) json="$("$dir/pptg" "$dir/$name.weights" "$reps")" ;;
-    node) json="$(node --no-warnings "$ROOT/tools/wasm/wasi-node.mjs" "$dir/pptg.wasm" "$dir/$name.weights" "$reps")" ;;
+    node) json="$(node --no-warnings "$ROOT/tools/wasm/wasi-node.mjs" "$dir/pptg.wasm" "$dir/$name.weights" "$reps" || true)" ;;
     chromium) json="$(node "$ROOT/bench/wasm/chromium.mjs" "$dir/pptg.wasm" "$dir/$name.weights" '{weights}' "$reps")" ;;
   esac
+  printf '%s' "$json" | /usr/bin/python3 -c 'import json, sys; json.load(sys.stdin)' ||
+    die "$key in $runtime printed no complete result"
   printf '{"model":"%s","format":"%s","target":"%s","runtime":"%s","reps":%d,"runs":%s}\n' \
     "$model_label" "$format" "$target" "$runtime" "$reps" "$json" | tee -a "$out" >&2
 }
 
-echo "bench/wasm/run.sh: $(date -u +%FT%TZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), node $(node --version), $("${CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null | head -1)" | tee "$out.txt" >&2
+echo "bench/wasm/run.sh: $(date -u +%FT%TZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), node $(node --version), $("${CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null | head -1)" | tee -a "$out.txt" >&2
 for model_label in stories260K SmolLM2-135M-synth; do
   case "$model_label" in
     stories260K) model="$ROOT/models/stories260K/stories260K.bin" reps="$reps_small" short=st ;;

@@ -427,7 +427,7 @@ Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI:
                 app.add_flag("--reference", o->reference, "Use the scalar reference engine");
                 // --f32 ... --q16: run a compiled engine of that format (compiled once into the engine cache).
                 o->formats.add_to(app);
-                app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar, aarch64|aarch64-dotprod (qemu-aarch64 or --runner on x86), wasm32|wasm32-simd128 (in node), or cortex-m55|cortex-m4 (qemu-system-arm, docs/firmware.md)");
+                app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar, aarch64|aarch64-dotprod|aarch64-i8mm (qemu-aarch64 or --runner on x86), wasm32|wasm32-simd128 (in node), or cortex-m55|cortex-m4 (qemu-system-arm, docs/firmware.md)");
                 app.add_option("--runner", o->runner,
                                "Command that runs the compiled engine as a program speaking over stdin/stdout (CMD PROGRAM "
                                "THREADS [WEIGHTS]), e.g. 'qemu-aarch64 -cpu cortex-a53' or 'bench/aarch64/ssh_runner.sh "

@@ -5,7 +5,7 @@
 // reference engine (NMSE 1e-6, same greedy picks), bf16/f16 the f32
 // reference (NMSE 1e-4), q8/q4/q16 the quantised reference engine (NMSE
 // 1e-6), mixed --keep the host's scalar engine of the same formats (NMSE
-// 1e-6, same picks). 1 and 2 threads give bit-identical logits. The prompt
+// 1e-6, same picks) and, bit for bit, the aarch64-dotprod engine. 1 and 2 threads give bit-identical logits. The prompt
 // (19 tokens, 16-token prefill chunks) runs the gemm on 4-token tiles and a
 // 3-token tail (an odd token pair).
 #include <catch2/catch.hpp>
@@ -37,15 +37,15 @@ std::string tiny_model(const std::string& test) {
   return dir;
 }
 
-// `smolc compile MODEL ARGS --target aarch64-i8mm`, then the C harness
-// (tests/compiler/engine_harness.c) linked statically for aarch64.
-Engine compile_i8mm_engine(const std::string& model, const std::string& args, const std::string& name,
-                           const std::string& test_name) {
+// `smolc compile MODEL ARGS --target TARGET` (an aarch64 target), then the C
+// harness (tests/compiler/engine_harness.c) linked statically for aarch64.
+Engine compile_a64_engine(const std::string& model, const std::string& args, const std::string& target,
+                          const std::string& name, const std::string& test_name) {
   Engine e;
   e.dir = temp_dir(test_name + "_" + name);
   e.name = name;
   RunResult r = run_smolc("compile '" + model + "' " + args + " --ctx " + std::to_string(kCtx) +
-                          " --target aarch64-i8mm --name " + name + " -o '" + e.dir + "'");
+                          " --target " + target + " --name " + name + " -o '" + e.dir + "'");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   e.harness = e.dir + "/harness";
@@ -112,7 +112,7 @@ TEST_CASE("tiny f32 bf16 f16 for aarch64-i8mm (qemu max) match the reference eng
   const Checkpoint ck = load_checkpoint(model);
   for (const std::string fmt : {"f32", "bf16", "f16"}) {
     INFO("format " << fmt);
-    const EngineRun run = run_checked(compile_i8mm_engine(model, "--" + fmt, "i8_" + fmt, "i8mmf"));
+    const EngineRun run = run_checked(compile_a64_engine(model, "--" + fmt, "aarch64-i8mm", "i8_" + fmt, "i8mmf"));
     // As tests/compiler/test_engine.cpp holds the x86 engines.
     if (fmt == "f32") check_against_reference(ck, kPrompt, run, kCtx, 1e-6, true);
     else check_against_reference(ck, kPrompt, run, kCtx, 1e-4, false);
@@ -125,7 +125,7 @@ TEST_CASE("tiny q8 q4 q16 for aarch64-i8mm (qemu max) compute what the quantised
   const Checkpoint ck = load_checkpoint(model);
   for (const std::string fmt : {"q8", "q4", "q16"}) {
     INFO("format " << fmt);
-    const Engine e = compile_i8mm_engine(model, "--" + fmt, "i8_" + fmt, "i8mmq");
+    const Engine e = compile_a64_engine(model, "--" + fmt, "aarch64-i8mm", "i8_" + fmt, "i8mmq");
     const EngineRun run = run_checked(e);
     const double err = nmse_all(run, quant_reference(ck, fmt, run.tokens));
     std::printf("aarch64-i8mm %s: NMSE against the quantised reference %.3g\n", fmt.c_str(), err);
@@ -138,7 +138,7 @@ TEST_CASE("tiny q8 q4 q16 for aarch64-i8mm (qemu max) compute what the quantised
   }
 }
 
-TEST_CASE("tiny with every format in one engine for aarch64-i8mm (qemu max) matches the host scalar engine") {
+TEST_CASE("tiny with every format in one engine for aarch64-i8mm (qemu max) matches the host scalar engine and the dotprod engine bit for bit") {
   require_aarch64_tools();
   const std::string model = tiny_model("i8mmall");
   // As tests/aarch64/test_aarch64_engines.cpp's kAllFormats: every template in its place in one forward pass.
@@ -149,9 +149,17 @@ TEST_CASE("tiny with every format in one engine for aarch64-i8mm (qemu max) matc
       "--keep 'layers.1.mlp.*=q4' --keep layers.1.mlp.down_proj=bf16 --keep lm_head=f16";
   const EngineRun want =
       run_engine(compile_engine(model, formats + " --ctx 64 --target scalar", "s_all", "i8mmall"), kPrompt, kSteps, 1, 16);
-  const EngineRun run = run_checked(compile_i8mm_engine(model, formats, "i8_all", "i8mmall"));
+  const EngineRun run = run_checked(compile_a64_engine(model, formats, "aarch64-i8mm", "i8_all", "i8mmall"));
   REQUIRE(run.tokens == want.tokens);
   const double e = nmse(run.logits.data(), want.logits);
   std::printf("aarch64-i8mm, every format: NMSE vs scalar %.3g over %d steps\n", e, kSteps + 1);
   CHECK(e <= 1e-6);
+  // smmla and sdot give the same exact int32 block dots and the f32 block
+  // terms are the same operations (docs/kernels.md): the aarch64-dotprod
+  // engine of the same formats computes the same bits.
+  const Engine dot = compile_a64_engine(model, formats, "aarch64-dotprod", "d_all", "i8mmall");
+  const EngineRun d = run_engine(dot, kPrompt, kSteps, 1, 16, qemu("max"));
+  CHECK(d.tokens == run.tokens);
+  REQUIRE(d.logits.size() == run.logits.size());
+  CHECK(std::memcmp(d.logits.data(), run.logits.data(), run.logits.size() * sizeof(float)) == 0);
 }

@@ -11,6 +11,7 @@
 
 #include "support/published_story.h"
 #include "support/test_support.h"
+#include "tune/tuning.h"
 
 using namespace smolc::test;
 namespace fs = std::filesystem;
@@ -98,6 +99,37 @@ TEST_CASE("smolc_add_model q4 takes every compile option and rebuilds only when 
   CHECK(compiled(build(b)));
 }
 
+TEST_CASE("smolc_add_model takes a TUNE file and a model by name, and tracks both and the implicit llama2.c tokenizer") {
+  const std::string dir = temp_dir("add_model_tune");
+  fs::create_directories(dir + "/models");
+  fs::copy_file(stories_dir() + "/stories260K.bin", dir + "/models/stories260K.bin");
+  fs::copy_file(stories_dir() + "/tok512.bin", dir + "/models/tok512.bin");
+  // Only the defaults fit a 1-second budget: a real tuning file, quickly.
+  RunResult t = run_smolc("tune '" + dir + "/models/stories260K.bin' --q8 --target scalar --budget 1 -o '" + dir +
+                          "/tune.json'");
+  INFO(t.out << t.err);
+  REQUIRE(t.exit_code == 0);
+  // "stories260K.bin" is no file of the project: smolc finds it in $SMOLC_MODEL_PATH.
+  write_project(dir, "smolc_add_model(eng stories260K.bin q8 TARGET scalar CTX 64 NO_CALIBRATE TUNE tune.json NAME tuned_q8 SMOLC " +
+                         smolc_bin() + ")", "tuned_q8");
+  const std::string b = dir + "/build";
+  RunResult c = run_shell("SMOLC_MODEL_PATH='" + dir + "/models' cmake -S " + shell_quote(dir) + " -B " + shell_quote(b) +
+                          " -G Ninja -DCMAKE_C_COMPILER=clang-19 2>&1");
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  CHECK(compiled(build(b)));
+  const std::string manifest = read_file(b + "/smolc/tuned_q8/manifest.json");
+  CHECK(manifest.find(smolc::tune::tuning_hash(dir + "/tune.json")) != std::string::npos);
+  REQUIRE(sh(shell_quote(b + "/generate") + " -n 8 'Once' >/dev/null") == 0);
+  CHECK_FALSE(compiled(build(b)));
+  for (const std::string& f : {dir + "/tune.json", dir + "/models/tok512.bin", dir + "/models/stories260K.bin"}) {
+    INFO(f);
+    touch(f);
+    CHECK(compiled(build(b)));
+    CHECK_FALSE(compiled(build(b)));
+  }
+}
+
 TEST_CASE("smolc_add_model q8 of a HuggingFace directory rebuilds when any file smolc reads in it changes") {
   const std::string dir = temp_dir("add_model_q8_hf");
   REQUIRE(run_smolc("synth --preset tiny --seed 5 --dtype f32 -o '" + dir + "/model'").exit_code == 0);
@@ -126,10 +158,15 @@ TEST_CASE("smolc_add_model refuses an unknown format and unknown arguments at co
   RunResult r = run_shell("cmake -S '" + dir + "' -B '" + dir + "/b' -G Ninja -DCMAKE_C_COMPILER=clang-19");
   CHECK(r.exit_code != 0);
   CHECK(r.err.find("format 'q5' is not f32, bf16, f16, q8, q4 or q16") != std::string::npos);
-  write_project(dir, "smolc_add_model(eng model.bin q8 TUNE t.json SMOLC " + smolc_bin() + ")", "x");
+  write_project(dir, "smolc_add_model(eng model.bin q8 PROBE t.json SMOLC " + smolc_bin() + ")", "x");
   r = run_shell("cmake -S '" + dir + "' -B '" + dir + "/b2' -G Ninja -DCMAKE_C_COMPILER=clang-19");
   CHECK(r.exit_code != 0);
-  CHECK(r.err.find("unknown arguments: TUNE;t.json") != std::string::npos);
+  CHECK(r.err.find("unknown arguments: PROBE;t.json") != std::string::npos);
+  // A model that is neither a path nor a name smolc can find.
+  write_project(dir, "smolc_add_model(eng no-such-model q8 SMOLC " + smolc_bin() + ")", "x");
+  r = run_shell("SMOLC_MODEL_PATH='" + dir + "' cmake -S '" + dir + "' -B '" + dir + "/b3' -G Ninja -DCMAKE_C_COMPILER=clang-19");
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("cannot find the model 'no-such-model'") != std::string::npos);
 }
 
 TEST_CASE("compile --cxxflags reaches every unit of a cross build, and a toolchain-file consumer links and runs it") {

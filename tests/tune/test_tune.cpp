@@ -3,13 +3,18 @@
 // with forced non-default tiles matches the reference engine, and the probe
 // runs through a --runner prefix (a second local process standing in for a board).
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "compiler/engine_fixture.h"
 #include "frontend/checkpoint.h"
 #include "passes/passes.h"
 #include "schedule/kernel_list.h"
 #include "schedule/schedule.h"
+#include "support/published_story.h"
+#include "tune/search.h"
 #include "tune/tuning.h"
 
 using namespace smolc;
@@ -156,5 +161,145 @@ TEST_CASE("engines compiled with forced non-default tuned tiles match the refere
       for (size_t i = 0; i < want.logits.size(); ++i) worst = std::max(worst, double(std::fabs(run.logits[i] - want.logits[i])));
       CHECK(worst < 1e-4);
     }
+  }
+}
+
+namespace {
+
+// The search `smolc tune stories260K --q8 --target avx2 --budget B` plans:
+// the candidate list a probe's output lines index.
+tune::Search planned_search(const std::string& target, WFormat fmt, double budget) {
+  Checkpoint ck = stories();
+  schedule::FormatPlan plan;
+  plan.base = fmt;
+  const schedule::TargetDesc& t = schedule::find_target(target);
+  ir::Graph g = passes::run_all(ir::build_llama_graph(ck.cfg), t.gate_up_block, schedule::fold_norm_gains(plan));
+  return tune::plan_search(schedule::make_schedule(g, t, plan), 1, budget);
+}
+
+}  // namespace
+
+TEST_CASE("tune --from-probe reads a board's times: the faster alternative wins, the default stays elsewhere") {
+  const std::string dir = temp_dir("tune_from_probe");
+  const tune::Search s = planned_search("avx2", WFormat::Q8, 600);
+  // Shape 0 gets an alternative gemm that is twice as fast; every other
+  // candidate takes as long as its default, so only shape 0 changes.
+  size_t fast = s.candidates.size();
+  for (size_t i = 0; i < s.candidates.size(); ++i) {
+    const auto& c = s.candidates[i];
+    if (c.shape == 0 && c.variant.op == KernelOp::Gemm && c.variant.tile_n != s.shapes[0].default_tile_n) fast = i;
+  }
+  REQUIRE(fast < s.candidates.size());  // q8 on avx2 has a second token tile (4) at the default height
+  std::string probe = "# model Board CPU 9000\n# flags avx2 fma\n# l1d 32768\n# l2 1048576\n# l3 33554432\n";
+  for (size_t i = 0; i < s.candidates.size(); ++i)
+    probe += std::to_string(i) + " " + kernel_op_name(s.candidates[i].variant.op) + " " + (i == fast ? "500" : "1000") + "\n";
+  write(dir + "/probe.txt", probe);
+  const std::string cmd = "tune " + model_arg() + " --q8 --target avx2 --budget 600 -o '" + dir + "/tune.json' --from-probe '";
+  RunResult r = run_smolc(cmd + dir + "/probe.txt'");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const tune::Tuning t = tune::read_tuning(dir + "/tune.json");
+  CHECK(t.cpu.model == "Board CPU 9000");
+  CHECK(t.cpu.l3_bytes == 33554432);
+  REQUIRE(t.shapes.size() == s.shapes.size());
+  CHECK(t.shapes[0].tile_n == s.candidates[fast].variant.tile_n);
+  CHECK(t.shapes[0].gemm_ns == 500);
+  CHECK(t.shapes[0].gemm_default_ns == 1000);
+  for (size_t i = 1; i < t.shapes.size(); ++i) {
+    CHECK(t.shapes[i].tile_m == t.shapes[i].default_tile_m);
+    CHECK(t.shapes[i].tile_n == t.shapes[i].default_tile_n);
+  }
+
+  // A probe that stopped early, or one of another search, is refused: exit 2
+  // naming the file and where.
+  write(dir + "/short.txt", probe.substr(0, probe.rfind('\n', probe.size() - 2) + 1));
+  RunResult shortr = run_smolc(cmd + dir + "/short.txt'");
+  CHECK(shortr.exit_code == 2);
+  CHECK(shortr.err.find(dir + "/short.txt: candidate " + std::to_string(s.candidates.size() - 1)) != std::string::npos);
+  std::string other = probe;
+  const std::string line0 = "\n0 " + std::string(kernel_op_name(s.candidates[0].variant.op)) + " ";
+  REQUIRE(other.find(line0) != std::string::npos);
+  other.replace(other.find(line0), line0.size(), "\n0 row ");
+  write(dir + "/other.txt", other);
+  RunResult otherr = run_smolc(cmd + dir + "/other.txt'");
+  CHECK(otherr.exit_code == 2);
+  CHECK(otherr.err.find("a probe of another search") != std::string::npos);
+}
+
+TEST_CASE("tune for a board this CPU cannot run prints the probe command, and its output read back makes the file") {
+  if (std::system("command -v qemu-aarch64 >/dev/null 2>&1") != 0) return;  // tools/setup.sh installs it
+  const std::string dir = temp_dir("tune_board");
+  const std::string file = dir + "/tune.json";
+  RunResult r = run_smolc("tune " + model_arg() + " --q8 --target aarch64 --budget 1 -o '" + file + "'");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(file));  // nothing timed yet
+  // "  ./tune-probe ARGS > probe.txt", then the command that reads it back.
+  const size_t at = r.out.find("./tune-probe ");
+  REQUIRE(at != std::string::npos);
+  const size_t end = r.out.find(" > probe.txt", at);
+  REQUIRE(end != std::string::npos);
+  const std::string args = r.out.substr(at + 13, end - at - 13);
+  const size_t back = r.out.find("smolc tune ", end);
+  REQUIRE(back != std::string::npos);
+  std::string again = r.out.substr(back + 6, r.out.find('\n', back) - back - 6);
+  REQUIRE(again.find("--from-probe probe.txt") != std::string::npos);
+  // The board: qemu-aarch64 stands in (its times are no speeds; only the path is tested).
+  RunResult p = run_shell("qemu-aarch64 -L /usr/aarch64-linux-gnu '" + file + ".probe/tune-probe' " + args);
+  INFO(p.err);
+  REQUIRE(p.exit_code == 0);
+  write(dir + "/probe.txt", p.out);  // what `> probe.txt` on the board keeps
+  RunResult b = run_shell("cd '" + dir + "' && '" + smolc_bin() + "' " + again);
+  INFO(b.out << b.err);
+  REQUIRE(b.exit_code == 0);
+  const tune::Tuning t = tune::read_tuning(file);
+  CHECK(t.target == "aarch64");
+  REQUIRE(!t.shapes.empty());
+  for (const auto& s : t.shapes) CHECK(s.gemv_default_ns > 0);
+}
+
+TEST_CASE("run --tune and bench --tune use the tuned engine, cached under its own key") {
+  if (!host_supports(Isa::AVX2)) return;
+  const std::string dir = temp_dir("tune_run_bench");
+  const std::string cache = dir + "/cache";
+  const std::string file = forced_file(WFormat::F32, dir + "/f32.json");
+  const std::string env = "SMOLC_CACHE_DIR='" + cache + "' '" + smolc_bin() + "' ";
+  // The forced 8-row, 4-token tiles still print the published story.
+  RunResult r = run_shell(env + "run " + model_arg() + " --f32 --target avx2 --tune '" + file + "' --temp 0 -n 256 -q");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out == published_story() + "\n");
+  RunResult plain = run_shell(env + "run " + model_arg() + " --f32 --target avx2 --temp 0 -n 256 -q");
+  REQUIRE(plain.exit_code == 0);
+  CHECK(plain.out == r.out);
+  // Two engines: the tuned one with the file's hash and its kernels, and the default.
+  size_t tuned = 0, untuned = 0;
+  for (const auto& e : std::filesystem::directory_iterator(cache + "/engines")) {
+    const std::string m = read_file(e.path().string() + "/manifest.json");
+    if (m.find(tune::tuning_hash(file)) == std::string::npos) {
+      ++untuned;
+      continue;
+    }
+    ++tuned;
+    CHECK(run_shell("ls '" + e.path().string() + "/src'").out.find("-8r4t-avx2") != std::string::npos);
+  }
+  CHECK(tuned == 1);
+  CHECK(untuned == 1);
+
+  // bench --tune measures that engine and says which file it used.
+  RunResult b = run_shell(env + "bench " + model_arg() + " --f32 --target avx2 --tune '" + file + "' --reps 1 --json");
+  INFO(b.err);
+  REQUIRE(b.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(b.out);
+  CHECK(j["tune"] == file);
+  CHECK(j["pp512"].get<double>() > 0);
+  CHECK(read_file(j["engine_dir"].get<std::string>() + "/manifest.json").find(tune::tuning_hash(file)) !=
+        std::string::npos);
+  // A file for another target is refused by run and bench alike.
+  for (const char* cmd : {"run -n 4", "bench --prepare"}) {
+    RunResult w = run_shell(env + cmd + " " + model_arg() + " --f32 --target scalar --tune '" + file + "'");
+    INFO(cmd << ": " << w.err);
+    CHECK(w.exit_code == 2);
+    CHECK(w.err.find("avx2") != std::string::npos);
   }
 }

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Tuned against default engines, side by side: `smolc tune` per target and
+# format, then `smolc bench` of the default and the tuned engine interleaved
+# (back to back in every round, the order swapped every other round), so both
+# see the same machine load. Prints a table of medians over the rounds (pp512, tg128,
+# tg128 @ d512; tokens/s; tuned / default) and keeps every raw output:
+#   OUT/tune-TARGET-FORMAT.txt   the tuner's table (shape, default, best, choice)
+#   OUT/tune-TARGET-FORMAT.json  the tuning file
+#   OUT/bench.jsonl              one `smolc bench --json` object per line, with
+#                                "variant", "round" and "tune_file" added
+#   OUT/table.md                 the summary table
+#
+#   bench/tune/run.sh [--preset SmolLM2-135M] [--formats "q8 q4 bf16"]
+#                     [--targets "avx2 avx512"] [--threads "1 2"] [--reps N]
+#                     [--rounds K] [--budget SECONDS] [--tune-threads N]
+#                     [--out DIR] [--work DIR] [--smolc PATH]
+#
+# The checkpoint is synthetic (`smolc synth --preset PRESET --seed 1`, f32):
+# speed does not depend on the weights' values. A target this CPU cannot run
+# is skipped with a note. The tuner times kernels at --tune-threads (default
+# 1) threads' share of rows; the same tuned engine is benchmarked at every
+# --threads count.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+PRESET=SmolLM2-135M FORMATS="q8 q4 bf16" TARGETS="avx2 avx512" THREADS="1 2" REPS=3 ROUNDS=2 BUDGET=180 TUNE_THREADS=1
+OUT="$ROOT/bench/results/tune-$(date -u +%Y%m%d)" WORK="${TMPDIR:-/tmp}/smolc-tune-bench" SMOLC="${SMOLC:-$ROOT/build/bin/smolc}"
+die() { echo "bench/tune/run.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --preset) PRESET="$2"; shift 2 ;;
+    --formats) FORMATS="$2"; shift 2 ;;
+    --targets) TARGETS="$2"; shift 2 ;;
+    --threads) THREADS="$2"; shift 2 ;;
+    --reps) REPS="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --budget) BUDGET="$2"; shift 2 ;;
+    --tune-threads) TUNE_THREADS="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    --work) WORK="$2"; shift 2 ;;
+    --smolc) SMOLC="$2"; shift 2 ;;
+    *) die "unknown option '$1'" ;;
+  esac
+done
+[ -x "$SMOLC" ] || die "no smolc at $SMOLC (build it with tools/build.sh, or pass --smolc)"
+for f in $FORMATS; do
+  case "$f" in f32|bf16|f16|q8|q4|q16) ;; *) die "--formats: '$f' is not f32, bf16, f16, q8, q4 or q16" ;; esac
+done
+mkdir -p "$OUT" "$WORK"
+MODEL="$WORK/$PRESET-synth"
+[ -f "$MODEL/config.json" ] || "$SMOLC" synth --preset "$PRESET" --seed 1 --dtype f32 -o "$MODEL" >/dev/null
+
+# Targets this CPU runs (the bench runner executes here).
+runs_here() {
+  case "$1" in
+    avx512) grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo ;;
+    avx2) grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo ;;
+    *) true ;;
+  esac
+}
+RUN_TARGETS=""
+for t in $TARGETS; do
+  if runs_here "$t"; then RUN_TARGETS="$RUN_TARGETS $t"; else echo "skipping $t: this CPU cannot run it" >&2; fi
+done
+
+{
+  echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+  echo "# nproc $(nproc), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# smolc $("$SMOLC" --version 2>/dev/null || true)"
+} >"$OUT/machine.txt"
+
+# 1. Tune every target x format.
+for t in $RUN_TARGETS; do
+  for f in $FORMATS; do
+    if [ -f "$OUT/tune-$t-$f.json" ]; then  # a rerun into the same OUT keeps its tuning files
+      echo "== tune $t $f: keeping $OUT/tune-$t-$f.json" >&2
+      continue
+    fi
+    echo "== tune $t $f (budget $BUDGET s)" >&2
+    "$SMOLC" tune "$MODEL" "--$f" --target "$t" --threads "$TUNE_THREADS" --budget "$BUDGET" \
+      -o "$OUT/tune-$t-$f.json" --probe-dir "$WORK/probe-$t-$f" >"$OUT/tune-$t-$f.txt"
+    cat "$OUT/tune-$t-$f.txt" >&2
+  done
+done
+
+# Where the tuner kept every default, the tuned engine is the default engine
+# (the same kernels, only the cache key differs): there is nothing to
+# compare, so neither is compiled or measured, and the table says "default
+# kept" for it.
+all_default() {  # TUNING_FILE
+  /usr/bin/python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); sys.exit(0 if all(s["tile_m"]==s["default_tile_m"] and s["tile_n"]==s["default_tile_n"] for s in t["shapes"]) else 1)' "$1"
+}
+variants() {  # TARGET FORMAT
+  all_default "$OUT/tune-$1-$2.json" || echo default tuned
+}
+
+# 2. Compile every engine once (into the engine cache), outside the timed part.
+bench_args() {  # TARGET FORMAT VARIANT
+  local a=("$MODEL" "--$2" --target "$1")
+  [ "$3" = tuned ] && a+=(--tune "$OUT/tune-$1-$2.json")
+  printf '%s\n' "${a[@]}"
+}
+for t in $RUN_TARGETS; do
+  for f in $FORMATS; do
+    for v in $(variants "$t" "$f"); do
+      echo "== compile $t $f $v" >&2
+      mapfile -t args < <(bench_args "$t" "$f" "$v")
+      "$SMOLC" bench "${args[@]}" --prepare >/dev/null
+    done
+  done
+done
+
+# 3. Interleaved measurements: default and tuned back to back, every round.
+: >"$OUT/bench.jsonl"
+for r in $(seq 1 "$ROUNDS"); do
+  for n in $THREADS; do
+    for t in $RUN_TARGETS; do
+      for f in $FORMATS; do
+        # Odd rounds default first, even rounds tuned first: neither always
+        # runs second (warm page cache, a load that builds up), ABBA style.
+        order=$(variants "$t" "$f")
+        [ $((r % 2)) -eq 0 ] && order=$(echo "$order" | tr ' ' '\n' | tac | tr '\n' ' ')
+        for v in $order; do
+          echo "== round $r: $t $f $v, $n thread(s)" >&2
+          mapfile -t args < <(bench_args "$t" "$f" "$v")
+          json=$("$SMOLC" bench "${args[@]}" --threads "$n" --reps "$REPS" --json)
+          /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(variant=sys.argv[2], round=int(sys.argv[3])); print(json.dumps(d))' \
+            "$json" "$v" "$r" >>"$OUT/bench.jsonl"
+        done
+      done
+    done
+  done
+done
+echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
+
+# 4. The table: medians over rounds, tuned / default.
+/usr/bin/python3 - "$OUT/bench.jsonl" >"$OUT/table.md" <<'PY'
+import glob, json, os, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+kept = []
+for path in sorted(glob.glob(os.path.join(os.path.dirname(sys.argv[1]), "tune-*.json"))):
+    t = json.load(open(path))
+    if all(s["tile_m"] == s["default_tile_m"] and s["tile_n"] == s["default_tile_n"] for s in t["shapes"]):
+        kept.append(f"{t['target']} {t['format']}")
+keys = {}
+for d in rows:
+    keys.setdefault((d["target"], d["format"], d["threads"]), {}).setdefault(d["variant"], []).append(d)
+print("| target | format | threads | pp512 default | pp512 tuned | ratio | tg128 default | tg128 tuned | ratio | tg128@d512 default | tg128@d512 tuned | ratio |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+for (t, f, n), v in sorted(keys.items()):
+    cells = [t, f, str(n)]
+    for m in ("pp512", "tg128", "tg128_d512"):
+        de = statistics.median(x[m] for x in v.get("default", []))
+        tu = statistics.median(x[m] for x in v["tuned"])
+        cells += [f"{de:.1f}", f"{tu:.1f}", f"{tu / de:.3f}"]
+    print("| " + " | ".join(cells) + " |")
+for k in kept:
+    print(f"\n{k}: the tuner kept every default (no shape beat it by 2 %): the tuned engine is the default engine, not measured.")
+PY
+cat "$OUT/table.md"
