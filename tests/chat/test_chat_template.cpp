@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "cli/gguf_bytes.h"
 #include "frontend/error.h"
 #include "support/test_support.h"
 #include "text/chat_template.h"
@@ -114,4 +115,42 @@ TEST_CASE("run --chat reads tokenizer_config.json: an unknown template is exit 2
   r = run_smolc("run '" + dir + "/m' --reference --chat --chat-template llama3 -n 4 --ctx 128", dir + "/in.txt");
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("has no <|begin_of_text|> token, which the llama3 chat template needs") != std::string::npos);
+}
+
+TEST_CASE("GGUF tokenizer.chat_template is read, recognised, and refused naming the key", "[chat]") {
+  const std::string dir = temp_dir("chat_template_gguf");
+  const auto gguf_with = [&](const std::string& name, uint32_t type, const std::string& payload) {
+    GgufBytes g = GgufBytes::valid();
+    g.kv.push_back({"tokenizer.chat_template", type, payload});
+    g.write(dir + "/" + name);
+    return dir + "/" + name;
+  };
+  // A ChatML template as llama.cpp's converter stores it: a string value.
+  const std::string chatml = gguf_with("chatml.gguf", 8, GgufBytes::str(kChatML));
+  const std::optional<ChatTemplateSource> t = read_chat_template("gguf", chatml);
+  REQUIRE(t.has_value());
+  CHECK(t->text == kChatML);
+  CHECK(t->file == chatml);
+  CHECK(t->field == "tokenizer.chat_template");
+  CHECK(recognise_chat_template(*t) == ChatStyle::ChatML);
+  // No key: no template (the caller falls back to --chat-template or refuses).
+  GgufBytes none = GgufBytes::valid();
+  none.write(dir + "/none.gguf");
+  CHECK_FALSE(read_chat_template("gguf", dir + "/none.gguf").has_value());
+  // A template smolc does not render names the GGUF file and key.
+  const std::string gemma = gguf_with("gemma.gguf", 8, GgufBytes::str("{{ bos_token }}{{ messages }}"));
+  try {
+    recognise_chat_template(*read_chat_template("gguf", gemma));
+    FAIL("accepted");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).rfind(gemma + ": tokenizer.chat_template: is not a chat template smolc knows", 0) == 0);
+  }
+  // A key of another type (u32 here) is bad input, not a silent default.
+  const std::string num = gguf_with("num.gguf", 4, GgufBytes::raw<uint32_t>(7));
+  try {
+    read_chat_template("gguf", num);
+    FAIL("accepted");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("tokenizer.chat_template: is not a string") != std::string::npos);
+  }
 }
