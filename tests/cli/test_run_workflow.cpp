@@ -124,3 +124,18 @@ TEST_CASE("Ctrl-C in a chat ends the reply and keeps the session (pseudo-termina
   CHECK(r.out.find("interrupted, ") != std::string::npos);
   CHECK(r.out.find("last reply: ") != std::string::npos);
 }
+
+TEST_CASE("q8 calibration shows a progress bar on a terminal, and nothing when stderr is not one") {
+  const std::string dir = make_tiny_synth("calibration_progress");
+  const std::string compile = "compile '" + dir + "' --q8 --target scalar --emit-only -o '" + dir + "_out";
+  const RunResult tty = run_shell("/usr/bin/python3 '" + source_dir() + "/tests/cli/on_tty.py' 600 '" + smolc_bin() +
+                                  "' " + compile + "_tty'");
+  INFO(tty.out << tty.err);
+  CHECK(tty.exit_code == 0);
+  CHECK(tty.out.find("calibrating") != std::string::npos);
+  CHECK(tty.out.find("100%") != std::string::npos);
+  const RunResult piped = run_smolc(compile + "_pipe'");
+  INFO(piped.err);
+  CHECK(piped.exit_code == 0);
+  CHECK(piped.err.find("calibrating") == std::string::npos);
+}
