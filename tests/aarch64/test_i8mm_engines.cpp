@@ -17,6 +17,7 @@
 #include "aarch64_support.h"
 #include "quant/quant_eval.h"
 #include "tests/compiler/engine_fixture.h"
+#include "tests/compiler/quant_fixture.h"
 
 using namespace smolc;
 using namespace smolc::test;
@@ -69,41 +70,6 @@ EngineRun run_checked(const Engine& e) {
   return one;
 }
 
-// The reference engine computing with the quantised weights and int8
-// activations of `label` (as tests/compiler/test_quant_engine.cpp; calibrated
-// as `smolc compile` calibrates by default), fed the engine's picks.
-std::vector<std::vector<float>> quant_reference(const Checkpoint& ck, const std::string& label,
-                                                const std::vector<int32_t>& picks) {
-  const std::vector<quant::Variant> variants = quant::standard_variants();
-  const quant::Variant* v = nullptr;
-  for (const quant::Variant& s : variants)
-    if (s.label == label) v = &s;
-  REQUIRE(v != nullptr);
-  const RefWeights w = RefWeights::from_checkpoint(ck);
-  const quant::Calibration cal = quant::calibrate(ck.cfg, w, quant::kCalibrationTokens);
-  auto e = quant::make_quant_engine(ck.cfg, w, *v, kCtx, {}, &cal);
-  std::vector<std::vector<float>> out;
-  const size_t V = static_cast<size_t>(ck.cfg.vocab_size);
-  std::vector<float> all = e->prefill(kPrompt.data(), static_cast<int>(kPrompt.size()));
-  out.emplace_back(all.end() - static_cast<std::ptrdiff_t>(V), all.end());
-  for (int32_t t : picks) out.push_back(e->decode(t));
-  return out;
-}
-
-// NMSE over every step (all logits of the run at once).
-double nmse_all(const EngineRun& run, const std::vector<std::vector<float>>& ref) {
-  const size_t V = ref.at(0).size();
-  REQUIRE(run.logits.size() == ref.size() * V);
-  double num = 0, den = 0;
-  for (size_t s = 0; s < ref.size(); ++s)
-    for (size_t i = 0; i < V; ++i) {
-      const double d = double(run.logits[s * V + i]) - ref[s][i];
-      num += d * d;
-      den += double(ref[s][i]) * ref[s][i];
-    }
-  return num / den;
-}
-
 }  // namespace
 
 TEST_CASE("tiny f32 bf16 f16 for aarch64-i8mm (qemu max) match the reference engine, 1 and 2 threads bit-identical") {
@@ -127,7 +93,7 @@ TEST_CASE("tiny q8 q4 q16 for aarch64-i8mm (qemu max) compute what the quantised
     INFO("format " << fmt);
     const Engine e = compile_a64_engine(model, "--" + fmt, "aarch64-i8mm", "i8_" + fmt, "i8mmq");
     const EngineRun run = run_checked(e);
-    const double err = nmse_all(run, quant_reference(ck, fmt, run.tokens));
+    const double err = nmse_all(run, quant_reference(ck, variant(fmt), kPrompt, run.tokens, kCtx));
     std::printf("aarch64-i8mm %s: NMSE against the quantised reference %.3g\n", fmt.c_str(), err);
     CHECK(err <= 1e-6);  // as tests/compiler/test_quant_engine.cpp
     if (fmt == "q8") {
