@@ -29,7 +29,12 @@ def main(timeout, argv):
         if not chunk:
             break
         seen += chunk
+    # The terminal closes a moment before the process can be reaped, so a
+    # closed terminal is followed by a wait for the exit, up to the deadline.
     done, status = os.waitpid(pid, os.WNOHANG)
+    while done == 0 and time.time() < end:
+        time.sleep(0.01)
+        done, status = os.waitpid(pid, os.WNOHANG)
     if done == 0:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
