@@ -7,7 +7,11 @@
 #include <numeric>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+#include <string>
+
 #include "sampler/sampler.h"
+#include "support/test_support.h"
 
 namespace smolc::test {
 
@@ -92,6 +96,49 @@ inline ChiSquare chi_square(const std::vector<long>& counts, const std::vector<d
   }
   r.df = cells - 1;
   return r;
+}
+
+// One case of golden/draws.json (tools/sampler_golden/make_golden.py): the
+// sampler's parameters, the logits, the penalty history and the expected ids.
+struct GoldenDraw {
+  std::string name;
+  smolc_sampler_params params;
+  std::vector<float> logits;
+  std::vector<int32_t> history;
+  std::vector<int32_t> expect;
+};
+
+// Logits of a case: integers over a power of two, exact in float, so both
+// sides see the same values.
+inline std::vector<float> golden_logits(const nlohmann::json& spec) {
+  const int64_t v = spec["vocab"], a = spec["a"], b = spec["b"], m = spec["m"];
+  const double scale = spec["scale"], offset = spec["offset"];
+  std::vector<float> l((size_t)v);
+  for (int64_t i = 0; i < v; ++i) l[(size_t)i] = (float)((double)((i * a + b) % m) / scale - offset);
+  return l;
+}
+
+inline std::vector<GoldenDraw> golden_draws() {
+  const auto golden = nlohmann::json::parse(read_file(source_dir() + "/tests/sampler/golden/draws.json"));
+  std::vector<GoldenDraw> out;
+  for (const auto& c : golden["cases"]) {
+    const auto& jp = c["params"];
+    GoldenDraw d;
+    d.name = c["name"].get<std::string>();
+    d.params = smolc_sampler_default_params();
+    d.params.temperature = jp["temperature"];
+    d.params.top_k = jp["top_k"];
+    d.params.top_p = jp["top_p"];
+    d.params.min_p = jp["min_p"];
+    d.params.repeat_penalty = jp["repeat_penalty"];
+    d.params.repeat_last_n = jp["repeat_last_n"];
+    d.params.seed = std::stoull(jp["seed"].get<std::string>());
+    d.logits = golden_logits(c["logits"]);
+    d.history = c["history"].get<std::vector<int32_t>>();
+    d.expect = c["expect"].get<std::vector<int32_t>>();
+    out.push_back(std::move(d));
+  }
+  return out;
 }
 
 }  // namespace smolc::test

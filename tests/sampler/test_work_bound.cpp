@@ -3,7 +3,6 @@
 // as the independent reference implementation (golden/draws.json) and as a
 // full sort done here.
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cfloat>
@@ -38,14 +37,6 @@ struct TightBox {
     return std::all_of(mem.begin() + (long)bytes, mem.end(), [](unsigned char c) { return c == kCanary; });
   }
 };
-
-std::vector<float> golden_logits(const nlohmann::json& spec) {
-  const int64_t v = spec["vocab"], a = spec["a"], b = spec["b"], m = spec["m"];
-  const double scale = spec["scale"], offset = spec["offset"];
-  std::vector<float> l((size_t)v);
-  for (int64_t i = 0; i < v; ++i) l[(size_t)i] = (float)((double)((i * a + b) % m) / scale - offset);
-  return l;
-}
 
 // The top-k ids by an independent full sort: penalty applied to each distinct
 // id of the window, NaN as -inf, +inf as FLT_MAX, (logit desc, id asc).
@@ -105,29 +96,16 @@ TEST_CASE("a work buffer below the top-k bound is refused with SMOLC_SAMPLER_E_W
 }
 
 TEST_CASE("golden draws with the tightest buffer equal the reference implementation's") {
-  auto golden = nlohmann::json::parse(
-      smolc::test::read_file(smolc::test::source_dir() + "/tests/sampler/golden/draws.json"));
   int bounded_cases = 0;
-  for (const auto& c : golden["cases"]) {
-    const auto& jp = c["params"];
-    smolc_sampler_params p = smolc_sampler_default_params();
-    p.temperature = jp["temperature"];
-    p.top_k = jp["top_k"];
-    p.top_p = jp["top_p"];
-    p.min_p = jp["min_p"];
-    p.repeat_penalty = jp["repeat_penalty"];
-    p.repeat_last_n = jp["repeat_last_n"];
-    p.seed = std::stoull(jp["seed"].get<std::string>());
-    const std::vector<float> logits = golden_logits(c["logits"]);
-    const std::vector<int32_t> history = c["history"].get<std::vector<int32_t>>();
-    TightBox box(p, (int32_t)logits.size());
+  for (const auto& c : smolc::test::golden_draws()) {
+    TightBox box(c.params, (int32_t)c.logits.size());
     REQUIRE(box.init_rc == SMOLC_SAMPLER_OK);
-    if (box.bytes < smolc_sampler_work_bytes((int32_t)logits.size())) ++bounded_cases;
+    if (box.bytes < smolc_sampler_work_bytes((int32_t)c.logits.size())) ++bounded_cases;
     std::vector<int32_t> got;
-    for (size_t i = 0; i < c["expect"].size(); ++i)
-      got.push_back(smolc_sampler_sample(&box.s, logits.data(), history.data(), (int32_t)history.size()));
-    INFO("case " << c["name"].get<std::string>());
-    CHECK(got == c["expect"].get<std::vector<int32_t>>());
+    for (size_t i = 0; i < c.expect.size(); ++i)
+      got.push_back(smolc_sampler_sample(&box.s, c.logits.data(), c.history.data(), (int32_t)c.history.size()));
+    INFO("case " << c.name);
+    CHECK(got == c.expect);
     CHECK(box.guard_intact());
   }
   CHECK(bounded_cases >= 4);  // topk5, all, big_topk40, big_all
