@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "common/escape.h"
+#include "emit/kernel_variant.h"
 #include "emit/template_engine.h"
 #include "frontend/error.h"
 
