@@ -72,6 +72,10 @@ void print_table(const smolc::tune::Tuning& t) {
   }
   std::printf("times: median per call; gemv %d thread share of rows, cold weights; gemm %d tokens, hot\n", t.threads,
               t.tokens);
+  std::printf("prefill step (tokens per forward step; the prefill projections' gemms, cold weights, per token):\n");
+  for (const auto& p : t.prefill_steps)
+    std::printf("  %4d tokens %10.1f ns/token%s%s\n", p.tokens, p.ns_per_token,
+                p.tokens == t.default_prefill_tokens ? "  (default)" : "", p.tokens == t.prefill_tokens ? "  <- chosen" : "");
 }
 
 int run(const Args& a) {
@@ -128,6 +132,9 @@ int run(const Args& a) {
   tune::read_probe_output(search, output, source, t.cpu);
   tune::choose(search);
   t.shapes = search.shapes;
+  t.prefill_tokens = search.step;
+  t.default_prefill_tokens = search.tokens;
+  t.prefill_steps = search.step_times;
   tune::write_tuning(t, a.out);
   print_table(t);
   std::printf("smolc tune: %zu candidates of %zu shapes timed on %s -> %s\n", search.candidates.size(),
@@ -135,7 +142,7 @@ int run(const Args& a) {
   return 0;
 }
 
-smolc::cli::Register reg({"tune", "Time the kernel choices per matrix shape and write a tuning file for compile --tune",
+smolc::cli::Register reg({"tune", "Time the kernel choices per matrix shape and the prefill step, and write a tuning file for compile --tune",
                           [](CLI::App& sub) {
   auto a = std::make_shared<Args>();
   sub.add_option("model", a->model, "Model path or name")->required();

@@ -24,11 +24,14 @@ constexpr int kReps = 7;
 
 // Seconds one candidate is expected to cost: its compile (about a second of
 // one core) and its timing (a warm-up and kReps batches of >= 2 ms or one call).
+// A prefill-step candidate compiles nothing (its kernel is the default gemm).
 double estimate_s(const Candidate& c, const ShapeChoice& sh, int tokens) {
   const KernelSpec spec = variant_spec(c.variant, sh.M, sh.K);
   const double bytes = double(packed_weight_bytes(spec));
-  const double call = c.variant.op == KernelOp::Gemv ? bytes / 10e9 : 2.0 * double(sh.M * sh.K) * tokens / 20e9;
-  return 1.0 + (kReps + 3) * std::max(0.002, call);
+  const int n = c.step ? c.step : tokens;
+  const double call = c.variant.op == KernelOp::Gemv ? bytes / 10e9
+                                                     : std::max(c.step ? bytes / 10e9 : 0.0, 2.0 * double(sh.M * sh.K) * n / 20e9);
+  return (c.step ? 0.0 : 1.0) + (kReps + 3) * std::max(0.002, call);
 }
 
 bool is_default(const Candidate& c, const ShapeChoice& sh) {
@@ -54,8 +57,10 @@ Search plan_search(const schedule::Schedule& s, int threads, double budget_s) {
       if (out.shapes[i].fmt == spec.fmt && out.shapes[i].M == spec.M && out.shapes[i].K == spec.K) {
         seen = true;
         if (s.embedding_tied && name == "lm_head") tied[i] = true;
+        if (name != "lm_head") ++out.prefill_uses[i];
       }
     if (seen) continue;
+    out.prefill_uses.push_back(name != "lm_head" ? 1 : 0);
     ShapeChoice sh;
     sh.fmt = spec.fmt;
     sh.M = spec.M;
@@ -89,8 +94,37 @@ Search plan_search(const schedule::Schedule& s, int threads, double budget_s) {
   std::vector<Candidate> sorted;
   for (const auto& o : order) sorted.push_back(alts[o.second]);
   alts = sorted;
+  // Prefill steps: the default, then half, one and a half and twice it.
+  const int d = out.tokens;
+  out.step = d;
+  for (int p : {d, d / 2, d * 3 / 2, 2 * d})
+    if (p >= 1 && p <= kMaxPrefillTokens && std::find(out.steps.begin(), out.steps.end(), p) == out.steps.end())
+      out.steps.push_back(p);
+  auto step_candidates = [&](int p) {
+    std::vector<Candidate> v;
+    for (size_t i = 0; i < out.shapes.size(); ++i) {
+      if (out.prefill_uses[i] == 0) continue;
+      for (const KernelVariant& kv : kernel_variants())
+        if (kv.op == KernelOp::Gemm && kv.fmt == out.shapes[i].fmt && kv.isa == isa &&
+            kv.tile_m == out.shapes[i].default_tile_m && kv.tile_n == out.shapes[i].default_tile_n)
+          v.push_back(Candidate{i, kv, 0, p});
+    }
+    return v;
+  };
+  for (const Candidate& c : step_candidates(d)) out.candidates.push_back(c);
   double spent = 0;
   for (const Candidate& c : out.candidates) spent += estimate_s(c, out.shapes[c.shape], out.tokens);
+  std::vector<int> steps = {d};
+  for (size_t k = 1; k < out.steps.size(); ++k) {
+    const std::vector<Candidate> v = step_candidates(out.steps[k]);
+    double cost = 0;
+    for (const Candidate& c : v) cost += estimate_s(c, out.shapes[c.shape], out.tokens);
+    if (spent + cost > budget_s) continue;
+    spent += cost;
+    steps.push_back(out.steps[k]);
+    out.candidates.insert(out.candidates.end(), v.begin(), v.end());
+  }
+  out.steps = steps;
   for (const Candidate& c : alts) {
     const double cost = estimate_s(c, out.shapes[c.shape], out.tokens);
     if (spent + cost > budget_s) continue;
@@ -131,9 +165,12 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
     const int64_t share = (sh.M + search.threads - 1) / search.threads;
     const int64_t rows = std::min<int64_t>(sh.M, (share + 63) / 64 * 64);
     const KernelSpec spec = variant_spec(c.variant, sh.M, sh.K);
+    const int tokens = gemv ? 1 : c.step ? c.step : search.tokens;
+    const bool cold = gemv || c.step;
     table += std::string("    {") + (gemv ? "kGemv" : "kGemm") + ", " + (a8 ? "true" : "false") +
              ", reinterpret_cast<void*>(&" + src.function_name + "), " + std::to_string(packed_weight_bytes(spec)) +
-             "L, " + std::to_string(sh.M) + ", " + std::to_string(sh.K) + ", " + std::to_string(rows) + "},\n";
+             "L, " + std::to_string(sh.M) + ", " + std::to_string(sh.K) + ", " + std::to_string(rows) + ", " +
+             std::to_string(tokens) + ", " + (cold ? "true" : "false") + "},\n";
   }
   TemplateVars v;
   v["VERSION"] = std::string(SMOLC_VERSION);
@@ -142,6 +179,7 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
   v["FORMAT"] = c_comment(format);
   v["TARGET"] = t.name;
   v["TOKENS"] = int64_t(search.tokens);
+  v["STEPS"] = int64_t(search.steps.size());
   v["COLD_MIB"] = int64_t(256);
   v["REPS"] = int64_t(kReps);
   v["DECLS"] = decls;
@@ -243,7 +281,7 @@ void choose(Search& search) {
     ShapeChoice& sh = search.shapes[i];
     auto time_of = [&](KernelOp op, int tm, int tn) {
       for (const Candidate& c : search.candidates)
-        if (c.shape == i && c.variant.op == op && c.variant.tile_m == tm && (op == KernelOp::Gemv || c.variant.tile_n == tn))
+        if (c.shape == i && c.step == 0 && c.variant.op == op && c.variant.tile_m == tm && (op == KernelOp::Gemv || c.variant.tile_n == tn))
           return c.ns;
       return 0.0;
     };
@@ -251,7 +289,7 @@ void choose(Search& search) {
     sh.gemm_default_ns = sh.gemm_ns = time_of(KernelOp::Gemm, sh.default_tile_m, sh.default_tile_n);
     double best = 2.0 * 0.98;  // the default scores 2.0; another must be 2% better
     for (const Candidate& c : search.candidates) {
-      if (c.shape != i || c.variant.op != KernelOp::Gemm) continue;
+      if (c.shape != i || c.step != 0 || c.variant.op != KernelOp::Gemm) continue;
       const double gv = time_of(KernelOp::Gemv, c.variant.tile_m, 0);
       if (gv <= 0) continue;
       const double score = gv / sh.gemv_default_ns + c.ns / sh.gemm_default_ns;
@@ -264,6 +302,21 @@ void choose(Search& search) {
       }
     }
   }
+  search.step_times.clear();
+  for (int p : search.steps) {
+    double ns = 0;
+    for (const Candidate& c : search.candidates)
+      if (c.step == p) ns += search.prefill_uses[c.shape] * c.ns;
+    search.step_times.push_back({p, ns / p});
+  }
+  // steps[0] is the default; another must be 2% faster per token.
+  search.step = search.steps[0];
+  double best = search.step_times[0].ns_per_token * 0.98;
+  for (const PrefillStep& p : search.step_times)
+    if (p.ns_per_token < best) {
+      best = p.ns_per_token;
+      search.step = p.tokens;
+    }
 }
 
 }  // namespace smolc::tune

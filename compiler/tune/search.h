@@ -16,20 +16,34 @@ struct Candidate {
   size_t shape = 0;  // index into Search::shapes
   KernelVariant variant;
   double ns = 0;     // measured median per call
+  // A prefill-step candidate: the shape's default gemm at `step` tokens per
+  // call over cold weights (a forward step reads every layer's weights from
+  // DRAM once, whatever its token count). 0: a tile candidate (gemv: one
+  // token, cold; gemm: Search::tokens tokens, hot).
+  int step = 0;
 };
 
 struct Search {
   std::vector<ShapeChoice> shapes;    // defaults filled in, times not yet
   std::vector<Candidate> candidates;  // the defaults of every shape first
   int threads = 1, tokens = 0;
+  // Prefill steps: per shape, how many projections of a prefill step have it
+  // (the lm_head is 0: prefill computes the last row's logits only); the
+  // steps timed (the default, tokens, always) and the choice.
+  std::vector<int> prefill_uses;
+  std::vector<int> steps;
+  int step = 0;
+  std::vector<PrefillStep> step_times;
 };
 
 // The shapes of `s` (one per distinct format x M x K) and their candidates:
 // every panel height with a gemv and a gemm kernel in the kernel list (only
 // the default one for a tied lm_head whose panels the embedding also reads),
-// every token tile of a gemm at that height. Alternatives are dropped,
-// largest shapes first, until the estimated time fits budget_s; the defaults
-// always stay.
+// every token tile of a gemm at that height; and the prefill steps (half,
+// one and a half and twice the target's, each the default gemm of every
+// prefill shape, cold). Alternatives are dropped, largest shapes first, until
+// the estimated time fits budget_s (prefill steps, which compile nothing,
+// first in); the defaults always stay.
 Search plan_search(const schedule::Schedule& s, int threads, double budget_s);
 
 // Writes the probe's sources into dir, compiles and links dir/tune-probe for
@@ -48,7 +62,9 @@ void read_probe_output(Search& search, const std::string& text, const std::strin
 
 // Picks each shape's tiles from the candidate times: the pair with the least
 // sum of gemv and gemm time relative to the default's, when it is at least
-// 2% less (noise); otherwise the default.
+// 2% less (noise); otherwise the default. Likewise the prefill step with the
+// least time per token of a step's projections (sum over shapes of uses x
+// time per call, over the step's tokens).
 void choose(Search& search);
 
 }  // namespace smolc::tune

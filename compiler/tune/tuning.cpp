@@ -127,7 +127,7 @@ CpuInfo host_cpu_info() {
 
 std::string tuning_json(const Tuning& t) {
   nlohmann::ordered_json j;
-  j["smolc_tuning"] = 1;
+  j["smolc_tuning"] = kTuningVersion;
   j["target"] = t.target;
   j["cpu"] = {{"model", t.cpu.model},
               {"flags", t.cpu.flags},
@@ -155,6 +155,9 @@ std::string tuning_json(const Tuning& t) {
                       {"gemm_default_ns", s.gemm_default_ns},
                       {"gemm_ns", s.gemm_ns}});
   j["shapes"] = shapes;
+  nlohmann::ordered_json steps = nlohmann::ordered_json::array();
+  for (const PrefillStep& p : t.prefill_steps) steps.push_back({{"tokens", p.tokens}, {"ns_per_token", p.ns_per_token}});
+  j["prefill"] = {{"tokens", t.prefill_tokens}, {"default_tokens", t.default_prefill_tokens}, {"steps", steps}};
   return j.dump(2) + "\n";
 }
 
@@ -173,7 +176,7 @@ Tuning parse_tuning(const std::string& text, const std::string& path) {
     bad(path, "offset " + std::to_string(e.byte), "not JSON (" + std::string(e.what()) + ")");
   }
   if (!j.is_object()) bad(path, "", "expected a JSON object (a smolc tuning file)");
-  if (integer(j, "smolc_tuning", "", path, 1, 1) != 1) bad(path, "smolc_tuning", "expected 1");
+  const int version = int(integer(j, "smolc_tuning", "", path, 1, kTuningVersion));
   Tuning t;
   t.target = str(j, "target", "", path);
   const nlohmann::json& cpu = member(j, "cpu", "", path);
@@ -212,6 +215,19 @@ Tuning parse_tuning(const std::string& text, const std::string& path) {
       if (t.shapes[k].fmt == s.fmt && t.shapes[k].M == s.M && t.shapes[k].K == s.K)
         bad(path, w, "repeats the shape of shapes[" + std::to_string(k) + "]");
     t.shapes.push_back(s);
+  }
+  if (version < 2) return t;  // version 1: tiles only, the engine-wide choices stay the target's
+  const nlohmann::json& pre = member(j, "prefill", "", path);
+  t.prefill_tokens = int(integer(pre, "tokens", "prefill", path, 1, kMaxPrefillTokens));
+  t.default_prefill_tokens = int(integer(pre, "default_tokens", "prefill", path, 1, kMaxPrefillTokens));
+  const nlohmann::json& steps = member(pre, "steps", "prefill", path);
+  if (!steps.is_array()) bad(path, "prefill.steps", "expected an array");
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const std::string w = "prefill.steps[" + std::to_string(i) + "]";
+    PrefillStep p;
+    p.tokens = int(integer(steps[i], "tokens", w, path, 1, kMaxPrefillTokens));
+    p.ns_per_token = number(steps[i], "ns_per_token", w, path);
+    t.prefill_steps.push_back(p);
   }
   return t;
 }
@@ -261,6 +277,9 @@ void apply_tuning(schedule::Schedule& s, const ir::Graph& g, const Tuning& t, co
       if (tied_head) s.embedding = spec;
     }
   }
+  // The prefill step sizes the state's scratch and the forward loop only;
+  // every kernel takes any token count (tiles and a tail), so no further check.
+  if (t.prefill_tokens > 0) s.target.prefill_tokens = t.prefill_tokens;
   schedule::set_thread_grains(s, g);
 }
 

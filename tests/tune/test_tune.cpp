@@ -30,9 +30,13 @@ Checkpoint stories() { return load_checkpoint(stories_dir() + "/stories260K.bin"
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
+constexpr int kForcedStep = 5;
+
 // A tuning file for `model` at `fmt` on avx2 forcing, for every shape, the
 // gemm token tile 4 (not the default 6) and, for float formats, one-vector
-// 8-row panels (not the default 16) where the tied lm_head allows it.
+// 8-row panels (not the default 16) where the tied lm_head allows it; and
+// 5-token prefill steps (not the default 48; no multiple of any token tile,
+// so every step ends in a tail).
 std::string forced_file(WFormat fmt, const std::string& path) {
   Checkpoint ck = stories();
   schedule::FormatPlan plan;
@@ -62,6 +66,9 @@ std::string forced_file(WFormat fmt, const std::string& path) {
     c.tile_n = 4;
     tu.shapes.push_back(c);
   }
+  tu.prefill_tokens = kForcedStep;
+  tu.default_prefill_tokens = t.prefill_tokens;
+  tu.prefill_steps = {{t.prefill_tokens, 100.0}, {kForcedStep, 50.0}};
   tune::write_tuning(tu, path);
   return path;
 }
@@ -90,6 +97,20 @@ TEST_CASE("tune through a runner writes a file that round-trips, and compile ref
     // The default is a candidate: a choice is never slower by the score it was picked with.
     CHECK(s.gemv_ns / s.gemv_default_ns + s.gemm_ns / s.gemm_default_ns <= 2.0 + 1e-9);
   }
+  // The prefill step: the target's default was timed, and the choice is no slower per token.
+  CHECK(t.default_prefill_tokens == schedule::find_target("avx2").prefill_tokens);
+  REQUIRE(!t.prefill_steps.empty());
+  CHECK(t.prefill_steps[0].tokens == t.default_prefill_tokens);
+  bool chosen_timed = false;
+  for (const auto& p : t.prefill_steps) {
+    CHECK(p.ns_per_token > 0);
+    if (p.tokens == t.prefill_tokens) {
+      chosen_timed = true;
+      CHECK(p.ns_per_token <= t.prefill_steps[0].ns_per_token);
+    }
+  }
+  CHECK(chosen_timed);
+  CHECK(r.out.find("<- chosen") != std::string::npos);
 
   RunResult w = run_smolc("compile " + model_arg() + " --q8 --target avx512 --emit-only --tune '" + file + "' -o '" + dir +
                           "/wrong'");
@@ -118,6 +139,9 @@ TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the 
       {"tile", replaced("\"tile_n\": 4", "\"tile_n\": 5"), "shapes[0].tile_n"},
       {"fmt", replaced("\"format\": \"q8\",\n      \"M\"", "\"format\": \"q9\",\n      \"M\""), "shapes[0].format"},
       {"text", replaced("\"tile_m\": 16", "\"tile_m\": \"16); system(\\\"x\\\"\""), "shapes[0].tile_m"},
+      {"step", replaced("\"tokens\": 5,", "\"tokens\": 0,"), "prefill.tokens"},
+      {"steps", replaced("\"steps\": [", "\"steps\": 7, \"x\": ["), "prefill.steps"},
+      {"version", replaced("\"smolc_tuning\": 2", "\"smolc_tuning\": 3"), "smolc_tuning"},
   };
   for (const Case& c : cases) {
     const std::string path = dir + "/" + c.name + ".json";
@@ -129,6 +153,32 @@ TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the 
     CHECK(r.err.find(path) != std::string::npos);
     CHECK(r.err.find(c.want) != std::string::npos);
   }
+}
+
+TEST_CASE("a version 1 tuning file (tiles only) is still read: its tiles apply, the prefill step stays the target's") {
+  const std::string dir = temp_dir("tune_v1");
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(read_file(forced_file(WFormat::F32, dir + "/v2.json")));
+  j["smolc_tuning"] = 1;
+  j.erase("prefill");
+  const std::string v1 = dir + "/v1.json";
+  write(v1, j.dump(2) + "\n");
+  const tune::Tuning t = tune::read_tuning(v1);
+  CHECK(t.prefill_tokens == 0);
+  CHECK(t.prefill_steps.empty());
+  REQUIRE(!t.shapes.empty());
+  CHECK(t.shapes[0].tile_n == 4);
+  RunResult r = run_smolc("compile " + model_arg() + " --f32 --target avx2 --emit-only --tune '" + v1 + "' -o '" + dir + "/e'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::string P = std::to_string(schedule::find_target("avx2").prefill_tokens);
+  CHECK(run_shell("grep -l 'kPrefill = " + P + ";' '" + dir + "'/e/src/*-engine-avx2.cpp").exit_code == 0);
+  CHECK(run_shell("ls '" + dir + "/e/src'").out.find("-8r4t-avx2") != std::string::npos);
+  // The same file without its version 2 "prefill" but claiming version 2 is refused.
+  j["smolc_tuning"] = 2;
+  write(dir + "/cut.json", j.dump(2) + "\n");
+  RunResult c = run_smolc("compile " + model_arg() + " --f32 --target avx2 --emit-only --tune '" + dir + "/cut.json' -o '" + dir + "/c'");
+  CHECK(c.exit_code == 2);
+  CHECK(c.err.find("prefill") != std::string::npos);
 }
 
 TEST_CASE("engines compiled with forced non-default tuned tiles match the reference engine") {
@@ -147,7 +197,10 @@ TEST_CASE("engines compiled with forced non-default tuned tiles match the refere
     RunResult ls = run_shell("ls '" + e.dir + "/src'");
     CHECK(ls.out.find(fmt == WFormat::F32 ? "r4t-avx2" : "16r4t-avx2") != std::string::npos);
     if (fmt == WFormat::F32) CHECK(ls.out.find("-8r4t-avx2") != std::string::npos);
-    // A 19-token prompt in chunks of 16: the gemm runs with 4-token tiles and tails.
+    // The forced prefill step reached the engine.
+    CHECK(run_shell("grep -l 'kPrefill = " + std::to_string(kForcedStep) + ";' '" + e.dir + "'/src/*-engine-avx2.cpp").exit_code == 0);
+    // A 19-token prompt in chunks of 16, forward steps of 5 tokens: the gemm
+    // runs with 4-token tiles and tails.
     const std::vector<int32_t> prompt = {1, 100, 200, 300, 5, 77, 511, 0, 12, 13, 90, 42, 7, 310, 2, 3, 4, 5, 6};
     EngineRun run = run_engine(e, prompt, 8, 2, 16);
     if (fmt == WFormat::F32) check_against_reference(ck, prompt, run, 64, 1e-6, true);
@@ -209,6 +262,16 @@ TEST_CASE("tune --from-probe reads a board's times: the faster alternative wins,
     CHECK(t.shapes[i].tile_m == t.shapes[i].default_tile_m);
     CHECK(t.shapes[i].tile_n == t.shapes[i].default_tile_n);
   }
+  // Every prefill-step call took 1000 ns whatever its tokens: the largest
+  // step costs least per token, and the times per token are the sums over
+  // the prefill projections divided by the step.
+  REQUIRE(s.steps.size() == 4);  // 48, 24, 72, 96: a budget of 600 s times them all
+  CHECK(t.prefill_tokens == 96);
+  CHECK(t.default_prefill_tokens == 48);
+  int uses = 0;
+  for (int u : s.prefill_uses) uses += u;
+  REQUIRE(t.prefill_steps.size() == 4);
+  for (const auto& p : t.prefill_steps) CHECK(p.ns_per_token == Approx(1000.0 * uses / p.tokens));
 
   // A probe that stopped early, or one of another search, is refused: exit 2
   // naming the file and where.
