@@ -91,9 +91,10 @@ done
 # files the engine-wide choices), shared by all_default and the table.
 KEPT_PY='
 def kept(t):
-    p = t.get("prefill", {})
+    p, a = t.get("prefill", {}), t.get("attention", {})
     return all(s["tile_m"] == s["default_tile_m"] and s["tile_n"] == s["default_tile_n"] for s in t["shapes"]) \
-        and p.get("tokens", 0) == p.get("default_tokens", 0)
+        and p.get("tokens", 0) == p.get("default_tokens", 0) \
+        and (a.get("rows", 0), a.get("tokens", 0)) == (a.get("default_rows", 0), a.get("default_tokens", 0))
 '
 export KEPT_PY
 all_default() {  # TUNING_FILE

@@ -158,6 +158,17 @@ std::string tuning_json(const Tuning& t) {
   nlohmann::ordered_json steps = nlohmann::ordered_json::array();
   for (const PrefillStep& p : t.prefill_steps) steps.push_back({{"tokens", p.tokens}, {"ns_per_token", p.ns_per_token}});
   j["prefill"] = {{"tokens", t.prefill_tokens}, {"default_tokens", t.default_prefill_tokens}, {"steps", steps}};
+  nlohmann::ordered_json att = nlohmann::ordered_json::array();
+  for (const AttentionTime& a : t.attn_times)
+    att.push_back({{"rows", a.rows}, {"tokens", a.tokens}, {"decode_ns", a.decode_ns}, {"prefill_ns", a.prefill_ns}});
+  j["attention"] = {{"rows", t.attn_rows},
+                    {"tokens", t.attn_tokens},
+                    {"default_rows", t.default_attn_rows},
+                    {"default_tokens", t.default_attn_tokens},
+                    {"decode_pos", t.attn_decode_pos},
+                    {"prefill_pos", t.attn_prefill_pos},
+                    {"prefill_tokens", t.attn_prefill_tokens},
+                    {"candidates", att}};
   return j.dump(2) + "\n";
 }
 
@@ -229,6 +240,25 @@ Tuning parse_tuning(const std::string& text, const std::string& path) {
     p.ns_per_token = number(steps[i], "ns_per_token", w, path);
     t.prefill_steps.push_back(p);
   }
+  const nlohmann::json& at = member(j, "attention", "", path);
+  t.attn_rows = int(integer(at, "rows", "attention", path, 1, kMaxAttnRows));
+  t.attn_tokens = int(integer(at, "tokens", "attention", path, 1, kMaxAttnTokens));
+  t.default_attn_rows = int(integer(at, "default_rows", "attention", path, 1, kMaxAttnRows));
+  t.default_attn_tokens = int(integer(at, "default_tokens", "attention", path, 1, kMaxAttnTokens));
+  t.attn_decode_pos = int(integer(at, "decode_pos", "attention", path, 0, 1 << 20));
+  t.attn_prefill_pos = int(integer(at, "prefill_pos", "attention", path, 0, 1 << 20));
+  t.attn_prefill_tokens = int(integer(at, "prefill_tokens", "attention", path, 1, kMaxPrefillTokens));
+  const nlohmann::json& cands = member(at, "candidates", "attention", path);
+  if (!cands.is_array()) bad(path, "attention.candidates", "expected an array");
+  for (size_t i = 0; i < cands.size(); ++i) {
+    const std::string w = "attention.candidates[" + std::to_string(i) + "]";
+    AttentionTime a;
+    a.rows = int(integer(cands[i], "rows", w, path, 1, kMaxAttnRows));
+    a.tokens = int(integer(cands[i], "tokens", w, path, 1, kMaxAttnTokens));
+    a.decode_ns = number(cands[i], "decode_ns", w, path);
+    a.prefill_ns = number(cands[i], "prefill_ns", w, path);
+    t.attn_times.push_back(a);
+  }
   return t;
 }
 
@@ -280,6 +310,12 @@ void apply_tuning(schedule::Schedule& s, const ir::Graph& g, const Tuning& t, co
   // The prefill step sizes the state's scratch and the forward loop only;
   // every kernel takes any token count (tiles and a tail), so no further check.
   if (t.prefill_tokens > 0) s.target.prefill_tokens = t.prefill_tokens;
+  // Any block and tile is valid attention (blocks and tiles end in tails);
+  // the file's range bounds the stack arrays they size.
+  if (t.attn_rows > 0) {
+    s.attn_rows = t.attn_rows;
+    s.attn_tokens = t.attn_tokens;
+  }
   schedule::set_thread_grains(s, g);
 }
 
