@@ -96,7 +96,12 @@ Search plan_search(const schedule::Schedule& s, const ModelConfig& cfg, int thre
   std::vector<Candidate> alts;
   for (size_t i = 0; i < out.shapes.size(); ++i) {
     const ShapeChoice& sh = out.shapes[i];
-    std::set<int> heights;
+    // The defaults are the schedule's own tiles, which the kernel list need
+    // not hold: the scalar target packs float formats in 4-row panels, the
+    // list's scalar float kernels have 8 (those are then an alternative).
+    out.candidates.push_back({i, {KernelOp::Gemv, sh.fmt, isa, sh.default_tile_m, 1}, 0});
+    out.candidates.push_back({i, {KernelOp::Gemm, sh.fmt, isa, sh.default_tile_m, sh.default_tile_n}, 0});
+    std::set<int> heights = {sh.default_tile_m};
     for (const KernelVariant& v : kernel_variants())
       if (v.op == KernelOp::Gemv && v.fmt == sh.fmt && v.isa == isa && has_variant(KernelOp::Gemm, sh.fmt, isa, v.tile_m) &&
           (!tied[i] || v.tile_m == sh.default_tile_m))
@@ -104,7 +109,7 @@ Search plan_search(const schedule::Schedule& s, const ModelConfig& cfg, int thre
     for (const KernelVariant& v : kernel_variants()) {
       if (v.fmt != sh.fmt || v.isa != isa || !heights.count(v.tile_m) || v.op == KernelOp::Row) continue;
       Candidate c{i, v, 0};
-      (is_default(c, sh) ? out.candidates : alts).push_back(c);
+      if (!is_default(c, sh)) alts.push_back(c);
     }
   }
   // Alternatives of the smallest shapes first: they are the cheapest to time.
@@ -125,11 +130,9 @@ Search plan_search(const schedule::Schedule& s, const ModelConfig& cfg, int thre
   auto step_candidates = [&](int p) {
     std::vector<Candidate> v;
     for (size_t i = 0; i < out.shapes.size(); ++i) {
-      if (out.prefill_uses[i] == 0) continue;
-      for (const KernelVariant& kv : kernel_variants())
-        if (kv.op == KernelOp::Gemm && kv.fmt == out.shapes[i].fmt && kv.isa == isa &&
-            kv.tile_m == out.shapes[i].default_tile_m && kv.tile_n == out.shapes[i].default_tile_n)
-          v.push_back(Candidate{i, kv, 0, p});
+      const ShapeChoice& sh = out.shapes[i];
+      if (out.prefill_uses[i] > 0)
+        v.push_back(Candidate{i, {KernelOp::Gemm, sh.fmt, isa, sh.default_tile_m, sh.default_tile_n}, 0, p});
     }
     return v;
   };

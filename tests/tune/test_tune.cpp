@@ -216,7 +216,10 @@ TEST_CASE("engines compiled with forced non-default tuned tiles match the refere
   for (WFormat fmt : {WFormat::F32, WFormat::Q8}) {
     const std::string f = wformat_name(fmt);
     const std::string file = forced_file(fmt, dir + "/" + f + ".json");
-    Engine e = compile_engine(model, tok + " --" + f + " --ctx 64 --target avx2 --tune '" + file + "'", "tuned_" + f, "tune_ref");
+    // q8 with an f16 KV cache: the attention's other path (blocks converted to f32 for a prefill tile).
+    const std::string kv = fmt == WFormat::Q8 ? " --kv f16" : "";
+    Engine e = compile_engine(model, tok + " --" + f + kv + " --ctx 64 --target avx2 --tune '" + file + "'", "tuned_" + f,
+                              "tune_ref");
     // The forced tiles reached the generated kernels, and the manifest names the file's hash.
     const std::string manifest = read_file(e.dir + "/manifest.json");
     CHECK(manifest.find(tune::tuning_hash(file)) != std::string::npos);
@@ -235,8 +238,8 @@ TEST_CASE("engines compiled with forced non-default tuned tiles match the refere
     EngineRun run = run_engine(e, prompt, 8, 2, 16);
     if (fmt == WFormat::F32) check_against_reference(ck, prompt, run, 64, 1e-6, true);
     else {
-      // q8: the untuned q8 engine is the truth the tiles must not change.
-      Engine d = compile_engine(model, tok + " --q8 --ctx 64 --target avx2", "untuned_q8", "tune_ref");
+      // q8: the untuned q8 engine is the truth the tuned choices must not change.
+      Engine d = compile_engine(model, tok + " --q8 --kv f16 --ctx 64 --target avx2", "untuned_q8", "tune_ref");
       EngineRun want = run_engine(d, prompt, 8, 2, 16);
       CHECK(run.tokens == want.tokens);
       REQUIRE(run.logits.size() == want.logits.size());
@@ -332,6 +335,49 @@ TEST_CASE("tune --from-probe reads a board's times: the faster alternative wins,
   RunResult otherr = run_smolc(cmd + dir + "/other.txt'");
   CHECK(otherr.exit_code == 2);
   CHECK(otherr.err.find("a probe of another search") != std::string::npos);
+}
+
+TEST_CASE("every shape's default tiles are timed and applied, also where the kernel list lacks them (scalar float)") {
+  // The scalar target packs f32 in 4-row panels; the kernel list's scalar
+  // float kernels have 8 rows. The defaults must still be timed (the tuner
+  // once left them out and compared against 0 ns) and a file keeping them
+  // must compile.
+  const std::string dir = temp_dir("tune_scalar_default");
+  const tune::Search s = planned_search("scalar", WFormat::F32, 600);
+  REQUIRE(!s.shapes.empty());
+  for (size_t i = 0; i < s.shapes.size(); ++i) {
+    const auto& sh = s.shapes[i];
+    CHECK(sh.default_tile_m == 4);
+    bool gemv = false, gemm = false, step = false;
+    for (const auto& c : s.candidates) {
+      if (c.shape != i || c.attn_rows) continue;
+      const bool tiles = c.variant.tile_m == sh.default_tile_m;
+      gemv |= c.step == 0 && c.variant.op == KernelOp::Gemv && tiles;
+      gemm |= c.step == 0 && c.variant.op == KernelOp::Gemm && tiles && c.variant.tile_n == sh.default_tile_n;
+      step |= c.step == s.tokens && tiles;
+    }
+    INFO("shape " << i);
+    CHECK(gemv);
+    CHECK(gemm);
+    CHECK(step == (s.prefill_uses[i] > 0));
+  }
+  std::string probe;
+  for (size_t i = 0; i < s.candidates.size(); ++i)
+    probe += std::to_string(i) + " " + tune::candidate_op(s.candidates[i]) + " 1000\n";
+  write(dir + "/probe.txt", probe);
+  const std::string file = dir + "/tune.json";
+  RunResult r = run_smolc("tune " + model_arg() + " --f32 --target scalar --budget 600 -o '" + file + "' --from-probe '" +
+                          dir + "/probe.txt'");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  for (const auto& sh : tune::read_tuning(file).shapes) {
+    CHECK(sh.gemv_default_ns == 1000);
+    CHECK(sh.gemm_default_ns == 1000);
+    CHECK(sh.tile_m == 4);
+  }
+  RunResult c = run_smolc("compile " + model_arg() + " --f32 --target scalar --emit-only --tune '" + file + "' -o '" + dir + "/e'");
+  INFO(c.err);
+  CHECK(c.exit_code == 0);
 }
 
 TEST_CASE("tune for a board this CPU cannot run prints the probe command, and its output read back makes the file") {
