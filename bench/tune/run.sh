@@ -87,8 +87,18 @@ done
 # (the same kernels, only the cache key differs): there is nothing to
 # compare, so neither is compiled or measured, and the table says "default
 # kept" for it.
+# The test of "every default kept" (tiles of every shape, and for version 2
+# files the engine-wide choices), shared by all_default and the table.
+KEPT_PY='
+def kept(t):
+    p, a = t.get("prefill", {}), t.get("attention", {})
+    return all(s["tile_m"] == s["default_tile_m"] and s["tile_n"] == s["default_tile_n"] for s in t["shapes"]) \
+        and p.get("tokens", 0) == p.get("default_tokens", 0) \
+        and (a.get("rows", 0), a.get("tokens", 0)) == (a.get("default_rows", 0), a.get("default_tokens", 0))
+'
+export KEPT_PY
 all_default() {  # TUNING_FILE
-  /usr/bin/python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); sys.exit(0 if all(s["tile_m"]==s["default_tile_m"] and s["tile_n"]==s["default_tile_n"] for s in t["shapes"]) else 1)' "$1"
+  /usr/bin/python3 -c 'import json,os,sys; exec(os.environ["KEPT_PY"]); sys.exit(0 if kept(json.load(open(sys.argv[1]))) else 1)' "$1"
 }
 variants() {  # TARGET FORMAT
   all_default "$OUT/tune-$1-$2.json" || echo default tuned
@@ -136,12 +146,13 @@ echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.t
 # 4. The table: medians over rounds, tuned / default.
 /usr/bin/python3 - "$OUT/bench.jsonl" >"$OUT/table.md" <<'PY'
 import glob, json, os, statistics, sys
+exec(os.environ["KEPT_PY"])
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-kept = []
+kept_files = []
 for path in sorted(glob.glob(os.path.join(os.path.dirname(sys.argv[1]), "tune-*.json"))):
     t = json.load(open(path))
-    if all(s["tile_m"] == s["default_tile_m"] and s["tile_n"] == s["default_tile_n"] for s in t["shapes"]):
-        kept.append(f"{t['target']} {t['format']}")
+    if kept(t):
+        kept_files.append(f"{t['target']} {t['format']}")
 keys = {}
 for d in rows:
     keys.setdefault((d["target"], d["format"], d["threads"]), {}).setdefault(d["variant"], []).append(d)
@@ -154,7 +165,7 @@ for (t, f, n), v in sorted(keys.items()):
         tu = statistics.median(x[m] for x in v["tuned"])
         cells += [f"{de:.1f}", f"{tu:.1f}", f"{tu / de:.3f}"]
     print("| " + " | ".join(cells) + " |")
-for k in kept:
-    print(f"\n{k}: the tuner kept every default (no shape beat it by 2 %): the tuned engine is the default engine, not measured.")
+for k in kept_files:
+    print(f"\n{k}: the tuner kept every default (no choice beat it by 2 %): the tuned engine is the default engine, not measured.")
 PY
 cat "$OUT/table.md"

@@ -164,7 +164,7 @@ smolc::cli::Register reg({"compile", "Compile a model into a static library engi
                  "extra compiler flags for every unit, after the target's (e.g. '-mcpu=cortex-m7 -mthumb'); "
                  "also written into src/build.sh");
   sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
-  sub.add_option("--tune", a->tune, "Tuning file of `smolc tune` for this target: its kernel tiles per matrix shape");
+  sub.add_option("--tune", a->tune, "Tuning file of `smolc tune` for this target: kernel tiles per matrix shape, prefill step, attention block");
   sub.add_flag("--emit-only", a->emit_only, "Write sources and weights, do not compile");
   sub.add_flag("--web", a->web,
                "wasm32 targets: also write the browser page (index.html, engine.json, NAME.wasm; docs/targets.md)");

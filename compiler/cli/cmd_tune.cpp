@@ -72,6 +72,18 @@ void print_table(const smolc::tune::Tuning& t) {
   }
   std::printf("times: median per call; gemv %d thread share of rows, cold weights; gemm %d tokens, hot\n", t.threads,
               t.tokens);
+  std::printf("prefill step (tokens per forward step; the prefill projections' gemms, cold weights, per token):\n");
+  for (const auto& p : t.prefill_steps)
+    std::printf("  %4d tokens %10.1f ns/token%s%s\n", p.tokens, p.ns_per_token,
+                p.tokens == t.default_prefill_tokens ? "  (default)" : "", p.tokens == t.prefill_tokens ? "  <- chosen" : "");
+  std::printf("attention block (one layer, one thread; decode: 1 token at position %d, prefill: %d tokens at %d):\n",
+              t.attn_decode_pos, t.attn_prefill_tokens, t.attn_prefill_pos);
+  for (const auto& x : t.attn_times) {
+    const bool def = x.rows == t.default_attn_rows && x.tokens == t.default_attn_tokens;
+    const bool chosen = x.rows == t.attn_rows && x.tokens == t.attn_tokens;
+    std::printf("  %3d rows x %d tokens  decode %8.1fus  prefill %8.1fus%s%s\n", x.rows, x.tokens, x.decode_ns / 1e3,
+                x.prefill_ns / 1e3, def ? "  (default)" : "", chosen ? "  <- chosen" : "");
+  }
 }
 
 int run(const Args& a) {
@@ -92,7 +104,7 @@ int run(const Args& a) {
   Checkpoint ck = load_checkpoint(a.model, a.tokenizer);
   ir::Graph g = passes::run_all(ir::build_llama_graph(ck.cfg), target->gate_up_block, schedule::fold_norm_gains(*plan));
   const schedule::Schedule s = schedule::make_schedule(g, *target, *plan);
-  tune::Search search = tune::plan_search(s, a.threads, a.budget);
+  tune::Search search = tune::plan_search(s, ck.cfg, a.threads, a.budget);
 
   tune::Tuning t;
   t.target = target->name;
@@ -128,6 +140,17 @@ int run(const Args& a) {
   tune::read_probe_output(search, output, source, t.cpu);
   tune::choose(search);
   t.shapes = search.shapes;
+  t.prefill_tokens = search.step;
+  t.default_prefill_tokens = search.tokens;
+  t.prefill_steps = search.step_times;
+  t.attn_rows = search.attn_rows;
+  t.attn_tokens = search.attn_tokens;
+  t.default_attn_rows = s.attn_rows;
+  t.default_attn_tokens = s.attn_tokens;
+  t.attn_decode_pos = search.attn_decode_pos;
+  t.attn_prefill_pos = search.attn_prefill_pos;
+  t.attn_prefill_tokens = search.tokens;
+  t.attn_times = search.attn_times;
   tune::write_tuning(t, a.out);
   print_table(t);
   std::printf("smolc tune: %zu candidates of %zu shapes timed on %s -> %s\n", search.candidates.size(),
@@ -135,7 +158,7 @@ int run(const Args& a) {
   return 0;
 }
 
-smolc::cli::Register reg({"tune", "Time the kernel choices per matrix shape and write a tuning file for compile --tune",
+smolc::cli::Register reg({"tune", "Time the kernel choices per matrix shape, the prefill step and the attention block, and write a tuning file for compile --tune",
                           [](CLI::App& sub) {
   auto a = std::make_shared<Args>();
   sub.add_option("model", a->model, "Model path or name")->required();

@@ -90,6 +90,36 @@ struct WeightsBuilder {
 
 }  // namespace
 
+namespace {
+
+// An include's text for a ${NAME} line of its own: without its last newline,
+// which the line supplies.
+std::string include_text(const std::string& path, const TemplateVars& v) {
+  std::string t = render_embedded(path, v);
+  if (!t.empty() && t.back() == '\n') t.pop_back();
+  return t;
+}
+
+}  // namespace
+
+void set_attention_includes(TemplateVars& v, Isa isa) {
+  // The attention's q.k: per-ISA code lives in templates, never in the
+  // generic engine; the ISA's row of the target table names the flavour.
+  const std::string flavour = target::isa_desc(isa).engine_flavour;
+  v["X86"] = static_cast<int64_t>(flavour == "x86");
+  v["DOT_HEAD"] = render_embedded("engine/dot-head-" + flavour + ".inc.in", v);
+  v["EXP"] = include_text("engine/exp.inc.in", v);
+  // The elementwise loops (softmax exp, SwiGLU, RoPE, RMS scaling, residual
+  // add): explicit vectors on x86, where g++ -O2 left the portable loops scalar.
+  v["ELEMENTWISE"] = render_embedded("engine/elementwise-" + flavour + ".inc.in", v);
+}
+
+std::string render_attention(TemplateVars v, int rows, int tokens) {
+  v["ATTN_ROWS"] = static_cast<int64_t>(rows);
+  v["ATTN_TOKENS"] = static_cast<int64_t>(tokens);
+  return include_text("engine/attention.inc.in", v);
+}
+
 EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedule::Schedule& s,
                           const EngineOptions& opt, const ProgressFn& progress) {
   validate_engine_name(opt.name);
@@ -359,14 +389,8 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   const bool text = ck.tokenizer.kind != TokenizerData::Kind::None;
   v["TOKENIZER"] = static_cast<int64_t>(text);
   v["KV_F16"] = static_cast<int64_t>(opt.kv_f16);
-  // The attention's q.k: per-ISA code lives in templates, never in the
-  // generic engine; the target table names the flavour.
-  const std::string flavour = s.target.isa_info().engine_flavour;
-  v["X86"] = static_cast<int64_t>(flavour == "x86");
-  v["DOT_HEAD"] = render_embedded("engine/dot-head-" + flavour + ".inc.in", v);
-  // The elementwise loops (softmax exp, SwiGLU, RoPE, RMS scaling, residual
-  // add): explicit vectors on x86, where g++ -O2 left the portable loops scalar.
-  v["ELEMENTWISE"] = render_embedded("engine/elementwise-" + flavour + ".inc.in", v);
+  set_attention_includes(v, s.target.isa);
+  v["ATTENTION"] = render_attention(v, s.attn_rows, s.attn_tokens);
 
   out.header = {opt.name + ".h", render_embedded("engine/engine.h.in", v), {}};
   out.sources.push_back({opt.name + "-engine-" + s.target.name + ".cpp", render_embedded("engine/engine.cpp.in", v),

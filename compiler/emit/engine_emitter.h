@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "emit/kernel_api.h"
+#include "emit/template_engine.h"
 #include "frontend/checkpoint.h"
 #include "ir/graph.h"
 #include "schedule/schedule.h"
@@ -55,5 +56,14 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
 // FNV-1a over 64-bit little-endian words plus the byte tail; the engine
 // template checks external weights with the same function.
 uint64_t weights_hash(const uint8_t* p, size_t n);
+
+// The engine's attention code and what it includes, shared by emit_engine and
+// `smolc tune`'s attention probe (so the probe times what the engine runs):
+// sets X86, DOT_HEAD, EXP and ELEMENTWISE in `v` for `isa` (v must hold
+// KV_F16 and the model constants the includes read), and renders
+// engine/attention.inc.in at a block of `rows` cache rows and tiles of
+// `tokens` query tokens.
+void set_attention_includes(TemplateVars& v, Isa isa);
+std::string render_attention(TemplateVars v, int rows, int tokens);
 
 }  // namespace smolc

@@ -46,6 +46,8 @@ WFormat parse_wformat(const std::string& text, const std::string& where);
 // "PATTERN=FORMAT" (one --keep argument).
 std::pair<std::string, WFormat> parse_keep(const std::string& arg);
 
+constexpr int kDefaultAttnRows = 16, kDefaultAttnTokens = 4;
+
 struct Schedule {
   TargetDesc target;
   WFormat format = WFormat::F32;  // the plan's base format (ops may differ, see matmul)
@@ -55,6 +57,12 @@ struct Schedule {
   bool embedding_tied = false;
   int qkv_grain_heads = 1;      // parallel grain of the wqkv epilogue, in heads
   int swiglu_grain_blocks = 1;  // parallel grain of the w13 epilogue, in gate/up block pairs
+  // Attention (templates/engine/attention.inc.in): KV cache rows per block
+  // (kAttnRows) and query tokens per work item (kAttnTokens). Not per target:
+  // the defaults were measured on x86 (docs/performance.md); `smolc tune`
+  // times alternatives.
+  int attn_rows = kDefaultAttnRows;
+  int attn_tokens = kDefaultAttnTokens;
 };
 
 // Picks a KernelSpec for every projection of `g` (the fused graph). Throws

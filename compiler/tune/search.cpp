@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +13,7 @@
 #include <stdexcept>
 
 #include "common/escape.h"
+#include "emit/engine_emitter.h"
 #include "emit/kernel_variant.h"
 #include "emit/template_engine.h"
 #include "frontend/error.h"
@@ -25,11 +28,21 @@ constexpr int kReps = 7;
 
 // Seconds one candidate is expected to cost: its compile (about a second of
 // one core) and its timing (a warm-up and kReps batches of >= 2 ms or one call).
+// A prefill-step candidate compiles nothing (its kernel is the default gemm).
 double estimate_s(const Candidate& c, const ShapeChoice& sh, int tokens) {
   const KernelSpec spec = variant_spec(c.variant, sh.M, sh.K);
   const double bytes = double(packed_weight_bytes(spec));
-  const double call = c.variant.op == KernelOp::Gemv ? bytes / 10e9 : 2.0 * double(sh.M * sh.K) * tokens / 20e9;
-  return 1.0 + (kReps + 3) * std::max(0.002, call);
+  const int n = c.step ? c.step : tokens;
+  const double call = c.variant.op == KernelOp::Gemv ? bytes / 10e9
+                                                     : std::max(c.step ? bytes / 10e9 : 0.0, 2.0 * double(sh.M * sh.K) * n / 20e9);
+  return (c.step ? 0.0 : 1.0) + (kReps + 3) * std::max(0.002, call);
+}
+
+// An attention candidate: its share of compiling the attention unit and its
+// timing (about 1 ns per multiply-add of q.k and p.v).
+double attention_estimate_s(int heads, int head_dim, int n, int pos) {
+  const double call = 2.0 * heads * head_dim * double(n) * (pos + n) * 1e-9;
+  return 0.3 + (kReps + 3) * std::max(0.002, call);
 }
 
 bool is_default(const Candidate& c, const ShapeChoice& sh) {
@@ -44,10 +57,22 @@ bool has_variant(KernelOp op, WFormat f, Isa isa, int tile_m) {
 
 }  // namespace
 
-Search plan_search(const schedule::Schedule& s, int threads, double budget_s) {
+std::string candidate_op(const Candidate& c) { return c.attn_rows ? "attention" : kernel_op_name(c.variant.op); }
+
+Search plan_search(const schedule::Schedule& s, const ModelConfig& cfg, int threads, double budget_s) {
   Search out;
   out.threads = threads;
   out.tokens = s.target.prefill_tokens;
+  out.dim = int(cfg.dim);
+  out.heads = int(cfg.n_heads);
+  out.kv_heads = int(cfg.n_kv_heads);
+  out.head_dim = int(cfg.head_dim);
+  out.layers = int(cfg.n_layers);
+  // Decode at 512 positions of context (the bench's tg128 @ d512); a prefill
+  // step in the middle of a 512-token prompt (pp512); both within the model's context.
+  const int ctx = int(cfg.max_seq_len);
+  out.attn_decode_pos = std::max(0, std::min(511, ctx - 1));
+  out.attn_prefill_pos = std::max(0, std::min(256, ctx - out.tokens));
   std::vector<bool> tied;
   for (const auto& [name, spec] : s.matmul) {
     bool seen = false;
@@ -55,8 +80,10 @@ Search plan_search(const schedule::Schedule& s, int threads, double budget_s) {
       if (out.shapes[i].fmt == spec.fmt && out.shapes[i].M == spec.M && out.shapes[i].K == spec.K) {
         seen = true;
         if (s.embedding_tied && name == "lm_head") tied[i] = true;
+        if (name != "lm_head") ++out.prefill_uses[i];
       }
     if (seen) continue;
+    out.prefill_uses.push_back(name != "lm_head" ? 1 : 0);
     ShapeChoice sh;
     sh.fmt = spec.fmt;
     sh.M = spec.M;
@@ -70,7 +97,12 @@ Search plan_search(const schedule::Schedule& s, int threads, double budget_s) {
   std::vector<Candidate> alts;
   for (size_t i = 0; i < out.shapes.size(); ++i) {
     const ShapeChoice& sh = out.shapes[i];
-    std::set<int> heights;
+    // The defaults are the schedule's own tiles, which the kernel list need
+    // not hold: the scalar target packs float formats in 4-row panels, the
+    // list's scalar float kernels have 8 (those are then an alternative).
+    out.candidates.push_back({i, {KernelOp::Gemv, sh.fmt, isa, sh.default_tile_m, 1}, 0});
+    out.candidates.push_back({i, {KernelOp::Gemm, sh.fmt, isa, sh.default_tile_m, sh.default_tile_n}, 0});
+    std::set<int> heights = {sh.default_tile_m};
     for (const KernelVariant& v : kernel_variants())
       if (v.op == KernelOp::Gemv && v.fmt == sh.fmt && v.isa == isa && has_variant(KernelOp::Gemm, sh.fmt, isa, v.tile_m) &&
           (!tied[i] || v.tile_m == sh.default_tile_m))
@@ -78,7 +110,7 @@ Search plan_search(const schedule::Schedule& s, int threads, double budget_s) {
     for (const KernelVariant& v : kernel_variants()) {
       if (v.fmt != sh.fmt || v.isa != isa || !heights.count(v.tile_m) || v.op == KernelOp::Row) continue;
       Candidate c{i, v, 0};
-      (is_default(c, sh) ? out.candidates : alts).push_back(c);
+      if (!is_default(c, sh)) alts.push_back(c);
     }
   }
   // Alternatives of the smallest shapes first: they are the cheapest to time.
@@ -90,8 +122,64 @@ Search plan_search(const schedule::Schedule& s, int threads, double budget_s) {
   std::vector<Candidate> sorted;
   for (const auto& o : order) sorted.push_back(alts[o.second]);
   alts = sorted;
+  // Prefill steps: the default, then half, one and a half and twice it.
+  const int d = out.tokens;
+  out.step = d;
+  for (int p : {d, d / 2, d * 3 / 2, 2 * d})
+    if (p >= 1 && p <= kMaxPrefillTokens && std::find(out.steps.begin(), out.steps.end(), p) == out.steps.end())
+      out.steps.push_back(p);
+  auto step_candidates = [&](int p) {
+    std::vector<Candidate> v;
+    for (size_t i = 0; i < out.shapes.size(); ++i) {
+      const ShapeChoice& sh = out.shapes[i];
+      if (out.prefill_uses[i] > 0)
+        v.push_back(Candidate{i, {KernelOp::Gemm, sh.fmt, isa, sh.default_tile_m, sh.default_tile_n}, 0, p});
+    }
+    return v;
+  };
+  for (const Candidate& c : step_candidates(d)) out.candidates.push_back(c);
   double spent = 0;
   for (const Candidate& c : out.candidates) spent += estimate_s(c, out.shapes[c.shape], out.tokens);
+  std::vector<int> steps = {d};
+  for (size_t k = 1; k < out.steps.size(); ++k) {
+    const std::vector<Candidate> v = step_candidates(out.steps[k]);
+    double cost = 0;
+    for (const Candidate& c : v) cost += estimate_s(c, out.shapes[c.shape], out.tokens);
+    if (spent + cost > budget_s) continue;
+    spent += cost;
+    steps.push_back(out.steps[k]);
+    out.candidates.insert(out.candidates.end(), v.begin(), v.end());
+  }
+  out.steps = steps;
+  // Attention blocks: (rows, tokens) pairs, the default first. Decode reads
+  // one token's tile whatever the tokens, so it is timed once per row count.
+  const int n_pre = std::min(out.tokens, ctx);
+  auto attn = [&](int rows, int tokens, int n, int pos) {
+    Candidate c;
+    c.attn_rows = rows;
+    c.attn_tokens = tokens;
+    c.attn_n = n;
+    c.attn_pos = pos;
+    return c;
+  };
+  const int dr = s.attn_rows, dt = s.attn_tokens;
+  out.candidates.push_back(attn(dr, dt, 1, out.attn_decode_pos));
+  out.candidates.push_back(attn(dr, dt, n_pre, out.attn_prefill_pos));
+  spent += attention_estimate_s(out.heads, out.head_dim, 1, out.attn_decode_pos) +
+           attention_estimate_s(out.heads, out.head_dim, n_pre, out.attn_prefill_pos);
+  std::set<int> decoded = {dr};
+  for (int rows : {8, 16, 32, 64})
+    for (int tokens : {1, 2, 4, 8}) {
+      if (rows == dr && tokens == dt) continue;
+      const bool dec = !decoded.count(rows);
+      const double cost = attention_estimate_s(out.heads, out.head_dim, n_pre, out.attn_prefill_pos) +
+                          (dec ? attention_estimate_s(out.heads, out.head_dim, 1, out.attn_decode_pos) : 0.0);
+      if (spent + cost > budget_s) continue;
+      spent += cost;
+      if (dec) out.candidates.push_back(attn(rows, dt, 1, out.attn_decode_pos));
+      decoded.insert(rows);
+      out.candidates.push_back(attn(rows, tokens, n_pre, out.attn_prefill_pos));
+    }
   for (const Candidate& c : alts) {
     const double cost = estimate_s(c, out.shapes[c.shape], out.tokens);
     if (spent + cost > budget_s) continue;
@@ -115,7 +203,19 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
   std::string decls, table;
   std::vector<std::pair<std::string, std::vector<std::string>>> units;  // file, extra flags
   std::set<std::string> written;
+  std::vector<std::pair<int, int>> blocks;  // the attention candidates' (rows, tokens): namespace cand_K
+  int attn_ctx = 1, attn_n = 1;
   for (const Candidate& c : search.candidates) {
+    if (c.attn_rows) {
+      const std::pair<int, int> b{c.attn_rows, c.attn_tokens};
+      const size_t k = size_t(std::find(blocks.begin(), blocks.end(), b) - blocks.begin());
+      if (k == blocks.size()) blocks.push_back(b);
+      attn_ctx = std::max(attn_ctx, c.attn_pos + c.attn_n);
+      attn_n = std::max(attn_n, c.attn_n);
+      table += "    {kAttn, false, nullptr, 0L, 0, 0, 0, " + std::to_string(c.attn_n) + ", true, " + std::to_string(k) +
+               ", " + std::to_string(c.attn_pos) + "},\n";
+      continue;
+    }
     const ShapeChoice& sh = search.shapes[c.shape];
     const KernelSource src = emit_variant(c.variant, sh.M, sh.K, "tune_");
     const bool a8 = uses_a8_input(sh.fmt);
@@ -132,9 +232,12 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
     const int64_t share = (sh.M + search.threads - 1) / search.threads;
     const int64_t rows = std::min<int64_t>(sh.M, (share + 63) / 64 * 64);
     const KernelSpec spec = variant_spec(c.variant, sh.M, sh.K);
+    const int tokens = gemv ? 1 : c.step ? c.step : search.tokens;
+    const bool cold = gemv || c.step;
     table += std::string("    {") + (gemv ? "kGemv" : "kGemm") + ", " + (a8 ? "true" : "false") +
              ", reinterpret_cast<void*>(&" + src.function_name + "), " + std::to_string(packed_weight_bytes(spec)) +
-             "L, " + std::to_string(sh.M) + ", " + std::to_string(sh.K) + ", " + std::to_string(rows) + "},\n";
+             "L, " + std::to_string(sh.M) + ", " + std::to_string(sh.K) + ", " + std::to_string(rows) + ", " +
+             std::to_string(tokens) + ", " + (cold ? "true" : "false") + ", -1, 0},\n";
   }
   TemplateVars v;
   v["VERSION"] = std::string(SMOLC_VERSION);
@@ -143,10 +246,44 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
   v["FORMAT"] = c_comment(format);
   v["TARGET"] = t.name;
   v["TOKENS"] = int64_t(search.tokens);
+  v["STEPS"] = int64_t(search.steps.size());
   v["COLD_MIB"] = int64_t(256);
   v["REPS"] = int64_t(kReps);
   v["DECLS"] = decls;
   v["TABLE"] = table;
+  const int64_t qdim = int64_t(search.heads) * search.head_dim, kvdim = int64_t(search.kv_heads) * search.head_dim;
+  v["ATTN_LAYERS"] = int64_t(std::max(1, search.layers));
+  v["ATTN_KV_FLOATS"] = kvdim * attn_ctx;  // one layer's K (or V) cache
+  v["ATTN_QKV_FLOATS"] = (qdim + 2 * kvdim) * attn_n;
+  v["ATTN_OUT_FLOATS"] = qdim * attn_n;
+  v["ATTN_SCORES_FLOATS"] = int64_t(search.heads) * attn_n * attn_ctx;
+  // The attention unit: engine/attention.inc.in once per block, in namespaces.
+  TemplateVars av;
+  av["VERSION"] = std::string(SMOLC_VERSION);
+  av["MODEL"] = c_comment(model);
+  av["TARGET"] = t.name;
+  av["DIM"] = int64_t(search.dim);
+  av["HEADS"] = int64_t(search.heads);
+  av["KV_HEADS"] = int64_t(search.kv_heads);
+  av["HEAD_DIM"] = int64_t(search.head_dim);
+  av["CTX"] = int64_t(attn_ctx);
+  char scale[64];
+  std::snprintf(scale, sizeof scale, "%af", double(float(1.0 / std::sqrt(double(search.head_dim)))));
+  av["ATTN_SCALE"] = std::string(scale);
+  av["KV_F16"] = int64_t(0);
+  set_attention_includes(av, t.isa);
+  std::string cands, dispatch;
+  for (size_t k = 0; k < blocks.size(); ++k) {
+    const std::string ns = "cand_" + std::to_string(k);
+    cands += "// kAttnRows " + std::to_string(blocks[k].first) + ", kAttnTokens " + std::to_string(blocks[k].second) +
+             "\nnamespace " + ns + " {\n" + render_attention(av, blocks[k].first, blocks[k].second) + "\n}  // namespace " +
+             ns + "\n\n";
+    dispatch += "    case " + std::to_string(k) + ":\n      tune_attention::" + ns + "::attention(s, 0, qkv, out);\n      break;\n";
+  }
+  av["CANDIDATES"] = cands;
+  av["DISPATCH"] = dispatch;
+  std::ofstream(fs::path(dir) / "tune-attention.cpp", std::ios::binary) << render_embedded("tune/attention.cpp.in", av);
+  units.push_back({"tune-attention.cpp", t.cxx_flags()});
   std::ofstream(fs::path(dir) / "tune-probe.cpp", std::ios::binary) << render_embedded("tune/probe.cpp.in", v);
   units.push_back({"tune-probe.cpp", {}});
   // The block-format kernels include "quant/smolc_quant.h", as in an engine's src/runtime.
@@ -229,8 +366,8 @@ void read_probe_output(Search& search, const std::string& text, const std::strin
                                           std::to_string(search.candidates.size()) + " (a tune-probe of this model, "
                                           "format, target and budget)");
     Candidate& c = search.candidates[size_t(idx)];
-    if (op != kernel_op_name(c.variant.op))
-      throw InputError(source, where, "candidate " + std::to_string(idx) + " is a " + kernel_op_name(c.variant.op) +
+    if (op != candidate_op(c))
+      throw InputError(source, where, "candidate " + std::to_string(idx) + " is a " + candidate_op(c) +
                                           ", the probe says " + op + " (a probe of another search)");
     c.ns = ns;
     got[size_t(idx)] = true;
@@ -244,7 +381,7 @@ void choose(Search& search) {
     ShapeChoice& sh = search.shapes[i];
     auto time_of = [&](KernelOp op, int tm, int tn) {
       for (const Candidate& c : search.candidates)
-        if (c.shape == i && c.variant.op == op && c.variant.tile_m == tm && (op == KernelOp::Gemv || c.variant.tile_n == tn))
+        if (c.shape == i && c.step == 0 && c.attn_rows == 0 && c.variant.op == op && c.variant.tile_m == tm && (op == KernelOp::Gemv || c.variant.tile_n == tn))
           return c.ns;
       return 0.0;
     };
@@ -252,7 +389,7 @@ void choose(Search& search) {
     sh.gemm_default_ns = sh.gemm_ns = time_of(KernelOp::Gemm, sh.default_tile_m, sh.default_tile_n);
     double best = 2.0 * 0.98;  // the default scores 2.0; another must be 2% better
     for (const Candidate& c : search.candidates) {
-      if (c.shape != i || c.variant.op != KernelOp::Gemm) continue;
+      if (c.shape != i || c.step != 0 || c.attn_rows != 0 || c.variant.op != KernelOp::Gemm) continue;
       const double gv = time_of(KernelOp::Gemv, c.variant.tile_m, 0);
       if (gv <= 0) continue;
       const double score = gv / sh.gemv_default_ns + c.ns / sh.gemm_default_ns;
@@ -263,6 +400,44 @@ void choose(Search& search) {
         sh.gemv_ns = gv;
         sh.gemm_ns = c.ns;
       }
+    }
+  }
+  search.step_times.clear();
+  for (int p : search.steps) {
+    double ns = 0;
+    for (const Candidate& c : search.candidates)
+      if (c.step == p && c.attn_rows == 0) ns += search.prefill_uses[c.shape] * c.ns;
+    search.step_times.push_back({p, ns / p});
+  }
+  // steps[0] is the default; another must be 2% faster per token.
+  search.step = search.steps[0];
+  double best = search.step_times[0].ns_per_token * 0.98;
+  for (const PrefillStep& p : search.step_times)
+    if (p.ns_per_token < best) {
+      best = p.ns_per_token;
+      search.step = p.tokens;
+    }
+  // The attention: each (rows, tokens) with a prefill time scores its decode
+  // time (its rows') over the default's plus its prefill time over the default's.
+  search.attn_times.clear();
+  auto decode_of = [&](int rows) {
+    for (const Candidate& c : search.candidates)
+      if (c.attn_rows == rows && c.attn_n == 1) return c.ns;
+    return 0.0;
+  };
+  for (const Candidate& c : search.candidates)
+    if (c.attn_rows && c.attn_n != 1) search.attn_times.push_back({c.attn_rows, c.attn_tokens, decode_of(c.attn_rows), c.ns});
+  if (search.attn_times.empty()) return;
+  const AttentionTime& d = search.attn_times[0];
+  search.attn_rows = d.rows;
+  search.attn_tokens = d.tokens;
+  double best_attn = 2.0 * 0.98;
+  for (const AttentionTime& a : search.attn_times) {
+    const double score = a.decode_ns / d.decode_ns + a.prefill_ns / d.prefill_ns;
+    if (a.decode_ns > 0 && score < best_attn) {
+      best_attn = score;
+      search.attn_rows = a.rows;
+      search.attn_tokens = a.tokens;
     }
   }
 }

@@ -127,7 +127,7 @@ CpuInfo host_cpu_info() {
 
 std::string tuning_json(const Tuning& t) {
   nlohmann::ordered_json j;
-  j["smolc_tuning"] = 1;
+  j["smolc_tuning"] = kTuningVersion;
   j["target"] = t.target;
   j["cpu"] = {{"model", t.cpu.model},
               {"flags", t.cpu.flags},
@@ -155,6 +155,20 @@ std::string tuning_json(const Tuning& t) {
                       {"gemm_default_ns", s.gemm_default_ns},
                       {"gemm_ns", s.gemm_ns}});
   j["shapes"] = shapes;
+  nlohmann::ordered_json steps = nlohmann::ordered_json::array();
+  for (const PrefillStep& p : t.prefill_steps) steps.push_back({{"tokens", p.tokens}, {"ns_per_token", p.ns_per_token}});
+  j["prefill"] = {{"tokens", t.prefill_tokens}, {"default_tokens", t.default_prefill_tokens}, {"steps", steps}};
+  nlohmann::ordered_json att = nlohmann::ordered_json::array();
+  for (const AttentionTime& a : t.attn_times)
+    att.push_back({{"rows", a.rows}, {"tokens", a.tokens}, {"decode_ns", a.decode_ns}, {"prefill_ns", a.prefill_ns}});
+  j["attention"] = {{"rows", t.attn_rows},
+                    {"tokens", t.attn_tokens},
+                    {"default_rows", t.default_attn_rows},
+                    {"default_tokens", t.default_attn_tokens},
+                    {"decode_pos", t.attn_decode_pos},
+                    {"prefill_pos", t.attn_prefill_pos},
+                    {"prefill_tokens", t.attn_prefill_tokens},
+                    {"candidates", att}};
   return j.dump(2) + "\n";
 }
 
@@ -173,7 +187,7 @@ Tuning parse_tuning(const std::string& text, const std::string& path) {
     bad(path, "offset " + std::to_string(e.byte), "not JSON (" + std::string(e.what()) + ")");
   }
   if (!j.is_object()) bad(path, "", "expected a JSON object (a smolc tuning file)");
-  if (integer(j, "smolc_tuning", "", path, 1, 1) != 1) bad(path, "smolc_tuning", "expected 1");
+  const int version = int(integer(j, "smolc_tuning", "", path, 1, kTuningVersion));
   Tuning t;
   t.target = str(j, "target", "", path);
   const nlohmann::json& cpu = member(j, "cpu", "", path);
@@ -213,6 +227,38 @@ Tuning parse_tuning(const std::string& text, const std::string& path) {
         bad(path, w, "repeats the shape of shapes[" + std::to_string(k) + "]");
     t.shapes.push_back(s);
   }
+  if (version < 2) return t;  // version 1: tiles only, the engine-wide choices stay the target's
+  const nlohmann::json& pre = member(j, "prefill", "", path);
+  t.prefill_tokens = int(integer(pre, "tokens", "prefill", path, 1, kMaxPrefillTokens));
+  t.default_prefill_tokens = int(integer(pre, "default_tokens", "prefill", path, 1, kMaxPrefillTokens));
+  const nlohmann::json& steps = member(pre, "steps", "prefill", path);
+  if (!steps.is_array()) bad(path, "prefill.steps", "expected an array");
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const std::string w = "prefill.steps[" + std::to_string(i) + "]";
+    PrefillStep p;
+    p.tokens = int(integer(steps[i], "tokens", w, path, 1, kMaxPrefillTokens));
+    p.ns_per_token = number(steps[i], "ns_per_token", w, path);
+    t.prefill_steps.push_back(p);
+  }
+  const nlohmann::json& at = member(j, "attention", "", path);
+  t.attn_rows = int(integer(at, "rows", "attention", path, 1, kMaxAttnRows));
+  t.attn_tokens = int(integer(at, "tokens", "attention", path, 1, kMaxAttnTokens));
+  t.default_attn_rows = int(integer(at, "default_rows", "attention", path, 1, kMaxAttnRows));
+  t.default_attn_tokens = int(integer(at, "default_tokens", "attention", path, 1, kMaxAttnTokens));
+  t.attn_decode_pos = int(integer(at, "decode_pos", "attention", path, 0, 1 << 20));
+  t.attn_prefill_pos = int(integer(at, "prefill_pos", "attention", path, 0, 1 << 20));
+  t.attn_prefill_tokens = int(integer(at, "prefill_tokens", "attention", path, 1, kMaxPrefillTokens));
+  const nlohmann::json& cands = member(at, "candidates", "attention", path);
+  if (!cands.is_array()) bad(path, "attention.candidates", "expected an array");
+  for (size_t i = 0; i < cands.size(); ++i) {
+    const std::string w = "attention.candidates[" + std::to_string(i) + "]";
+    AttentionTime a;
+    a.rows = int(integer(cands[i], "rows", w, path, 1, kMaxAttnRows));
+    a.tokens = int(integer(cands[i], "tokens", w, path, 1, kMaxAttnTokens));
+    a.decode_ns = number(cands[i], "decode_ns", w, path);
+    a.prefill_ns = number(cands[i], "prefill_ns", w, path);
+    t.attn_times.push_back(a);
+  }
   return t;
 }
 
@@ -244,6 +290,12 @@ void apply_tuning(schedule::Schedule& s, const ir::Graph& g, const Tuning& t, co
     const ShapeChoice& c = t.shapes[i];
     const std::string w = "shapes[" + std::to_string(i) + "]";
     const Isa isa = s.target.isa;
+    // The schedule's own tiles for this shape need no kernel-list entry (the
+    // scalar target's 4-row float panels have none): they are what it emits.
+    bool as_scheduled = false;
+    for (const auto& [name, spec] : s.matmul)
+      as_scheduled |= spec.fmt == c.fmt && spec.M == c.M && spec.K == c.K && spec.tile_m == c.tile_m && spec.tile_n == c.tile_n;
+    if (as_scheduled) continue;
     if (!in_kernel_list(KernelOp::Gemv, c.fmt, isa, c.tile_m, 1))
       bad(path, w + ".tile_m", std::to_string(c.tile_m) + " names no " + wformat_name(c.fmt) + " gemv kernel for " +
                                    isa_name(isa) + " in the kernel list");
@@ -260,6 +312,15 @@ void apply_tuning(schedule::Schedule& s, const ir::Graph& g, const Tuning& t, co
       spec.tile_n = c.tile_n;
       if (tied_head) s.embedding = spec;
     }
+  }
+  // The prefill step sizes the state's scratch and the forward loop only;
+  // every kernel takes any token count (tiles and a tail), so no further check.
+  if (t.prefill_tokens > 0) s.target.prefill_tokens = t.prefill_tokens;
+  // Any block and tile is valid attention (blocks and tiles end in tails);
+  // the file's range bounds the stack arrays they size.
+  if (t.attn_rows > 0) {
+    s.attn_rows = t.attn_rows;
+    s.attn_tokens = t.attn_tokens;
   }
   schedule::set_thread_grains(s, g);
 }

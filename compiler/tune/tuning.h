@@ -1,8 +1,11 @@
 // The tuning file `smolc tune` writes and `smolc compile --tune` reads: per
 // matrix shape of one model, the panel rows (tile_m, shared by the decode gemv
 // and the prefill gemm of that matrix, one packed copy) and the gemm token
-// tile (tile_n) that measured fastest on one CPU, with the times behind each
-// choice. docs/compiler.md ("Tuning") documents the file.
+// tile (tile_n) that measured fastest on one CPU; for the whole engine, the
+// prefill step (tokens per forward step) and the attention block (cache rows
+// per block, query tokens per work item); with the times behind each choice.
+// docs/compiler.md ("Tuning") documents the file (version 2; version 1 files,
+// which have no engine-wide choices, are still read).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -31,6 +34,21 @@ struct ShapeChoice {
   double gemm_default_ns = 0, gemm_ns = 0;  // prefill: one call over `tokens` tokens, hot weights
 };
 
+// One timed prefill step: the model's prefill projections (default tiles) at
+// `tokens` tokens per call, cold weights, per token.
+struct PrefillStep {
+  int tokens = 0;
+  double ns_per_token = 0;
+};
+
+// One timed attention candidate: one layer's attention on one thread, a
+// decode token at Tuning::attn_decode_pos and a prefill step of
+// attn_prefill_tokens tokens at attn_prefill_pos.
+struct AttentionTime {
+  int rows = 0, tokens = 0;
+  double decode_ns = 0, prefill_ns = 0;
+};
+
 struct Tuning {
   std::string target;          // TargetDesc::name the times were taken for
   CpuInfo cpu;
@@ -41,7 +59,19 @@ struct Tuning {
   std::string runner;          // --runner prefix, "" on the host
   bool emulated = false;       // times taken under an emulator: not speeds
   std::vector<ShapeChoice> shapes;
+  // The prefill step: 0 in a version 1 file (the target's default stays).
+  int prefill_tokens = 0, default_prefill_tokens = 0;
+  std::vector<PrefillStep> prefill_steps;  // every step timed, the default among them
+  // The attention block: 0 in a version 1 file (the schedule's default stays).
+  int attn_rows = 0, attn_tokens = 0, default_attn_rows = 0, default_attn_tokens = 0;
+  int attn_decode_pos = 0, attn_prefill_pos = 0, attn_prefill_tokens = 0;
+  std::vector<AttentionTime> attn_times;  // every candidate timed, the default first
 };
+
+constexpr int kTuningVersion = 2;
+constexpr int kMaxPrefillTokens = 256;  // the state holds [step, ...] scratch, scores [step x heads, ctx]
+// The attention keeps a block's f32 copy and a tile's query rows on the stack.
+constexpr int kMaxAttnRows = 256, kMaxAttnTokens = 32;
 
 // Throws InputError(path, field, ...) for a file that is not a tuning file.
 Tuning read_tuning(const std::string& path);
@@ -61,7 +91,8 @@ void check_tuning_target(const Tuning& t, const schedule::TargetDesc& target, co
 // tile_m / tile_n, each checked against the kernel list (a gemv and a gemm
 // variant with those tiles for the op's format and ISA, and a row variant
 // where the tied embedding reads the lm_head panels); the thread grains follow
-// the new panels. Throws InputError(path, "shapes[i]...") for a choice the
+// the new panels. A version 2 file also sets the prefill step and the
+// attention block. Throws InputError(path, "shapes[i]...") for a choice the
 // kernel list lacks.
 void apply_tuning(schedule::Schedule& s, const ir::Graph& g, const Tuning& t, const std::string& path);
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "support/test_support.h"
+#include "tests/compiler/engine_fixture.h"
 
 namespace smolc::test {
 
@@ -33,5 +34,30 @@ inline void require_aarch64_tools(bool gcc = false) {
 inline RunResult run_a64(const std::string& cpu, const std::string& exe_and_args) {
   return run_shell("qemu-aarch64 -cpu " + cpu + " " + exe_and_args);
 }
+
+// `smolc compile MODEL ARGS --name NAME` for an aarch64 target (ARGS names
+// it), then the C harness (tests/compiler/engine_harness.c) linked
+// statically for aarch64 by `cc` against the library; runs go through
+// `qemu-aarch64 -cpu CPU`.
+inline Engine compile_a64_engine(const std::string& model, const std::string& args, const std::string& name,
+                                 const std::string& test_name,
+                                 const std::string& cc = "clang-19 --target=aarch64-linux-gnu") {
+  Engine e;
+  e.dir = temp_dir(test_name + "_" + name);
+  e.name = name;
+  RunResult r = run_smolc("compile '" + model + "' " + args + " --name " + name + " -o '" + e.dir + "'");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  e.harness = e.dir + "/harness";
+  const RunResult h = run_shell(cc + " -O1 -std=c11 -D_POSIX_C_SOURCE=200112L -Wall -Wextra -Werror -static -DENGINE=" +
+                                name + " -DENGINE_U=" + upper(name) + " -I'" + e.dir + "/include' -include " + name +
+                                ".h '" + source_dir() + "/tests/compiler/engine_harness.c' -L'" + e.dir + "/lib' -l" +
+                                name + " -lpthread -lm -o '" + e.harness + "'");
+  INFO(h.out << h.err);
+  REQUIRE(h.exit_code == 0);
+  return e;
+}
+
+inline std::string qemu(const std::string& cpu) { return "qemu-aarch64 -cpu " + cpu; }
 
 }  // namespace smolc::test

@@ -1,9 +1,8 @@
-// Whole aarch64 engines: `smolc compile --target aarch64|aarch64-dotprod`
-// (clang-19 --target=aarch64-linux-gnu, or the g++ cross compiler through
-// --cxx), the C harness (tests/compiler/engine_harness.c) linked statically
-// for aarch64 and run under qemu-aarch64, and `smolc run --target aarch64`
-// (the engine behind a runner), against the published stories260K story, the
-// reference engine and the host's scalar and native engines.
+// Whole aarch64 engines on real models: `smolc run --target aarch64` (the
+// engine behind a runner) and `smolc bench` under qemu-aarch64, stories260K
+// against the published story and the reference and native engines, and
+// synthetic SmolLM2-135M at q8 against the reference and the x86 q8 engine.
+// Tiny engines in every format: test_format_engines.cpp.
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -19,28 +18,6 @@ using namespace smolc;
 using namespace smolc::test;
 
 namespace {
-
-// `smolc compile MODEL ARGS` for an aarch64 target, then the harness built
-// for aarch64 (static) against the library; runs go through `qemu-aarch64 -cpu CPU`.
-Engine compile_a64_engine(const std::string& model, const std::string& args, const std::string& name,
-                          const std::string& test_name, const std::string& cc = "clang-19 --target=aarch64-linux-gnu") {
-  Engine e;
-  e.dir = temp_dir(test_name + "_" + name);
-  e.name = name;
-  RunResult r = run_smolc("compile '" + model + "' " + args + " --name " + name + " -o '" + e.dir + "'");
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  e.harness = e.dir + "/harness";
-  const RunResult h = run_shell(cc + " -O1 -std=c11 -D_POSIX_C_SOURCE=200112L -Wall -Wextra -Werror -static -DENGINE=" +
-                                name + " -DENGINE_U=" + upper(name) + " -I'" + e.dir + "/include' -include " + name +
-                                ".h '" + source_dir() + "/tests/compiler/engine_harness.c' -L'" + e.dir + "/lib' -l" +
-                                name + " -lpthread -lm -o '" + e.harness + "'");
-  INFO(h.out << h.err);
-  REQUIRE(h.exit_code == 0);
-  return e;
-}
-
-std::string qemu(const std::string& cpu) { return "qemu-aarch64 -cpu " + cpu; }
 
 // `smolc run ARGS` with the engine cache (SMOLC_CACHE_DIR) in `cache`.
 RunResult run_cached(const std::string& cache, const std::string& args, bool must_pass = true) {
@@ -84,38 +61,9 @@ std::string tiny_model(const std::string& test) {
   return dir;
 }
 
-const std::vector<int32_t> kTinyPrompt = {1, 100, 2000, 30000, 5, 77, 49151, 0, 12, 13, 9000, 42, 7, 31000, 2, 3, 4, 5, 6};
-constexpr int kSteps = 24;
-
 bool same_bits(const EngineRun& a, const EngineRun& b) {
   return a.tokens == b.tokens && a.logits.size() == b.logits.size() &&
          std::memcmp(a.logits.data(), b.logits.data(), a.logits.size() * sizeof(float)) == 0;
-}
-
-// Every weight format in one engine (tiny has 2 layers of 4 projections and
-// the tied lm_head): each kernel template of the target runs, gemv and gemm,
-// in its place in a forward pass. Any quantised tensor turns RMSNorm gain
-// folding off, and q8/q4 make the engine quantise activations.
-const std::string kAllFormats =
-    "--f32 --keep 'layers.0.self_attn.*=bf16' --keep layers.0.self_attn.o_proj=f16 "
-    "--keep 'layers.0.mlp.*=q8' --keep layers.0.mlp.down_proj=q4 "
-    "--keep 'layers.1.self_attn.*=q16' --keep layers.1.self_attn.o_proj=q8 "
-    "--keep 'layers.1.mlp.*=q4' --keep layers.1.mlp.down_proj=bf16 --keep lm_head=f16";
-
-// An aarch64 engine's run against the host's scalar engine of the same
-// formats (same packed numbers, other summation orders): the same greedy
-// tokens and NMSE <= tol over every step (1e-6: what tests/compiler asks of a
-// quantised engine against the quantised reference, int8 activation roundings
-// may flip); 1 and 2 threads bit-identical.
-void check_against_scalar(const Engine& arm, const std::string& cpu, const EngineRun& want, const std::string& what) {
-  INFO(what);
-  const EngineRun one = run_engine(arm, kTinyPrompt, kSteps, 1, 16, qemu(cpu));
-  const EngineRun two = run_engine(arm, kTinyPrompt, kSteps, 2, 16, qemu(cpu));
-  CHECK(same_bits(one, two));
-  REQUIRE(one.tokens == want.tokens);
-  const double e = nmse(one.logits.data(), want.logits);
-  std::printf("%s: NMSE vs scalar %.3g over %d steps\n", what.c_str(), e, kSteps + 1);
-  CHECK(e <= 1e-6);
 }
 
 }  // namespace
@@ -181,24 +129,6 @@ TEST_CASE("smolc run stories260K --q16 --target aarch64-dotprod prints the publi
   CHECK(strip_final_newline(r.out) == published_story());
   CHECK(r.err.find("under `qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu`: timings under emulation are not speeds") !=
         std::string::npos);
-}
-
-TEST_CASE("tiny with every format in one engine: aarch64 (cortex-a53), aarch64-dotprod (max) and a g++ cross build match the scalar engine") {
-  require_aarch64_tools(/*gcc=*/true);
-  const std::string model = tiny_model("a64fmt");
-  const std::string args = kAllFormats + " --ctx 64 --target ";
-  const EngineRun want = run_engine(compile_engine(model, args + "scalar", "s_all", "a64fmt"), kTinyPrompt, kSteps, 1, 16);
-  check_against_scalar(compile_a64_engine(model, args + "aarch64", "a_all", "a64fmt"), "cortex-a53", want,
-                       "aarch64, clang");
-  check_against_scalar(compile_a64_engine(model, args + "aarch64-dotprod", "d_all", "a64fmt"), "max", want,
-                       "aarch64-dotprod, clang");
-  // --cxx with a GCC cross compiler: no --target flag, the same engine.
-  Engine gcc = compile_a64_engine(model, args + "aarch64 --cxx " + kA64Gcc, "g_all", "a64fmt", "aarch64-linux-gnu-gcc");
-  // Each library's objects name the compiler that made them (.comment).
-  const RunResult cg = run_shell("readelf -p .comment '" + gcc.dir + "/lib/libg_all.a'");
-  CHECK(cg.out.find("GCC:") != std::string::npos);
-  CHECK(cg.out.find("clang") == std::string::npos);
-  check_against_scalar(gcc, "cortex-a53", want, "aarch64, g++");
 }
 
 TEST_CASE("smolc bench --target aarch64 runs the bench executable under qemu and says the timings are not speeds") {

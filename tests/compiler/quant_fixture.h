@@ -1,5 +1,5 @@
 // The quantised reference engine as the truth for compiled q8/q4/q16 engines
-// (tests/compiler/test_quant_engine.cpp, tests/aarch64/test_i8mm_engines.cpp).
+// (tests/compiler/test_quant_engine.cpp, tests/aarch64/test_format_engines.cpp).
 #pragma once
 #include <catch2/catch.hpp>
 #include <cstdint>

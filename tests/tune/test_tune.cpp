@@ -30,9 +30,14 @@ Checkpoint stories() { return load_checkpoint(stories_dir() + "/stories260K.bin"
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
+constexpr int kForcedStep = 5, kForcedAttnRows = 24, kForcedAttnTokens = 3;
+
 // A tuning file for `model` at `fmt` on avx2 forcing, for every shape, the
 // gemm token tile 4 (not the default 6) and, for float formats, one-vector
-// 8-row panels (not the default 16) where the tied lm_head allows it.
+// 8-row panels (not the default 16) where the tied lm_head allows it; and
+// 5-token prefill steps (not the default 48; no multiple of any token tile,
+// so every step ends in a tail); attention blocks of 24 cache rows and tiles
+// of 3 query tokens (not 16 and 4; tails in both).
 std::string forced_file(WFormat fmt, const std::string& path) {
   Checkpoint ck = stories();
   schedule::FormatPlan plan;
@@ -62,6 +67,17 @@ std::string forced_file(WFormat fmt, const std::string& path) {
     c.tile_n = 4;
     tu.shapes.push_back(c);
   }
+  tu.prefill_tokens = kForcedStep;
+  tu.default_prefill_tokens = t.prefill_tokens;
+  tu.prefill_steps = {{t.prefill_tokens, 100.0}, {kForcedStep, 50.0}};
+  tu.attn_rows = kForcedAttnRows;
+  tu.attn_tokens = kForcedAttnTokens;
+  tu.default_attn_rows = s.attn_rows;
+  tu.default_attn_tokens = s.attn_tokens;
+  tu.attn_decode_pos = 63;
+  tu.attn_prefill_pos = 16;
+  tu.attn_prefill_tokens = t.prefill_tokens;
+  tu.attn_times = {{s.attn_rows, s.attn_tokens, 100.0, 200.0}, {kForcedAttnRows, kForcedAttnTokens, 90.0, 150.0}};
   tune::write_tuning(tu, path);
   return path;
 }
@@ -90,6 +106,31 @@ TEST_CASE("tune through a runner writes a file that round-trips, and compile ref
     // The default is a candidate: a choice is never slower by the score it was picked with.
     CHECK(s.gemv_ns / s.gemv_default_ns + s.gemm_ns / s.gemm_default_ns <= 2.0 + 1e-9);
   }
+  // The prefill step: the target's default was timed, and the choice is no slower per token.
+  CHECK(t.default_prefill_tokens == schedule::find_target("avx2").prefill_tokens);
+  REQUIRE(!t.prefill_steps.empty());
+  CHECK(t.prefill_steps[0].tokens == t.default_prefill_tokens);
+  bool chosen_timed = false;
+  for (const auto& p : t.prefill_steps) {
+    CHECK(p.ns_per_token > 0);
+    if (p.tokens == t.prefill_tokens) {
+      chosen_timed = true;
+      CHECK(p.ns_per_token <= t.prefill_steps[0].ns_per_token);
+    }
+  }
+  CHECK(chosen_timed);
+  CHECK(r.out.find("<- chosen") != std::string::npos);
+  // The attention block: the default timed first, the choice among the timed.
+  REQUIRE(!t.attn_times.empty());
+  CHECK(t.attn_times[0].rows == t.default_attn_rows);
+  CHECK(t.attn_times[0].tokens == t.default_attn_tokens);
+  bool attn_timed = false;
+  for (const auto& a : t.attn_times) {
+    CHECK(a.decode_ns > 0);
+    CHECK(a.prefill_ns > 0);
+    attn_timed |= a.rows == t.attn_rows && a.tokens == t.attn_tokens;
+  }
+  CHECK(attn_timed);
 
   RunResult w = run_smolc("compile " + model_arg() + " --q8 --target avx512 --emit-only --tune '" + file + "' -o '" + dir +
                           "/wrong'");
@@ -118,6 +159,11 @@ TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the 
       {"tile", replaced("\"tile_n\": 4", "\"tile_n\": 5"), "shapes[0].tile_n"},
       {"fmt", replaced("\"format\": \"q8\",\n      \"M\"", "\"format\": \"q9\",\n      \"M\""), "shapes[0].format"},
       {"text", replaced("\"tile_m\": 16", "\"tile_m\": \"16); system(\\\"x\\\"\""), "shapes[0].tile_m"},
+      {"step", replaced("\"tokens\": 5,", "\"tokens\": 0,"), "prefill.tokens"},
+      {"steps", replaced("\"steps\": [", "\"steps\": 7, \"x\": ["), "prefill.steps"},
+      {"version", replaced("\"smolc_tuning\": 2", "\"smolc_tuning\": 3"), "smolc_tuning"},
+      {"attn", replaced("\"rows\": 24,", "\"rows\": 257,"), "attention.rows"},
+      {"attn_cands", replaced("\"decode_ns\": 90", "\"decode_ns\": -90"), "attention.candidates[1].decode_ns"},
   };
   for (const Case& c : cases) {
     const std::string path = dir + "/" + c.name + ".json";
@@ -131,6 +177,36 @@ TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the 
   }
 }
 
+TEST_CASE("a version 1 tuning file (tiles only) is still read: its tiles apply, the prefill step and attention stay the defaults") {
+  const std::string dir = temp_dir("tune_v1");
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(read_file(forced_file(WFormat::F32, dir + "/v2.json")));
+  j["smolc_tuning"] = 1;
+  j.erase("prefill");
+  j.erase("attention");
+  const std::string v1 = dir + "/v1.json";
+  write(v1, j.dump(2) + "\n");
+  const tune::Tuning t = tune::read_tuning(v1);
+  CHECK(t.prefill_tokens == 0);
+  CHECK(t.prefill_steps.empty());
+  REQUIRE(!t.shapes.empty());
+  CHECK(t.shapes[0].tile_n == 4);
+  RunResult r = run_smolc("compile " + model_arg() + " --f32 --target avx2 --emit-only --tune '" + v1 + "' -o '" + dir + "/e'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::string P = std::to_string(schedule::find_target("avx2").prefill_tokens);
+  CHECK(run_shell("grep -l 'kPrefill = " + P + ";' '" + dir + "'/e/src/*-engine-avx2.cpp").exit_code == 0);
+  CHECK(run_shell("grep -l 'kAttnRows = " + std::to_string(schedule::kDefaultAttnRows) + ";' '" + dir +
+                  "'/e/src/*-engine-avx2.cpp").exit_code == 0);
+  CHECK(t.attn_rows == 0);
+  CHECK(run_shell("ls '" + dir + "/e/src'").out.find("-8r4t-avx2") != std::string::npos);
+  // The same file without its version 2 "prefill" but claiming version 2 is refused.
+  j["smolc_tuning"] = 2;
+  write(dir + "/cut.json", j.dump(2) + "\n");
+  RunResult c = run_smolc("compile " + model_arg() + " --f32 --target avx2 --emit-only --tune '" + dir + "/cut.json' -o '" + dir + "/c'");
+  CHECK(c.exit_code == 2);
+  CHECK(c.err.find("prefill") != std::string::npos);
+}
+
 TEST_CASE("engines compiled with forced non-default tuned tiles match the reference engine") {
   if (!host_supports(Isa::AVX2)) return;  // the tuned avx2 engine cannot run here
   const std::string dir = temp_dir("tune_ref");
@@ -140,20 +216,30 @@ TEST_CASE("engines compiled with forced non-default tuned tiles match the refere
   for (WFormat fmt : {WFormat::F32, WFormat::Q8}) {
     const std::string f = wformat_name(fmt);
     const std::string file = forced_file(fmt, dir + "/" + f + ".json");
-    Engine e = compile_engine(model, tok + " --" + f + " --ctx 64 --target avx2 --tune '" + file + "'", "tuned_" + f, "tune_ref");
+    // q8 with an f16 KV cache: the attention's other path (blocks converted to f32 for a prefill tile).
+    const std::string kv = fmt == WFormat::Q8 ? " --kv f16" : "";
+    Engine e = compile_engine(model, tok + " --" + f + kv + " --ctx 64 --target avx2 --tune '" + file + "'", "tuned_" + f,
+                              "tune_ref");
     // The forced tiles reached the generated kernels, and the manifest names the file's hash.
     const std::string manifest = read_file(e.dir + "/manifest.json");
     CHECK(manifest.find(tune::tuning_hash(file)) != std::string::npos);
     RunResult ls = run_shell("ls '" + e.dir + "/src'");
     CHECK(ls.out.find(fmt == WFormat::F32 ? "r4t-avx2" : "16r4t-avx2") != std::string::npos);
     if (fmt == WFormat::F32) CHECK(ls.out.find("-8r4t-avx2") != std::string::npos);
-    // A 19-token prompt in chunks of 16: the gemm runs with 4-token tiles and tails.
+    // The forced prefill step and attention block reached the engine.
+    const std::string src = "'" + e.dir + "'/src/*-engine-avx2.cpp";
+    CHECK(run_shell("grep -l 'kPrefill = " + std::to_string(kForcedStep) + ";' " + src).exit_code == 0);
+    CHECK(run_shell("grep -l 'kAttnRows = " + std::to_string(kForcedAttnRows) + ";' " + src).exit_code == 0);
+    CHECK(run_shell("grep -l 'kAttnTokens = " + std::to_string(kForcedAttnTokens) + ";' " + src).exit_code == 0);
+    // A 19-token prompt in chunks of 16, forward steps of 5 tokens: the gemm
+    // runs with 4-token tiles and tails, the attention with 3-token tiles and
+    // 24-row blocks, each with tails.
     const std::vector<int32_t> prompt = {1, 100, 200, 300, 5, 77, 511, 0, 12, 13, 90, 42, 7, 310, 2, 3, 4, 5, 6};
     EngineRun run = run_engine(e, prompt, 8, 2, 16);
     if (fmt == WFormat::F32) check_against_reference(ck, prompt, run, 64, 1e-6, true);
     else {
-      // q8: the untuned q8 engine is the truth the tiles must not change.
-      Engine d = compile_engine(model, tok + " --q8 --ctx 64 --target avx2", "untuned_q8", "tune_ref");
+      // q8: the untuned q8 engine is the truth the tuned choices must not change.
+      Engine d = compile_engine(model, tok + " --q8 --kv f16 --ctx 64 --target avx2", "untuned_q8", "tune_ref");
       EngineRun want = run_engine(d, prompt, 8, 2, 16);
       CHECK(run.tokens == want.tokens);
       REQUIRE(run.logits.size() == want.logits.size());
@@ -174,7 +260,7 @@ tune::Search planned_search(const std::string& target, WFormat fmt, double budge
   plan.base = fmt;
   const schedule::TargetDesc& t = schedule::find_target(target);
   ir::Graph g = passes::run_all(ir::build_llama_graph(ck.cfg), t.gate_up_block, schedule::fold_norm_gains(plan));
-  return tune::plan_search(schedule::make_schedule(g, t, plan), 1, budget);
+  return tune::plan_search(schedule::make_schedule(g, t, plan), ck.cfg, 1, budget);
 }
 
 }  // namespace
@@ -187,12 +273,20 @@ TEST_CASE("tune --from-probe reads a board's times: the faster alternative wins,
   size_t fast = s.candidates.size();
   for (size_t i = 0; i < s.candidates.size(); ++i) {
     const auto& c = s.candidates[i];
-    if (c.shape == 0 && c.variant.op == KernelOp::Gemm && c.variant.tile_n != s.shapes[0].default_tile_n) fast = i;
+    if (c.attn_rows == 0 && c.shape == 0 && c.variant.op == KernelOp::Gemm && c.variant.tile_n != s.shapes[0].default_tile_n)
+      fast = i;
   }
+  // And the prefill attention of 32-row blocks and 8-token tiles takes half the time.
+  size_t fast_attn = s.candidates.size();
+  for (size_t i = 0; i < s.candidates.size(); ++i) {
+    const auto& c = s.candidates[i];
+    if (c.attn_rows == 32 && c.attn_tokens == 8 && c.attn_n > 1) fast_attn = i;
+  }
+  REQUIRE(fast_attn < s.candidates.size());
   REQUIRE(fast < s.candidates.size());  // q8 on avx2 has a second token tile (4) at the default height
   std::string probe = "# model Board CPU 9000\n# flags avx2 fma\n# l1d 32768\n# l2 1048576\n# l3 33554432\n";
   for (size_t i = 0; i < s.candidates.size(); ++i)
-    probe += std::to_string(i) + " " + kernel_op_name(s.candidates[i].variant.op) + " " + (i == fast ? "500" : "1000") + "\n";
+    probe += std::to_string(i) + " " + tune::candidate_op(s.candidates[i]) + " " + (i == fast || i == fast_attn ? "500" : "1000") + "\n";
   write(dir + "/probe.txt", probe);
   const std::string cmd = "tune " + model_arg() + " --q8 --target avx2 --budget 600 -o '" + dir + "/tune.json' --from-probe '";
   RunResult r = run_smolc(cmd + dir + "/probe.txt'");
@@ -209,6 +303,23 @@ TEST_CASE("tune --from-probe reads a board's times: the faster alternative wins,
     CHECK(t.shapes[i].tile_m == t.shapes[i].default_tile_m);
     CHECK(t.shapes[i].tile_n == t.shapes[i].default_tile_n);
   }
+  // Every prefill-step call took 1000 ns whatever its tokens: the largest
+  // step costs least per token, and the times per token are the sums over
+  // the prefill projections divided by the step.
+  REQUIRE(s.steps.size() == 4);  // 48, 24, 72, 96: a budget of 600 s times them all
+  CHECK(t.prefill_tokens == 96);
+  CHECK(t.default_prefill_tokens == 48);
+  int uses = 0;
+  for (int u : s.prefill_uses) uses += u;
+  REQUIRE(t.prefill_steps.size() == 4);
+  for (const auto& p : t.prefill_steps) CHECK(p.ns_per_token == Approx(1000.0 * uses / p.tokens));
+  // 4 x 4 attention blocks, the default first; the faster one wins.
+  REQUIRE(t.attn_times.size() == 16);
+  CHECK(t.attn_times[0].rows == 16);
+  CHECK(t.attn_times[0].tokens == 4);
+  CHECK(t.attn_rows == 32);
+  CHECK(t.attn_tokens == 8);
+  CHECK(t.default_attn_rows == 16);
 
   // A probe that stopped early, or one of another search, is refused: exit 2
   // naming the file and where.
@@ -217,13 +328,56 @@ TEST_CASE("tune --from-probe reads a board's times: the faster alternative wins,
   CHECK(shortr.exit_code == 2);
   CHECK(shortr.err.find(dir + "/short.txt: candidate " + std::to_string(s.candidates.size() - 1)) != std::string::npos);
   std::string other = probe;
-  const std::string line0 = "\n0 " + std::string(kernel_op_name(s.candidates[0].variant.op)) + " ";
+  const std::string line0 = "\n0 " + tune::candidate_op(s.candidates[0]) + " ";
   REQUIRE(other.find(line0) != std::string::npos);
   other.replace(other.find(line0), line0.size(), "\n0 row ");
   write(dir + "/other.txt", other);
   RunResult otherr = run_smolc(cmd + dir + "/other.txt'");
   CHECK(otherr.exit_code == 2);
   CHECK(otherr.err.find("a probe of another search") != std::string::npos);
+}
+
+TEST_CASE("every shape's default tiles are timed and applied, also where the kernel list lacks them (scalar float)") {
+  // The scalar target packs f32 in 4-row panels; the kernel list's scalar
+  // float kernels have 8 rows. The defaults must still be timed (the tuner
+  // once left them out and compared against 0 ns) and a file keeping them
+  // must compile.
+  const std::string dir = temp_dir("tune_scalar_default");
+  const tune::Search s = planned_search("scalar", WFormat::F32, 600);
+  REQUIRE(!s.shapes.empty());
+  for (size_t i = 0; i < s.shapes.size(); ++i) {
+    const auto& sh = s.shapes[i];
+    CHECK(sh.default_tile_m == 4);
+    bool gemv = false, gemm = false, step = false;
+    for (const auto& c : s.candidates) {
+      if (c.shape != i || c.attn_rows) continue;
+      const bool tiles = c.variant.tile_m == sh.default_tile_m;
+      gemv |= c.step == 0 && c.variant.op == KernelOp::Gemv && tiles;
+      gemm |= c.step == 0 && c.variant.op == KernelOp::Gemm && tiles && c.variant.tile_n == sh.default_tile_n;
+      step |= c.step == s.tokens && tiles;
+    }
+    INFO("shape " << i);
+    CHECK(gemv);
+    CHECK(gemm);
+    CHECK(step == (s.prefill_uses[i] > 0));
+  }
+  std::string probe;
+  for (size_t i = 0; i < s.candidates.size(); ++i)
+    probe += std::to_string(i) + " " + tune::candidate_op(s.candidates[i]) + " 1000\n";
+  write(dir + "/probe.txt", probe);
+  const std::string file = dir + "/tune.json";
+  RunResult r = run_smolc("tune " + model_arg() + " --f32 --target scalar --budget 600 -o '" + file + "' --from-probe '" +
+                          dir + "/probe.txt'");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  for (const auto& sh : tune::read_tuning(file).shapes) {
+    CHECK(sh.gemv_default_ns == 1000);
+    CHECK(sh.gemm_default_ns == 1000);
+    CHECK(sh.tile_m == 4);
+  }
+  RunResult c = run_smolc("compile " + model_arg() + " --f32 --target scalar --emit-only --tune '" + file + "' -o '" + dir + "/e'");
+  INFO(c.err);
+  CHECK(c.exit_code == 0);
 }
 
 TEST_CASE("tune for a board this CPU cannot run prints the probe command, and its output read back makes the file") {
