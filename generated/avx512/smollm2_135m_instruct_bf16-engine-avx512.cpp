@@ -240,13 +240,19 @@ inline float dot_head(const float* a, const RowT* b) {
   }
 }
 // out[r] = dot_head(a, rows + r * kHeadDim) * scale for r < n, bit for bit:
-// each of 8 rows is read front to back into its own register of 8 partial
-// sums (the same FMAs in the same order as dot_head), then an 8x8 transpose
-// lines lane l of every row up in one register, so adding the 8 transposed
-// registers in lane order is dot_head's lane sum for 8 rows at once (instead
-// of a store and 7 dependent scalar adds per row). Reading the rows in order
-// matters: interleaving the 8 rows' loads streamed cold K at ~11 GB/s against
-// ~18 GB/s front to back (a throwaway benchmark with this engine's layout).
+// each of 8 rows gets its own register of 8 partial sums (the same FMAs in
+// the same order as dot_head), then an 8x8 transpose lines lane l of every
+// row up in one register, so adding the 8 transposed registers in lane order
+// is dot_head's lane sum for 8 rows at once (instead of a store and 7
+// dependent scalar adds per row). The rows go 4 at a time, each FMA step of
+// the 4 into its own named accumulator: written as a loop over 8 rows, g++
+// -O2 left the row and vector loops rolled and kept the 8 accumulators on
+// the stack (1.32 M instructions per token of a 135M q8 prefill in its
+// attention against clang's 0.47 M; docs/performance.md, "Compilers"), while
+// 4 named accumulators and the query stay in registers with either compiler.
+// Reading 8 rows interleaved streamed cold K at ~11 GB/s against ~18 GB/s
+// front to back (a throwaway benchmark with this engine's layout); 4 adjacent
+// rows are 4 consecutive blocks of the cache, which prefetch_rows has asked for.
 template <class RowT>
 inline void dot_heads(const float* a, const RowT* rows, int n, float scale, float* out) {
   int r = 0;
@@ -255,15 +261,22 @@ inline void dot_heads(const float* a, const RowT* rows, int n, float scale, floa
     __m256 q[kVecs];
     for (int v = 0; v < kVecs; ++v) q[v] = _mm256_loadu_ps(a + 8 * v);
     const __m256 vscale = _mm256_set1_ps(scale);
+    // Rows b[0..3] into x0..x3, one FMA chain each in dot_head's order.
+    auto dot4 = [&q](const RowT* b, __m256& x0, __m256& x1, __m256& x2, __m256& x3) {
+      x0 = x1 = x2 = x3 = _mm256_setzero_ps();
+      for (int v = 0; v < kVecs; ++v) {
+        x0 = _mm256_fmadd_ps(q[v], load8(b + 8 * v), x0);
+        x1 = _mm256_fmadd_ps(q[v], load8(b + kHeadDim + 8 * v), x1);
+        x2 = _mm256_fmadd_ps(q[v], load8(b + 2 * kHeadDim + 8 * v), x2);
+        x3 = _mm256_fmadd_ps(q[v], load8(b + 3 * kHeadDim + 8 * v), x3);
+      }
+    };
     for (; r + 8 <= n; r += 8) {
       __m256 acc[8];
-      for (int i = 0; i < 8; ++i) {
-        const RowT* b = rows + static_cast<size_t>(r + i) * kHeadDim;
-        __m256 x = _mm256_setzero_ps();
-        for (int v = 0; v < kVecs; ++v) x = _mm256_fmadd_ps(q[v], load8(b + 8 * v), x);
-        acc[i] = x;
-      }
-      // Transpose: t[l] lane i = acc[i] lane l.
+      const RowT* b = rows + static_cast<size_t>(r) * kHeadDim;
+      dot4(b, acc[0], acc[1], acc[2], acc[3]);
+      dot4(b + 4 * kHeadDim, acc[4], acc[5], acc[6], acc[7]);
+      // Transpose: the l-th operand of the sum below holds lane l of acc[0..7].
       const __m256 u0 = _mm256_unpacklo_ps(acc[0], acc[1]), u1 = _mm256_unpackhi_ps(acc[0], acc[1]);
       const __m256 u2 = _mm256_unpacklo_ps(acc[2], acc[3]), u3 = _mm256_unpackhi_ps(acc[2], acc[3]);
       const __m256 u4 = _mm256_unpacklo_ps(acc[4], acc[5]), u5 = _mm256_unpackhi_ps(acc[4], acc[5]);
@@ -272,17 +285,16 @@ inline void dot_heads(const float* a, const RowT* rows, int n, float scale, floa
       const __m256 s2 = _mm256_shuffle_ps(u1, u3, 0x44), s3 = _mm256_shuffle_ps(u1, u3, 0xee);
       const __m256 s4 = _mm256_shuffle_ps(u4, u6, 0x44), s5 = _mm256_shuffle_ps(u4, u6, 0xee);
       const __m256 s6 = _mm256_shuffle_ps(u5, u7, 0x44), s7 = _mm256_shuffle_ps(u5, u7, 0xee);
-      __m256 t[8];
-      t[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
-      t[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-      t[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
-      t[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-      t[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
-      t[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-      t[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
-      t[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-      __m256 sum = t[0];
-      for (int l = 1; l < 8; ++l) sum = _mm256_add_ps(sum, t[l]);
+      // Lane order l = 0..7, one add at a time (dot_head's sum); named, not
+      // a loop over an array, which g++ stored to the stack and reloaded.
+      __m256 sum = _mm256_permute2f128_ps(s0, s4, 0x20);
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s1, s5, 0x20));
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s2, s6, 0x20));
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s3, s7, 0x20));
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s0, s4, 0x31));
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s1, s5, 0x31));
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s2, s6, 0x31));
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s3, s7, 0x31));
       _mm256_storeu_ps(out + r, _mm256_mul_ps(sum, vscale));
     }
   }
@@ -1430,7 +1442,9 @@ int smollm2_135m_instruct_bf16_generate_ex(void* state, const int32_t* prompt, i
   const int pos0 = smollm2_135m_instruct_bf16_position(state);
   TextOut out = {{0}, 0, pos0 > 0 ? smollm2_135m_instruct_bf16_tokens(state)[pos0 - 1] : -1, false};
   const int max_draft = !spec || spec->max_draft <= 0 ? 0 : spec->max_draft < kSpecRows - 1 ? spec->max_draft : kSpecRows - 1;
-  smolc_drafter drafter = {nullptr, 0, 0, 0, 0, 0, 0};  // initialised: GCC cannot see that only max_draft > 0 reads it
+  smolc_drafter drafter = {};  // initialised: GCC cannot see that only max_draft > 0 reads it
+  const smolc_platform* plat = header(state)->platform;
+  uint64_t (*const now_ns)(void*) = max_draft > 0 ? plat->now_ns : nullptr;  // step times set the draft length
   if (max_draft > 0)
     smolc_drafter_init(&drafter, reinterpret_cast<int32_t*>(static_cast<unsigned char*>(state) + kDraftIndex),
                        kDraftEntries, max_draft);
@@ -1458,8 +1472,13 @@ int smollm2_135m_instruct_bf16_generate_ex(void* state, const int32_t* prompt, i
       tokens[pos] = next;  // the drafter reads the context with next at its end
       if (room > 0) drafted = smolc_drafter_draft(&drafter, tokens, pos + 1, batch + 1, room);
     }
+    const uint64_t t0 = now_ns ? now_ns(plat->user) : 0;
     rc = drafted ? smollm2_135m_instruct_bf16_prefill_rows(state, batch, drafted + 1) : smollm2_135m_instruct_bf16_decode(state, next);
     if (rc) return rc;
+    if (now_ns) {
+      const uint64_t t1 = now_ns(plat->user);
+      smolc_drafter_timing(&drafter, drafted + 1, t0 && t1 > t0 ? t1 - t0 : 0);
+    }
     ++stats.steps;
     ++stats.generated;
     text_out(out, next, emit, user);

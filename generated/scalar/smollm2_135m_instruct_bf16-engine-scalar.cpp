@@ -1256,7 +1256,9 @@ int smollm2_135m_instruct_bf16_generate_ex(void* state, const int32_t* prompt, i
   const int pos0 = smollm2_135m_instruct_bf16_position(state);
   TextOut out = {{0}, 0, pos0 > 0 ? smollm2_135m_instruct_bf16_tokens(state)[pos0 - 1] : -1, false};
   const int max_draft = !spec || spec->max_draft <= 0 ? 0 : spec->max_draft < kSpecRows - 1 ? spec->max_draft : kSpecRows - 1;
-  smolc_drafter drafter = {nullptr, 0, 0, 0, 0, 0, 0};  // initialised: GCC cannot see that only max_draft > 0 reads it
+  smolc_drafter drafter = {};  // initialised: GCC cannot see that only max_draft > 0 reads it
+  const smolc_platform* plat = header(state)->platform;
+  uint64_t (*const now_ns)(void*) = max_draft > 0 ? plat->now_ns : nullptr;  // step times set the draft length
   if (max_draft > 0)
     smolc_drafter_init(&drafter, reinterpret_cast<int32_t*>(static_cast<unsigned char*>(state) + kDraftIndex),
                        kDraftEntries, max_draft);
@@ -1284,8 +1286,13 @@ int smollm2_135m_instruct_bf16_generate_ex(void* state, const int32_t* prompt, i
       tokens[pos] = next;  // the drafter reads the context with next at its end
       if (room > 0) drafted = smolc_drafter_draft(&drafter, tokens, pos + 1, batch + 1, room);
     }
+    const uint64_t t0 = now_ns ? now_ns(plat->user) : 0;
     rc = drafted ? smollm2_135m_instruct_bf16_prefill_rows(state, batch, drafted + 1) : smollm2_135m_instruct_bf16_decode(state, next);
     if (rc) return rc;
+    if (now_ns) {
+      const uint64_t t1 = now_ns(plat->user);
+      smolc_drafter_timing(&drafter, drafted + 1, t0 && t1 > t0 ? t1 - t0 : 0);
+    }
     ++stats.steps;
     ++stats.generated;
     text_out(out, next, emit, user);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine_fixture.h"
+#include "runtime/speculate/smolc_speculate.h"
 #include "support/hf_fixtures.h"
 
 using namespace smolc;
@@ -155,4 +156,67 @@ TEST_CASE("synthetic SmolLM2-135M q8: speculation gives plain decoding's tokens 
   const std::vector<int32_t> rep = repeat_prompt(free_prompt, plain.tokens);
   same(generate(e, rep, 48, 0), generate(e, rep, 48, 8));
   same(generate(e, rep, 32, 0, 0.8f), generate(e, rep, 32, 8, 0.8f));
+}
+
+TEST_CASE("drafter: a repeating pattern is drafted past the current end, the draft length follows cost") {
+  std::vector<int32_t> table(SMOLC_DRAFT_TABLE_ENTRIES(64));
+  smolc_drafter d;
+  int32_t out[16];
+  // Period 3 over 9 tokens: the n-gram lookup alone stops at the current end
+  // (3 tokens); the repeating-pattern drafter continues the period.
+  smolc_drafter_init(&d, table.data(), static_cast<uint32_t>(table.size()), 15);
+  const std::vector<int32_t> loop = {7, 1, 2, 3, 1, 2, 3, 1, 2, 3};
+  d.k = 8;
+  REQUIRE(smolc_drafter_draft(&d, loop.data(), static_cast<int32_t>(loop.size()), out, 16) == 8);
+  CHECK(std::vector<int32_t>(out, out + 8) == std::vector<int32_t>{1, 2, 3, 1, 2, 3, 1, 2});
+  // One token repeated: period 1 needs 7 equal tokens (6 checks), 6 are not enough.
+  smolc_drafter_init(&d, table.data(), static_cast<uint32_t>(table.size()), 15);
+  d.k = 5;
+  std::vector<int32_t> same9 = {4, 5, 9, 9, 9, 9, 9, 9};
+  CHECK(smolc_draft_period(same9.data(), static_cast<int32_t>(same9.size())) == 0);
+  same9.push_back(9);
+  REQUIRE(smolc_drafter_draft(&d, same9.data(), static_cast<int32_t>(same9.size()), out, 3) == 3);  // max_out caps it
+  CHECK(std::vector<int32_t>(out, out + 3) == std::vector<int32_t>{9, 9, 9});
+  // No period: the n-gram drafter, up to the current end.
+  smolc_drafter_init(&d, table.data(), static_cast<uint32_t>(table.size()), 15);
+  d.k = 8;
+  const std::vector<int32_t> text = {10, 11, 12, 13, 14, 15, 10, 11, 12};
+  REQUIRE(smolc_drafter_draft(&d, text.data(), static_cast<int32_t>(text.size()), out, 16) == 6);
+  CHECK(std::vector<int32_t>(out, out + 6) == std::vector<int32_t>{13, 14, 15, 10, 11, 12});
+
+  // Cost rule. Guesses always confirmed, cheap rows: the longest draft.
+  smolc_drafter_init(&d, table.data(), static_cast<uint32_t>(table.size()), 15);
+  for (int i = 0; i < 20; ++i) smolc_drafter_feedback(&d, d.k, d.k);
+  CHECK(d.k == 15);
+  CHECK(d.skip == 0);
+  // A verify row costing as much as a decode step never pays: no draft,
+  // sit out lookups, then probe with one guess.
+  d.row_cost = 1.0f;
+  smolc_drafter_feedback(&d, 4, 4);
+  CHECK(d.k == 1);
+  CHECK(d.skip > 0);
+  // Half the guesses refuted, rows at 0.25: short drafts (a long one mostly
+  // checks guesses after a refuted one).
+  smolc_drafter_init(&d, table.data(), static_cast<uint32_t>(table.size()), 15);
+  for (int i = 0; i < 20; ++i) smolc_drafter_feedback(&d, 2, 1);
+  CHECK(d.k >= 1);
+  CHECK(d.k <= 2);
+  // Refuted drafts back off: 1, 2, 4 ... lookups skipped.
+  smolc_drafter_init(&d, table.data(), static_cast<uint32_t>(table.size()), 15);
+  smolc_drafter_feedback(&d, 4, 0);
+  CHECK(d.skip == 1);
+  smolc_drafter_feedback(&d, 4, 0);
+  CHECK(d.skip == 2);
+  // Measured step times set the row cost: decode 100, 9 rows 300 -> 0.25 per row.
+  smolc_drafter_init(&d, table.data(), static_cast<uint32_t>(table.size()), 15);
+  d.row_cost = 1.0f;
+  smolc_drafter_timing(&d, 1, 100);
+  for (int i = 0; i < SMOLC_DRAFT_REMEASURE; ++i) smolc_drafter_timing(&d, 9, 300);
+  CHECK(d.row_cost == Approx(0.25f).epsilon(0.01));
+  // A timed caller without a decode time in the last SMOLC_DRAFT_REMEASURE
+  // verify steps gets a plain step (no draft) to measure one.
+  d.k = 4;
+  CHECK(smolc_drafter_draft(&d, loop.data(), static_cast<int32_t>(loop.size()), out, 16) == 0);
+  smolc_drafter_timing(&d, 1, 100);
+  CHECK(smolc_drafter_draft(&d, loop.data(), static_cast<int32_t>(loop.size()), out, 16) == 4);
 }

@@ -109,7 +109,13 @@ std::vector<std::vector<std::pair<int, int>>> row_splits(int64_t M, int tile_m) 
   return all;
 }
 
-// Runs a compiled kernel on every token count up to tile_n + 3 and every row
+// Token counts a gemm is run on: 1 .. tile_n + 3 (whole tiles and tails),
+// and for q8/q4 at least 1 .. 19: they stream a panel once for up to 16 tokens (the
+// verify steps of speculative decoding) in chunks of 16 / (tile_m / 16)
+// tokens, and use the token tiles above that.
+int gemm_max_n(const KernelVariant& v) { return uses_a8_input(v.fmt) && v.tile_n + 3 < 19 ? 19 : v.tile_n + 3; }
+
+// Runs a compiled kernel on every token count up to max_n and every row
 // split; y is [max_n][ldy] pre-filled with a sentinel; `check(n, y)` judges it.
 template <typename Check>
 void run_kernel(void* sym, const KernelVariant& v, const KernelSpec& s, const uint8_t* packed,
@@ -243,7 +249,7 @@ TEST_CASE("AVX-512 quantised kernels run and match reference_gemm, quant_matmul 
         for (float& w : W) w = 0.05f * nd(rng);
         const quant::QuantMatrix q = quant::quantize_matrix(qformat(v.fmt), W.data(), sh.M, sh.K, "W");
         const Packed p = pack(s, q);
-        const int max_n = v.op == KernelOp::Gemm ? v.tile_n + 3 : 1;
+        const int max_n = v.op == KernelOp::Gemm ? gemm_max_n(v) : 1;
         std::vector<float> x(size_t(max_n * sh.K));
         for (float& e : x) e = nd(rng);
         const std::vector<uint8_t> xin = kernel_input(v.fmt, x, max_n, sh.K);
@@ -345,7 +351,7 @@ TEST_CASE("AVX-512 quantised kernels run and match reference_gemm, quant_matmul 
           }
         }
         const Packed p = pack(s, q);
-        const int max_n = v.op == KernelOp::Gemm ? v.tile_n + 3 : 1;
+        const int max_n = v.op == KernelOp::Gemm ? gemm_max_n(v) : 1;
         std::vector<float> x(size_t(max_n * sh.K));
         for (int t = 0; t < max_n; ++t) {
           for (int64_t k = 0; k < sh.K; ++k) {
