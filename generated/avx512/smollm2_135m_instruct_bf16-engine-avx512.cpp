@@ -396,11 +396,11 @@ inline double sum_scores(const float* sc, int n) {
 [[maybe_unused]] inline float silu(float v) { return v / (1.0f + exp_approx(-v)); }
 
 // The elementwise loops of a step (softmax exponentials, SwiGLU, RoPE, the
-// RMS scaling, the residual add) in explicit AVX2 + FMA vectors of kVecLanes
-// floats, for the avx2 and the avx512 targets alike: the avx512 engine unit
-// must build with AVX2 alone where tests emulate AVX-512
-// (tests/compiler/test_engine_avx512_emulated.cpp), so 16-lane forms would
-// need the emulation header to cover them first. The portable loops
+// RMS scaling, the residual add) in explicit vectors of kVecLanes floats:
+// 16-lane AVX-512 where the engine unit is built with it (the avx512 target),
+// 8-lane AVX2 + FMA otherwise (the avx2 target, and the avx512 engine unit
+// where tests emulate AVX-512 and build it with AVX2 alone,
+// tests/compiler/test_engine_avx512_emulated.cpp). The portable loops
 // (engine/elementwise-scalar.inc.in) rely on the compiler's vectoriser: clang vectorised them, g++ -O2 did not
 // (its cheap cost model refuses loops that need a runtime alias check or a
 // remainder loop, and the softmax's exp_approx), which made these loops
@@ -409,8 +409,40 @@ inline double sum_scores(const float* sc, int n) {
 // exp_approx and silu, with a fused multiply-add exactly where clang contracts
 // the portable expression (a * b + c within one expression), so a clang-built
 // engine computes the same bits as before and a g++-built one the same bits as
-// clang's. Remainders use masked loads and stores, so every element takes
-// the same vector path.
+// clang's. Every element is independent of its neighbours, so the 16- and
+// 8-lane forms compute the same bits too (the avx512 and avx2 q8 engines'
+// logits stay bit-identical). Remainders use masked loads and stores, so every
+// element takes the same vector path.
+#if defined(__AVX512F__)
+constexpr int kVecLanes = 16;
+typedef __m512 VecF;
+typedef __mmask16 VecMask;
+inline VecMask lanes_mask(int n) { return static_cast<VecMask>((1u << n) - 1u); }  // lanes 0..n-1, n < kVecLanes
+inline VecF vload(const float* p) { return _mm512_loadu_ps(p); }
+inline VecF vload_part(const float* p, VecMask m) { return _mm512_maskz_loadu_ps(m, p); }
+inline void vstore(float* p, VecF v) { _mm512_storeu_ps(p, v); }
+inline void vstore_part(float* p, VecF v, VecMask m) { _mm512_mask_storeu_ps(p, m, v); }
+inline VecF vset(float f) { return _mm512_set1_ps(f); }
+inline VecF vadd(VecF a, VecF b) { return _mm512_add_ps(a, b); }
+inline VecF vsub(VecF a, VecF b) { return _mm512_sub_ps(a, b); }
+inline VecF vmul(VecF a, VecF b) { return _mm512_mul_ps(a, b); }
+inline VecF vdiv(VecF a, VecF b) { return _mm512_div_ps(a, b); }
+inline VecF vfma(VecF a, VecF b, VecF c) { return _mm512_fmadd_ps(a, b, c); }    // a * b + c
+inline VecF vfnma(VecF a, VecF b, VecF c) { return _mm512_fnmadd_ps(a, b, c); }  // c - a * b
+inline VecF vfms(VecF a, VecF b, VecF c) { return _mm512_fmsub_ps(a, b, c); }    // a * b - c
+// The maskz forms with every lane set: gcc 12 warns (maybe-uninitialized)
+// inside the unmasked max, min, cvttps and slli intrinsics (docs/kernels.md).
+constexpr VecMask kAllLanes = 0xffff;
+// vmaxps / vminps return the second operand when either is NaN, in AVX-512 as in AVX.
+inline VecF vmax(VecF a, VecF b) { return _mm512_maskz_max_ps(kAllLanes, a, b); }  // a > b ? a : b
+inline VecF vmin(VecF a, VecF b) { return _mm512_maskz_min_ps(kAllLanes, a, b); }  // a < b ? a : b
+// 2^n for the integral floats n in [-126, 127], built in the exponent bits.
+inline VecF vpow2(VecF n) {
+  const __m512i e = _mm512_add_epi32(_mm512_maskz_cvttps_epi32(kAllLanes, n), _mm512_set1_epi32(127));
+  return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAllLanes, e, 23));
+}
+inline VecF vnan_or(VecF in, VecF v) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(in, in, _CMP_UNORD_Q), v, in); }
+#else
 constexpr int kVecLanes = 8;
 typedef __m256 VecF;
 typedef __m256i VecMask;
@@ -437,6 +469,7 @@ inline VecF vpow2(VecF n) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
 }
 inline VecF vnan_or(VecF in, VecF v) { return _mm256_blendv_ps(v, in, _mm256_cmp_ps(in, in, _CMP_UNORD_Q)); }
+#endif
 
 // exp_approx of every lane (see there): max/min are its clamps (NaN goes to
 // -87.3 first), the NaN lanes come back as they were.
