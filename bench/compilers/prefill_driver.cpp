@@ -6,6 +6,7 @@
 //   CXX -O2 -DENGINE=NAME -DENGINE_U=UNAME -include DIR/include/NAME.h -IDIR/include \
 //       prefill_driver.cpp DIR/lib/libNAME.a -lpthread
 //   prefill_driver N
+// It prints the argmax and a digest of the logits after the prefill.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   printf("argmax %d\n", E(argmax)(state));  // what the compilers' engines should agree on (up to rounding)
+  // FNV-1a of the last logits' bytes: equal digests say a template change
+  // (or another compiler) left them bit-identical.
+  const unsigned char* bytes = reinterpret_cast<const unsigned char*>(E(logits)(state));
+  uint64_t h = 14695981039346656037ull;
+  for (size_t i = 0; i < sizeof(float) * U(VOCAB_SIZE); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
+  printf("logits fnv1a %016llx\n", static_cast<unsigned long long>(h));
   free(ids);
   free(state);
   return 0;

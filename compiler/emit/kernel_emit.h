@@ -36,7 +36,7 @@ size_t quant_payload_offset(WFormat f, int interleave, int unit, int r, int j);
 // Renders the spec's template into a KernelSource: templates/<op>/<op>-<isa>.cpp.in
 // (float formats; AVX2 and AVX-512 share <op>-x86) or templates/<op>/q-<op>-<isa>.cpp.in
 // (block formats; NEON, NEON_DOT and NEON_I8MM share <op>-neon and q-<op>-neon, except
-// the NEON_I8MM q8/q4 gemm, q-gemm-i8mm);
+// the NEON_I8MM q8/q4 gemm, q-gemm-i8mm, and its bf16 gemm, gemm-i8mm);
 // row kernels always use the scalar template.
 KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const char* op);
 

@@ -131,9 +131,10 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   // parameterised by vector width. Block formats: one template per op and ISA.
   const bool x86 = s.isa == Isa::AVX2 || s.isa == Isa::AVX512;
   // neon, neondot and i8mm share one template per op, except the i8mm q8/q4
-  // gemm (smmla: q-gemm-i8mm).
+  // gemm (smmla: q-gemm-i8mm) and bf16 gemm (bfmmla: gemm-i8mm).
   const bool neon = isa_is_aarch64(s.isa);
-  const bool i8mm_gemm = s.isa == Isa::NEON_I8MM && uses_a8_input(s.fmt) && std::string(op) == "gemm";
+  const bool i8mm_gemm = s.isa == Isa::NEON_I8MM && (uses_a8_input(s.fmt) || s.fmt == WFormat::BF16) &&
+                         std::string(op) == "gemm";
   const bool wasm = s.isa == Isa::WASM_SIMD128;
   const bool quant = is_quantized(s.fmt);
   const std::string isa_part = is_row      ? "scalar"

@@ -240,13 +240,19 @@ inline float dot_head(const float* a, const RowT* b) {
   }
 }
 // out[r] = dot_head(a, rows + r * kHeadDim) * scale for r < n, bit for bit:
-// each of 8 rows is read front to back into its own register of 8 partial
-// sums (the same FMAs in the same order as dot_head), then an 8x8 transpose
-// lines lane l of every row up in one register, so adding the 8 transposed
-// registers in lane order is dot_head's lane sum for 8 rows at once (instead
-// of a store and 7 dependent scalar adds per row). Reading the rows in order
-// matters: interleaving the 8 rows' loads streamed cold K at ~11 GB/s against
-// ~18 GB/s front to back (a throwaway benchmark with this engine's layout).
+// each of 8 rows gets its own register of 8 partial sums (the same FMAs in
+// the same order as dot_head), then an 8x8 transpose lines lane l of every
+// row up in one register, so adding the 8 transposed registers in lane order
+// is dot_head's lane sum for 8 rows at once (instead of a store and 7
+// dependent scalar adds per row). The rows go 4 at a time, each FMA step of
+// the 4 into its own named accumulator: written as a loop over 8 rows, g++
+// -O2 left the row and vector loops rolled and kept the 8 accumulators on
+// the stack (1.32 M instructions per token of a 135M q8 prefill in its
+// attention against clang's 0.47 M; docs/performance.md, "Compilers"), while
+// 4 named accumulators and the query stay in registers with either compiler.
+// Reading 8 rows interleaved streamed cold K at ~11 GB/s against ~18 GB/s
+// front to back (a throwaway benchmark with this engine's layout); 4 adjacent
+// rows are 4 consecutive blocks of the cache, which prefetch_rows has asked for.
 template <class RowT>
 inline void dot_heads(const float* a, const RowT* rows, int n, float scale, float* out) {
   int r = 0;
@@ -255,15 +261,22 @@ inline void dot_heads(const float* a, const RowT* rows, int n, float scale, floa
     __m256 q[kVecs];
     for (int v = 0; v < kVecs; ++v) q[v] = _mm256_loadu_ps(a + 8 * v);
     const __m256 vscale = _mm256_set1_ps(scale);
+    // Rows b[0..3] into x0..x3, one FMA chain each in dot_head's order.
+    auto dot4 = [&q](const RowT* b, __m256& x0, __m256& x1, __m256& x2, __m256& x3) {
+      x0 = x1 = x2 = x3 = _mm256_setzero_ps();
+      for (int v = 0; v < kVecs; ++v) {
+        x0 = _mm256_fmadd_ps(q[v], load8(b + 8 * v), x0);
+        x1 = _mm256_fmadd_ps(q[v], load8(b + kHeadDim + 8 * v), x1);
+        x2 = _mm256_fmadd_ps(q[v], load8(b + 2 * kHeadDim + 8 * v), x2);
+        x3 = _mm256_fmadd_ps(q[v], load8(b + 3 * kHeadDim + 8 * v), x3);
+      }
+    };
     for (; r + 8 <= n; r += 8) {
       __m256 acc[8];
-      for (int i = 0; i < 8; ++i) {
-        const RowT* b = rows + static_cast<size_t>(r + i) * kHeadDim;
-        __m256 x = _mm256_setzero_ps();
-        for (int v = 0; v < kVecs; ++v) x = _mm256_fmadd_ps(q[v], load8(b + 8 * v), x);
-        acc[i] = x;
-      }
-      // Transpose: t[l] lane i = acc[i] lane l.
+      const RowT* b = rows + static_cast<size_t>(r) * kHeadDim;
+      dot4(b, acc[0], acc[1], acc[2], acc[3]);
+      dot4(b + 4 * kHeadDim, acc[4], acc[5], acc[6], acc[7]);
+      // Transpose: the l-th operand of the sum below holds lane l of acc[0..7].
       const __m256 u0 = _mm256_unpacklo_ps(acc[0], acc[1]), u1 = _mm256_unpackhi_ps(acc[0], acc[1]);
       const __m256 u2 = _mm256_unpacklo_ps(acc[2], acc[3]), u3 = _mm256_unpackhi_ps(acc[2], acc[3]);
       const __m256 u4 = _mm256_unpacklo_ps(acc[4], acc[5]), u5 = _mm256_unpackhi_ps(acc[4], acc[5]);
@@ -272,17 +285,16 @@ inline void dot_heads(const float* a, const RowT* rows, int n, float scale, floa
       const __m256 s2 = _mm256_shuffle_ps(u1, u3, 0x44), s3 = _mm256_shuffle_ps(u1, u3, 0xee);
       const __m256 s4 = _mm256_shuffle_ps(u4, u6, 0x44), s5 = _mm256_shuffle_ps(u4, u6, 0xee);
       const __m256 s6 = _mm256_shuffle_ps(u5, u7, 0x44), s7 = _mm256_shuffle_ps(u5, u7, 0xee);
-      __m256 t[8];
-      t[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
-      t[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-      t[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
-      t[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-      t[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
-      t[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-      t[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
-      t[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-      __m256 sum = t[0];
-      for (int l = 1; l < 8; ++l) sum = _mm256_add_ps(sum, t[l]);
+      // Lane order l = 0..7, one add at a time (dot_head's sum); named, not
+      // a loop over an array, which g++ stored to the stack and reloaded.
+      __m256 sum = _mm256_permute2f128_ps(s0, s4, 0x20);
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s1, s5, 0x20));
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s2, s6, 0x20));
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s3, s7, 0x20));
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s0, s4, 0x31));
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s1, s5, 0x31));
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s2, s6, 0x31));
+      sum = _mm256_add_ps(sum, _mm256_permute2f128_ps(s3, s7, 0x31));
       _mm256_storeu_ps(out + r, _mm256_mul_ps(sum, vscale));
     }
   }
@@ -384,11 +396,11 @@ inline double sum_scores(const float* sc, int n) {
 [[maybe_unused]] inline float silu(float v) { return v / (1.0f + exp_approx(-v)); }
 
 // The elementwise loops of a step (softmax exponentials, SwiGLU, RoPE, the
-// RMS scaling, the residual add) in explicit AVX2 + FMA vectors of kVecLanes
-// floats, for the avx2 and the avx512 targets alike: the avx512 engine unit
-// must build with AVX2 alone where tests emulate AVX-512
-// (tests/compiler/test_engine_avx512_emulated.cpp), so 16-lane forms would
-// need the emulation header to cover them first. The portable loops
+// RMS scaling, the residual add) in explicit vectors of kVecLanes floats:
+// 16-lane AVX-512 where the engine unit is built with it (the avx512 target),
+// 8-lane AVX2 + FMA otherwise (the avx2 target, and the avx512 engine unit
+// where tests emulate AVX-512 and build it with AVX2 alone,
+// tests/compiler/test_engine_avx512_emulated.cpp). The portable loops
 // (engine/elementwise-scalar.inc.in) rely on the compiler's vectoriser: clang vectorised them, g++ -O2 did not
 // (its cheap cost model refuses loops that need a runtime alias check or a
 // remainder loop, and the softmax's exp_approx), which made these loops
@@ -397,8 +409,40 @@ inline double sum_scores(const float* sc, int n) {
 // exp_approx and silu, with a fused multiply-add exactly where clang contracts
 // the portable expression (a * b + c within one expression), so a clang-built
 // engine computes the same bits as before and a g++-built one the same bits as
-// clang's. Remainders use masked loads and stores, so every element takes
-// the same vector path.
+// clang's. Every element is independent of its neighbours, so the 16- and
+// 8-lane forms compute the same bits too (the avx512 and avx2 q8 engines'
+// logits stay bit-identical). Remainders use masked loads and stores, so every
+// element takes the same vector path.
+#if defined(__AVX512F__)
+constexpr int kVecLanes = 16;
+typedef __m512 VecF;
+typedef __mmask16 VecMask;
+inline VecMask lanes_mask(int n) { return static_cast<VecMask>((1u << n) - 1u); }  // lanes 0..n-1, n < kVecLanes
+inline VecF vload(const float* p) { return _mm512_loadu_ps(p); }
+inline VecF vload_part(const float* p, VecMask m) { return _mm512_maskz_loadu_ps(m, p); }
+inline void vstore(float* p, VecF v) { _mm512_storeu_ps(p, v); }
+inline void vstore_part(float* p, VecF v, VecMask m) { _mm512_mask_storeu_ps(p, m, v); }
+inline VecF vset(float f) { return _mm512_set1_ps(f); }
+inline VecF vadd(VecF a, VecF b) { return _mm512_add_ps(a, b); }
+inline VecF vsub(VecF a, VecF b) { return _mm512_sub_ps(a, b); }
+inline VecF vmul(VecF a, VecF b) { return _mm512_mul_ps(a, b); }
+inline VecF vdiv(VecF a, VecF b) { return _mm512_div_ps(a, b); }
+inline VecF vfma(VecF a, VecF b, VecF c) { return _mm512_fmadd_ps(a, b, c); }    // a * b + c
+inline VecF vfnma(VecF a, VecF b, VecF c) { return _mm512_fnmadd_ps(a, b, c); }  // c - a * b
+inline VecF vfms(VecF a, VecF b, VecF c) { return _mm512_fmsub_ps(a, b, c); }    // a * b - c
+// The maskz forms with every lane set: gcc 12 warns (maybe-uninitialized)
+// inside the unmasked max, min, cvttps and slli intrinsics (docs/kernels.md).
+constexpr VecMask kAllLanes = 0xffff;
+// vmaxps / vminps return the second operand when either is NaN, in AVX-512 as in AVX.
+inline VecF vmax(VecF a, VecF b) { return _mm512_maskz_max_ps(kAllLanes, a, b); }  // a > b ? a : b
+inline VecF vmin(VecF a, VecF b) { return _mm512_maskz_min_ps(kAllLanes, a, b); }  // a < b ? a : b
+// 2^n for the integral floats n in [-126, 127], built in the exponent bits.
+inline VecF vpow2(VecF n) {
+  const __m512i e = _mm512_add_epi32(_mm512_maskz_cvttps_epi32(kAllLanes, n), _mm512_set1_epi32(127));
+  return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAllLanes, e, 23));
+}
+inline VecF vnan_or(VecF in, VecF v) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(in, in, _CMP_UNORD_Q), v, in); }
+#else
 constexpr int kVecLanes = 8;
 typedef __m256 VecF;
 typedef __m256i VecMask;
@@ -425,6 +469,7 @@ inline VecF vpow2(VecF n) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
 }
 inline VecF vnan_or(VecF in, VecF v) { return _mm256_blendv_ps(v, in, _mm256_cmp_ps(in, in, _CMP_UNORD_Q)); }
+#endif
 
 // exp_approx of every lane (see there): max/min are its clamps (NaN goes to
 // -87.3 first), the NaN lanes come back as they were.

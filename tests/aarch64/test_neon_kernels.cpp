@@ -125,10 +125,13 @@ Case make_case(const KernelVariant& v, const Shape& sh, const std::string& dir, 
   }
   c.want.assign(size_t(c.max_n * c.ldy), 0.0f);
   reference_gemm(s, packed.data(), x.data(), c.max_n, c.want.data(), c.ldy);
-  // Tolerances of tests/kernels: float formats 2e-6 * sum|w x| + 1e-6; block
-  // formats (2 * KB + 40) * 2^-23 * sum|w x| (exact int32 dots, f32 sums over
-  // KB blocks and q16's 32-element block sums in another order).
-  const double rel = quant ? double(2 * ((sh.K + 31) / 32) + 40) * 0x1p-23 : 2e-6;
+  // Tolerances of tests/kernels: float formats 2e-6 * sum|w x| + 1e-6 (4e-5
+  // for a bf16 gemm on split hi + lo bf16 activations: i8mm's bfmmla, as
+  // AVX-512's vdpbf16ps); block formats (2 * KB + 40) * 2^-23 * sum|w x|
+  // (exact int32 dots, f32 sums over KB blocks and q16's 32-element block
+  // sums in another order).
+  const bool split_bf16 = v.fmt == WFormat::BF16 && v.isa == Isa::NEON_I8MM && v.op == KernelOp::Gemm;
+  const double rel = quant ? double(2 * ((sh.K + 31) / 32) + 40) * 0x1p-23 : split_bf16 ? 4e-5 : 2e-6;
   c.tol.assign(c.want.size(), 0.0);
   for (int t = 0; t < c.max_n; ++t)
     for (int64_t r = 0; r < sh.M; ++r) {
@@ -202,10 +205,12 @@ TEST_CASE("every aarch64 kernel matches reference_gemm under qemu-aarch64 (clang
     // neondot's float and row kernels are the neon templates with other
     // flags (and rows one scalar template): one shape each is enough there;
     // what differs (sdot) is in the q8/q4 gemv and gemm, which get every shape.
-    // i8mm's float and q16 kernels are the neon templates too; its q8/q4
-    // kernels (row lookups included) read its own row-pair packing.
-    const bool same_as_neon = (v.isa == Isa::NEON_DOT && (!uses_a8_input(v.fmt) || v.op == KernelOp::Row)) ||
-                              (v.isa == Isa::NEON_I8MM && !uses_a8_input(v.fmt));
+    // i8mm's float and q16 kernels are the neon templates too, except its
+    // bf16 gemm (bfmmla); its q8/q4 kernels (row lookups included) read its
+    // own row-pair packing.
+    const bool same_as_neon =
+        (v.isa == Isa::NEON_DOT && (!uses_a8_input(v.fmt) || v.op == KernelOp::Row)) ||
+        (v.isa == Isa::NEON_I8MM && !uses_a8_input(v.fmt) && !(v.fmt == WFormat::BF16 && v.op == KernelOp::Gemm));
     std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
     if (is_quantized(v.fmt)) shapes.insert(shapes.end(), std::begin(kQuantShapes), std::end(kQuantShapes));
     if (same_as_neon) shapes = {is_quantized(v.fmt) ? kQuantShapes[0] : kShapes[0]};
@@ -269,6 +274,7 @@ TEST_CASE("every aarch64 kernel compiles warning-free with the g++ cross compile
                                   is_quantized(v.fmt) ? kQuantShapes[0].K : kShapes[0].K, "g_"));
   srcs.push_back(emit_variant({KernelOp::Gemm, WFormat::Q4, Isa::NEON_DOT, 16, 4}, 576, 1536, "g_"));  // a 135M shape
   srcs.push_back(emit_variant({KernelOp::Gemm, WFormat::Q8, Isa::NEON_I8MM, 16, 4}, 576, 1536, "g_"));
+  srcs.push_back(emit_variant({KernelOp::Gemm, WFormat::BF16, Isa::NEON_I8MM, 16, 4}, 576, 1536, "g_"));
   JitResult jr = jit_compile(srcs, temp_dir("neon_kernels_gcc"), kA64Gcc + " -I" + source_dir() + "/runtime", "-O3",
                              /*link=*/false);
   INFO(jr.log);

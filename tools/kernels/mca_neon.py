@@ -7,12 +7,14 @@ aarch64-linux-gnu-g++, both -O2 as `smolc compile` builds), the innermost
 loop is cut out (the label a backward branch returns to, up to that branch,
 containing no other such loop) and llvm-mca-19 simulates 200 iterations of it
 on a CPU model. MACs per iteration are counted from the loop's own
-instructions (fmla .4s = 4, smull/smull2/smlal .8h = 8, sdot .4s = 16,
-smmla .4s = 32; a loop with integer MACs counts only those, not the fmla of
-its f32 block scale), so "cycles per 32 MACs" = (total cycles / iterations) / (MACs / 32).
+instructions (fmla .4s = 4, fmlal/fmlal2 .4s = 4, bfmmla .4s = 16,
+smull/smull2/smlal .8h = 8, sdot .4s = 16, smmla .4s = 32; a loop with
+integer MACs counts only those, not the fmla of its f32 block scale; a
+kernel that multiplies each weight by hi and lo activation parts does half
+as many useful ones), so "cycles per 32 MACs" = (total cycles / iterations) / (MACs / 32).
 
   tools/kernels/mca_neon.py SMOLC [--kernels REGEX] [--no-header] [CPU ...]
-  tools/kernels/mca_neon.py --asm NAME=FILE.s:FUNCTION [--asm ...] [--no-header] [CPU ...]
+  tools/kernels/mca_neon.py --asm NAME=FILE.s:FUNCTION [--asm ...] [--no-header] [--mattr +EXT] [CPU ...]
                                                   (default CPUs: cortex-a76 neoverse-v1)
 
 --kernels keeps the kernels whose name (e.g. q8-gemm-i8mm) matches REGEX.
@@ -33,10 +35,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # (format, op, isa, M, K): SmolLM2-135M's 576 x 576 projection.
 KERNELS = [(f, op, isa, 576, 576) for f in ("f32", "bf16", "f16", "q8", "q4")
            for isa in ("neon", "neondot", "i8mm") for op in ("gemv", "gemm")
-           if not (isa in ("neondot", "i8mm") and f not in ("q8", "q4"))]
+           if not (isa in ("neondot", "i8mm") and f not in ("q8", "q4"))
+           or (f, op, isa) in (("f16", "gemm", "neondot"), ("bf16", "gemm", "i8mm"))]
 COMPILERS = {"clang": ["clang++-19", "--target=aarch64-linux-gnu"], "gcc": ["aarch64-linux-gnu-g++"]}
-MACS = [(re.compile(r"^\s*fmla\s+v\d+\.4s"), 4), (re.compile(r"^\s*(smull2?|smlal2?)\s+v\d+\.8h"), 8),
-        (re.compile(r"^\s*sdot\s+v\d+\.4s"), 16), (re.compile(r"^\s*smmla\s+v\d+\.4s"), 32)]
+# (pattern, MACs, float?): f32 results; bfmmla (2x4 by 4x2 bf16) and fmlal/fmlal2 (4 f16 products) count
+# every product they make, hi and lo parts of a split activation both.
+MACS = [(re.compile(r"^\s*fmla\s+v\d+\.4s"), 4, True), (re.compile(r"^\s*fmlal2?\s+v\d+\.4s"), 4, True),
+        (re.compile(r"^\s*bfmmla\s+v\d+\.4s"), 16, True),
+        (re.compile(r"^\s*(smull2?|smlal2?)\s+v\d+\.8h"), 8, False),
+        (re.compile(r"^\s*sdot\s+v\d+\.4s"), 16, False), (re.compile(r"^\s*smmla\s+v\d+\.4s"), 32, False)]
 LABEL = re.compile(r"^(\.?L\w+):")
 # b, b.cond (clang), bcond (gcc), cbz/cbnz, tbz/tbnz; not bl (a call).
 BRANCH = re.compile(r"^\s*(b|b\.?(?:eq|ne|lt|le|gt|ge|hi|hs|lo|ls|mi|pl|cc|cs|vs|vc)|cbn?z|tbn?z)\s+.*?(\.?L\w+)\s*$")
@@ -57,20 +64,23 @@ def innermost_loop(asm_lines):
     best = None
     for s, e in inner:
         body = asm_lines[s:e + 1]
-        counts = [sum(n for line in body if rx.match(line)) for rx, n in MACS]
+        counts = [(sum(n for line in body if rx.match(line)), fl) for rx, n, fl in MACS]
         # An int8 loop's f32 scale term (fmla by the block scale) is not a
-        # multiply-add of the matrix product: only f32 loops count fmla.
-        macs = sum(counts[1:]) or counts[0]
+        # multiply-add of the matrix product: only float loops count fmla.
+        macs = sum(c for c, fl in counts if not fl) or sum(c for c, fl in counts if fl)
         if macs and (best is None or macs > best[1]):
             best = (body, macs)
     return best
+
+
+MATTR = []  # --mattr: llvm-mca -mattr=..., for an extension the CPU model does not list (fp16fml on cortex-a76)
 
 
 def mca(body, cpu, tmp):
     path = os.path.join(tmp, "loop.s")
     with open(path, "w") as f:
         f.write("\n".join(l for l in body if not l.strip().startswith((".p2align", ".loc", "//", "@", ".cfi"))) + "\n")
-    out = subprocess.run(["llvm-mca-19", "-mtriple=aarch64", "-mcpu=" + cpu, "-iterations=200", path],
+    out = subprocess.run(["llvm-mca-19", "-mtriple=aarch64", "-mcpu=" + cpu, "-iterations=200", *MATTR, path],
                          capture_output=True, text=True, check=True).stdout
     it = int(re.search(r"Iterations:\s+(\d+)", out).group(1))
     cyc = int(re.search(r"Total Cycles:\s+(\d+)", out).group(1))
@@ -132,9 +142,12 @@ def main():
                     help="model FUNCTION's innermost loop from FILE.s; NAME is 'kernel|compiler'")
     ap.add_argument("--kernels", default="", help="smolc kernels whose name (q8-gemm-i8mm) matches this regex only")
     ap.add_argument("--no-header", action="store_true")
+    ap.add_argument("--mattr", default="", help="passed to llvm-mca as -mattr=MATTR (e.g. +fp16fml)")
     ap.add_argument("rest", nargs="*", help="SMOLC [CPU ...] (without --asm), or CPU ...")
     a = ap.parse_intermixed_args()  # SMOLC --kernels RE CPU ... as before
     rest = list(a.rest)
+    if a.mattr:
+        MATTR.append("-mattr=" + a.mattr)
     smolc = None if a.asm else (rest.pop(0) if rest else sys.exit("mca_neon.py: give SMOLC or --asm"))
     cpus = rest or ["cortex-a76", "neoverse-v1"]
     if not a.no_header:
