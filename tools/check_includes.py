@@ -27,6 +27,7 @@ LAYERS = [
     ["emit"],
     ["build"],  # packaging: compiles the emitted sources
     ["tune"],
+    ["driver"],  # compile_model: the one pipeline from checkpoint to engine directory
     ["bench"],
     ["cli"],
 ]

@@ -14,13 +14,11 @@
 #include <stdexcept>
 
 #include "bench/cache_store.h"
-#include "build/build_engine.h"
-#include "emit/engine_emitter.h"
+#include "common/hex.h"
+#include "driver/compile.h"
 #include "emit/engine_names.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
-#include "ir/graph.h"
-#include "passes/passes.h"
 #include "schedule/schedule.h"
 
 namespace smolc {
@@ -41,19 +39,6 @@ std::string smolc_build_identity() {
   if (::stat("/proc/self/exe", &st) == 0)
     id += ":" + std::to_string(st.st_size) + ":" + std::to_string(static_cast<long long>(st.st_mtime));
   return id;
-}
-
-std::string hex64(uint64_t v) {
-  char b[17];
-  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
-  return b;
-}
-
-std::string model_sha256(const Checkpoint& ck) {
-  if (fs::is_regular_file(ck.path)) return sha256_file(ck.path);
-  std::string s;
-  for (const auto& f : ck.files) s += (s.empty() ? "" : ",") + sha256_file(f->path());
-  return s;
 }
 
 CachedEngine from_manifest(const fs::path& dir, bool reused) {
@@ -140,7 +125,7 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
     throw InputError("command line", "--ctx", "expected 1.." + std::to_string(max_ctx) + " (the model's max_seq_len)");
   const int ctx = wanted ? wanted : static_cast<int>(std::min<int64_t>(2048, max_ctx));
   const std::string sha = model_sha256(ck);
-  const tune::Tuning tuning = req.tune.empty() ? tune::Tuning{} : tune::load_for_target(req.tune, *target);
+  if (!req.tune.empty()) tune::load_for_target(req.tune, *target);  // a bad tuning file fails before the work
   const std::string tune_sha = req.tune.empty() ? "" : tune::tuning_hash(req.tune);
 
   const std::string key_text = "model=" + sha + ";format=" + req.formats.describe() +
@@ -163,43 +148,25 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   fs::remove_all(tmp);
   fs::create_directories(tmp.parent_path());
 
-  ir::Graph g =
-      passes::run_all(ir::build_llama_graph(ck.cfg), target->gate_up_block, schedule::fold_norm_gains(req.formats));
-  schedule::Schedule s = schedule::make_schedule(g, *target, req.formats);
-  if (!req.tune.empty()) tune::apply_tuning(s, g, tuning, req.tune);
-  EngineOptions eo;
-  eo.name = name;
-  const std::string flags = req.formats.command_flags() + (req.allow_nonfinite ? " --allow-nonfinite" : "");
-  eo.command = "smolc compile " + ck.path + flags + " --target " + target->name + " --ctx " +
-               std::to_string(ctx) + (req.kv_f16 ? " --kv f16" : "") +
-               (req.tune.empty() ? "" : " --tune " + req.tune) + " (via the smolc engine cache)";
-  eo.ctx = ctx;
-  eo.kv_f16 = req.kv_f16;
-  eo.allow_nonfinite = req.allow_nonfinite;
-  eo.external_weights = target->wasm();  // wasm modules read DIR/NAME.weights
-  eo.format_text = req.formats.describe();
-  eo.calibration_progress = [&](size_t d, size_t t) {
-    if (progress) progress("calibrating", d, t);
-  };
-  EngineSources e = emit_engine(ck, g, s, eo, [&](size_t d, size_t t) {
-    if (progress) progress("packing", d, t);
-  });
-  BuildOptions bo;
-  bo.out_dir = tmp.string();
-  bo.cxx = req.cxx;
-  bo.model_name = ck.name;
-  bo.model_path = ck.path;
-  bo.format = req.formats.describe();
-  bo.target = target->name;
-  bo.triple = target->triple;
-  if (target->wasm()) bo.unit_flags = target->unit_flags;  // no -fPIC: on wasm it asks for a dynamic-linking module
-  bo.source_sha256 = sha;
-  bo.tuning_sha256 = tune_sha;
-  bo.progress = [&](size_t d, size_t t) {
-    if (progress) progress("compiling", d, t);
-  };
+  CompileRequest cr;
+  cr.model = &ck;
+  cr.formats = req.formats;
+  cr.allow_nonfinite = req.allow_nonfinite;
+  cr.target = target;
+  cr.ctx = ctx;
+  cr.kv_f16 = req.kv_f16;
+  cr.name = name;
+  cr.out_dir = tmp.string();
+  cr.cxx = req.cxx;
+  cr.tune = req.tune;
+  cr.source_sha256 = sha;
+  cr.words.model = ck.path;
+  cr.words.target = target->name;
+  cr.words.ctx = ctx;
+  cr.words.suffix = " (via the smolc engine cache)";
+  cr.progress = progress;
   try {
-    build_engine(e, eo, bo);
+    compile_model(cr);
   } catch (...) {
     std::error_code ec;
     fs::remove_all(tmp, ec);

@@ -15,8 +15,10 @@
 #include <thread>
 
 #include "common/escape.h"
+#include "common/hex.h"
 #include "emit/template_engine.h"
 #include "frontend/error.h"
+#include "runtime/weights/smolc_weights.h"
 
 namespace fs = std::filesystem;
 
@@ -24,11 +26,7 @@ namespace smolc {
 namespace {
 
 // "0x" and 16 hex digits: the manifest's form of a 64-bit hash.
-std::string hex_u64(uint64_t v) {
-  char b[20];
-  std::snprintf(b, sizeof b, "0x%016llx", static_cast<unsigned long long>(v));
-  return b;
-}
+std::string hex_u64(uint64_t v) { return "0x" + hex64(v); }
 
 void write_file(const fs::path& p, const void* data, size_t n) {
   fs::create_directories(p.parent_path());
@@ -48,7 +46,7 @@ fs::path runtime_dir() {
   if (const char* d = std::getenv("SMOLC_RUNTIME_DIR")) return d;
   return fs::path(SMOLC_SOURCE_DIR) / "runtime";
 }
-const std::vector<std::string> kRuntimeDirs = {"platform", "sampler", "tokenizer", "chat", "quant", "speculate"};
+const std::vector<std::string> kRuntimeDirs = {"platform", "sampler", "tokenizer", "chat", "quant", "speculate", "weights"};
 
 // CXX as make reads it: a compiler followed by flags
 // ("arm-none-eabi-g++ -mcpu=cortex-m7"), split at blanks; so are --cxxflags.
@@ -133,15 +131,10 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
   fs::copy_file(src / "runtime/chat/chatml.h", dir / "include" / "smolc_chatml.h", fs::copy_options::overwrite_existing);
   for (const GeneratedFile& g : e.sources) write_text(src / g.name, g.text);
   if (eo.external_weights) {
-    // "SMOLCWT\0", u32 version 1, u32 0, u64 payload bytes, u64 hash, zeros to 64, payload.
-    std::vector<uint8_t> file(64 + e.weights.size(), 0);
-    std::memcpy(file.data(), "SMOLCWT", 8);
-    const uint32_t version = 1;
-    const uint64_t size = e.weights.size(), hash = e.weights_hash;
-    std::memcpy(file.data() + 8, &version, 4);
-    std::memcpy(file.data() + 16, &size, 8);
-    std::memcpy(file.data() + 24, &hash, 8);
-    std::memcpy(file.data() + 64, e.weights.data(), e.weights.size());
+    // The layout the engine checks: runtime/weights/smolc_weights.h.
+    std::vector<uint8_t> file(SMOLC_WEIGHTS_HEADER_BYTES + e.weights.size(), 0);
+    smolc_weights_header(file.data(), e.weights.size(), e.weights_hash);
+    std::memcpy(file.data() + SMOLC_WEIGHTS_HEADER_BYTES, e.weights.data(), e.weights.size());
     r.weights_file = (dir / (N + ".weights")).string();
     write_file(r.weights_file, file.data(), file.size());
   } else {

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "build/build_engine.h"
 #include "cli/command.h"
 #include "common/escape.h"
 #include "cli/format_flags.h"
@@ -15,14 +14,10 @@
 #include "cli/generate.h"
 #include "cli/progress.h"
 #include "cli/web_page.h"
-#include "emit/engine_emitter.h"
-#include "emit/engine_names.h"
+#include "driver/compile.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
-#include "ir/graph.h"
-#include "passes/passes.h"
 #include "schedule/schedule.h"
-#include "tune/tuning.h"
 
 namespace {
 
@@ -33,25 +28,6 @@ struct Args {
   bool web = false;  // also write the browser page (cli/web_page.h)
   int ctx = 0, threads = 0;
 };
-
-// The command as the user could retype it (every free word shell-quoted when
-// it needs to be), noted in every generated file through its escaper.
-std::string command_line(const Args& a) {
-  using smolc::shell_word;
-  std::string c = "smolc compile " + shell_word(a.model) + a.formats.command_text() + " --target " + shell_word(a.target);
-  if (a.ctx) c += " --ctx " + std::to_string(a.ctx);
-  if (a.threads) c += " --threads " + std::to_string(a.threads);
-  if (!a.name.empty()) c += " --name " + shell_word(a.name);
-  if (!a.out.empty()) c += " -o " + shell_word(a.out);
-  if (!a.weights.empty()) c += " --weights " + shell_word(a.weights);
-  if (a.kv != "f32") c += " --kv " + shell_word(a.kv);
-  if (!a.tokenizer.empty()) c += " --tokenizer " + shell_word(a.tokenizer);
-  if (!a.cxx.empty()) c += " --cxx " + shell_word(a.cxx);
-  if (!a.cxxflags.empty()) c += " --cxxflags " + shell_word(a.cxxflags);
-  if (!a.tune.empty()) c += " --tune " + shell_word(a.tune);
-  if (a.web) c += " --web";
-  return c;
-}
 
 std::string mb(size_t bytes) {
   char b[32];
@@ -83,44 +59,29 @@ int run(const Args& a) {
                  fmt == WFormat::BF16 || fmt == WFormat::F16 ? ", widening every weight in software" : "");
   Checkpoint ck = load_checkpoint(a.model, a.tokenizer);
   if (a.web) cli::check_web_model(ck.tokenizer.kind != TokenizerData::Kind::None);
-  const std::string name = a.name.empty() ? sanitize_c_identifier(ck.name + "_" + wformat_name(fmt)) : a.name;
-  validate_engine_name(name);
-  const std::string out = a.out.empty() ? name : a.out;
-
-  ir::Graph g = passes::run_all(ir::build_llama_graph(ck.cfg), target->gate_up_block, schedule::fold_norm_gains(*plan));
-  schedule::Schedule s = schedule::make_schedule(g, *target, *plan);
-  if (!a.tune.empty()) tune::apply_tuning(s, g, tune::load_for_target(a.tune, *target), a.tune);
-  EngineOptions eo;
-  eo.name = name;
-  eo.command = command_line(a);
-  eo.ctx = a.ctx ? a.ctx : static_cast<int>(std::min<int64_t>(2048, ck.cfg.max_seq_len));
-  eo.threads = a.threads;
-  eo.external_weights = a.weights == "external" || target->wasm();
-  eo.kv_f16 = kv_f16;
-  eo.allow_nonfinite = a.formats.allow_nonfinite;
-  eo.format_text = plan->describe();
-  eo.calibration_progress = [](size_t d, size_t t) { smolc::cli::progress_bar("calibrating", d, t); };
-  EngineSources e = emit_engine(ck, g, s, eo, [](size_t d, size_t t) { smolc::cli::progress_bar("packing", d, t); });
-
-  BuildOptions bo;
-  bo.out_dir = out;
-  bo.cxx = a.cxx.empty() ? target->cxx : a.cxx;
-  bo.cxxflags = a.cxxflags;
-  bo.hosted = !target->bare_metal();
-  bo.ar = target->ar;
-  bo.unit_flags = target->unit_flags;
-  bo.emit_only = a.emit_only;
-  bo.model_name = ck.name;
-  bo.model_path = ck.path;
-  bo.format = plan->describe();
-  bo.target = target->name;
-  bo.triple = target->triple;
-  bo.source_sha256 = std::filesystem::is_regular_file(ck.path) ? sha256_file(ck.path) : std::string();
-  if (bo.source_sha256.empty())
-    for (const auto& f : ck.files) bo.source_sha256 += (bo.source_sha256.empty() ? "" : ",") + sha256_file(f->path());
-  bo.tuning_sha256 = a.tune.empty() ? "" : tune::tuning_hash(a.tune);
-  bo.progress = [](size_t d, size_t t) { smolc::cli::progress_bar("compiling", d, t); };
-  BuildResult r = build_engine(e, eo, bo);
+  CompileRequest req;
+  req.model = &ck;
+  req.formats = *plan;
+  req.allow_nonfinite = a.formats.allow_nonfinite;
+  req.target = target;
+  req.ctx = a.ctx;
+  req.threads = a.threads;
+  req.kv_f16 = kv_f16;
+  req.external_weights = a.weights == "external";
+  req.name = a.name;
+  req.out_dir = a.out;
+  req.cxx = a.cxx;
+  req.cxxflags = a.cxxflags;
+  req.tune = a.tune;
+  req.emit_only = a.emit_only;
+  req.words = {a.model, a.target, a.name, a.out, a.weights, a.tokenizer, a.cxx, a.cxxflags, a.ctx, a.web, ""};
+  req.progress = cli::progress_bar;
+  const CompiledEngine c = compile_model(req);
+  const std::string& name = c.name;
+  const std::string& out = c.out_dir;
+  const EngineSources& e = c.sources;
+  const EngineOptions& eo = c.options;
+  const BuildResult& r = c.build;
   if (a.web) {
     const Tokenizer tok(ck.tokenizer);
     cli::WebPage w;

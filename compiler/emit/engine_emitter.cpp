@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "common/escape.h"
+#include "common/hex.h"
 #include "emit/engine_names.h"
 #include "emit/template_engine.h"
 #include "quant/materialize_quant.h"
@@ -18,18 +19,6 @@
 #include "frontend/storable.h"
 
 namespace smolc {
-
-uint64_t weights_hash(const uint8_t* p, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    h = (h ^ w) * 1099511628211ull;
-  }
-  for (; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  return h;
-}
 
 namespace {
 
@@ -44,12 +33,6 @@ std::string hex_float(float f) {
   char b[64];
   std::snprintf(b, sizeof b, "%af", static_cast<double>(f));
   return b;
-}
-
-std::string hex64(uint64_t v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "0x%016llxull", static_cast<unsigned long long>(v));
-  return std::string(b, b + std::strlen(b) - 3);  // the template appends "ull"
 }
 
 std::string ident(const std::string& op_name) { return sanitize_c_identifier(op_name); }
@@ -380,8 +363,8 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   v["GATE_UP_BLOCK"] = static_cast<int64_t>(s.target.gate_up_block);
   v["RMS_EPS"] = std::string(eps);
   v["ATTN_SCALE"] = hex_float(static_cast<float>(1.0 / std::sqrt(static_cast<double>(c.head_dim))));
-  v["MAGIC"] = hex64(weights_hash(reinterpret_cast<const uint8_t*>(opt.name.data()), opt.name.size()) | 1);
-  v["WEIGHTS_HASH"] = hex64(out.weights_hash);
+  v["MAGIC"] = "0x" + hex64(weights_hash(reinterpret_cast<const uint8_t*>(opt.name.data()), opt.name.size()) | 1);
+  v["WEIGHTS_HASH"] = "0x" + hex64(out.weights_hash);
   v["INV_FREQ"] = inv_freq;
   v["STATE_LAYOUT"] = st.code();
   v["PROJECTIONS"] = projections;

@@ -11,6 +11,7 @@
 #include "emit/template_engine.h"
 #include "frontend/checkpoint.h"
 #include "ir/graph.h"
+#include "runtime/weights/smolc_weights.h"
 #include "schedule/schedule.h"
 
 namespace smolc {
@@ -53,9 +54,10 @@ using ProgressFn = std::function<void(size_t, size_t)>;
 EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedule::Schedule& s,
                           const EngineOptions& opt, const ProgressFn& progress = {});
 
-// FNV-1a over 64-bit little-endian words plus the byte tail; the engine
-// template checks external weights with the same function.
-uint64_t weights_hash(const uint8_t* p, size_t n);
+// FNV-1a over 64-bit little-endian words plus the byte tail: the function the
+// engine checks external weights with (runtime/weights/smolc_weights.h), also
+// used for cache keys.
+inline uint64_t weights_hash(const uint8_t* p, size_t n) { return smolc_weights_hash(p, n); }
 
 // The engine's attention code and what it includes, shared by emit_engine and
 // `smolc tune`'s attention probe (so the probe times what the engine runs):
