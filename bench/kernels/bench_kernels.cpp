@@ -19,6 +19,7 @@
 
 #include "bench/kernels/stream_read.h"
 #include "emit/kernel_api.h"
+#include "emit/kernel_variant.h"
 #include "quant/quant_matmul.h"
 #include "schedule/kernel_list.h"
 #include "tests/kernels/kernel_jit.h"

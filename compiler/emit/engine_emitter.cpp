@@ -103,14 +103,15 @@ std::string include_text(const std::string& path, const TemplateVars& v) {
 }  // namespace
 
 void set_attention_includes(TemplateVars& v, Isa isa) {
-  // The attention's q.k: per-ISA code lives in templates, never in the generic engine.
-  const bool x86 = isa == Isa::AVX2 || isa == Isa::AVX512;
-  v["X86"] = static_cast<int64_t>(x86);
-  v["DOT_HEAD"] = render_embedded(x86 ? "engine/dot-head-x86.inc.in" : "engine/dot-head-scalar.inc.in", v);
+  // The attention's q.k: per-ISA code lives in templates, never in the
+  // generic engine; the ISA's row of the target table names the flavour.
+  const std::string flavour = target::isa_desc(isa).engine_flavour;
+  v["X86"] = static_cast<int64_t>(flavour == "x86");
+  v["DOT_HEAD"] = render_embedded("engine/dot-head-" + flavour + ".inc.in", v);
   v["EXP"] = include_text("engine/exp.inc.in", v);
   // The elementwise loops (softmax exp, SwiGLU, RoPE, RMS scaling, residual
   // add): explicit vectors on x86, where g++ -O2 left the portable loops scalar.
-  v["ELEMENTWISE"] = render_embedded(x86 ? "engine/elementwise-x86.inc.in" : "engine/elementwise-scalar.inc.in", v);
+  v["ELEMENTWISE"] = render_embedded("engine/elementwise-" + flavour + ".inc.in", v);
 }
 
 std::string render_attention(TemplateVars v, int rows, int tokens) {
@@ -393,7 +394,7 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
 
   out.header = {opt.name + ".h", render_embedded("engine/engine.h.in", v), {}};
   out.sources.push_back({opt.name + "-engine-" + s.target.name + ".cpp", render_embedded("engine/engine.cpp.in", v),
-                         s.target.cxx_flags});
+                         s.target.cxx_flags()});
   for (auto& [fn, k] : kernels) out.sources.push_back({k.file_name, std::move(k.code), k.cxx_flags});
   if (text) {
     const std::string comment = "// " + opt.name + ": tokenizer tables of " + comment_safe(ck.name) + " (" +

@@ -12,41 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "target/target.h"
+
 namespace smolc {
 
-// Storage format of packed weights. Q8/Q4/Q16 are the block formats of
-// runtime/quant/smolc_quant.h (docs/quant-formats.md).
-enum class WFormat { F32, BF16, F16, Q8, Q4, Q16 };
-bool is_quantized(WFormat f);  // Q8, Q4, Q16
-// Q8 and Q4 kernels read the input as int8 activation blocks
-// (smolc_block_a8, made by smolc_quantize_a8 in runtime/quant/smolc_quant_act.h);
-// every other format, Q16 included, reads f32.
-bool uses_a8_input(WFormat f);
-// Instruction set of a generated kernel. WASM_SIMD128 and others are added
-// here plus their templates; nothing outside templates/ and the kernel
-// emitters may assume x86 or aarch64.
-//   NEON:     ARMv8.0-A Advanced SIMD (every aarch64 CPU: Cortex-A53 up).
-//   NEON_DOT: ARMv8.2-A + dotprod (sdot/udot) + fp16 (Cortex-A55/A76 up).
-//   NEON_I8MM: ARMv8.6-A + i8mm (smmla) + bf16 + dotprod + fp16 (Cortex-A510/A710/X2 up,
-//             Neoverse V1/N2, Graviton 3).
-//   WASM_SIMD128: WebAssembly fixed-width SIMD (128-bit; every current browser and node).
-enum class Isa { Scalar, AVX2, AVX512, NEON, NEON_DOT, WASM_SIMD128, NEON_I8MM };
-// Whether kernels of this ISA are aarch64 code (they cannot run on an x86 host).
-bool isa_is_aarch64(Isa i);
-// Whether kernels of this ISA are x86-64 host code (scalar, avx2, avx512); the x86 kernel tests run only these.
-bool isa_is_x86(Isa i);
-
-const char* wformat_name(WFormat f);  // "f32", "bf16", "f16", "q8", "q4", "q16"
-const char* isa_name(Isa i);          // "scalar", "avx2", "avx512", "neon", "neondot", "simd128", "i8mm"
-
-struct KernelSpec {
-  WFormat fmt = WFormat::F32;
-  Isa isa = Isa::Scalar;
-  int64_t M = 0;     // output rows
-  int64_t K = 0;     // input features (the reduction)
-  int tile_m = 1;    // rows per packed panel; row ranges handed to kernels are multiples of it (last may be the M tail)
-  int tile_n = 1;    // tokens per prefill tile (gemm)
-};
+// WFormat, Isa and KernelSpec: target/target.h.
 
 struct KernelSource {
   std::string file_name;      // e.g. "bf16-gemv-576x1536-16r-avx512.cpp" (op, format, shape, tile, ISA)
@@ -100,10 +70,6 @@ struct PackedLayout {
   int interleave_unit = 4;  // block formats only: bytes of one row per interleave unit (U above)
 };
 PackedLayout packed_layout(const KernelSpec& s);
-
-// Host CPU: the best Isa whose kernels all run here (Scalar on non-x86).
-Isa detect_host_isa();
-bool host_supports(Isa i);
 
 // Generated signatures, all extern "C" (prefix makes names unique per engine, e.g. "smollm2_135m_bf16_"):
 //   gemv: void F(const void* w, const float* x, float* y, int row_begin, int row_end);

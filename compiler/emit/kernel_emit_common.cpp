@@ -1,5 +1,5 @@
 // Shared by emit_gemv / emit_gemm / emit_row_unpack: spec checks, names,
-// per-ISA compiler flags and the template variables.
+// and the template variables (compiler flags: target/targets.cpp).
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -10,34 +10,6 @@
 #include "runtime/quant/smolc_quant.h"
 
 namespace smolc::kernel_detail {
-namespace {
-
-// f32 lanes per vector register: panels must hold whole vectors of rows.
-int lanes(Isa i) {
-  return i == Isa::AVX512 ? 16 : i == Isa::AVX2 ? 8 : isa_is_aarch64(i) || i == Isa::WASM_SIMD128 ? 4 : 1;
-}
-
-std::vector<std::string> isa_flags(Isa i, WFormat f) {
-  switch (i) {
-    case Isa::Scalar: return {};
-    case Isa::AVX2: return {"-mavx2", "-mfma", "-mf16c"};
-    case Isa::AVX512: {
-      std::vector<std::string> fl = {"-mavx2",     "-mfma",      "-mf16c",     "-mavx512f",
-                                     "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16"};
-      if (is_quantized(f)) fl.push_back("-mavx512vnni");  // vpdpbusd; float kernels do not need it
-      return fl;
-    }
-    case Isa::NEON: return {};  // Advanced SIMD is baseline ARMv8.0-A
-    case Isa::NEON_DOT: return {"-march=armv8.2-a+dotprod+fp16"};
-    // ARMv8.6-A implies i8mm and bf16; named anyway so that the flag says
-    // what the kernels use (clang-19 and aarch64-linux-gnu-g++ 12 accept it).
-    case Isa::NEON_I8MM: return {"-march=armv8.6-a+i8mm+bf16+dotprod+fp16"};
-    case Isa::WASM_SIMD128: return {"-msimd128"};
-  }
-  return {};
-}
-
-}  // namespace
 
 int quant_scale_bytes(WFormat f) { return f == WFormat::Q16 ? 4 : 2; }
 
@@ -103,8 +75,9 @@ void validate_spec(const KernelSpec& s, const char* op) {
   if (s.M < 1 || s.M > (int64_t(1) << 24)) bad("M=" + std::to_string(s.M) + " outside [1, 2^24]");
   if (s.K < 1 || s.K > (int64_t(1) << 20)) bad("K=" + std::to_string(s.K) + " outside [1, 2^20]");
   if (s.tile_m < 1 || s.tile_m > 256) bad("tile_m=" + std::to_string(s.tile_m) + " outside [1, 256]");
-  if (s.tile_m % lanes(s.isa) != 0)
-    bad("tile_m=" + std::to_string(s.tile_m) + " is not a multiple of " + std::to_string(lanes(s.isa)) + " for " +
+  const int lanes = target::isa_desc(s.isa).lanes;  // panels hold whole vectors of rows
+  if (s.tile_m % lanes != 0)
+    bad("tile_m=" + std::to_string(s.tile_m) + " is not a multiple of " + std::to_string(lanes) + " for " +
         isa_name(s.isa));
   if (s.tile_n < 1 || s.tile_n > 16) bad("tile_n=" + std::to_string(s.tile_n) + " outside [1, 16]");
   // Panel offsets are computed in 64-bit, but rows are ints in the signatures.
@@ -150,7 +123,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   out.file_name = stem + ".cpp";
   out.function_name = prefix;
   for (char c : stem) out.function_name += (c == '-' ? '_' : c);
-  if (!is_row) out.cxx_flags = isa_flags(s.isa, s.fmt);
+  if (!is_row) out.cxx_flags = target::kernel_flags(s.isa, s.fmt);
 
   TemplateVars v;
   v["OP"] = std::string(op);

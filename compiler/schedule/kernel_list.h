@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "emit/kernel_api.h"
+#include "target/target.h"
 
 namespace smolc {
 
@@ -23,18 +23,15 @@ struct KernelVariant {
 
 std::string variant_name(const KernelVariant& v);  // e.g. "bf16-gemm-32r8t-avx512"
 
-// Every variant: per ISA and format gemv, gemm and row at the default tiles,
-// then x86 gemv and gemm with one-vector panels.
+// Every variant: gemv, gemm and row of every target's formats at its default
+// tiles (target/targets.cpp), then x86 gemv and gemm with one-vector panels
+// and token-tile alternatives. The kernel source of one: emit/kernel_variant.h.
 const std::vector<KernelVariant>& kernel_variants();
 
-// The tile_m to pack weights with for a format on an ISA: gemv, gemm and row
-// variants of that (fmt, isa) in the list all use it, so one packed copy of
-// each matrix serves decode, prefill and the embedding lookup.
-int default_tile_m(WFormat fmt, Isa isa);
-// The preferred gemm token tile for (fmt, isa).
-int default_tile_n(WFormat fmt, Isa isa);
+// Whether the list holds `op` at the spec's format, ISA and tiles (gemv and
+// row: any tile_n).
+bool listed(KernelOp op, const KernelSpec& s);
 
 KernelSpec variant_spec(const KernelVariant& v, int64_t M, int64_t K);
-KernelSource emit_variant(const KernelVariant& v, int64_t M, int64_t K, const std::string& prefix);
 
 }  // namespace smolc

@@ -12,119 +12,6 @@
 
 namespace smolc::schedule {
 
-namespace {
-
-TargetDesc cortex_m(const std::string& name, int tile_m, std::vector<std::string> cpu, const std::string& multilib,
-                    const std::string& machine) {
-  const std::vector<WFormat> all = {WFormat::F32, WFormat::BF16, WFormat::F16,
-                                     WFormat::Q8,  WFormat::Q4,   WFormat::Q16};
-  // 4-token prefill steps (one gemm tile): the state holds a logits row per
-  // step token (vocab floats each), 3 MiB of RAM for SmolLM2's vocabulary at
-  // 16 tokens, 0.75 MiB at 4.
-  TargetDesc t{name, Isa::Scalar, all, tile_m, 4, 4, 16, {}, ""};
-  // -O3: GCC's -O2 does not completely unroll the kernels' kTileM row loops,
-  // so the accumulators live in memory, a load and a store per multiply-add
-  // (measured, stories260K f32 on the Cortex-M4: 2.95M instructions per
-  // decoded token at -O2, 1.41M at -O3).
-  t.unit_flags = {"-O3", "-mthumb"};
-  t.unit_flags.insert(t.unit_flags.end(), cpu.begin(), cpu.end());
-  for (const char* f : {"-ffreestanding", "-fbuiltin", "-fno-math-errno", "-ffunction-sections", "-fdata-sections"})
-    t.unit_flags.push_back(f);
-  t.triple = "arm-none-eabi";
-  t.cxx = "arm-none-eabi-g++";
-  t.ar = "arm-none-eabi-ar";
-  t.multilib = multilib;
-  t.qemu_machine = machine;
-  return t;
-}
-
-// WebAssembly (docs/targets.md#wasm32-and-wasm32-simd128): clang-19 for
-// wasm32-wasi against Debian's wasi-libc (the engine uses only mem* and libm
-// of it). One thread (the serial platform: the runtime sees no __unix__);
-// -O2 without -fPIC, which on wasm asks for a dynamic-linking module. Weights
-// are always the external DIR/NAME.weights file (the module and the page
-// fetch it; no per-toolchain .S). tile_m 8: 8-row x 4-token float gemm tiles
-// keep 8 accumulators in the 16 xmm registers V8 maps v128 to on x86.
-TargetDesc wasm(const std::string& name, Isa isa, std::vector<std::string> cxx_flags) {
-  const std::vector<WFormat> all = {WFormat::F32, WFormat::BF16, WFormat::F16,
-                                     WFormat::Q8,  WFormat::Q4,   WFormat::Q16};
-  TargetDesc t{name, isa, all, 8, 4, 16, 16, std::move(cxx_flags), "wasm32-wasi"};
-  t.unit_flags = {"-O2"};
-  return t;
-}
-
-}  // namespace
-
-const std::vector<TargetDesc>& target_table() {
-  // Tile sizes are starting points; measured tuning replaces them.
-  const std::vector<WFormat> all = {WFormat::F32, WFormat::BF16, WFormat::F16,
-                                     WFormat::Q8,  WFormat::Q4,   WFormat::Q16};
-  static const std::vector<TargetDesc> t = {
-      {"scalar", Isa::Scalar, all, 4, 4, 16, 16, {}, ""},
-      // avx2: 16 rows x 6 tokens is the measured best gemm tile (docs/kernels.md:
-      // 82-85 GFLOP/s vs 42-45 for 8x4); 48-token prefill steps are 8 whole tiles.
-      {"avx2", Isa::AVX2, all, 16, 6, 48, 16, {"-mavx2", "-mfma", "-mf16c"}, ""},
-      {"avx512", Isa::AVX512, all, 32, 8, 32, 16,
-       {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mfma", "-mf16c"}, ""},
-      // aarch64: 16 rows (4 q registers) x 4 tokens, 32-token prefill steps;
-      // not measured (no board here), see docs/targets.md.
-      {"aarch64", Isa::NEON, all, 16, 4, 32, 16, {}, "aarch64-linux-gnu"},
-      {"aarch64-dotprod", Isa::NEON_DOT, all, 16, 4, 32, 16, {"-march=armv8.2-a+dotprod+fp16"}, "aarch64-linux-gnu"},
-      // aarch64-i8mm: decode as aarch64-dotprod (sdot), q8/q4 prefill by smmla.
-      {"aarch64-i8mm", Isa::NEON_I8MM, all, 16, 4, 32, 16, {"-march=armv8.6-a+i8mm+bf16+dotprod+fp16"},
-       "aarch64-linux-gnu"},
-      // Bare-metal Cortex-M (docs/firmware.md): the scalar kernels (with
-      // Helium paths where the core has MVE) compiled for the core by
-      // arm-none-eabi-g++ against newlib's headers. The engine needs nothing
-      // of the C library beyond mem* and libm, so the units are freestanding;
-      // -fbuiltin undoes the -fno-builtin that -ffreestanding implies, or
-      // every 2-byte memcpy of a block scale becomes a library call (measured:
-      // most of a q8 decode step), and -fno-math-errno keeps sqrtf one VSQRT.
-      // tile_m (float formats; block formats keep their own): 16 rows on the
-      // M55 are four Helium accumulators per column of x, 8 on the M4/M7
-      // eight FPU ones (measured, stories260K f32 per decoded token: M55
-      // 602K instructions at 4 rows, 548K at 16; M4 1.41M at 4, 1.28M at 8).
-      cortex_m("cortex-m55", 16, {"-mcpu=cortex-m55", "-mfloat-abi=hard"}, "thumb/v8-m.main+dp/hard", "mps3-an547"),
-      cortex_m("cortex-m7", 8, {"-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"}, "thumb/v7e-m+dp/hard",
-               "mps2-an500"),
-      cortex_m("cortex-m4", 8, {"-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"}, "thumb/v7e-m+fp/hard",
-               "mps2-an386"),
-      wasm("wasm32", Isa::Scalar, {}),
-      wasm("wasm32-simd128", Isa::WASM_SIMD128, {"-msimd128"}),
-  };
-  return t;
-}
-
-const TargetDesc& find_target(const std::string& name) {
-  if (name == "native") {
-    const Isa host = detect_host_isa();
-    for (const TargetDesc& t : target_table())
-      if (t.isa == host) return t;
-  }
-  for (const TargetDesc& t : target_table())
-    if (t.name == name) return t;
-  std::string names = "native";
-  for (const TargetDesc& t : target_table()) names += ", " + t.name;
-  throw std::invalid_argument("unknown target '" + name + "' (expected one of: " + names + ")");
-}
-
-const TargetDesc& target_flag(const std::string& name, bool must_run_here) {
-  const TargetDesc* t = nullptr;
-  try {
-    t = &find_target(name);
-  } catch (const std::invalid_argument& e) {
-    throw InputError("command line", "--target", e.what());
-  }
-  if (must_run_here && t->bare_metal())
-    throw InputError("command line", "--target", "'" + t->name + "' is a bare-metal " + t->triple +
-                                                     " target; build an image with tools/firmware-demo.sh and run it "
-                                                     "under qemu-system-arm -M " + t->qemu_machine);
-  if (must_run_here && !host_supports(t->isa))
-    throw InputError("command line", "--target", "'" + t->name + "' cannot run on this CPU (host ISA: " +
-                                                     isa_name(detect_host_isa()) + ")");
-  return *t;
-}
-
 std::string FormatPlan::describe() const {
   std::string d = wformat_name(base);
   if (q4_all) d += " --q4-all";
@@ -182,10 +69,6 @@ std::vector<std::string> op_names(const ir::Op& op) {
   for (const std::string& p : op.weight.parts) n.push_back(short_name(p));
   if (op.kind == ir::OpKind::LmHead && std::find(n.begin(), n.end(), "lm_head") == n.end()) n.push_back("lm_head");
   return n;
-}
-
-int tile_m_for(const TargetDesc& t, WFormat f) {
-  return is_quantized(f) ? default_tile_m(f, t.isa) : t.tile_m;
 }
 
 }  // namespace
@@ -250,8 +133,14 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan
     k.isa = t.isa;
     k.M = op.weight.rows;
     k.K = op.weight.cols;
-    k.tile_m = tile_m_for(t, k.fmt);
-    k.tile_n = t.tile_n;
+    k.tile_m = t.tile(k.fmt).m;
+    k.tile_n = t.tile(k.fmt).n;
+    // The kernel tests run every listed variant: a schedule outside the list
+    // would ship kernels no test has run.
+    if (!listed(KernelOp::Gemv, k) || !listed(KernelOp::Gemm, k))
+      throw std::logic_error("schedule: target " + t.name + " picks " + wformat_name(k.fmt) + " " +
+                             std::to_string(k.tile_m) + "r" + std::to_string(k.tile_n) + "t " + isa_name(k.isa) +
+                             " kernels, which are not in the kernel list");
     s.matmul[op.name] = k;
   }
   set_thread_grains(s, g);
@@ -270,7 +159,9 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan
       k.isa = Isa::Scalar;
       k.M = op.weight.rows;
       k.K = op.weight.cols;
-      k.tile_m = is_quantized(k.fmt) ? default_tile_m(k.fmt, Isa::Scalar) : 1;
+      // Float rows are copied one at a time; block rows keep the scalar
+      // ISA's panel (the scalar row kernel reads the packed layout).
+      k.tile_m = is_quantized(k.fmt) ? target::isa_target(Isa::Scalar).tile(k.fmt).m : 1;
       k.tile_n = 1;
       s.embedding = k;
     }

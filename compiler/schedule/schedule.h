@@ -2,61 +2,21 @@
 // product, prefill tile, thread grain and compiler flags. Comes from a table
 // per target now; `smolc tune` will fill it from measurements later.
 //
-// A target is a row of the table below (target_table()); adding wasm32
-// SIMD128 or arm-none-eabi is a new row plus its Isa and kernel templates
-// (as aarch64 was): nothing else branches on the target.
+// Targets (tiles, flags, toolchains) are rows of target/target.h's table.
 #pragma once
 #include <map>
 #include <string>
 #include <vector>
 
-#include "emit/kernel_api.h"
 #include "ir/graph.h"
+#include "target/target.h"
 
 namespace smolc::schedule {
 
-struct TargetDesc {
-  std::string name;             // "--target" spelling: "scalar", "avx2", "avx512", "aarch64", ...
-  Isa isa = Isa::Scalar;
-  std::vector<WFormat> formats; // weight formats this target has kernels for
-  int tile_m = 4;               // rows per packed panel of every projection
-  int tile_n = 4;               // tokens per gemm tile
-  int prefill_tokens = 16;      // tokens per forward step of a prefill (scratch is sized by it)
-  int gate_up_block = 16;       // gate/up interleave block; a multiple of tile_m
-  std::vector<std::string> cxx_flags;  // for the engine translation unit
-  // Cross targets: the triple the engine is built for; a clang compiler gets
-  // --target=TRIPLE on every unit, any other (aarch64-linux-gnu-g++) is
-  // trusted to be a cross compiler already. Empty: the host's.
-  std::string triple;
-  // Optimisation level and flags of every translation unit (engine, kernels,
-  // runtime). Host targets build position-independent objects for
-  // shared-library users; bare-metal targets name the core, FPU and ABI here
-  // instead, which is why this is per target and not a constant of the build
-  // driver.
-  std::vector<std::string> unit_flags = {"-O2", "-fPIC"};
-  // Bare-metal targets (a triple with no OS, arm-none-eabi): the compiler and
-  // archiver used when the user names none, the GCC multilib the flags select
-  // and the qemu-system-arm machine that runs an image for it
-  // (docs/firmware.md).
-  std::string cxx = "clang++-19";
-  std::string ar = "";  // "": llvm-ar-19 if present, else ar
-  std::string multilib = "";
-  std::string qemu_machine = "";
-  bool bare_metal() const { return triple.find("-none-") != std::string::npos; }
-  // A WebAssembly target: the build links DIR/NAME.wasm, run and bench go
-  // through node (docs/targets.md).
-  bool wasm() const { return triple.rfind("wasm32", 0) == 0; }
-};
-
-// Every target smolc can compile for, "native" excluded.
-const std::vector<TargetDesc>& target_table();
-// "native" resolves to the best table entry the host runs; throws
-// std::invalid_argument naming the valid spellings for an unknown name.
-const TargetDesc& find_target(const std::string& name);
-// find_target for the `--target` flag: InputError("command line", "--target", ...)
-// for an unknown name and, with must_run_here (run, bench), for a target whose
-// ISA this CPU lacks or that is not this machine at all (bare metal).
-const TargetDesc& target_flag(const std::string& name, bool must_run_here);
+using target::find_target;
+using target::target_flag;
+using target::target_table;
+using target::TargetDesc;
 
 // The weight formats the user asked for: one format for the model, the q4
 // policy for the classifier, and `--keep PATTERN=FORMAT` rules.

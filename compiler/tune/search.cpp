@@ -14,6 +14,7 @@
 
 #include "common/escape.h"
 #include "emit/engine_emitter.h"
+#include "emit/kernel_variant.h"
 #include "emit/template_engine.h"
 #include "frontend/error.h"
 
@@ -282,7 +283,7 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
   av["CANDIDATES"] = cands;
   av["DISPATCH"] = dispatch;
   std::ofstream(fs::path(dir) / "tune-attention.cpp", std::ios::binary) << render_embedded("tune/attention.cpp.in", av);
-  units.push_back({"tune-attention.cpp", t.cxx_flags});
+  units.push_back({"tune-attention.cpp", t.cxx_flags()});
   std::ofstream(fs::path(dir) / "tune-probe.cpp", std::ios::binary) << render_embedded("tune/probe.cpp.in", v);
   units.push_back({"tune-probe.cpp", {}});
   // The block-format kernels include "quant/smolc_quant.h", as in an engine's src/runtime.

@@ -17,6 +17,7 @@
 
 #include "aarch64_support.h"
 #include "emit/kernel_api.h"
+#include "emit/kernel_variant.h"
 #include "frontend/dequant.h"
 #include "quant/quant_matmul.h"
 #include "quant/quantize.h"

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "emit/kernel_api.h"
+#include "emit/kernel_variant.h"
 #include "frontend/dequant.h"
 #include "quant/quant_matmul.h"
 #include "quant/quantize.h"

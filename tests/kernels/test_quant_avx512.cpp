@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "emit/kernel_api.h"
+#include "emit/kernel_variant.h"
 #include "quant/quant_matmul.h"
 #include "quant/quantize.h"
 #include "runtime/quant/smolc_quant_act.h"
@@ -187,7 +188,7 @@ TEST_CASE("the kernel list has AVX-512 quantised gemv and gemm for q8, q4 and q1
     }
   }
   // One packed copy serves every op of an (fmt, isa): the row kernel uses the same tile.
-  for (const auto& v : listed_variants()) CHECK(v.tile_m == default_tile_m(v.fmt, Isa::AVX512));
+  for (const auto& v : listed_variants()) CHECK(v.tile_m == target::find_target("avx512").tile(v.fmt).m);
 }
 
 TEST_CASE("AVX-512 quantised kernels use vpdpbusd / FMA and name their template") {

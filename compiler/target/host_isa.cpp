@@ -1,7 +1,7 @@
 // Host ISA detection for `--target native`. The cpuid code is x86-only and
 // compiled only there, the HWCAP code aarch64-only; every other architecture
 // reports Scalar.
-#include "emit/kernel_api.h"
+#include "target/target.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

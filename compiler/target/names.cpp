@@ -1,6 +1,6 @@
 // Printable names of weight formats and instruction sets (used in file and
 // function names of generated kernels, so they must stay identifier-safe).
-#include "emit/kernel_api.h"
+#include "target/target.h"
 
 namespace smolc {
 
@@ -20,20 +20,13 @@ bool is_quantized(WFormat f) { return f == WFormat::Q8 || f == WFormat::Q4 || f 
 
 bool uses_a8_input(WFormat f) { return f == WFormat::Q8 || f == WFormat::Q4; }
 
-const char* isa_name(Isa i) {
-  switch (i) {
-    case Isa::Scalar: return "scalar";
-    case Isa::AVX2: return "avx2";
-    case Isa::AVX512: return "avx512";
-    case Isa::NEON: return "neon";
-    case Isa::NEON_DOT: return "neondot";
-    case Isa::WASM_SIMD128: return "simd128";
-    case Isa::NEON_I8MM: return "i8mm";
-  }
-  return "?";
-}
+const char* isa_name(Isa i) { return target::isa_desc(i).name; }
 
-bool isa_is_aarch64(Isa i) { return i == Isa::NEON || i == Isa::NEON_DOT || i == Isa::NEON_I8MM; }
-bool isa_is_x86(Isa i) { return i == Isa::Scalar || i == Isa::AVX2 || i == Isa::AVX512; }
+bool isa_is_aarch64(Isa i) { return target::isa_desc(i).family == target::IsaFamily::AArch64; }
+// Scalar kernels are host code too: the x86 kernel tests run them.
+bool isa_is_x86(Isa i) {
+  const target::IsaFamily f = target::isa_desc(i).family;
+  return f == target::IsaFamily::X86 || f == target::IsaFamily::Scalar;
+}
 
 }  // namespace smolc
