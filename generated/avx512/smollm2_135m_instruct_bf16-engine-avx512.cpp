@@ -311,19 +311,35 @@ inline void prefetch_rows(const KvT* rows, int n) {
   const size_t bytes = static_cast<size_t>(n) * kHeadDim * sizeof(KvT);
   for (size_t off = 0; off < bytes; off += 64) _mm_prefetch(p + off, _MM_HINT_T1);
 }
+// VecIdx<0, 1, ..., N - 1> (MakeVecIdx<N>::type), to expand one statement
+// per vector of a head with a fold expression.
+template <int... V>
+struct VecIdx {};
+template <int N, int... V>
+struct MakeVecIdx : MakeVecIdx<N - 1, N - 1, V...> {};
+template <int... V>
+struct MakeVecIdx<0, V...> {
+  using type = VecIdx<V...>;
+};
 // o += (w[r] * inv) * row r for r < n (rows kHeadDim apart), in row order,
 // one FMA per element as the portable loop compiles (o held in registers).
+// The FMAs of a row are one expanded statement per vector, not a loop over
+// an array of accumulators: that loop g++ -O2 left rolled, with the
+// accumulators in memory (a load, an FMA and a store per 8 floats and row),
+// where clang unrolled it into registers.
+template <int... V>
+inline void accumulate_vecs(VecIdx<V...>, float* o, const float* w, float inv, const KvT* rows, int n) {
+  __m256 acc[] = {_mm256_loadu_ps(o + 8 * V)...};
+  for (int r = 0; r < n; ++r) {
+    const __m256 a = _mm256_set1_ps(w[r] * inv);
+    const KvT* row = rows + static_cast<size_t>(r) * kHeadDim;
+    ((acc[V] = _mm256_fmadd_ps(a, load8(row + 8 * V), acc[V])), ...);
+  }
+  (_mm256_storeu_ps(o + 8 * V, acc[V]), ...);
+}
 inline void accumulate_rows(float* o, const float* w, float inv, const KvT* rows, int n) {
   if constexpr (kHeadDim % 8 == 0 && kHeadDim <= 96) {
-    constexpr int kVecs = kHeadDim / 8;
-    __m256 acc[kVecs];
-    for (int v = 0; v < kVecs; ++v) acc[v] = _mm256_loadu_ps(o + 8 * v);
-    for (int r = 0; r < n; ++r) {
-      const __m256 a = _mm256_set1_ps(w[r] * inv);
-      const KvT* row = rows + static_cast<size_t>(r) * kHeadDim;
-      for (int v = 0; v < kVecs; ++v) acc[v] = _mm256_fmadd_ps(a, load8(row + 8 * v), acc[v]);
-    }
-    for (int v = 0; v < kVecs; ++v) _mm256_storeu_ps(o + 8 * v, acc[v]);
+    accumulate_vecs(typename MakeVecIdx<kHeadDim / 8>::type{}, o, w, inv, rows, n);
   } else {
     for (int r = 0; r < n; ++r) {
       const float a = w[r] * inv;
