@@ -1,7 +1,7 @@
 // Prompt-lookup speculative decoding (NAME_generate_ex, docs/speculative.md):
 // the tokens generated with speculation are those of plain decoding, greedy
-// and sampled, for f32/q8/q4 engines, at any thread count, up to a full
-// context and at a closing BOS. The truth is the same
+// and sampled, for every format and x86/scalar target, at any thread count,
+// up to a full context and at a closing BOS. The truth is the same
 // engine's plain NAME_generate (spec NULL), itself tested against the
 // reference engine in test_engine.cpp.
 #include <catch2/catch.hpp>
@@ -9,6 +9,7 @@
 
 #include "engine_fixture.h"
 #include "runtime/speculate/smolc_speculate.h"
+#include "target/target.h"
 #include "support/hf_fixtures.h"
 
 using namespace smolc;
@@ -69,30 +70,6 @@ std::vector<int32_t> repeat_prompt(const std::vector<int32_t>& start, const std:
 
 }  // namespace
 
-TEST_CASE("stories260K f32 q8 q4: generate_ex with speculation gives plain decoding's tokens") {
-  for (const char* fmt : {"f32", "q8", "q4"}) {
-    INFO(fmt);
-    Engine e = compile_engine(stories_model(), stories_args(std::string("--") + fmt + " --target native"),
-                              std::string("st_spec_") + fmt, "speculate");
-    const std::vector<int32_t> free_prompt = {1, 403, 407};
-    const Gen plain_free = generate(e, free_prompt, 256, 0);
-    REQUIRE(plain_free.generated > 16);
-    same(plain_free, generate(e, free_prompt, 256, 8));
-    // Repetitive: the passage is the first 120 tokens plain decoding wrote.
-    const std::vector<int32_t> passage(plain_free.tokens.begin(),
-                                       plain_free.tokens.begin() + std::min<size_t>(120, plain_free.tokens.size()));
-    const std::vector<int32_t> rep = repeat_prompt(free_prompt, passage);
-    const Gen plain_rep = generate(e, rep, 256 - static_cast<int>(rep.size()) > 64 ? 128 : 64, 0);
-    const Gen spec_rep = generate(e, rep, 256 - static_cast<int>(rep.size()) > 64 ? 128 : 64, 8);
-    same(plain_rep, spec_rep);
-    CHECK(spec_rep.accepted > 0);                 // the guesses were used...
-    CHECK(spec_rep.steps < spec_rep.generated);   // ...and saved steps
-    // Sampled (temperature 0.8, seed 5): the same draws in the same order.
-    same(generate(e, rep, 128, 0, 0.8f), generate(e, rep, 128, 8, 0.8f));
-    same(generate(e, free_prompt, 128, 0, 0.8f), generate(e, free_prompt, 128, 4, 0.8f));
-  }
-}
-
 TEST_CASE("speculation: threads 1 and 2, a full context and a story's closing BOS") {
   Engine e = compile_engine(stories_model(), stories_args("--q8 --target native --ctx 512"), "st_spec_edge", "speculate");
   const std::vector<int32_t> start = {1, 403, 407};
@@ -145,17 +122,53 @@ TEST_CASE("speculation: an EOS inside an accepted guess ends generation where pl
   }
 }
 
-TEST_CASE("synthetic SmolLM2-135M q8: speculation gives plain decoding's tokens (48 tokens)") {
-  // One format and 48 tokens: a 135M engine per format costs about a minute to
-  // compile on a 2-core machine; f32/q4 are covered on stories260K above.
+TEST_CASE("stories260K every format on scalar avx2 avx512: 256 greedy tokens with speculation are plain decoding's") {
+  // The prefill path verifies the guesses, so every format's gemm (not only
+  // the gemv) must give the decode step's bits, on every tiling.
+  const std::vector<int32_t> free_prompt = {1, 403, 407};
+  for (const char* target : {"scalar", "avx2", "avx512"}) {
+    if (std::string(target) != "scalar" && !host_supports(std::string(target) == "avx2" ? Isa::AVX2 : Isa::AVX512))
+      continue;
+    for (const char* fmt : {"f32", "bf16", "f16", "q16", "q8", "q4"}) {
+      INFO(target << " " << fmt);
+      Engine e = compile_engine(stories_model(), stories_args(std::string("--") + fmt + " --target " + target),
+                                std::string("st_all_") + target + "_" + fmt, "speculate");
+      const Gen plain_free = generate(e, free_prompt, 256, 0);
+      REQUIRE(plain_free.generated > 16);
+      same(plain_free, generate(e, free_prompt, 256, 8));
+      const std::vector<int32_t> passage(plain_free.tokens.begin(),
+                                         plain_free.tokens.begin() + std::min<size_t>(120, plain_free.tokens.size()));
+      const std::vector<int32_t> rep = repeat_prompt(free_prompt, passage);
+      const Gen spec_rep = generate(e, rep, 128, 15);
+      same(generate(e, rep, 128, 0), spec_rep);
+      CHECK(spec_rep.accepted > 0);               // the guesses were used...
+      CHECK(spec_rep.steps < spec_rep.generated);  // ...and saved steps
+      // Sampled (temperature 0.8, seed 5): the same draws in the same order.
+      same(generate(e, rep, 128, 0, 0.8f), generate(e, rep, 128, 8, 0.8f));
+      same(generate(e, free_prompt, 128, 0, 0.8f), generate(e, free_prompt, 128, 4, 0.8f));
+    }
+  }
+}
+
+TEST_CASE("synthetic SmolLM2-135M f32 q8 q4: 256 tokens with speculation are plain decoding's") {
+  // The shapes of the real model (49152-token vocabulary, 30 layers): the
+  // verify rows run the real prefill tiles and the q8 lm_head.
   const std::string model = make_synth("spec_135m", "SmolLM2-135M", 1, "f32");
-  Engine e = compile_engine(model, "--q8 --target native --ctx 512", "s135_spec_q8", "speculate");
   const std::vector<int32_t> free_prompt = {1, 504, 1023, 77, 9001, 4242};
-  const Gen plain = generate(e, free_prompt, 48, 0);
-  same(plain, generate(e, free_prompt, 48, 8));
-  const std::vector<int32_t> rep = repeat_prompt(free_prompt, plain.tokens);
-  same(generate(e, rep, 48, 0), generate(e, rep, 48, 8));
-  same(generate(e, rep, 32, 0, 0.8f), generate(e, rep, 32, 8, 0.8f));
+  for (const char* fmt : {"f32", "q8", "q4"}) {
+    INFO(fmt);
+    Engine e = compile_engine(model, std::string("--") + fmt + " --target native --ctx 640",
+                              std::string("s135_spec_") + fmt, "speculate");
+    const Gen plain = generate(e, free_prompt, 256, 0);
+    REQUIRE(plain.generated == 256);
+    same(plain, generate(e, free_prompt, 256, 15));
+    const std::vector<int32_t> rep =
+        repeat_prompt(free_prompt, std::vector<int32_t>(plain.tokens.begin(), plain.tokens.begin() + 120));
+    const Gen spec_rep = generate(e, rep, 256, 15);
+    same(generate(e, rep, 256, 0), spec_rep);
+    CHECK(spec_rep.accepted > 0);
+    if (std::string(fmt) == "q8") same(generate(e, rep, 32, 0, 0.8f), generate(e, rep, 32, 8, 0.8f));
+  }
 }
 
 TEST_CASE("drafter: a repeating pattern is drafted past the current end, the draft length follows cost") {
