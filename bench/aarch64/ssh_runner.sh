@@ -13,6 +13,11 @@
 set -eu
 [ $# -ge 2 ] || { echo "usage: ssh_runner.sh HOST EXE [ARGS...]" >&2; exit 2; }
 host="$1"; exe="$2"; shift 2
-remote="/tmp/smolc-bench-$(basename "$exe")"
+# One copy per call: two runs of the same engine at once (two terminals, or
+# tests in parallel) must not overwrite a program the other is executing.
+remote="/tmp/smolc-bench-$(basename "$exe")-$(uname -n)-$$"
 scp -q "$exe" "$host:$remote" </dev/null  # stdin stays for the program
-ssh "$host" "$remote" "$@"
+status=0
+ssh "$host" "$remote" "$@" || status=$?
+ssh "$host" rm -f "$remote" </dev/null >/dev/null 2>&1 || true
+exit "$status"

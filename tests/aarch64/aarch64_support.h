@@ -5,6 +5,7 @@
 // one fails the test with the package to install.
 #pragma once
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <string>
 
 #include "support/test_support.h"
@@ -59,5 +60,20 @@ inline Engine compile_a64_engine(const std::string& model, const std::string& ar
 }
 
 inline std::string qemu(const std::string& cpu) { return "qemu-aarch64 -cpu " + cpu; }
+
+// The tiny synthetic checkpoint (seed 7) every per-format engine test uses.
+inline std::string tiny_model(const std::string& test) {
+  const std::string dir = temp_dir(test + "_model");
+  RunResult r = run_smolc("synth --preset tiny --seed 7 --dtype f32 -o '" + dir + "'");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return dir;
+}
+
+// Same tokens and the same logits, bit for bit.
+inline bool same_bits(const EngineRun& a, const EngineRun& b) {
+  return a.tokens == b.tokens && a.logits.size() == b.logits.size() &&
+         std::memcmp(a.logits.data(), b.logits.data(), a.logits.size() * sizeof(float)) == 0;
+}
 
 }  // namespace smolc::test

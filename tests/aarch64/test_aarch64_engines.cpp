@@ -53,19 +53,6 @@ std::vector<float> npy_floats(const std::string& path) {
   return v;
 }
 
-std::string tiny_model(const std::string& test) {
-  const std::string dir = temp_dir(test + "_model");
-  RunResult r = run_smolc("synth --preset tiny --seed 7 --dtype f32 -o '" + dir + "'");
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  return dir;
-}
-
-bool same_bits(const EngineRun& a, const EngineRun& b) {
-  return a.tokens == b.tokens && a.logits.size() == b.logits.size() &&
-         std::memcmp(a.logits.data(), b.logits.data(), a.logits.size() * sizeof(float)) == 0;
-}
-
 }  // namespace
 
 // `smolc run` with an aarch64 target goes through a runner (the engine linked

@@ -38,19 +38,6 @@ struct A64Target {
 };
 const A64Target kTargets[] = {{"aarch64", "cortex-a53", "a"}, {"aarch64-dotprod", "max", "d"}, {"aarch64-i8mm", "max", "i"}};
 
-std::string tiny_model(const std::string& test) {
-  const std::string dir = temp_dir(test + "_model");
-  RunResult r = run_smolc("synth --preset tiny --seed 7 --dtype f32 -o '" + dir + "'");
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  return dir;
-}
-
-bool same_bits(const EngineRun& a, const EngineRun& b) {
-  return a.tokens == b.tokens && a.logits.size() == b.logits.size() &&
-         std::memcmp(a.logits.data(), b.logits.data(), a.logits.size() * sizeof(float)) == 0;
-}
-
 // One thread under qemu, checked bit-identical to two threads.
 EngineRun run_checked(const Engine& e, const std::string& cpu) {
   const EngineRun one = run_engine(e, kPrompt, kSteps, 1, 16, qemu(cpu));
