@@ -43,12 +43,7 @@ inline RunResult run_a64(const std::string& cpu, const std::string& exe_and_args
 inline Engine compile_a64_engine(const std::string& model, const std::string& args, const std::string& name,
                                  const std::string& test_name,
                                  const std::string& cc = "clang-19 --target=aarch64-linux-gnu") {
-  Engine e;
-  e.dir = temp_dir(test_name + "_" + name);
-  e.name = name;
-  RunResult r = run_smolc("compile '" + model + "' " + args + " --name " + name + " -o '" + e.dir + "'");
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
+  Engine e = compile_engine_dir(model, args, name, test_name);
   e.harness = e.dir + "/harness";
   const RunResult h = run_shell(cc + " -O1 -std=c11 -D_POSIX_C_SOURCE=200112L -Wall -Wextra -Werror -static -DENGINE=" +
                                 name + " -DENGINE_U=" + upper(name) + " -I'" + e.dir + "/include' -include " + name +

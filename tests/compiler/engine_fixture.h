@@ -30,16 +30,24 @@ struct Engine {
   std::string dir, name, harness;
 };
 
-// `smolc compile MODEL ARGS --name NAME -o DIR`, then the harness linked
-// through the generated pkg-config file.
-inline Engine compile_engine(const std::string& model, const std::string& args, const std::string& name,
-                             const std::string& test_name) {
+// `smolc compile MODEL ARGS --name NAME -o DIR` into a fresh temporary DIR;
+// the harness is left to the caller (host, cross or wasm link).
+inline Engine compile_engine_dir(const std::string& model, const std::string& args, const std::string& name,
+                                 const std::string& test_name) {
   Engine e;
   e.dir = temp_dir(test_name + "_" + name);
   e.name = name;
   RunResult r = run_smolc("compile '" + model + "' " + args + " --name " + name + " -o '" + e.dir + "'");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
+  return e;
+}
+
+// compile_engine_dir, then the harness linked through the generated
+// pkg-config file.
+inline Engine compile_engine(const std::string& model, const std::string& args, const std::string& name,
+                             const std::string& test_name) {
+  Engine e = compile_engine_dir(model, args, name, test_name);
   e.harness = e.dir + "/harness";
   const std::string cmd = "export PKG_CONFIG_PATH='" + e.dir + "/lib/pkgconfig'; clang-19 -O1 -std=c11 -D_POSIX_C_SOURCE=200112L -Wall -Wextra -Werror -DENGINE=" +
                           name + " -DENGINE_U=" + upper(name) + " -include " + name + ".h '" + source_dir() +

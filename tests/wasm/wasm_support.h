@@ -28,12 +28,7 @@ inline void require_wasm_tools() {
 // DIR/harness.wasm (a WASI command module).
 inline Engine compile_wasm_engine(const std::string& model, const std::string& args, const std::string& name,
                                   const std::string& test_name) {
-  Engine e;
-  e.dir = temp_dir(test_name + "_" + name);
-  e.name = name;
-  RunResult r = run_smolc("compile '" + model + "' " + args + " --name " + name + " -o '" + e.dir + "'");
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
+  Engine e = compile_engine_dir(model, args, name, test_name);
   e.harness = e.dir + "/harness.wasm";
   const RunResult h = run_shell("clang-19 --target=wasm32-wasi -O1 -std=c11 -D_POSIX_C_SOURCE=200112L -Wall -Wextra "
                                 "-Werror -DENGINE=" + name + " -DENGINE_U=" + upper(name) + " -I'" + e.dir +
