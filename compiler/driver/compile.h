@@ -1,5 +1,6 @@
 // The one compile pipeline, checkpoint to engine directory: passes, schedule
-// (with an optional tuning file), emission and the build driver. `smolc
+// (with an optional tuning file), weight lowering, emission and the build
+// driver. `smolc
 // compile`, the engine cache of `smolc run` / `smolc bench` and the tests go
 // through compile_model, so the model hash, the command line noted in the
 // engine and the build options are computed in one place.
@@ -10,6 +11,7 @@
 #include "build/build_engine.h"
 #include "emit/engine_emitter.h"
 #include "frontend/checkpoint.h"
+#include "lower/lower_weights.h"
 #include "schedule/schedule.h"
 
 namespace smolc {
@@ -47,6 +49,7 @@ struct CompileRequest {
 struct CompiledEngine {
   std::string name, out_dir;
   EngineOptions options;  // as emitted (ctx resolved, command line)
+  LoweredWeights weights;  // the packed blob and where each weight sits
   EngineSources sources;
   BuildResult build;
 };
