@@ -87,14 +87,15 @@ done
 # (the same kernels, only the cache key differs): there is nothing to
 # compare, so neither is compiled or measured, and the table says "default
 # kept" for it.
-# The test of "every default kept" (tiles of every shape, and for version 2
-# files the engine-wide choices), shared by all_default and the table.
+# The test of "every default kept" (tiles of every shape, the prefill step and
+# the prefill and decode attention blocks), shared by all_default and the table.
 KEPT_PY='
 def kept(t):
     p, a = t.get("prefill", {}), t.get("attention", {})
     return all(s["tile_m"] == s["default_tile_m"] and s["tile_n"] == s["default_tile_n"] for s in t["shapes"]) \
         and p.get("tokens", 0) == p.get("default_tokens", 0) \
-        and (a.get("rows", 0), a.get("tokens", 0)) == (a.get("default_rows", 0), a.get("default_tokens", 0))
+        and (a.get("rows", 0), a.get("tokens", 0)) == (a.get("default_rows", 0), a.get("default_tokens", 0)) \
+        and a.get("decode_rows", 0) == a.get("default_decode_rows", 0)
 '
 export KEPT_PY
 all_default() {  # TUNING_FILE

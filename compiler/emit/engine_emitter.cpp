@@ -368,9 +368,10 @@ void set_attention_includes(TemplateVars& v, Isa isa) {
   v["ELEMENTWISE"] = render_embedded("engine/elementwise-" + flavour + ".inc.in", v);
 }
 
-std::string render_attention(TemplateVars v, int rows, int tokens) {
+std::string render_attention(TemplateVars v, int rows, int tokens, int decode_rows) {
   v["ATTN_ROWS"] = static_cast<int64_t>(rows);
   v["ATTN_TOKENS"] = static_cast<int64_t>(tokens);
+  v["ATTN_DECODE_ROWS"] = static_cast<int64_t>(decode_rows);
   return include_text("engine/attention.inc.in", v);
 }
 
@@ -403,7 +404,7 @@ EngineSources emit_engine(const ir::Graph& g, const schedule::Schedule& s, const
   v["PROJECTIONS"] = kernels.projections;
   v["FORWARD"] = forward;
   set_attention_includes(v, s.target.isa);
-  v["ATTENTION"] = render_attention(v, s.attn_rows, s.attn_tokens);
+  v["ATTENTION"] = render_attention(v, s.attn_rows, s.attn_tokens, s.attn_decode_rows);
 
   out.header = {opt.name + ".h", render_embedded("engine/engine.h.in", v), {}};
   out.sources.push_back({opt.name + "-engine-" + s.target.name + ".cpp", render_embedded("engine/engine.cpp.in", v),

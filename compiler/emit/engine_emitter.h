@@ -60,9 +60,9 @@ EngineSources emit_engine(const ir::Graph& g, const schedule::Schedule& s, const
 // `smolc tune`'s attention probe (so the probe times what the engine runs):
 // sets X86, DOT_HEAD, EXP and ELEMENTWISE in `v` for `isa` (v must hold
 // KV_F16 and the model constants the includes read), and renders
-// engine/attention.inc.in at a block of `rows` cache rows and tiles of
-// `tokens` query tokens.
+// engine/attention.inc.in at prefill blocks of `rows` cache rows and tiles
+// of `tokens` query tokens, and decode blocks of `decode_rows` rows.
 void set_attention_includes(TemplateVars& v, Isa isa);
-std::string render_attention(TemplateVars v, int rows, int tokens);
+std::string render_attention(TemplateVars v, int rows, int tokens, int decode_rows);
 
 }  // namespace smolc
