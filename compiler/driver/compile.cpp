@@ -62,6 +62,7 @@ CompiledEngine compile_model(const CompileRequest& r) {
   eo.external_weights = r.external_weights || t.wasm();  // wasm modules read DIR/NAME.weights
   eo.kv_f16 = r.kv_f16;
   eo.format_text = r.formats.describe();
+  check_engine_options(ck.cfg, eo);
   WeightOptions wo;
   wo.allow_nonfinite = r.allow_nonfinite;
   wo.calibration_progress = progress("calibrating");

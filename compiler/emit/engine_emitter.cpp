@@ -375,13 +375,17 @@ std::string render_attention(TemplateVars v, int rows, int tokens, int decode_ro
   return include_text("engine/attention.inc.in", v);
 }
 
-EngineSources emit_engine(const ir::Graph& g, const schedule::Schedule& s, const WeightOffsets& w,
-                          const EngineModel& m, const EngineOptions& opt) {
+void check_engine_options(const ModelConfig& c, const EngineOptions& opt) {
   validate_engine_name(opt.name);
-  const ModelConfig& c = g.cfg;
   if (opt.ctx < 1 || opt.ctx > c.max_seq_len)
     throw InputError("--ctx", std::to_string(opt.ctx),
                      "is out of range, expected 1.." + std::to_string(c.max_seq_len) + " (the model's max_seq_len)");
+}
+
+EngineSources emit_engine(const ir::Graph& g, const schedule::Schedule& s, const WeightOffsets& w,
+                          const EngineModel& m, const EngineOptions& opt) {
+  const ModelConfig& c = g.cfg;
+  check_engine_options(c, opt);
   EngineSources out;
   out.name = opt.name;
   KernelSet kernels = emit_kernels(g, s, w, opt.name + "_");

@@ -1,7 +1,7 @@
 // The engine emitter: turns the fused graph, its schedule and the offsets of
 // the lowered weights (lower/lower_weights.h) into the sources of one engine
 // (header, forward pass, kernels, the .S that embeds the weights). It reads
-// no weights: the build driver (build/) writes the blob beside the sources,
+// no weights: the packager (package/) writes the blob beside the sources,
 // compiles and packages them.
 #pragma once
 #include <cstdint>
@@ -48,6 +48,11 @@ struct EngineSources {
   size_t state_bytes = 0;
   size_t code_files = 0;
 };
+
+// Throws InputError for an engine name that is not a C identifier or a --ctx
+// outside 1..max_seq_len. emit_engine checks the same; compile_model calls it
+// before the weights are lowered, so a bad option fails before that work.
+void check_engine_options(const ModelConfig& c, const EngineOptions& opt);
 
 // `g` must be the output of passes::run_all(), `s` its schedule and `w` the
 // offsets lower_weights placed its weights at. Throws InputError for a bad
