@@ -18,7 +18,7 @@
 
 #include "bench/cache_store.h"
 #include "bench/engine_cache.h"
-#include "build/shell.h"
+#include "package/shell.h"
 #include "cli/engine.h"
 #include "cli/engine_pipe.h"
 #include "cli/progress.h"

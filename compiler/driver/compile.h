@@ -8,7 +8,7 @@
 #include <functional>
 #include <string>
 
-#include "build/build_engine.h"
+#include "package/build_engine.h"
 #include "emit/engine_emitter.h"
 #include "frontend/checkpoint.h"
 #include "lower/lower_weights.h"

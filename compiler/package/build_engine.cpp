@@ -1,5 +1,5 @@
-#include "build/build_engine.h"
-#include "build/shell.h"
+#include "package/build_engine.h"
+#include "package/shell.h"
 
 #include <unistd.h>
 
