@@ -55,6 +55,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -x "$SMOLC" ] || die "no smolc at $SMOLC (build it with tools/build.sh, or pass --smolc)"
+# A smolc older than the sources would tune and compile with the old rules.
+newer=$(find "$ROOT/compiler" "$ROOT/templates" "$ROOT/runtime" -newer "$SMOLC" -type f -print -quit 2>/dev/null || true)
+[ -z "$newer" ] || die "$SMOLC is older than $newer: rebuild it (tools/build.sh) first"
 for f in $FORMATS; do
   case "$f" in f32|bf16|f16|q8|q4|q16) ;; *) die "--formats: '$f' is not f32, bf16, f16, q8, q4 or q16" ;; esac
 done
