@@ -16,7 +16,13 @@
 #   bench/tune/run.sh [--preset SmolLM2-135M] [--formats "q8 q4 bf16"]
 #                     [--targets "avx2 avx512"] [--threads "1 2"] [--reps N]
 #                     [--rounds K] [--budget SECONDS] [--tune-threads N]
-#                     [--out DIR] [--work DIR] [--smolc PATH]
+#                     [--out DIR] [--work DIR] [--smolc PATH] [--control]
+#
+# --control adds a third engine per target x format: the default schedule
+# compiled again through a tuning file that keeps every default (the same
+# code, another file), measured in the same rounds, so the table shows what
+# two identical engines differ by on this machine (the noise floor). It
+# costs half as much bench time again.
 #
 # The checkpoint is synthetic (`smolc synth --preset PRESET --seed 1`, bf16,
 # half the bytes every `smolc bench` call hashes for its cache key): speed
@@ -35,7 +41,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-PRESET=SmolLM2-135M FORMATS="q8 q4 bf16" TARGETS="avx2 avx512" THREADS="1 2" REPS=3 ROUNDS=2 BUDGET=180 TUNE_THREADS=1
+PRESET=SmolLM2-135M FORMATS="q8 q4 bf16" TARGETS="avx2 avx512" THREADS="1 2" REPS=3 ROUNDS=2 BUDGET=180 TUNE_THREADS=1 CONTROL=0
 OUT="$ROOT/bench/results/tune-$(date -u +%Y%m%d)" WORK="${TMPDIR:-/tmp}/smolc-tune-bench" SMOLC="${SMOLC:-$ROOT/build/bin/smolc}"
 die() { echo "bench/tune/run.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -51,6 +57,7 @@ while [ $# -gt 0 ]; do
     --out) OUT="$2"; shift 2 ;;
     --work) WORK="$2"; shift 2 ;;
     --smolc) SMOLC="$2"; shift 2 ;;
+    --control) CONTROL=1; shift ;;
     *) die "unknown option '$1'" ;;
   esac
 done
@@ -85,7 +92,7 @@ START=$(date +%s)
   echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
   echo "# nproc $(nproc), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# smolc $("$SMOLC" --version 2>/dev/null || true), source $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)"
-  echo "# bench/tune/run.sh --preset '$PRESET' --formats '$FORMATS' --targets '$TARGETS' --threads '$THREADS' --reps $REPS --rounds $ROUNDS --budget $BUDGET --tune-threads $TUNE_THREADS"
+  echo "# bench/tune/run.sh --preset '$PRESET' --formats '$FORMATS' --targets '$TARGETS' --threads '$THREADS' --reps $REPS --rounds $ROUNDS --budget $BUDGET --tune-threads $TUNE_THREADS$([ "$CONTROL" = 1 ] && echo ' --control')"
 } >"$OUT/machine.txt"
 phase() {  # NAME: the time since the start, into machine.txt
   local s=$(($(date +%s) - START))
@@ -106,6 +113,23 @@ for t in $RUN_TARGETS; do
   done
 done
 
+# --control: the tuning file with every choice set to its default.
+if [ "$CONTROL" = 1 ]; then
+  for t in $RUN_TARGETS; do
+    for f in $FORMATS; do
+      /usr/bin/python3 - "$OUT/tune-$t-$f.json" "$OUT/control-$t-$f.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+for s in t["shapes"]:
+    s["tile_m"], s["tile_n"] = s["default_tile_m"], s["default_tile_n"]
+t["prefill"]["tokens"] = t["prefill"]["default_tokens"]
+a = t["attention"]
+a["rows"], a["tokens"], a["decode_rows"] = a["default_rows"], a["default_tokens"], a["default_decode_rows"]
+json.dump(t, open(sys.argv[2], "w"), indent=2)
+PY
+    done
+  done
+fi
 phase "tuned"
 
 # Where the tuner kept every default, the tuned engine is the default engine
@@ -127,7 +151,7 @@ all_default() {  # TUNING_FILE
   /usr/bin/python3 -c 'import json,os,sys; exec(os.environ["KEPT_PY"]); sys.exit(0 if kept(json.load(open(sys.argv[1]))) else 1)' "$1"
 }
 variants() {  # TARGET FORMAT
-  all_default "$OUT/tune-$1-$2.json" || echo default tuned
+  all_default "$OUT/tune-$1-$2.json" || { [ "$CONTROL" = 1 ] && echo default tuned control || echo default tuned; }
 }
 
 # 2. Compile every engine once (into the engine cache), outside the timed
@@ -136,6 +160,7 @@ variants() {  # TARGET FORMAT
 bench_args() {  # TARGET FORMAT VARIANT
   local a=("$MODEL" "--$2" --target "$1")
   [ "$3" = tuned ] && a+=(--tune "$OUT/tune-$1-$2.json")
+  [ "$3" = control ] && a+=(--tune "$OUT/control-$1-$2.json")
   printf '%s\n' "${a[@]}"
 }
 mkdir -p "$WORK/compile"
@@ -236,6 +261,23 @@ for (t, f, n), v in sorted(keys.items()):
         per = [v["tuned"][r][m] / v["default"][r][m] for r in v["tuned"] if r in v["default"]]
         cells += [f"{de:.1f}", f"{tu:.1f}", f"{tu / de:.3f} ({min(per):.2f}-{max(per):.2f})"]
     print("| " + " | ".join(cells) + " |")
+if any("control" in v for v in keys.values()):
+    print()
+    print("**Control: the default engine against itself** (the default schedule compiled again, the same code in another "
+          "file, measured in the same rounds; ratio = control / default, in brackets the per-round range):")
+    print()
+    print("| target | format | threads | pp512 ratio | tg128 ratio | tg128@d512 ratio |")
+    print("|---|---|---|---|---|---|")
+    for (t, f, n), v in sorted(keys.items()):
+        if "control" not in v or "default" not in v:
+            continue
+        cells = [t, f, str(n)]
+        for m in ("pp512", "tg128", "tg128_d512"):
+            de = statistics.median(x[m] for x in v["default"].values())
+            co = statistics.median(x[m] for x in v["control"].values())
+            per = [v["control"][r][m] / v["default"][r][m] for r in v["control"] if r in v["default"]]
+            cells.append(f"{co / de:.3f} ({min(per):.2f}-{max(per):.2f})")
+        print("| " + " | ".join(cells) + " |")
 for t in tunings:
     if kept(t):
         print(f"\n{t['target']} {t['format']}: the tuner kept every default (no choice beat it by 2 %): the tuned engine is the default engine, not measured.")
