@@ -38,7 +38,8 @@ class Lowering {
     for (size_t i = 0; i < g_.ops.size(); ++i) {
       const ir::Op& op = g_.ops[i];
       const int idx = static_cast<int>(i);
-      if (op.kind == ir::OpKind::MatMul || op.kind == ir::OpKind::LmHead) pack(op.name, s_.matmul.at(op.name), op.weight, idx);
+      if (op.kind == ir::OpKind::MatMul || op.kind == ir::OpKind::LmHead)
+        pack(op.name, s_.matmul.at(op.name), op.weight, idx);
       if (op.kind == ir::OpKind::Embedding && !s_.embedding_tied) pack("embed", s_.embedding, op.weight, idx);
       if (!op.gain.empty()) add_gain(op.gain);
     }
@@ -75,9 +76,9 @@ class Lowering {
       // does), or GGUF blocks of the same format reused as they are.
       quant::QuantOptions base;
       base.allow_nonfinite = opt_.allow_nonfinite;
-      const quant::QuantMatrix q = quant::materialize_quant(
-          ck_, recipe, block_format(spec.fmt),
-          quant::options_for_op(ck_, g_, op_index, base, calibration_for(spec, recipe)));
+      const quant::QuantMatrix q =
+          quant::materialize_quant(ck_, recipe, block_format(spec.fmt),
+                                   quant::options_for_op(ck_, g_, op_index, base, calibration_for(spec, recipe)));
       pack_quant_weights(spec, q, out_.blob.data() + off);
     } else {
       std::vector<float> W = ir::materialize(ck_, recipe);
@@ -96,8 +97,7 @@ class Lowering {
     const int64_t dim = g_.cfg.dim;
     if (static_cast<int64_t>(gain.size()) != dim)
       throw InputError(ck_.path, tensor, "expected " + std::to_string(dim) + " values");
-    if (!opt_.allow_nonfinite)
-      check_storable(ck_.get(tensor).file, tensor, gain.data(), gain.size(), 0, StoredAs::F32);
+    if (!opt_.allow_nonfinite) check_storable(ck_.get(tensor).file, tensor, gain.data(), gain.size(), 0, StoredAs::F32);
     const size_t off = add(gain.size() * sizeof(float));
     std::memcpy(out_.blob.data() + off, gain.data(), gain.size() * sizeof(float));
     out_.offsets.by_key[tensor] = off;

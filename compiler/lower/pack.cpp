@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "lower/packed_layout.h"
 #include "frontend/dequant.h"
+#include "lower/packed_layout.h"
 #include "quant/quantize.h"
 #include "runtime/quant/smolc_quant.h"
 
@@ -79,9 +79,7 @@ size_t quant_payload_offset(WFormat f, int interleave, int unit, int r, int j) {
 }  // namespace layout
 
 void validate_spec(const KernelSpec& s, const char* op) {
-  auto bad = [&](const std::string& what) {
-    throw std::invalid_argument(std::string(op) + " kernel spec: " + what);
-  };
+  auto bad = [&](const std::string& what) { throw std::invalid_argument(std::string(op) + " kernel spec: " + what); };
   if (s.M < 1 || s.M > (int64_t(1) << 24)) bad("M=" + std::to_string(s.M) + " outside [1, 2^24]");
   if (s.K < 1 || s.K > (int64_t(1) << 20)) bad("K=" + std::to_string(s.K) + " outside [1, 2^20]");
   if (s.tile_m < 1 || s.tile_m > 256) bad("tile_m=" + std::to_string(s.tile_m) + " outside [1, 256]");
@@ -142,7 +140,8 @@ void pack_quant_weights(const KernelSpec& s, const quant::QuantMatrix& q, uint8_
     throw std::invalid_argument("pack: matrix is " + std::to_string(q.rows) + "x" + std::to_string(q.cols) +
                                 ", kernel spec is " + std::to_string(s.M) + "x" + std::to_string(s.K));
   // Measurement-only f32 scales have no place in the f16-scale block bytes.
-  if (!q.f32_scales.empty()) throw std::invalid_argument("pack: matrix was quantised with f32_scale (measurement only)");
+  if (!q.f32_scales.empty())
+    throw std::invalid_argument("pack: matrix was quantised with f32_scale (measurement only)");
   const PackedLayout l = packed_layout(s);
   const size_t sb = size_t(layout::quant_scale_bytes(s.fmt));
   const size_t pb = size_t(layout::quant_payload_bytes(s.fmt));

@@ -50,13 +50,13 @@ void validate_spec(const KernelSpec& s, const char* op);
 // depends on the spec's ISA only through interleave; gemv, gemm and row
 // kernels of one spec share it.
 struct PackedLayout {
-  int elem_bytes = 4;     // 4 f32, 2 bf16/f16, 0 for block formats
-  int k_pack = 1;         // 1 f32/f16, 2 bf16 (pairs feed vdpbf16ps)
-  int64_t k_padded = 0;   // K rounded up to k_pack
-  int64_t panels = 0;     // ceil(M / tile_m)
-  size_t panel_bytes = 0; // tile_m * k_padded * elem_bytes (block formats: KB * group_bytes) rounded up to 64
-  size_t group_bytes = 0; // block formats only: tile_m * (scale + payload bytes)
-  int interleave = 1;     // block formats only: rows per payload interleave group (1, 2, 4, 8, 16, or tile_m for Q16)
+  int elem_bytes = 4;       // 4 f32, 2 bf16/f16, 0 for block formats
+  int k_pack = 1;           // 1 f32/f16, 2 bf16 (pairs feed vdpbf16ps)
+  int64_t k_padded = 0;     // K rounded up to k_pack
+  int64_t panels = 0;       // ceil(M / tile_m)
+  size_t panel_bytes = 0;   // tile_m * k_padded * elem_bytes (block formats: KB * group_bytes) rounded up to 64
+  size_t group_bytes = 0;   // block formats only: tile_m * (scale + payload bytes)
+  int interleave = 1;       // block formats only: rows per payload interleave group (1, 2, 4, 8, 16, or tile_m for Q16)
   int interleave_unit = 4;  // block formats only: bytes of one row per interleave unit (U above)
 };
 PackedLayout packed_layout(const KernelSpec& s);
