@@ -15,7 +15,7 @@
 #include "frontend/error.h"
 #include "runtime/quant/smolc_quant.h"
 #include "speculate/smolc_speculate.h"
-#include "text/tokenizer_tables_emit.h"
+#include "emit/tokenizer_tables_emit.h"
 
 namespace smolc {
 
