@@ -35,9 +35,14 @@
 # targets x three formats x default and tuned) take about 6 GB, past the
 # default 4 GB cap, which evicted engines the next round needed.
 #
-# The idle-machine run of docs/performance.md (about 15 minutes on 2 cores):
+# The idle-machine run of docs/performance.md:
 #   bench/tune/run.sh --targets "avx512 avx2" --formats "q8 q4 bf16" --threads "1 2" \
 #                     --rounds 4 --reps 1 --budget 20 --out bench/results/tune-idle-DATE
+# Estimated on this 2-core VM idle (from the CPU times of one tune and one
+# compile on the loaded machine and the idle tokens/s of earlier runs):
+# tuning ~2 min (6 x ~20 s), compiling ~4 min (12 engines), ~2.5 min a round
+# (24 bench calls); 4 rounds ~16 min, 3 rounds ~13.5 min. machine.txt records
+# the real time of each phase.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
