@@ -8,7 +8,7 @@
 #include <numeric>
 #include <sstream>
 
-#include "build/build_engine.h"
+#include "package/build_engine.h"
 #include "frontend/error.h"
 #include "schedule/kernel_list.h"
 
