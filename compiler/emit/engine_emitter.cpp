@@ -13,6 +13,7 @@
 #include "emit/engine_names.h"
 #include "emit/template_engine.h"
 #include "quant/materialize_quant.h"
+#include "schedule/kernel_list.h"
 #include "speculate/smolc_speculate.h"
 #include "text/tokenizer_tables_emit.h"
 #include "frontend/error.h"
@@ -194,7 +195,9 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
     std::string fns = a8 ? "nullptr, nullptr, " + gemv + ", " + gemm : gemv + ", " + gemm + (any_a8 ? ", nullptr, nullptr" : "");
     projections += "const Proj kP_" + ident(op.name) + " = {" + fns + ", " +
                    std::to_string(offset.at(op.name)) + ", " + std::to_string(spec.M) + ", " + std::to_string(spec.K) +
-                   ", " + std::to_string(spec.tile_m) + "};  // " + op.name + " [" + std::to_string(spec.M) + " x " +
+                   ", " + std::to_string(spec.tile_m) +
+                   (s.bf16_activations ? std::string(", ") + (reads_bf16_x(KernelOp::Gemm, spec) ? "true" : "false") : "") +
+                   "};  // " + op.name + " [" + std::to_string(spec.M) + " x " +
                    std::to_string(spec.K) + "] " + wformat_name(spec.fmt) +
                    (op.weight.col_gains.empty() ? "" : ", norm gain folded in") + "\n";
   }
@@ -246,6 +249,11 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
     const int64_t kb = (max_k + 31) / 32;
     st.add("kActQ", sz(P * kb), "(bytes) [" + Ps + ", " + std::to_string(kb) + " blocks] int8 activation blocks of a q8/q4 product's input",
            sizeof(smolc_block_a8));
+  }
+  if (s.bf16_activations) {
+    int64_t max_k = 0;
+    for (const auto& [op_name, spec] : s.matmul) max_k = std::max(max_k, spec.K);
+    st.add("kActB", sz(P * max_k), "[" + Ps + ", " + std::to_string(max_k) + "] a product's input rounded to bf16 (--bf16-activations)");
   }
   out.state_bytes = st.end;
 
@@ -336,6 +344,7 @@ EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedu
   v["MODEL"] = comment_safe(ck.name);
   v["FORMAT"] = comment_safe(opt.format_text.empty() ? std::string(wformat_name(s.format)) : opt.format_text);
   v["A8"] = static_cast<int64_t>(any_a8);
+  v["BF16_ACT"] = static_cast<int64_t>(s.bf16_activations);
   v["TARGET"] = s.target.name;
   v["VERSION"] = std::string(SMOLC_VERSION);
   v["COMMAND"] = comment_safe(opt.command);

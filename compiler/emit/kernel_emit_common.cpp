@@ -8,6 +8,7 @@
 #include "emit/kernel_api.h"
 #include "emit/kernel_emit.h"
 #include "runtime/quant/smolc_quant.h"
+#include "schedule/kernel_list.h"
 
 namespace smolc::kernel_detail {
 
@@ -84,10 +85,17 @@ void validate_spec(const KernelSpec& s, const char* op) {
   if (s.M * s.K > (int64_t(1) << 34)) bad("M*K too large");
 }
 
+namespace {
+KernelOp op_of(const char* op) {
+  const std::string o = op;
+  return o == "gemm" ? KernelOp::Gemm : o == "row" ? KernelOp::Row : KernelOp::Gemv;
+}
+}  // namespace
+
 std::string kernel_stem(const KernelSpec& s, const char* op) {
   std::string tile = std::to_string(s.tile_m) + "r";
   if (std::string(op) == "gemm") tile += std::to_string(s.tile_n) + "t";
-  return std::string(wformat_name(s.fmt)) + "-" + op + "-" + std::to_string(s.M) + "x" + std::to_string(s.K) + "-" +
+  return kernel_format_name(op_of(op), s) + "-" + op + "-" + std::to_string(s.M) + "x" + std::to_string(s.K) + "-" +
          tile + "-" + isa_name(s.isa);
 }
 
@@ -134,6 +142,9 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   v["TILE_M"] = int64_t(s.tile_m);
   v["TILE_N"] = int64_t(s.tile_n);
   v["KP"] = int64_t(l.k_pack);
+  // x rounded to bf16 once and read as one bf16 term (--bf16-activations).
+  const bool xb = reads_bf16_x(op_of(op), s);
+  v["XBF16"] = int64_t(xb);
   v["KPAD"] = l.k_padded;
   v["PANELS"] = l.panels;
   if (quant) {
@@ -159,6 +170,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
                     isa_name(s.isa) + " --m " + std::to_string(s.M) + " --k " + std::to_string(s.K) + " --tile-m " +
                     std::to_string(s.tile_m);
   if (std::string(op) == "gemm") cmd += " --tile-n " + std::to_string(s.tile_n);
+  if (xb) cmd += " --bf16-activations";
   if (!prefix.empty()) cmd += " --prefix " + prefix;
   v["COMMAND"] = cmd;
   std::string flags;
