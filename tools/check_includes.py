@@ -14,7 +14,7 @@ import re
 import sys
 
 # Earliest first: the pipeline frontend -> ir -> passes -> target -> schedule
-# -> emit -> package (compiler/build), then the drivers on top of it.
+# -> lower -> emit -> package, then the drivers on top of it.
 LAYERS = [
     ["common"],
     ["frontend"],
@@ -24,8 +24,9 @@ LAYERS = [
     ["quant"],  # quantisers and calibration, read by the weight lowering
     ["target"],
     ["schedule"],
+    ["lower"],  # weight lowering and the packed layout the kernels read
     ["emit"],
-    ["build"],  # packaging: compiles the emitted sources
+    ["package"],  # compiles the emitted sources, writes the engine directory
     ["tune"],
     ["driver"],  # compile_model: the one pipeline from checkpoint to engine directory
     ["bench"],

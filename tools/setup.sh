@@ -2,7 +2,7 @@
 # Installs (with apt-get) whatever smolc's build, tests and demo need and this
 # machine lacks. Safe to run again: it installs only what is missing.
 set -euo pipefail
-PKGS=(cmake ninja-build clang-19 lld-19 llvm-19 libclang-rt-19-dev catch2 nlohmann-json3-dev libcli11-dev
+PKGS=(cmake ninja-build clang-19 clang-format-19 lld-19 llvm-19 libclang-rt-19-dev catch2 nlohmann-json3-dev libcli11-dev
       pkg-config python3 python3-numpy binutils libstdc++-12-dev-arm64-cross g++-aarch64-linux-gnu qemu-user
       gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm  # these three: Cortex-M firmware (docs/firmware.md)
       wasi-libc libclang-rt-19-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32 nodejs  # wasm32 targets (docs/targets.md)

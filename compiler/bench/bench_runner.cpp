@@ -1,5 +1,5 @@
 #include "bench/bench_runner.h"
-#include "build/shell.h"
+#include "package/shell.h"
 
 #include <algorithm>
 #include <cstdlib>

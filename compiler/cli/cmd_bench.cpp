@@ -21,7 +21,7 @@
 #include "bench/bench_runner.h"
 #include "bench/cache_store.h"
 #include "bench/engine_cache.h"
-#include "build/shell.h"
+#include "package/shell.h"
 #include "cli/command.h"
 #include "cli/engine_pipe.h"
 #include "cli/format_flags.h"

@@ -100,7 +100,7 @@ int run(const Args& a) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // -o is any path: printable() keeps this one line.
   std::printf("smolc: %s %s %s for %s: weights %s, state %s%s%s in %.1f s -> %s\n", a.emit_only ? "emitted" : "compiled",
-              name.c_str(), plan->describe().c_str(), target->name.c_str(), mb(e.weights.size()).c_str(),
+              name.c_str(), plan->describe().c_str(), target->name.c_str(), mb(c.weights.blob.size()).c_str(),
               mb(e.state_bytes).c_str(), a.emit_only ? "" : ", engine objects ",
               a.emit_only ? "" : mb(r.code_bytes).c_str(), secs, printable(out).c_str());
   if (a.web)

@@ -18,7 +18,7 @@
 
 #include "bench/cache_store.h"
 #include "bench/engine_cache.h"
-#include "build/shell.h"
+#include "package/shell.h"
 #include "cli/engine.h"
 #include "cli/engine_pipe.h"
 #include "cli/progress.h"
@@ -57,7 +57,7 @@ std::string build_shared_object(const CachedEngine& e, const std::string& cxx, c
   const fs::path cpp = dir / ("shim.tmp-" + pid + ".cpp"), map = dir / ("exports.tmp-" + pid + ".map"),
                  log = dir / ("link.tmp-" + pid + ".log"), tmp = so.string() + ".tmp-" + pid;
   std::ofstream(cpp, std::ios::binary) << shim;
-  std::ofstream(map, std::ios::binary) << "{ global: smolc_so_*; local: *; };\n";
+  std::ofstream(map, std::ios::binary) << render_embedded("package/run-shim.map.in", {});
   const std::string cmd = shell_quote(cxx) + " -std=c++17 -O2 -fPIC -shared -I" +
                           shell_quote(e.include_dir) + " " + shell_quote(cpp.string()) + " " + shell_quote(e.library) +
                           " -Wl,--no-undefined -Wl,--version-script=" + shell_quote(map.string()) + " -lpthread -lm -o " +

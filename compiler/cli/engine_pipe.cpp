@@ -20,7 +20,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "build/shell.h"
+#include "package/shell.h"
 #include "emit/engine_emitter.h"
 #include "emit/kernel_api.h"
 #include "emit/template_engine.h"

@@ -6,7 +6,7 @@
 #include <iterator>
 #include <stdexcept>
 
-#include "build/shell.h"
+#include "package/shell.h"
 #include "common/escape.h"
 #include "emit/engine_emitter.h"
 #include "emit/template_engine.h"

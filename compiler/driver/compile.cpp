@@ -6,6 +6,7 @@
 #include "common/escape.h"
 #include "emit/engine_names.h"
 #include "ir/graph.h"
+#include "lower/lower_weights.h"
 #include "passes/passes.h"
 #include "tune/tuning.h"
 
@@ -60,10 +61,13 @@ CompiledEngine compile_model(const CompileRequest& r) {
   eo.threads = r.threads;
   eo.external_weights = r.external_weights || t.wasm();  // wasm modules read DIR/NAME.weights
   eo.kv_f16 = r.kv_f16;
-  eo.allow_nonfinite = r.allow_nonfinite;
   eo.format_text = r.formats.describe();
-  eo.calibration_progress = progress("calibrating");
-  out.sources = emit_engine(ck, g, s, eo, progress("packing"));
+  check_engine_options(ck.cfg, eo);
+  WeightOptions wo;
+  wo.allow_nonfinite = r.allow_nonfinite;
+  wo.calibration_progress = progress("calibrating");
+  out.weights = lower_weights(ck, g, s, wo, progress("packing"));
+  out.sources = emit_engine(g, s, out.weights.offsets, {ck.name, &ck.tokenizer}, eo);
 
   BuildOptions bo;
   bo.out_dir = out.out_dir;
@@ -81,7 +85,7 @@ CompiledEngine compile_model(const CompileRequest& r) {
   bo.source_sha256 = r.source_sha256.empty() ? model_sha256(ck) : r.source_sha256;
   bo.tuning_sha256 = r.tune.empty() ? "" : tune::tuning_hash(r.tune);
   bo.progress = progress("compiling");
-  out.build = build_engine(out.sources, eo, bo);
+  out.build = build_engine(out.sources, out.weights, eo, bo);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // The one compile pipeline, checkpoint to engine directory: passes, schedule
-// (with an optional tuning file), emission and the build driver. `smolc
+// (with an optional tuning file), weight lowering, emission and the build
+// driver. `smolc
 // compile`, the engine cache of `smolc run` / `smolc bench` and the tests go
 // through compile_model, so the model hash, the command line noted in the
 // engine and the build options are computed in one place.
@@ -7,9 +8,10 @@
 #include <functional>
 #include <string>
 
-#include "build/build_engine.h"
 #include "emit/engine_emitter.h"
 #include "frontend/checkpoint.h"
+#include "lower/lower_weights.h"
+#include "package/build_engine.h"
 #include "schedule/schedule.h"
 
 namespace smolc {
@@ -28,15 +30,15 @@ struct CompileRequest {
   schedule::FormatPlan formats;
   bool allow_nonfinite = false;
   const target::TargetDesc* target = nullptr;  // concrete (target_flag resolves "native")
-  int ctx = 0;               // 0: min(2048, the model's max_seq_len)
-  int threads = 0;           // the engine's default thread count (0: one per CPU)
+  int ctx = 0;                                 // 0: min(2048, the model's max_seq_len)
+  int threads = 0;                             // the engine's default thread count (0: one per CPU)
   bool kv_f16 = false;
   bool external_weights = false;  // always for wasm targets
-  std::string name;          // "": model name + format
-  std::string out_dir;       // "": NAME
-  std::string cxx;           // "": the target's compiler
+  std::string name;               // "": model name + format
+  std::string out_dir;            // "": NAME
+  std::string cxx;                // "": the target's compiler
   std::string cxxflags;
-  std::string tune;          // tuning file of `smolc tune`; "": the default schedule
+  std::string tune;  // tuning file of `smolc tune`; "": the default schedule
   bool emit_only = false;
   std::string source_sha256;  // "": model_sha256(*model)
   CommandWords words;
@@ -46,7 +48,8 @@ struct CompileRequest {
 
 struct CompiledEngine {
   std::string name, out_dir;
-  EngineOptions options;  // as emitted (ctx resolved, command line)
+  EngineOptions options;   // as emitted (ctx resolved, command line)
+  LoweredWeights weights;  // the packed blob and where each weight sits
   EngineSources sources;
   BuildResult build;
 };

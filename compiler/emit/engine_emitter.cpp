@@ -1,9 +1,9 @@
 #include "emit/engine_emitter.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -12,23 +12,17 @@
 #include "common/hex.h"
 #include "emit/engine_names.h"
 #include "emit/template_engine.h"
-#include "quant/materialize_quant.h"
+#include "frontend/error.h"
+#include "runtime/quant/smolc_quant.h"
 #include "schedule/kernel_list.h"
 #include "speculate/smolc_speculate.h"
 #include "text/tokenizer_tables_emit.h"
-#include "frontend/error.h"
-#include "frontend/storable.h"
 
 namespace smolc {
 
 namespace {
 
 size_t align64(size_t n) { return (n + 63) & ~static_cast<size_t>(63); }
-
-// The bound on an unquantised packed weight's values.
-StoredAs stored_as(WFormat f) {
-  return f == WFormat::BF16 ? StoredAs::BF16 : f == WFormat::F16 ? StoredAs::F16 : StoredAs::F32;
-}
 
 std::string hex_float(float f) {
   char b[64];
@@ -38,50 +32,335 @@ std::string hex_float(float f) {
 
 std::string ident(const std::string& op_name) { return sanitize_c_identifier(op_name); }
 
-// Byte layout of the caller's state buffer; each entry is emitted as a constant.
-struct StateLayout {
-  struct Entry {
-    std::string name, comment;
-    size_t offset, bytes;
-  };
-  std::vector<Entry> entries;
-  size_t end = 64;  // the header
-  void add(const std::string& name, size_t floats, const std::string& comment, size_t elem_bytes = sizeof(float)) {
-    entries.push_back({name, comment, end, floats * elem_bytes});
-    end += align64(floats * elem_bytes);
-  }
-  std::string code() const {
-    std::string s = "constexpr size_t kHeaderBytes = 64;\nstatic_assert(sizeof(Header) <= kHeaderBytes, \"the header fits\");\n";
-    for (const Entry& e : entries)
-      s += "constexpr size_t " + e.name + " = " + std::to_string(e.offset) + ";  // " +
-           (e.comment.rfind("(int32)", 0) == 0   ? e.comment.substr(8) + " (int32)"
-            : e.comment.rfind("(f16)", 0) == 0 ? "f16 " + e.comment.substr(6)
-            : e.comment.rfind("(bytes)", 0) == 0 ? e.comment.substr(8)
-                                               : "float " + e.comment) + "\n";
-    s += "constexpr size_t kStateBytes = " + std::to_string(end) + ";";
-    return s;
-  }
-};
-
-struct WeightsBuilder {
-  std::vector<uint8_t> blob;
-  size_t add(size_t bytes) {
-    const size_t off = align64(blob.size());
-    blob.resize(off + bytes, 0);
-    return off;
-  }
-};
-
-}  // namespace
-
-namespace {
-
 // An include's text for a ${NAME} line of its own: without its last newline,
 // which the line supplies.
 std::string include_text(const std::string& path, const TemplateVars& v) {
   std::string t = render_embedded(path, v);
   if (!t.empty() && t.back() == '\n') t.pop_back();
   return t;
+}
+
+std::string without_last_newline(std::string t) {
+  if (!t.empty() && t.back() == '\n') t.pop_back();
+  return t;
+}
+
+// ---- state layout -----------------------------------------------------------
+
+// What one state buffer holds, for its size and its comment.
+enum class Elem { F32, F16, I32, A8Block };
+
+size_t elem_bytes(Elem e) {
+  switch (e) {
+    case Elem::F32: return sizeof(float);
+    case Elem::F16: return 2;
+    case Elem::I32: return sizeof(int32_t);
+    case Elem::A8Block: return sizeof(smolc_block_a8);
+  }
+  throw std::logic_error("emit: unknown state element");
+}
+
+// Byte layout of the caller's state buffer; each entry is emitted as a constant.
+struct StateLayout {
+  struct Entry {
+    std::string name, shape;  // shape: "[dims] what it holds"
+    Elem elem;
+    size_t offset, bytes;
+  };
+  std::vector<Entry> entries;
+  size_t end = 64;  // the header
+  void add(const std::string& name, size_t count, Elem elem, const std::string& shape) {
+    const size_t bytes = count * elem_bytes(elem);
+    entries.push_back({name, shape, elem, end, bytes});
+    end += align64(bytes);
+  }
+  // The constant's comment: the element type, then the shape (int32 after it).
+  static std::string comment(const Entry& e) {
+    switch (e.elem) {
+      case Elem::F32: return "float " + e.shape;
+      case Elem::F16: return "f16 " + e.shape;
+      case Elem::I32: return e.shape + " (int32)";
+      case Elem::A8Block: return e.shape;  // the shape names the int8 blocks
+    }
+    throw std::logic_error("emit: unknown state element");
+  }
+  std::string code() const {
+    std::string s = "constexpr size_t kHeaderBytes = 64;\nstatic_assert(sizeof(Header) <= kHeaderBytes, \"the header fits\");\n";
+    for (const Entry& e : entries)
+      s += "constexpr size_t " + e.name + " = " + std::to_string(e.offset) + ";  // " + comment(e) + "\n";
+    s += "constexpr size_t kStateBytes = " + std::to_string(end) + ";";
+    return s;
+  }
+};
+
+std::string dims(std::initializer_list<int64_t> d) {
+  std::string s;
+  for (int64_t v : d) s += (s.empty() ? "[" : ", ") + std::to_string(v);
+  return s + "]";
+}
+
+// The K of the widest q8/q4 product: its int8 activation blocks share one buffer.
+int64_t max_a8_k(const schedule::Schedule& s) {
+  int64_t max_k = 0;
+  for (const auto& [op_name, spec] : s.matmul)
+    if (uses_a8_input(spec.fmt)) max_k = std::max(max_k, spec.K);
+  return max_k;
+}
+
+StateLayout state_layout(const ModelConfig& c, const schedule::Schedule& s, const EngineOptions& opt, bool any_a8) {
+  const int64_t P = s.target.prefill_tokens, D = c.dim, H = c.hidden_dim, Q = c.q_dim(), KV = c.kv_dim();
+  const int64_t V = c.vocab_size, L = c.n_layers, half = c.head_dim / 2, ctx = opt.ctx;
+  auto n = [](int64_t v) { return static_cast<size_t>(v); };
+  const Elem kv = opt.kv_f16 ? Elem::F16 : Elem::F32;
+  StateLayout st;
+  st.add("kKCache", n(L * ctx * KV), kv,
+         "[layers " + std::to_string(L) + ", kv_heads " + std::to_string(c.n_kv_heads) + ", ctx " + std::to_string(ctx) +
+             ", head_dim " + std::to_string(c.head_dim) + "] keys after RoPE");
+  st.add("kVCache", n(L * ctx * KV), kv, "[layers, kv_heads, ctx, head_dim] values");
+  st.add("kX", n(P * D), Elem::F32, dims({P, D}) + " residual stream");
+  st.add("kXn", n(P * D), Elem::F32, dims({P, D}) + " normalised residual");
+  st.add("kQkv", n(P * (Q + 2 * KV)), Elem::F32, dims({P, Q + 2 * KV}) + " q | k | v");
+  st.add("kAtt", n(P * Q), Elem::F32, dims({P, Q}) + " attention output");
+  st.add("kProjOut", n(P * D), Elem::F32, dims({P, D}) + " wo / w2 output before the residual add");
+  st.add("kGateUp", n(P * 2 * H), Elem::F32, dims({P, 2 * H}) + " gate/up interleaved");
+  st.add("kH", n(P * H), Elem::F32, dims({P, H}) + " silu(gate) * up");
+  st.add("kScores", n(P * c.n_heads * ctx), Elem::F32,
+         "[" + std::to_string(P) + " x " + std::to_string(c.n_heads) + " heads, ctx] attention scores");
+  st.add("kRopeCos", n(P * half), Elem::F32, dims({P, half}) + " cos of this step's angles");
+  st.add("kRopeSin", n(P * half), Elem::F32, dims({P, half}) + " sin of this step's angles");
+  st.add("kLastNorm", n(D), Elem::F32, dims({D}) + " last token, normalised for lm_head");
+  st.add("kLogits", n(V), Elem::F32, dims({V}) + " logits of the last token");
+  st.add("kTokens", n(ctx), Elem::I32, dims({ctx}) + " tokens in the context");
+  // Speculative decoding: one step's logits of every row, and the prompt-lookup n-gram index.
+  const int64_t spec_rows = std::min<int64_t>(P, 16), draft_entries = SMOLC_DRAFT_TABLE_ENTRIES(ctx);
+  st.add("kLogitsRows", n(spec_rows * V), Elem::F32, dims({spec_rows, V}) + " logits of every row of a verify step");
+  st.add("kDraftIndex", n(draft_entries), Elem::I32, dims({draft_entries}) + " n-gram index of the drafter");
+  if (any_a8) {
+    const int64_t kb = (max_a8_k(s) + 31) / 32;
+    st.add("kActQ", n(P * kb), Elem::A8Block,
+           "[" + std::to_string(P) + ", " + std::to_string(kb) +
+               " blocks] int8 activation blocks of a q8/q4 product's input");
+  }
+  if (s.bf16_activations) {
+    int64_t max_k = 0;
+    for (const auto& [op_name, spec] : s.matmul) max_k = std::max(max_k, spec.K);
+    st.add("kActB", n(P * max_k), Elem::F32,
+           dims({P, max_k}) + " a product's input rounded to bf16 (--bf16-activations)");
+  }
+  return st;
+}
+
+// ---- kernels and projections -------------------------------------------------
+
+// One translation unit per distinct kernel, and the Proj constant of every
+// projection naming its kernels.
+struct KernelSet {
+  std::map<std::string, KernelSource> by_function;
+  std::string projections;  // one "const Proj kP_..." line each
+  std::string row_function;  // the embedding lookup
+  bool any_a8 = false;
+
+  std::string add(KernelSource k) {
+    const std::string fn = k.function_name;
+    by_function.emplace(fn, std::move(k));
+    return fn;
+  }
+  std::string declarations() const {
+    std::string d;
+    for (const auto& [fn, k] : by_function) d += (d.empty() ? "" : "\n") + kernel_declaration(k);
+    return d;
+  }
+};
+
+KernelSet emit_kernels(const ir::Graph& g, const schedule::Schedule& s, const WeightOffsets& w,
+                       const std::string& prefix) {
+  KernelSet ks;
+  for (const auto& [op_name, spec] : s.matmul) ks.any_a8 = ks.any_a8 || uses_a8_input(spec.fmt);
+  for (const ir::Op& op : g.ops) {
+    if (op.kind != ir::OpKind::MatMul && op.kind != ir::OpKind::LmHead) continue;
+    const KernelSpec& spec = s.matmul.at(op.name);
+    const std::string gemv = ks.add(emit_gemv(spec, prefix));
+    const std::string gemm = ks.add(emit_gemm(spec, prefix));  // lm_head's too: speculative verify steps
+    // The Proj's kernel slots: float input (gemv, gemm), then int8 activation
+    // blocks (gemv, gemm) when the engine has any q8/q4 product.
+    const std::string kernels = uses_a8_input(spec.fmt) ? "nullptr, nullptr, " + gemv + ", " + gemm
+                                                        : gemv + ", " + gemm + (ks.any_a8 ? ", nullptr, nullptr" : "");
+    const TemplateVars v{{"PROJ", "kP_" + ident(op.name)},
+                         {"KERNELS", kernels},
+                         {"OFFSET", std::to_string(w.at(op.name))},
+                         {"M", spec.M},
+                         {"K", spec.K},
+                         {"TILE_M", int64_t(spec.tile_m)},
+                         {"OP", op.name},
+                         {"FMT", std::string(wformat_name(spec.fmt))},
+                         {"FOLDED", int64_t(!op.weight.col_gains.empty())},
+                         {"BF16_ACT", int64_t(s.bf16_activations)},
+                         {"GEMM_ROUNDS_X", int64_t(reads_bf16_x(KernelOp::Gemm, spec))}};
+    ks.projections += render_embedded("engine/projection.inc.in", v);
+  }
+  ks.row_function = ks.add(emit_row_unpack(s.embedding, prefix));
+  return ks;
+}
+
+// ---- the forward pass ----------------------------------------------------------
+
+struct Forward;
+
+// How one op of the fused graph becomes one line of forward(): the step
+// template that writes it (templates/engine/step/), the buffer it leaves its
+// value in, and the values only that step reads (and checks).
+struct StepLowering {
+  ir::OpKind kind;
+  std::optional<ir::Epilogue> epilogue;  // nullopt: any
+  bool (*applies)(const ir::Op&);        // nullptr: always
+  const char* step;                      // templates/engine/step/<step>.inc.in
+  const char* output;                    // "": none (lm_head writes the logits)
+  void (*vars)(const Forward&, const ir::Op&, TemplateVars&);  // nullptr: the common ones only
+};
+
+struct Forward {
+  const ir::Graph& g;
+  const schedule::Schedule& s;
+  const WeightOffsets& w;
+  const std::string& row_function;
+  std::map<int, std::string> buffer;  // value id -> the forward pass's buffer holding it
+
+  std::string input(const ir::Op& op, size_t i) const {
+    auto it = buffer.find(op.inputs.at(i));
+    if (it == buffer.end()) throw std::logic_error("emit: " + op.name + " reads a value no earlier step produced");
+    return it->second;
+  }
+  std::string gain(const std::string& tensor) const {
+    return tensor.empty() ? std::string("nullptr")
+                          : "reinterpret_cast<const float*>(s.w + " + std::to_string(w.at(tensor)) + ")";
+  }
+};
+
+void embed_vars(const Forward& f, const ir::Op&, TemplateVars& v) {
+  v["ROW_FN"] = f.row_function;
+  v["OFFSET"] = std::to_string(f.s.embedding_tied ? f.w.at("lm_head") : f.w.at("embed"));
+}
+void rms_norm_vars(const Forward& f, const ir::Op& op, TemplateVars& v) {
+  v["GAIN"] = f.gain(op.gain);
+  v["FOLDED"] = int64_t(op.gain.empty());
+}
+void residual_vars(const Forward& f, const ir::Op& op, TemplateVars& v) {
+  if (f.input(op, 1) != "x") throw std::logic_error("emit: " + op.name + " adds into a value other than the residual stream");
+  v["WEIGHT"] = op.name.substr(op.name.rfind('.') + 1);
+}
+void swiglu_vars(const Forward& f, const ir::Op& op, TemplateVars&) {
+  if (op.weight.interleave_block != f.s.target.gate_up_block)
+    throw std::logic_error("emit: " + op.name + " is interleaved by a block the engine does not use");
+}
+void lm_head_vars(const Forward& f, const ir::Op& op, TemplateVars& v) { v["GAIN"] = f.gain(op.gain); }
+
+using ir::Epilogue;
+using ir::OpKind;
+const StepLowering kSteps[] = {
+    {OpKind::Embedding, std::nullopt, nullptr, "embed", "x", embed_vars},
+    {OpKind::RmsNorm, std::nullopt, nullptr, "rms_norm", "xn", rms_norm_vars},
+    {OpKind::MatMul, Epilogue::RopeKvWrite, nullptr, "qkv_rope_kv", "qkv", nullptr},
+    {OpKind::Attention, std::nullopt, [](const ir::Op& op) { return op.inputs.size() == 1; }, "attention", "att", nullptr},
+    {OpKind::MatMul, Epilogue::ResidualAdd, nullptr, "residual_proj", "x", residual_vars},
+    {OpKind::MatMul, Epilogue::SwiGLU, nullptr, "swiglu_proj", "h", swiglu_vars},
+    {OpKind::LmHead, std::nullopt, [](const ir::Op& op) { return op.normalize; }, "lm_head", "", lm_head_vars},
+};
+
+const StepLowering& lowering_of(const ir::Op& op) {
+  for (const StepLowering& l : kSteps)
+    if (l.kind == op.kind && (!l.epilogue || *l.epilogue == op.epilogue) && (!l.applies || l.applies(op))) return l;
+  throw std::logic_error(std::string("emit: no lowering for ") + ir::op_kind_name(op.kind) + " op " + op.name +
+                         " (epilogue " + ir::epilogue_name(op.epilogue) + "); run passes::run_all first");
+}
+
+// forward(): templates/engine/forward.inc.in around one step line per op.
+// `model` holds the model constants the step templates print.
+std::string forward_pass(const ir::Graph& g, const schedule::Schedule& s, const WeightOffsets& w,
+                         const std::string& row_function, TemplateVars model) {
+  Forward f{g, s, w, row_function, {}};
+  model["TIED"] = int64_t(s.embedding_tied);
+  std::string steps;
+  int layer = -2;
+  for (const ir::Op& op : g.ops) {
+    TemplateVars v = model;
+    v["LAYER"] = int64_t(op.layer);
+    if (op.layer != layer && op.layer >= 0) steps += render_embedded("engine/step/layer.inc.in", v);
+    if (op.layer < 0 && layer >= 0) steps += "\n";
+    layer = op.layer;
+    const StepLowering& l = lowering_of(op);
+    v["OP"] = op.name;
+    v["PROJ"] = "kP_" + ident(op.name);
+    if (op.kind != OpKind::Embedding) v["IN"] = f.input(op, 0);
+    if (l.vars) l.vars(f, op, v);
+    steps += render_embedded(std::string("engine/step/") + l.step + ".inc.in", v);
+    if (*l.output) f.buffer[op.output] = l.output;
+  }
+  model["STEPS"] = without_last_newline(steps);
+  return include_text("engine/forward.inc.in", model);
+}
+
+// ---- the engine's template variables ---------------------------------------------
+
+// The model's shape as the engine and the step templates print it.
+TemplateVars model_vars(const ModelConfig& c) {
+  return {{"VOCAB", c.vocab_size},   {"DIM", c.dim},          {"HIDDEN", c.hidden_dim},
+          {"LAYERS", c.n_layers},    {"HEADS", c.n_heads},    {"KV_HEADS", c.n_kv_heads},
+          {"HEAD_DIM", c.head_dim},  {"BOS", c.bos_id},       {"EOS", c.eos_id},
+          {"Q_DIM", c.q_dim()},      {"QKV_DIM", c.q_dim() + 2 * c.kv_dim()}};
+}
+
+std::string inv_freq(const ModelConfig& c) {
+  std::string s;
+  for (int64_t i = 0; i < c.head_dim / 2; ++i) {
+    const float f = 1.0f / std::pow(static_cast<float>(c.rope_theta), static_cast<float>(2 * i) / static_cast<float>(c.head_dim));
+    s += (i ? ", " : "") + hex_float(f);
+  }
+  return s;
+}
+
+std::string upper(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+void set_option_vars(TemplateVars& v, const schedule::Schedule& s, const EngineOptions& opt, const EngineModel& m) {
+  v["NAME"] = opt.name;
+  v["UNAME"] = upper(opt.name);
+  v["MODEL"] = comment_safe(m.name);
+  v["FORMAT"] = comment_safe(opt.format_text.empty() ? std::string(wformat_name(s.format)) : opt.format_text);
+  v["TARGET"] = s.target.name;
+  v["VERSION"] = std::string(SMOLC_VERSION);
+  v["COMMAND"] = comment_safe(opt.command);
+  v["CTX"] = static_cast<int64_t>(opt.ctx);
+  v["EXTERNAL"] = static_cast<int64_t>(opt.external_weights);
+  v["THREADS"] = static_cast<int64_t>(opt.threads);
+  v["THREADS_TEXT"] = opt.threads > 0 ? std::to_string(opt.threads) + " threads" : std::string("one thread per online CPU");
+  v["KV_F16"] = static_cast<int64_t>(opt.kv_f16);
+  v["MAGIC"] = "0x" + hex64(weights_hash(reinterpret_cast<const uint8_t*>(opt.name.data()), opt.name.size()) | 1);
+}
+
+void set_schedule_vars(TemplateVars& v, const ModelConfig& c, const schedule::Schedule& s) {
+  char eps[64];
+  std::snprintf(eps, sizeof eps, "%.17g", c.rms_eps);
+  const int64_t P = s.target.prefill_tokens;
+  v["PREFILL"] = P;
+  v["SPEC_ROWS"] = std::min<int64_t>(P, 16);
+  v["QKV_GRAIN"] = static_cast<int64_t>(s.qkv_grain_heads);
+  v["SWIGLU_GRAIN"] = static_cast<int64_t>(s.swiglu_grain_blocks);
+  v["GATE_UP_BLOCK"] = static_cast<int64_t>(s.target.gate_up_block);
+  v["RMS_EPS"] = std::string(eps);
+  v["ATTN_SCALE"] = hex_float(static_cast<float>(1.0 / std::sqrt(static_cast<double>(c.head_dim))));
+  v["INV_FREQ"] = inv_freq(c);
+}
+
+GeneratedFile tokenizer_file(const EngineModel& m, const EngineOptions& opt) {
+  const TemplateVars v{{"NAME", opt.name},
+                       {"MODEL", comment_safe(m.name)},
+                       {"SOURCE", comment_safe(m.tokenizer->source)},
+                       {"VERSION", std::string(SMOLC_VERSION)},
+                       {"COMMAND", comment_safe(opt.command)},
+                       {"TABLES", without_last_newline(emit_tokenizer_tables_cpp(*m.tokenizer, opt.name))}};
+  return {opt.name + "-tokenizer.cpp", render_embedded("engine/tokenizer.cpp.in", v), {}};
 }
 
 }  // namespace
@@ -98,307 +377,58 @@ void set_attention_includes(TemplateVars& v, Isa isa) {
   v["ELEMENTWISE"] = render_embedded("engine/elementwise-" + flavour + ".inc.in", v);
 }
 
-std::string render_attention(TemplateVars v, int rows, int tokens) {
+std::string render_attention(TemplateVars v, int rows, int tokens, int decode_rows) {
   v["ATTN_ROWS"] = static_cast<int64_t>(rows);
   v["ATTN_TOKENS"] = static_cast<int64_t>(tokens);
+  v["ATTN_DECODE_ROWS"] = static_cast<int64_t>(decode_rows);
   return include_text("engine/attention.inc.in", v);
 }
 
-EngineSources emit_engine(const Checkpoint& ck, const ir::Graph& g, const schedule::Schedule& s,
-                          const EngineOptions& opt, const ProgressFn& progress) {
+void check_engine_options(const ModelConfig& c, const EngineOptions& opt) {
   validate_engine_name(opt.name);
-  const ModelConfig& c = g.cfg;
   if (opt.ctx < 1 || opt.ctx > c.max_seq_len)
     throw InputError("--ctx", std::to_string(opt.ctx),
                      "is out of range, expected 1.." + std::to_string(c.max_seq_len) + " (the model's max_seq_len)");
-  const std::string prefix = opt.name + "_";
-  const int P = s.target.prefill_tokens;
+}
+
+EngineSources emit_engine(const ir::Graph& g, const schedule::Schedule& s, const WeightOffsets& w,
+                          const EngineModel& m, const EngineOptions& opt) {
+  const ModelConfig& c = g.cfg;
+  check_engine_options(c, opt);
   EngineSources out;
   out.name = opt.name;
-
-  // ---- weights: every projection packed as its kernel streams it -------
-  size_t total_weight_bytes = 0;
-  for (const auto& [op_name, spec] : s.matmul) total_weight_bytes += packed_weight_bytes(spec);
-  WeightsBuilder wb;
-  std::map<std::string, size_t> offset;  // by op name; "embed" for an untied embedding, gain tensors by name
-  size_t packed = 0;
-  quant::QuantOptions qopt;
-  qopt.allow_nonfinite = opt.allow_nonfinite;
-  // The self-calibration (docs/quant-formats.md, "Importance"), run once when
-  // the first q8/q4 weight is quantised rather than copied from a GGUF file.
-  std::optional<quant::Calibration> calibration;
-  auto calibration_for = [&](const KernelSpec& spec, const ir::WeightRecipe& recipe) -> const quant::Calibration* {
-    const quant::QFormat f = block_format(spec.fmt);
-    if (!s.calibrate || (f != quant::QFormat::Q8 && f != quant::QFormat::Q4) ||
-        quant::reuses_gguf_blocks(ck, recipe, f))
-      return nullptr;
-    if (!calibration) calibration = quant::calibrate_checkpoint(ck, opt.calibration_progress);
-    return &*calibration;
-  };
-  auto pack = [&](const std::string& key, const KernelSpec& spec, const ir::WeightRecipe& recipe, int op_index) {
-    const size_t off = wb.add(packed_weight_bytes(spec));
-    if (is_quantized(spec.fmt)) {
-      // Quantised from the checkpoint's weights (the scale search weighs each
-      // column by the self-calibration's activation statistics, or with
-      // --no-calibrate by the run-time norm gain it meets, as quant_eval
-      // does), or GGUF blocks of the same format reused as they are.
-      const quant::QuantMatrix q = quant::materialize_quant(ck, recipe, block_format(spec.fmt),
-                                                            quant::options_for_op(ck, g, op_index, qopt,
-                                                                                  calibration_for(spec, recipe)));
-      pack_quant_weights(spec, q, wb.blob.data() + off);
-    } else {
-      std::vector<float> W = ir::materialize(ck, recipe);
-      if (!opt.allow_nonfinite) quant::check_recipe_storable(ck, recipe, W, stored_as(spec.fmt));
-      pack_weights(spec, W.data(), wb.blob.data() + off);
-    }
-    offset[key] = off;
-    packed += packed_weight_bytes(spec);
-    if (progress) progress(packed, total_weight_bytes);
-  };
-  auto add_gain = [&](const std::string& tensor) {
-    if (offset.count(tensor)) return;
-    std::vector<float> gain = ck.load_f32(tensor);
-    if (static_cast<int64_t>(gain.size()) != c.dim) throw InputError(ck.path, tensor, "expected " + std::to_string(c.dim) + " values");
-    if (!opt.allow_nonfinite) check_storable(ck.get(tensor).file, tensor, gain.data(), gain.size(), 0, StoredAs::F32);
-    const size_t off = wb.add(gain.size() * sizeof(float));
-    std::memcpy(wb.blob.data() + off, gain.data(), gain.size() * sizeof(float));
-    offset[tensor] = off;
-  };
-  for (size_t i = 0; i < g.ops.size(); ++i) {
-    const ir::Op& op = g.ops[i];
-    const int idx = static_cast<int>(i);
-    if (op.kind == ir::OpKind::MatMul || op.kind == ir::OpKind::LmHead) pack(op.name, s.matmul.at(op.name), op.weight, idx);
-    if (op.kind == ir::OpKind::Embedding && !s.embedding_tied) pack("embed", s.embedding, op.weight, idx);
-    if (!op.gain.empty()) add_gain(op.gain);
-  }
-  if (wb.blob.empty()) wb.add(64);
-
-  // ---- kernels: one translation unit per distinct spec and op -------------
-  std::map<std::string, KernelSource> kernels;  // by function name
-  auto kernel = [&](KernelSource k) {
-    const std::string fn = k.function_name;
-    kernels.emplace(fn, std::move(k));
-    return fn;
-  };
-  bool any_a8 = false;
-  for (const auto& [op_name, spec] : s.matmul) any_a8 = any_a8 || uses_a8_input(spec.fmt);
-  std::map<std::string, bool> a8_kernel;  // function name -> reads int8 activation blocks
-  std::string projections;
-  for (const ir::Op& op : g.ops) {
-    if (op.kind != ir::OpKind::MatMul && op.kind != ir::OpKind::LmHead) continue;
-    const KernelSpec& spec = s.matmul.at(op.name);
-    const bool a8 = uses_a8_input(spec.fmt);
-    const std::string gemv = kernel(emit_gemv(spec, prefix));
-    const std::string gemm = kernel(emit_gemm(spec, prefix));  // lm_head's too: speculative verify steps
-    a8_kernel[gemv] = a8;
-    if (gemm != "nullptr") a8_kernel[gemm] = a8;
-    std::string fns = a8 ? "nullptr, nullptr, " + gemv + ", " + gemm : gemv + ", " + gemm + (any_a8 ? ", nullptr, nullptr" : "");
-    projections += "const Proj kP_" + ident(op.name) + " = {" + fns + ", " +
-                   std::to_string(offset.at(op.name)) + ", " + std::to_string(spec.M) + ", " + std::to_string(spec.K) +
-                   ", " + std::to_string(spec.tile_m) +
-                   (s.bf16_activations ? std::string(", ") + (reads_bf16_x(KernelOp::Gemm, spec) ? "true" : "false") : "") +
-                   "};  // " + op.name + " [" + std::to_string(spec.M) + " x " +
-                   std::to_string(spec.K) + "] " + wformat_name(spec.fmt) +
-                   (op.weight.col_gains.empty() ? "" : ", norm gain folded in") + "\n";
-  }
-  const std::string row_fn = kernel(emit_row_unpack(s.embedding, prefix));
-  std::string kernel_decls;
-  for (const auto& [fn, k] : kernels) {
-    const std::string x = a8_kernel.count(fn) && a8_kernel.at(fn) ? "const void* xa" : "const float* x";
-    if (k.file_name.find("gemv") != std::string::npos)
-      kernel_decls += "void " + fn + "(const void* w, " + x + ", float* y, int row_begin, int row_end);\n";
-    else if (k.file_name.find("gemm") != std::string::npos)
-      kernel_decls += "void " + fn + "(const void* w, " + x + ", int n, float* y, int ldy, int row_begin, int row_end);\n";
-    else
-      kernel_decls += "void " + fn + "(const void* w, int row, float* out);\n";
-  }
-  if (!kernel_decls.empty()) kernel_decls.pop_back();
-
-  // ---- state layout -------------------------------------------------------
-  const int64_t D = c.dim, H = c.hidden_dim, Q = c.q_dim(), KV = c.kv_dim(), V = c.vocab_size;
-  const int64_t QKV = Q + 2 * KV, L = c.n_layers, half = c.head_dim / 2;
-  const std::string Ps = std::to_string(P), Ds = std::to_string(D);
-  StateLayout st;
-  auto sz = [](int64_t v) { return static_cast<size_t>(v); };
-  const size_t kv_bytes = opt.kv_f16 ? 2 : 4;
-  const std::string kv_type = opt.kv_f16 ? "(f16) " : "";
-  st.add("kKCache", sz(L * opt.ctx * KV), kv_type + "[layers " + std::to_string(L) + ", kv_heads " + std::to_string(c.n_kv_heads) + ", ctx " + std::to_string(opt.ctx) + ", head_dim " + std::to_string(c.head_dim) + "] keys after RoPE", kv_bytes);
-  st.add("kVCache", sz(L * opt.ctx * KV), kv_type + "[layers, kv_heads, ctx, head_dim] values", kv_bytes);
-  st.add("kX", sz(P * D), "[" + Ps + ", " + Ds + "] residual stream");
-  st.add("kXn", sz(P * D), "[" + Ps + ", " + Ds + "] normalised residual");
-  st.add("kQkv", sz(P * QKV), "[" + Ps + ", " + std::to_string(QKV) + "] q | k | v");
-  st.add("kAtt", sz(P * Q), "[" + Ps + ", " + std::to_string(Q) + "] attention output");
-  st.add("kProjOut", sz(P * D), "[" + Ps + ", " + Ds + "] wo / w2 output before the residual add");
-  st.add("kGateUp", sz(P * 2 * H), "[" + Ps + ", " + std::to_string(2 * H) + "] gate/up interleaved");
-  st.add("kH", sz(P * H), "[" + Ps + ", " + std::to_string(H) + "] silu(gate) * up");
-  st.add("kScores", sz(P * c.n_heads * opt.ctx), "[" + Ps + " x " + std::to_string(c.n_heads) + " heads, ctx] attention scores");
-  st.add("kRopeCos", sz(P * half), "[" + Ps + ", " + std::to_string(half) + "] cos of this step's angles");
-  st.add("kRopeSin", sz(P * half), "[" + Ps + ", " + std::to_string(half) + "] sin of this step's angles");
-  st.add("kLastNorm", sz(D), "[" + Ds + "] last token, normalised for lm_head");
-  st.add("kLogits", sz(V), "[" + std::to_string(V) + "] logits of the last token");
-  st.add("kTokens", sz(opt.ctx), "(int32) [" + std::to_string(opt.ctx) + "] tokens in the context");
-  // Speculative decoding: one step's logits of every row, and the prompt-lookup n-gram index.
-  const int64_t spec_rows = std::min<int64_t>(P, 16);
-  const int64_t draft_entries = SMOLC_DRAFT_TABLE_ENTRIES(opt.ctx);
-  st.add("kLogitsRows", sz(spec_rows * V), "[" + std::to_string(spec_rows) + ", " + std::to_string(V) + "] logits of every row of a verify step");
-  st.add("kDraftIndex", sz(draft_entries), "(int32) [" + std::to_string(draft_entries) + "] n-gram index of the drafter");
-  if (any_a8) {
-    int64_t max_k = 0;
-    for (const auto& [op_name, spec] : s.matmul)
-      if (uses_a8_input(spec.fmt)) max_k = std::max(max_k, spec.K);
-    const int64_t kb = (max_k + 31) / 32;
-    st.add("kActQ", sz(P * kb), "(bytes) [" + Ps + ", " + std::to_string(kb) + " blocks] int8 activation blocks of a q8/q4 product's input",
-           sizeof(smolc_block_a8));
-  }
-  if (s.bf16_activations) {
-    int64_t max_k = 0;
-    for (const auto& [op_name, spec] : s.matmul) max_k = std::max(max_k, spec.K);
-    st.add("kActB", sz(P * max_k), "[" + Ps + ", " + std::to_string(max_k) + "] a product's input rounded to bf16 (--bf16-activations)");
-  }
+  KernelSet kernels = emit_kernels(g, s, w, opt.name + "_");
+  const StateLayout st = state_layout(c, s, opt, kernels.any_a8);
   out.state_bytes = st.end;
 
-  // ---- the forward pass, one line per step of the model ---------------
-  std::map<int, std::string> buffer;  // value id -> local buffer name
-  std::string fwd;
-  fwd += "// One forward step: tokens [s.n] at positions [s.pos, s.pos + s.n); logits of the last one if asked.\n";
-  fwd += "void forward(const Step& s, const int32_t* tokens, bool want_logits) {\n";
-  fwd += "  float* x = buf(s, kX);        // [n, " + Ds + "] residual stream\n";
-  fwd += "  float* xn = buf(s, kXn);      // [n, " + Ds + "] x / rms(x)\n";
-  fwd += "  float* qkv = buf(s, kQkv);    // [n, " + std::to_string(QKV) + "] q | k | v\n";
-  fwd += "  float* att = buf(s, kAtt);    // [n, " + std::to_string(Q) + "] attention output\n";
-  fwd += "  float* h = buf(s, kH);        // [n, " + std::to_string(H) + "] silu(gate) * up\n";
-  fwd += "  rope_angles(s);\n";
-  auto in = [&](const ir::Op& op, size_t i) {
-    auto it = buffer.find(op.inputs.at(i));
-    if (it == buffer.end()) throw std::logic_error("emit: " + op.name + " reads a value no earlier step produced");
-    return it->second;
-  };
-  auto gain_ptr = [&](const std::string& tensor) {
-    return tensor.empty() ? std::string("nullptr")
-                          : "reinterpret_cast<const float*>(s.w + " + std::to_string(offset.at(tensor)) + ")";
-  };
-  int layer = -2;
-  for (const ir::Op& op : g.ops) {
-    if (op.layer != layer && op.layer >= 0) fwd += "\n  // ---- layer " + std::to_string(op.layer) + "\n";
-    if (op.layer < 0 && layer >= 0) fwd += "\n";
-    layer = op.layer;
-    const std::string L_s = std::to_string(op.layer);
-    if (op.kind == ir::OpKind::Embedding) {
-      const size_t off = s.embedding_tied ? offset.at("lm_head") : offset.at("embed");
-      fwd += "  embed(s, " + row_fn + ", " + std::to_string(off) + ", tokens, x);  // x = embed[tokens]" +
-             (s.embedding_tied ? " (rows of the tied lm_head)" : "") + "  [n, " + Ds + "]\n";
-      buffer[op.output] = "x";
-    } else if (op.kind == ir::OpKind::RmsNorm) {
-      fwd += "  rms_norm(" + in(op, 0) + ", xn, s.n, " + gain_ptr(op.gain) + ");  // " + op.name +
-             ": xn = x / rms(x)" + (op.gain.empty() ? " (gain folded into the next projection)" : " * gain") +
-             "  [n, " + Ds + "]\n";
-      buffer[op.output] = "xn";
-    } else if (op.kind == ir::OpKind::MatMul && op.epilogue == ir::Epilogue::RopeKvWrite) {
-      fwd += "  qkv_rope_kv(s, kP_" + ident(op.name) + ", " + L_s + ", " + in(op, 0) +
-             ", qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, " + std::to_string(QKV) + "]\n";
-      buffer[op.output] = "qkv";
-    } else if (op.kind == ir::OpKind::Attention && op.inputs.size() == 1) {
-      fwd += "  attention(s, " + L_s + ", " + in(op, 0) + ", att);  // att = softmax(q k^T / sqrt(" +
-             std::to_string(c.head_dim) + ")) v; " + std::to_string(c.n_heads) + " heads over " +
-             std::to_string(c.n_kv_heads) + " KV heads  [n, " + std::to_string(Q) + "]\n";
-      buffer[op.output] = "att";
-    } else if (op.kind == ir::OpKind::MatMul && op.epilogue == ir::Epilogue::ResidualAdd) {
-      const std::string resid = in(op, 1);
-      if (resid != "x") throw std::logic_error("emit: " + op.name + " adds into a value other than the residual stream");
-      const std::string w = op.name.substr(op.name.rfind('.') + 1);
-      fwd += "  residual_proj(s, kP_" + ident(op.name) + ", " + in(op, 0) + ", x);  // x += " + in(op, 0) + " . " +
-             w + "^T  [n, " + Ds + "]\n";
-      buffer[op.output] = "x";
-    } else if (op.kind == ir::OpKind::MatMul && op.epilogue == ir::Epilogue::SwiGLU) {
-      if (op.weight.interleave_block != s.target.gate_up_block)
-        throw std::logic_error("emit: " + op.name + " is interleaved by a block the engine does not use");
-      fwd += "  swiglu_proj(s, kP_" + ident(op.name) + ", " + in(op, 0) +
-             ", h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, " + std::to_string(H) + "]\n";
-      buffer[op.output] = "h";
-    } else if (op.kind == ir::OpKind::LmHead && op.normalize) {
-      fwd += "  if (want_logits) lm_head(s, kP_" + ident(op.name) + ", " + in(op, 0) + ", " + gain_ptr(op.gain) +
-             ");  // logits = final_norm(x[n-1]) . " + (s.embedding_tied ? "embed" : "lm_head") + "^T  [" +
-             std::to_string(V) + "]\n";
-    } else {
-      throw std::logic_error(std::string("emit: no lowering for ") + ir::op_kind_name(op.kind) + " op " + op.name +
-                             " (epilogue " + ir::epilogue_name(op.epilogue) + "); run passes::run_all first");
-    }
-  }
-  fwd += "}";
-
-  // ---- template variables --------------------------------------------------
-  std::string uname = opt.name;
-  for (char& ch : uname) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  std::string inv_freq;
-  for (int64_t i = 0; i < half; ++i) {
-    const float f = 1.0f / std::pow(static_cast<float>(c.rope_theta), static_cast<float>(2 * i) / static_cast<float>(c.head_dim));
-    inv_freq += (i ? ", " : "") + hex_float(f);
-  }
-  out.weights = std::move(wb.blob);
-  out.weights_hash = weights_hash(out.weights.data(), out.weights.size());
-  char eps[64];
-  std::snprintf(eps, sizeof eps, "%.17g", c.rms_eps);
-  TemplateVars v;
-  v["NAME"] = opt.name;
-  v["UNAME"] = uname;
-  v["MODEL"] = comment_safe(ck.name);
-  v["FORMAT"] = comment_safe(opt.format_text.empty() ? std::string(wformat_name(s.format)) : opt.format_text);
-  v["A8"] = static_cast<int64_t>(any_a8);
-  v["BF16_ACT"] = static_cast<int64_t>(s.bf16_activations);
-  v["TARGET"] = s.target.name;
-  v["VERSION"] = std::string(SMOLC_VERSION);
-  v["COMMAND"] = comment_safe(opt.command);
-  v["VOCAB"] = V;
-  v["CTX"] = static_cast<int64_t>(opt.ctx);
-  v["STATE_BYTES"] = static_cast<int64_t>(out.state_bytes);
-  v["WEIGHTS_BYTES"] = static_cast<int64_t>(out.weights.size());
-  v["EXTERNAL"] = static_cast<int64_t>(opt.external_weights);
-  v["DIM"] = D;
-  v["HIDDEN"] = H;
-  v["LAYERS"] = L;
-  v["HEADS"] = c.n_heads;
-  v["KV_HEADS"] = c.n_kv_heads;
-  v["HEAD_DIM"] = c.head_dim;
-  v["BOS"] = c.bos_id;
-  v["EOS"] = c.eos_id;
-  v["THREADS"] = static_cast<int64_t>(opt.threads);
-  v["THREADS_TEXT"] = opt.threads > 0 ? std::to_string(opt.threads) + " threads" : std::string("one thread per online CPU");
-  v["KERNEL_DECLS"] = kernel_decls;
-  v["PREFILL"] = static_cast<int64_t>(P);
-  v["SPEC_ROWS"] = spec_rows;
-  v["DRAFT_ENTRIES"] = draft_entries;
-  v["QKV_GRAIN"] = static_cast<int64_t>(s.qkv_grain_heads);
-  v["SWIGLU_GRAIN"] = static_cast<int64_t>(s.swiglu_grain_blocks);
-  v["GATE_UP_BLOCK"] = static_cast<int64_t>(s.target.gate_up_block);
-  v["RMS_EPS"] = std::string(eps);
-  v["ATTN_SCALE"] = hex_float(static_cast<float>(1.0 / std::sqrt(static_cast<double>(c.head_dim))));
-  v["MAGIC"] = "0x" + hex64(weights_hash(reinterpret_cast<const uint8_t*>(opt.name.data()), opt.name.size()) | 1);
-  v["WEIGHTS_HASH"] = "0x" + hex64(out.weights_hash);
-  v["INV_FREQ"] = inv_freq;
-  v["STATE_LAYOUT"] = st.code();
-  v["PROJECTIONS"] = projections;
-  v["FORWARD"] = fwd;
-  const bool text = ck.tokenizer.kind != TokenizerData::Kind::None;
+  TemplateVars v = model_vars(c);
+  const std::string forward = forward_pass(g, s, w, kernels.row_function, v);
+  set_option_vars(v, s, opt, m);
+  set_schedule_vars(v, c, s);
+  const bool text = m.tokenizer && m.tokenizer->kind != TokenizerData::Kind::None;
   v["TOKENIZER"] = static_cast<int64_t>(text);
-  v["KV_F16"] = static_cast<int64_t>(opt.kv_f16);
+  v["A8"] = static_cast<int64_t>(kernels.any_a8);
+  v["BF16_ACT"] = static_cast<int64_t>(s.bf16_activations);
+  v["KERNEL_DECLS"] = kernels.declarations();
+  v["STATE_BYTES"] = static_cast<int64_t>(out.state_bytes);
+  v["STATE_LAYOUT"] = st.code();
+  v["DRAFT_ENTRIES"] = static_cast<int64_t>(SMOLC_DRAFT_TABLE_ENTRIES(opt.ctx));
+  v["WEIGHTS_BYTES"] = static_cast<int64_t>(w.bytes);
+  v["WEIGHTS_HASH"] = "0x" + hex64(w.hash);
+  v["PROJECTIONS"] = kernels.projections;
+  v["FORWARD"] = forward;
   set_attention_includes(v, s.target.isa);
-  v["ATTENTION"] = render_attention(v, s.attn_rows, s.attn_tokens);
+  v["ATTENTION"] = render_attention(v, s.attn_rows, s.attn_tokens, s.attn_decode_rows);
 
   out.header = {opt.name + ".h", render_embedded("engine/engine.h.in", v), {}};
   out.sources.push_back({opt.name + "-engine-" + s.target.name + ".cpp", render_embedded("engine/engine.cpp.in", v),
                          s.target.cxx_flags()});
-  for (auto& [fn, k] : kernels) out.sources.push_back({k.file_name, std::move(k.code), k.cxx_flags});
-  if (text) {
-    const std::string comment = "// " + opt.name + ": tokenizer tables of " + comment_safe(ck.name) + " (" +
-                                comment_safe(ck.tokenizer.source) + ").\n// Generated by smolc " + SMOLC_VERSION +
-                                "; do not edit.\n// Command: " + comment_safe(opt.command) + "\n";
-    out.sources.push_back({opt.name + "-tokenizer.cpp", comment + emit_tokenizer_tables_cpp(ck.tokenizer, opt.name), {}});
-  }
+  for (auto& [fn, k] : kernels.by_function) out.sources.push_back({k.file_name, std::move(k.code), k.cxx_flags});
+  if (text) out.sources.push_back(tokenizer_file(m, opt));
   out.code_files = out.sources.size();
   if (!opt.external_weights) {
     v["WEIGHTS_BIN"] = c_string(opt.name + ".weights.bin");
-    const std::string a = render_embedded("engine/weights.S.in", v);
-    out.sources.push_back({opt.name + "_weights.S", a, {}});
+    out.sources.push_back({opt.name + "_weights.S", render_embedded("engine/weights.S.in", v), {}});
   }
   return out;
 }

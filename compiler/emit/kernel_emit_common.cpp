@@ -12,101 +12,23 @@
 
 namespace smolc::kernel_detail {
 
-int quant_scale_bytes(WFormat f) { return f == WFormat::Q16 ? 4 : 2; }
-
-int quant_payload_bytes(WFormat f) {
-  switch (f) {
-    case WFormat::Q8: return SMOLC_QBLOCK;
-    case WFormat::Q4: return SMOLC_QBLOCK / 2;
-    case WFormat::Q16: return 2 * SMOLC_QBLOCK;
-    default: break;
-  }
-  throw std::invalid_argument(std::string(wformat_name(f)) + " is not a block format");
-}
-
-// Interleave unit: 4 bytes for q8 and q4 (4 or 8 elements; one int32 lane),
-// 2 bytes for q16 (one element, widened to one f32 lane). NEON_I8MM q8/q4:
-// 8 bytes, one row of the 2x8 int8 operand of `smmla` (see quant_interleave).
-int quant_interleave_unit(const KernelSpec& s) {
-  if (s.fmt == WFormat::Q16) return 2;
-  return s.isa == Isa::NEON_I8MM ? 8 : 4;
-}
-
-// q16 AVX2 interleaves the whole panel: its gemv reads element k of all the
-// panel's rows at once, and with groups of 8 rows those reads hop between
-// 512-byte row groups (measured: cold gemv 8 GB/s) or repeat the broadcast
-// of x per group (cold 20-22 against 24-27 GB/s), docs/kernels.md.
-// NEON: 4 rows x 4-byte units for q8/q4 (one q register = the 4 x 4 bytes
-// `sdot` by lane reduces into 4 row lanes, and that smull + sadalp + one addp
-// per block reduce the same way), the whole panel for q16 (as AVX2: element k
-// of every row at once, no reduction).
-// AVX-512 q8: 16 rows x 4-byte units, so one 64-byte load is unit u of 16
-// rows, row r in int32 lane r: the operand vpdpbusd with a broadcast
-// activation quad needs. The row-major layout cost the gemv a 4-round
-// vpermt2d reduction and the gemm a transpose per block (docs/kernels.md).
-// NEON_I8MM q8/q4: row pairs x 8-byte units, so one 16-byte load is the
-// 2x8 int8 matrix `smmla` takes (row 0 bytes 8u..8u+7, then row 1's): the
-// gemm feeds it straight from memory, where NEON's 4 x 4-byte units would
-// need a zip1/zip2 per weight register (docs/kernels.md).
-int quant_interleave(const KernelSpec& s) {
-  if (s.isa == Isa::NEON_I8MM && (s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4)) return 2;
-  // wasm SIMD128 takes NEON's layout: 4 rows x 4-byte units for q8/q4 (two
-  // rows' units widen into one int16 vector for i32x4.dot_i16x8_s), the
-  // whole panel for q16.
-  if (isa_is_aarch64(s.isa) || s.isa == Isa::WASM_SIMD128) {
-    if (s.fmt == WFormat::Q16) return s.tile_m;
-    return s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4 ? 4 : 1;
-  }
-  if (s.isa == Isa::AVX512 && s.fmt == WFormat::Q8 && s.tile_m % 16 == 0) return 16;
-  if (s.isa != Isa::AVX2 || s.tile_m % 8 != 0) return 1;
-  if (s.fmt == WFormat::Q16) return s.tile_m;
-  return s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4 ? 8 : 1;
-}
-
-size_t quant_payload_offset(WFormat f, int interleave, int unit, int r, int j) {
-  const size_t pb = size_t(quant_payload_bytes(f)), R = size_t(interleave), U = size_t(unit);
-  if (R == 1) return size_t(r) * pb + size_t(j);
-  return size_t(r) / R * R * pb + size_t(j) / U * R * U + size_t(r) % R * U + size_t(j) % U;
-}
-
-void validate_spec(const KernelSpec& s, const char* op) {
-  auto bad = [&](const std::string& what) {
-    throw std::invalid_argument(std::string(op) + " kernel spec: " + what);
-  };
-  if (s.M < 1 || s.M > (int64_t(1) << 24)) bad("M=" + std::to_string(s.M) + " outside [1, 2^24]");
-  if (s.K < 1 || s.K > (int64_t(1) << 20)) bad("K=" + std::to_string(s.K) + " outside [1, 2^20]");
-  if (s.tile_m < 1 || s.tile_m > 256) bad("tile_m=" + std::to_string(s.tile_m) + " outside [1, 256]");
-  const int lanes = target::isa_desc(s.isa).lanes;  // panels hold whole vectors of rows
-  if (s.tile_m % lanes != 0)
-    bad("tile_m=" + std::to_string(s.tile_m) + " is not a multiple of " + std::to_string(lanes) + " for " +
-        isa_name(s.isa));
-  if (s.tile_n < 1 || s.tile_n > 16) bad("tile_n=" + std::to_string(s.tile_n) + " outside [1, 16]");
-  // Panel offsets are computed in 64-bit, but rows are ints in the signatures.
-  if (s.M * s.K > (int64_t(1) << 34)) bad("M*K too large");
-}
-
-namespace {
-KernelOp op_of(const char* op) {
-  const std::string o = op;
-  return o == "gemm" ? KernelOp::Gemm : o == "row" ? KernelOp::Row : KernelOp::Gemv;
-}
-}  // namespace
-
 std::string kernel_stem(const KernelSpec& s, const char* op) {
   std::string tile = std::to_string(s.tile_m) + "r";
   if (std::string(op) == "gemm") tile += std::to_string(s.tile_n) + "t";
-  return kernel_format_name(op_of(op), s) + "-" + op + "-" + std::to_string(s.M) + "x" + std::to_string(s.K) + "-" +
+  const KernelOp kop = std::string(op) == "gemm" ? KernelOp::Gemm : std::string(op) == "row" ? KernelOp::Row : KernelOp::Gemv;
+  return kernel_format_name(kop, s) + "-" + op + "-" + std::to_string(s.M) + "x" + std::to_string(s.K) + "-" +
          tile + "-" + isa_name(s.isa);
 }
 
-KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const char* op) {
+KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, KernelOp kop) {
+  const char* op = kernel_op_name(kop);
   validate_spec(s, op);
   for (char c : prefix)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
       throw std::invalid_argument(std::string(op) + " kernel prefix '" + prefix + "' is not a C identifier part");
   const PackedLayout l = packed_layout(s);
   const std::string stem = kernel_stem(s, op);
-  const bool is_row = std::string(op) == "row";
+  const bool is_row = kop == KernelOp::Row;
   // One row template serves every ISA: the lookup copies K values once per token.
   // Float formats: AVX2 and AVX-512 share one x86 template per op,
   // parameterised by vector width. Block formats: one template per op and ISA.
@@ -115,7 +37,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   // gemm (smmla: q-gemm-i8mm) and bf16 gemm (bfmmla: gemm-i8mm).
   const bool neon = isa_is_aarch64(s.isa);
   const bool i8mm_gemm = s.isa == Isa::NEON_I8MM && (uses_a8_input(s.fmt) || s.fmt == WFormat::BF16) &&
-                         std::string(op) == "gemm";
+                         kop == KernelOp::Gemm;
   const bool wasm = s.isa == Isa::WASM_SIMD128;
   const bool quant = is_quantized(s.fmt);
   const std::string isa_part = is_row      ? "scalar"
@@ -132,6 +54,8 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   out.function_name = prefix;
   for (char c : stem) out.function_name += (c == '-' ? '_' : c);
   if (!is_row) out.cxx_flags = target::kernel_flags(s.isa, s.fmt);
+  out.op = kop;
+  out.a8_input = !is_row && uses_a8_input(s.fmt);
 
   TemplateVars v;
   v["OP"] = std::string(op);
@@ -143,7 +67,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   v["TILE_N"] = int64_t(s.tile_n);
   v["KP"] = int64_t(l.k_pack);
   // x rounded to bf16 once and read as one bf16 term (--bf16-activations).
-  const bool xb = reads_bf16_x(op_of(op), s);
+  const bool xb = reads_bf16_x(kop, s);
   v["XBF16"] = int64_t(xb);
   v["KPAD"] = l.k_padded;
   v["PANELS"] = l.panels;
@@ -152,8 +76,8 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
     v["KB"] = kb;                                   // blocks per row
     v["LAST_COLS"] = s.K - (kb - 1) * SMOLC_QBLOCK;  // real columns of the last block
     v["A8"] = int64_t(uses_a8_input(s.fmt));
-    v["SCALE_BYTES"] = int64_t(quant_scale_bytes(s.fmt));
-    v["PAYLOAD_BYTES"] = int64_t(quant_payload_bytes(s.fmt));
+    v["SCALE_BYTES"] = int64_t(layout::quant_scale_bytes(s.fmt));
+    v["PAYLOAD_BYTES"] = int64_t(layout::quant_payload_bytes(s.fmt));
     v["GROUP_BYTES"] = int64_t(l.group_bytes);
     v["PANEL_BYTES"] = int64_t(l.panel_bytes);
     v["QI"] = int64_t(l.interleave);  // rows per payload interleave group
@@ -169,7 +93,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
   std::string cmd = std::string("smolc kernel --op ") + op + " --format " + wformat_name(s.fmt) + " --isa " +
                     isa_name(s.isa) + " --m " + std::to_string(s.M) + " --k " + std::to_string(s.K) + " --tile-m " +
                     std::to_string(s.tile_m);
-  if (std::string(op) == "gemm") cmd += " --tile-n " + std::to_string(s.tile_n);
+  if (kop == KernelOp::Gemm) cmd += " --tile-n " + std::to_string(s.tile_n);
   if (xb) cmd += " --bf16-activations";
   if (!prefix.empty()) cmd += " --prefix " + prefix;
   v["COMMAND"] = cmd;
@@ -228,3 +152,18 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, const c
 }
 
 }  // namespace smolc::kernel_detail
+
+namespace smolc {
+
+std::string kernel_declaration(const KernelSource& k) {
+  const std::string x = k.a8_input ? "const void* xa" : "const float* x";
+  switch (k.op) {
+    case KernelOp::Gemv: return "void " + k.function_name + "(const void* w, " + x + ", float* y, int row_begin, int row_end);";
+    case KernelOp::Gemm:
+      return "void " + k.function_name + "(const void* w, " + x + ", int n, float* y, int ldy, int row_begin, int row_end);";
+    case KernelOp::Row: return "void " + k.function_name + "(const void* w, int row, float* out);";
+  }
+  throw std::logic_error("kernel_declaration: unknown op");
+}
+
+}  // namespace smolc

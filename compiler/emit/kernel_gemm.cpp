@@ -6,7 +6,7 @@
 namespace smolc {
 
 KernelSource emit_gemm(const KernelSpec& s, const std::string& prefix) {
-  return kernel_detail::emit_kernel(s, prefix, "gemm");
+  return kernel_detail::emit_kernel(s, prefix, KernelOp::Gemm);
 }
 
 }  // namespace smolc

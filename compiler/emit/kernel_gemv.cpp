@@ -6,7 +6,7 @@
 namespace smolc {
 
 KernelSource emit_gemv(const KernelSpec& s, const std::string& prefix) {
-  return kernel_detail::emit_kernel(s, prefix, "gemv");
+  return kernel_detail::emit_kernel(s, prefix, KernelOp::Gemv);
 }
 
 }  // namespace smolc

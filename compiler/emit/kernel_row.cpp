@@ -6,7 +6,7 @@
 namespace smolc {
 
 KernelSource emit_row_unpack(const KernelSpec& s, const std::string& prefix) {
-  return kernel_detail::emit_kernel(s, prefix, "row");
+  return kernel_detail::emit_kernel(s, prefix, KernelOp::Row);
 }
 
 }  // namespace smolc

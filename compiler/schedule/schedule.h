@@ -65,11 +65,13 @@ struct Schedule {
   int qkv_grain_heads = 1;      // parallel grain of the wqkv epilogue, in heads
   int swiglu_grain_blocks = 1;  // parallel grain of the w13 epilogue, in gate/up block pairs
   // Attention (templates/engine/attention.inc.in): KV cache rows per block
-  // (kAttnRows) and query tokens per work item (kAttnTokens). Not per target:
-  // the defaults were measured on x86 (docs/performance.md); `smolc tune`
-  // times alternatives.
+  // (kAttnRows) and query tokens per work item (kAttnTokens) of a prefill or
+  // verify step, and cache rows per block of a decode step (kAttnDecodeRows).
+  // Not per target: the defaults were measured on x86 (docs/performance.md);
+  // `smolc tune` times alternatives, decode and prefill each in its setting.
   int attn_rows = kDefaultAttnRows;
   int attn_tokens = kDefaultAttnTokens;
+  int attn_decode_rows = kDefaultAttnRows;
 };
 
 // Picks a KernelSpec for every projection of `g` (the fused graph). Throws

@@ -47,7 +47,8 @@ Isa detect_host_isa();
 bool host_supports(Isa i);
 
 // One matrix product as the schedule picks it and a kernel emitter renders it
-// (the layout and signatures are in emit/kernel_api.h).
+// (the packed layout is in lower/packed_layout.h, the signatures in
+// emit/kernel_api.h).
 struct KernelSpec {
   WFormat fmt = WFormat::F32;
   Isa isa = Isa::Scalar;

@@ -164,6 +164,9 @@ Search plan_search(const schedule::Schedule& s, const ModelConfig& cfg, int thre
     return c;
   };
   const int dr = s.attn_rows, dt = s.attn_tokens;
+  // The first decode time is the default's: the schedule's decode and prefill
+  // blocks start equal (kDefaultAttnRows), so one candidate list serves both.
+  if (s.attn_decode_rows != dr) throw std::logic_error("plan_search: a schedule whose decode attention block is not its prefill block");
   out.candidates.push_back(attn(dr, dt, 1, out.attn_decode_pos));
   out.candidates.push_back(attn(dr, dt, n_pre, out.attn_prefill_pos));
   spent += attention_estimate_s(out.heads, out.head_dim, 1, out.attn_decode_pos) +
@@ -206,15 +209,24 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
   std::set<std::string> written;
   std::vector<std::pair<int, int>> blocks;  // the attention candidates' (rows, tokens): namespace cand_K
   int attn_ctx = 1, attn_n = 1;
+  for (const Candidate& c : search.candidates)
+    if (c.attn_rows) {
+      attn_ctx = std::max(attn_ctx, c.attn_pos + c.attn_n);
+      attn_n = std::max(attn_n, c.attn_n);
+    }
+  const int64_t kvdim = int64_t(search.kv_heads) * search.head_dim;
+  // One layer's K and V cache: a decode candidate reads a copy at rotating
+  // offsets of the cold buffer, as a gemv reads its weights.
+  const int64_t layer_kv_bytes = 2 * 4 * kvdim * attn_ctx;
   for (const Candidate& c : search.candidates) {
     if (c.attn_rows) {
       const std::pair<int, int> b{c.attn_rows, c.attn_tokens};
       const size_t k = size_t(std::find(blocks.begin(), blocks.end(), b) - blocks.begin());
       if (k == blocks.size()) blocks.push_back(b);
-      attn_ctx = std::max(attn_ctx, c.attn_pos + c.attn_n);
-      attn_n = std::max(attn_n, c.attn_n);
-      table += "    {kAttn, false, nullptr, 0L, 0, 0, 0, " + std::to_string(c.attn_n) + ", true, " + std::to_string(k) +
-               ", " + std::to_string(c.attn_pos) + "},\n";
+      const bool cold = c.attn_n == 1;
+      table += "    {kAttn, false, nullptr, " + std::to_string(cold ? layer_kv_bytes : 0) + "L, 0, 0, 0, " +
+               std::to_string(c.attn_n) + ", " + (cold ? "true" : "false") + ", " + std::to_string(k) + ", " +
+               std::to_string(c.attn_pos) + "},\n";
       continue;
     }
     const ShapeChoice& sh = search.shapes[c.shape];
@@ -252,7 +264,7 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
   v["REPS"] = int64_t(kReps);
   v["DECLS"] = decls;
   v["TABLE"] = table;
-  const int64_t qdim = int64_t(search.heads) * search.head_dim, kvdim = int64_t(search.kv_heads) * search.head_dim;
+  const int64_t qdim = int64_t(search.heads) * search.head_dim;
   v["ATTN_LAYERS"] = int64_t(std::max(1, search.layers));
   v["ATTN_KV_FLOATS"] = kvdim * attn_ctx;  // one layer's K (or V) cache
   v["ATTN_QKV_FLOATS"] = (qdim + 2 * kvdim) * attn_n;
@@ -276,9 +288,11 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
   std::string cands, dispatch;
   for (size_t k = 0; k < blocks.size(); ++k) {
     const std::string ns = "cand_" + std::to_string(k);
+    // A decode candidate of `rows` runs the namespace of its (rows, default
+    // tokens) pair: its decode blocks are `rows` too.
     cands += "// kAttnRows " + std::to_string(blocks[k].first) + ", kAttnTokens " + std::to_string(blocks[k].second) +
-             "\nnamespace " + ns + " {\n" + render_attention(av, blocks[k].first, blocks[k].second) + "\n}  // namespace " +
-             ns + "\n\n";
+             ", kAttnDecodeRows " + std::to_string(blocks[k].first) + "\nnamespace " + ns + " {\n" +
+             render_attention(av, blocks[k].first, blocks[k].second, blocks[k].first) + "\n}  // namespace " + ns + "\n\n";
     dispatch += "    case " + std::to_string(k) + ":\n      tune_attention::" + ns + "::attention(s, 0, qkv, out);\n      break;\n";
   }
   av["CANDIDATES"] = cands;
@@ -388,11 +402,18 @@ void choose(Search& search) {
     };
     sh.gemv_default_ns = sh.gemv_ns = time_of(KernelOp::Gemv, sh.default_tile_m, 0);
     sh.gemm_default_ns = sh.gemm_ns = time_of(KernelOp::Gemm, sh.default_tile_m, sh.default_tile_n);
-    double best = 2.0 * 0.98;  // the default scores 2.0; another must be 2% better
+    double best = 2.0;  // the default's score
     for (const Candidate& c : search.candidates) {
       if (c.shape != i || c.step != 0 || c.attn_rows != 0 || c.variant.op != KernelOp::Gemm) continue;
-      const double gv = time_of(KernelOp::Gemv, c.variant.tile_m, 0);
+      const bool height = c.variant.tile_m != sh.default_tile_m;
+      const double gv = height ? time_of(KernelOp::Gemv, c.variant.tile_m, 0) : sh.gemv_default_ns;
       if (gv <= 0) continue;
+      // Another panel height changes the decode gemv: it must be faster there
+      // by the margin, and no slower in the gemm; another token tile changes
+      // the gemm only, which must then be faster by the margin.
+      const bool qualifies = height ? gv < sh.gemv_default_ns * (1.0 - kMargin) && c.ns <= sh.gemm_default_ns
+                                    : c.ns < sh.gemm_default_ns * (1.0 - kMargin);
+      if (!qualifies) continue;
       const double score = gv / sh.gemv_default_ns + c.ns / sh.gemm_default_ns;
       if (score < best) {
         best = score;
@@ -410,16 +431,17 @@ void choose(Search& search) {
       if (c.step == p && c.attn_rows == 0) ns += search.prefill_uses[c.shape] * c.ns;
     search.step_times.push_back({p, ns / p});
   }
-  // steps[0] is the default; another must be 2% faster per token.
+  // steps[0] is the default; another must be kMargin faster per token.
   search.step = search.steps[0];
-  double best = search.step_times[0].ns_per_token * 0.98;
+  double best = search.step_times[0].ns_per_token * (1.0 - kMargin);
   for (const PrefillStep& p : search.step_times)
     if (p.ns_per_token < best) {
       best = p.ns_per_token;
       search.step = p.tokens;
     }
-  // The attention: each (rows, tokens) with a prefill time scores its decode
-  // time (its rows') over the default's plus its prefill time over the default's.
+  // The attention: the prefill block (rows x tokens) by its prefill time,
+  // the decode block (rows) by its decode time; each pair lists its rows'
+  // decode time.
   search.attn_times.clear();
   auto decode_of = [&](int rows) {
     for (const Candidate& c : search.candidates)
@@ -432,13 +454,17 @@ void choose(Search& search) {
   const AttentionTime& d = search.attn_times[0];
   search.attn_rows = d.rows;
   search.attn_tokens = d.tokens;
-  double best_attn = 2.0 * 0.98;
+  search.attn_decode_rows = d.rows;
+  double best_prefill = d.prefill_ns * (1.0 - kMargin), best_decode = d.decode_ns * (1.0 - kMargin);
   for (const AttentionTime& a : search.attn_times) {
-    const double score = a.decode_ns / d.decode_ns + a.prefill_ns / d.prefill_ns;
-    if (a.decode_ns > 0 && score < best_attn) {
-      best_attn = score;
+    if (a.prefill_ns < best_prefill) {
+      best_prefill = a.prefill_ns;
       search.attn_rows = a.rows;
       search.attn_tokens = a.tokens;
+    }
+    if (a.decode_ns > 0 && a.decode_ns < best_decode) {
+      best_decode = a.decode_ns;
+      search.attn_decode_rows = a.rows;
     }
   }
 }

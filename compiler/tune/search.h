@@ -24,9 +24,12 @@ struct Candidate {
   int step = 0;
   // An attention candidate (attn_rows > 0; shape and variant unused): the
   // engine's attention with blocks of attn_rows cache rows and tiles of
-  // attn_tokens query tokens, one layer, attn_n tokens at attn_pos (decode:
-  // 1 token at Search::attn_decode_pos; prefill: Search::tokens tokens at
-  // attn_prefill_pos), each call on the next layer's KV cache.
+  // attn_tokens query tokens, one layer, attn_n tokens at attn_pos. Decode:
+  // 1 token at Search::attn_decode_pos, each call on another copy of one
+  // layer's KV cache in the cold buffer (a decode step finds every layer's
+  // cache evicted by the weights read since its last visit); prefill:
+  // Search::tokens tokens at attn_prefill_pos, each call on the next layer's
+  // cache (a prefill step's tiles reread the blocks from cache).
   int attn_rows = 0, attn_tokens = 0, attn_n = 0, attn_pos = 0;
 };
 
@@ -48,7 +51,7 @@ struct Search {
   // it is timed, and the choice (default first in attn_times).
   int dim = 0, heads = 0, kv_heads = 0, head_dim = 0, layers = 0;
   int attn_decode_pos = 0, attn_prefill_pos = 0;
-  int attn_rows = 0, attn_tokens = 0;
+  int attn_rows = 0, attn_tokens = 0, attn_decode_rows = 0;
   std::vector<AttentionTime> attn_times;
 };
 
@@ -78,12 +81,21 @@ std::string probe_args(int64_t l3_bytes);
 // search; throws InputError(source, "line N", ...) for anything else.
 void read_probe_output(Search& search, const std::string& text, const std::string& source, CpuInfo& cpu);
 
-// Picks each shape's tiles from the candidate times: the pair with the least
-// sum of gemv and gemm time relative to the default's, when it is at least
-// 2% less (noise); otherwise the default. Likewise the prefill step with the
-// least time per token of a step's projections (sum over shapes of uses x
-// time per call, over the step's tokens). And the attention block with the
-// least sum of decode and prefill time relative to the default's.
+// The noise margin: a choice other than the default must be at least this
+// much faster than the default where it changes the engine.
+constexpr double kMargin = 0.02;
+
+// Picks every choice from the candidate times; the default stays unless an
+// alternative is kMargin faster in every setting it changes and no slower
+// in any, so a prefill gain never pays for a slower decode:
+// - a shape's tiles: tile_n alone changes only the prefill gemm; a tile_m
+//   (panel height) also changes the decode gemv, so it must be kMargin faster
+//   in the gemv and no slower in the gemm. Among the pairs that qualify, the
+//   least sum of gemv and gemm time relative to the default's.
+// - the prefill step: the least time per token of a step's projections (sum
+//   over shapes of uses x time per call, over the step's tokens).
+// - the prefill attention block (rows x tokens): the least prefill time; the
+//   decode attention block (rows): the least cold decode time.
 void choose(Search& search);
 
 }  // namespace smolc::tune

@@ -8,7 +8,7 @@
 #include <numeric>
 #include <sstream>
 
-#include "build/build_engine.h"
+#include "package/build_engine.h"
 #include "frontend/error.h"
 #include "schedule/kernel_list.h"
 
@@ -164,8 +164,10 @@ std::string tuning_json(const Tuning& t) {
     att.push_back({{"rows", a.rows}, {"tokens", a.tokens}, {"decode_ns", a.decode_ns}, {"prefill_ns", a.prefill_ns}});
   j["attention"] = {{"rows", t.attn_rows},
                     {"tokens", t.attn_tokens},
+                    {"decode_rows", t.attn_decode_rows},
                     {"default_rows", t.default_attn_rows},
                     {"default_tokens", t.default_attn_tokens},
+                    {"default_decode_rows", t.default_attn_decode_rows},
                     {"decode_pos", t.attn_decode_pos},
                     {"prefill_pos", t.attn_prefill_pos},
                     {"prefill_tokens", t.attn_prefill_tokens},
@@ -189,6 +191,11 @@ Tuning parse_tuning(const std::string& text, const std::string& path) {
   }
   if (!j.is_object()) bad(path, "", "expected a JSON object (a smolc tuning file)");
   const int version = int(integer(j, "smolc_tuning", "", path, 1, kTuningVersion));
+  if (version < kTuningVersion)
+    bad(path, "smolc_tuning",
+        "version " + std::to_string(version) + " was written by an older smolc tune, whose rules could make decode " +
+            "slower to make prefill faster; run smolc tune again (it writes version " + std::to_string(kTuningVersion) +
+            ")");
   Tuning t;
   t.target = str(j, "target", "", path);
   const nlohmann::json& cpu = member(j, "cpu", "", path);
@@ -228,7 +235,6 @@ Tuning parse_tuning(const std::string& text, const std::string& path) {
         bad(path, w, "repeats the shape of shapes[" + std::to_string(k) + "]");
     t.shapes.push_back(s);
   }
-  if (version < 2) return t;  // version 1: tiles only, the engine-wide choices stay the target's
   const nlohmann::json& pre = member(j, "prefill", "", path);
   t.prefill_tokens = int(integer(pre, "tokens", "prefill", path, 1, kMaxPrefillTokens));
   t.default_prefill_tokens = int(integer(pre, "default_tokens", "prefill", path, 1, kMaxPrefillTokens));
@@ -246,6 +252,8 @@ Tuning parse_tuning(const std::string& text, const std::string& path) {
   t.attn_tokens = int(integer(at, "tokens", "attention", path, 1, kMaxAttnTokens));
   t.default_attn_rows = int(integer(at, "default_rows", "attention", path, 1, kMaxAttnRows));
   t.default_attn_tokens = int(integer(at, "default_tokens", "attention", path, 1, kMaxAttnTokens));
+  t.attn_decode_rows = int(integer(at, "decode_rows", "attention", path, 1, kMaxAttnRows));
+  t.default_attn_decode_rows = int(integer(at, "default_decode_rows", "attention", path, 1, kMaxAttnRows));
   t.attn_decode_pos = int(integer(at, "decode_pos", "attention", path, 0, 1 << 20));
   t.attn_prefill_pos = int(integer(at, "prefill_pos", "attention", path, 0, 1 << 20));
   t.attn_prefill_tokens = int(integer(at, "prefill_tokens", "attention", path, 1, kMaxPrefillTokens));
@@ -316,13 +324,12 @@ void apply_tuning(schedule::Schedule& s, const ir::Graph& g, const Tuning& t, co
   }
   // The prefill step sizes the state's scratch and the forward loop only;
   // every kernel takes any token count (tiles and a tail), so no further check.
-  if (t.prefill_tokens > 0) s.target.prefill_tokens = t.prefill_tokens;
+  s.target.prefill_tokens = t.prefill_tokens;
   // Any block and tile is valid attention (blocks and tiles end in tails);
   // the file's range bounds the stack arrays they size.
-  if (t.attn_rows > 0) {
-    s.attn_rows = t.attn_rows;
-    s.attn_tokens = t.attn_tokens;
-  }
+  s.attn_rows = t.attn_rows;
+  s.attn_tokens = t.attn_tokens;
+  s.attn_decode_rows = t.attn_decode_rows;
   schedule::set_thread_grains(s, g);
 }
 

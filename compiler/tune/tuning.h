@@ -2,10 +2,11 @@
 // matrix shape of one model, the panel rows (tile_m, shared by the decode gemv
 // and the prefill gemm of that matrix, one packed copy) and the gemm token
 // tile (tile_n) that measured fastest on one CPU; for the whole engine, the
-// prefill step (tokens per forward step) and the attention block (cache rows
-// per block, query tokens per work item); with the times behind each choice.
-// docs/compiler.md ("Tuning") documents the file (version 2; version 1 files,
-// which have no engine-wide choices, are still read).
+// prefill step (tokens per forward step), the prefill attention block (cache
+// rows per block, query tokens per work item) and the decode attention block;
+// with the times behind each choice. docs/compiler.md ("Tuning") documents
+// the file (version 3; older versions are refused: their rules let a prefill
+// gain pay for a slower decode).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -42,8 +43,9 @@ struct PrefillStep {
 };
 
 // One timed attention candidate: one layer's attention on one thread, a
-// decode token at Tuning::attn_decode_pos and a prefill step of
-// attn_prefill_tokens tokens at attn_prefill_pos.
+// decode token at Tuning::attn_decode_pos over a cold KV cache (decode_ns,
+// the time of blocks of `rows` rows whatever `tokens`: a decode tile is one
+// token) and a prefill step of attn_prefill_tokens tokens at attn_prefill_pos.
 struct AttentionTime {
   int rows = 0, tokens = 0;
   double decode_ns = 0, prefill_ns = 0;
@@ -62,13 +64,15 @@ struct Tuning {
   // The prefill step: 0 in a version 1 file (the target's default stays).
   int prefill_tokens = 0, default_prefill_tokens = 0;
   std::vector<PrefillStep> prefill_steps;  // every step timed, the default among them
-  // The attention block: 0 in a version 1 file (the schedule's default stays).
+  // The attention blocks: prefill (rows x tokens) and decode (rows), each
+  // chosen by its own times.
   int attn_rows = 0, attn_tokens = 0, default_attn_rows = 0, default_attn_tokens = 0;
+  int attn_decode_rows = 0, default_attn_decode_rows = 0;
   int attn_decode_pos = 0, attn_prefill_pos = 0, attn_prefill_tokens = 0;
   std::vector<AttentionTime> attn_times;  // every candidate timed, the default first
 };
 
-constexpr int kTuningVersion = 2;
+constexpr int kTuningVersion = 3;
 constexpr int kMaxPrefillTokens = 256;  // the state holds [step, ...] scratch, scores [step x heads, ctx]
 // The attention keeps a block's f32 copy and a tile's query rows on the stack.
 constexpr int kMaxAttnRows = 256, kMaxAttnTokens = 32;
@@ -91,8 +95,8 @@ void check_tuning_target(const Tuning& t, const schedule::TargetDesc& target, co
 // tile_m / tile_n, each checked against the kernel list (a gemv and a gemm
 // variant with those tiles for the op's format and ISA, and a row variant
 // where the tied embedding reads the lm_head panels); the thread grains follow
-// the new panels. A version 2 file also sets the prefill step and the
-// attention block. Throws InputError(path, "shapes[i]...") for a choice the
+// the new panels. It also sets the prefill step and the prefill and decode
+// attention blocks. Throws InputError(path, "shapes[i]...") for a choice the
 // kernel list lacks.
 void apply_tuning(schedule::Schedule& s, const ir::Graph& g, const Tuning& t, const std::string& path);
 

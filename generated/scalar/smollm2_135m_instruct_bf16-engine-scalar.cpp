@@ -428,15 +428,19 @@ constexpr int kAttnRows = 16;  // cache rows per block (4 KB of f32 K or V), in 
 // block for SmolLM2, and a 16-token prefill step still has 4 tiles x kHeads
 // items for the threads.
 constexpr int kAttnTokens = 4;
-constexpr int kAttnQRows = kAttnTokens * kGroup;  // query rows of a tile and KV head
+// Cache rows per block of a decode step (one token): its own choice, because
+// decode streams the whole cache from DRAM once per token (the weights read
+// between two visits of a layer evict it) while a prefill tile rereads each
+// block from cache; `smolc tune` times each in its own setting.
+constexpr int kAttnDecodeRows = 16;
 
 // f(p0, nb) for cache rows 0..last of `rows` in blocks [p0, p0 + nb) of
-// kAttnRows, each after prefetching the block that follows it.
-template <class F>
+// kBlock rows, each after prefetching the block that follows it.
+template <int kBlock, class F>
 inline void for_row_blocks(const KvT* rows, int last, F&& f) {
-  for (int p0 = 0; p0 <= last; p0 += kAttnRows) {
-    const int nb = last + 1 - p0 < kAttnRows ? last + 1 - p0 : kAttnRows;
-    const int next = last + 1 - p0 - nb < kAttnRows ? last + 1 - p0 - nb : kAttnRows;
+  for (int p0 = 0; p0 <= last; p0 += kBlock) {
+    const int nb = last + 1 - p0 < kBlock ? last + 1 - p0 : kBlock;
+    const int next = last + 1 - p0 - nb < kBlock ? last + 1 - p0 - nb : kBlock;
     prefetch_rows(rows + static_cast<size_t>(p0 + nb) * kHeadDim, next);
     f(p0, nb);
   }
@@ -459,9 +463,12 @@ inline float softmax_row(float* sc, int n) {
   return static_cast<float>(1.0 / sum_scores(sc, n));
 }
 
-// Tokens [t0, t0 + nt) x query heads [h0, h0 + nh), all reading KV head h0 / kGroup.
-// Query row r = tt * nh + g is token t0 + tt, head h0 + g.
+// Tokens [t0, t0 + nt) x query heads [h0, h0 + nh), all reading KV head h0 / kGroup,
+// in blocks of kBlock cache rows; nt <= kTokens. Query row r = tt * nh + g is
+// token t0 + tt, head h0 + g.
+template <int kBlock, int kTokens>
 void attend_tile(const AttnJob& j, int t0, int nt, int h0, int nh) {
+  constexpr int kQRows = kTokens * kGroup;  // query rows of a tile and KV head
   const Step& s = *j.s;
   const int first = s.pos + t0;         // token t0 + tt sees positions 0..first + tt
   const int last = first + nt - 1;      // the tile's last token sees 0..last
@@ -472,7 +479,7 @@ void attend_tile(const AttnJob& j, int t0, int nt, int h0, int nh) {
   auto q_of = [&](int tt, int g) { return j.qkv + (t0 + tt) * kQkvDim + (h0 + g) * kHeadDim; };
   auto score_of = [&](int tt, int g) { return scores + static_cast<size_t>((t0 + tt) * kHeads + h0 + g) * kCtx; };
   SMOLC_PROF_T(t_qk0);
-  for_row_blocks(krows, last, [&](int p0, int nb) {
+  for_row_blocks<kBlock>(krows, last, [&](int p0, int nb) {
     auto dot_block = [&](const auto* block) {
       for (int tt = 0; tt < nt; ++tt) {
         const int m = rows_seen(first + tt, p0, nb);
@@ -485,14 +492,14 @@ void attend_tile(const AttnJob& j, int t0, int nt, int h0, int nh) {
   });
   SMOLC_PROF_T(t_qk1);
   SMOLC_PROF_ADD(kProfQk, t_qk0, t_qk1);
-  float inv_sum[kAttnQRows];
+  float inv_sum[kQRows];
   for (int tt = 0; tt < nt; ++tt)
     for (int g = 0; g < nh; ++g) inv_sum[tt * nh + g] = softmax_row(score_of(tt, g), first + tt + 1);
   SMOLC_PROF_T(t_sm1);
   SMOLC_PROF_ADD(kProfSoftmax, t_qk1, t_sm1);
-  float o[kAttnQRows][kHeadDim];  // local: j.out might alias the cache for the compiler
+  float o[kQRows][kHeadDim];  // local: j.out might alias the cache for the compiler
   memset(o, 0, sizeof o[0] * static_cast<size_t>(nt * nh));
-  for_row_blocks(vrows, last, [&](int p0, int nb) {
+  for_row_blocks<kBlock>(vrows, last, [&](int p0, int nb) {
     const KvT* block = vrows + static_cast<size_t>(p0) * kHeadDim;
     for (int tt = 0; tt < nt; ++tt) {
       const int m = rows_seen(first + tt, p0, nb);
@@ -508,24 +515,31 @@ void attend_tile(const AttnJob& j, int t0, int nt, int h0, int nh) {
   SMOLC_PROF_ADD(kProfPv, t_sm1, t_pv1);
 }
 
-// Items i = tile * kHeads + head.
+// Items i = tile * kHeads + head, tiles of kTokens tokens.
+template <int kBlock, int kTokens>
 void attention_range(void* ctx, int i0, int i1) {
   const AttnJob& j = *static_cast<const AttnJob*>(ctx);
   for (int i = i0; i < i1;) {
-    const int h = i % kHeads, t0 = i / kHeads * kAttnTokens;
+    const int h = i % kHeads, t0 = i / kHeads * kTokens;
     const int rest = kGroup - h % kGroup;  // heads left in this KV head's group
     const int nh = i1 - i < rest ? i1 - i : rest;
-    const int nt = j.s->n - t0 < kAttnTokens ? j.s->n - t0 : kAttnTokens;
-    attend_tile(j, t0, nt, h, nh);
+    const int nt = j.s->n - t0 < kTokens ? j.s->n - t0 : kTokens;
+    attend_tile<kBlock, kTokens>(j, t0, nt, h, nh);
     i += nh;
   }
 }
 
+// A decode step is one tile of one token in decode blocks; a prefill or
+// verify step tiles of kAttnTokens in prefill blocks.
 void attention(const Step& s, int layer, const float* qkv, float* out) {
   AttnJob j = {&s, qkv, kv_cache(s, kKCache, layer), kv_cache(s, kVCache, layer), out};
   SMOLC_PROF_SCOPE(kProfAttnRegion);
-  const int tiles = (s.n + kAttnTokens - 1) / kAttnTokens;
-  parallel(s, attention_range, &j, tiles * kHeads, 1);
+  if (s.n == 1) {
+    parallel(s, attention_range<kAttnDecodeRows, 1>, &j, kHeads, 1);
+  } else {
+    const int tiles = (s.n + kAttnTokens - 1) / kAttnTokens;
+    parallel(s, attention_range<kAttnRows, kAttnTokens>, &j, tiles * kHeads, 1);
+  }
 }
 
 // ---- Projection with the residual add in its epilogue: x += in . W^T ----

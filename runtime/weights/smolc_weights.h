@@ -1,5 +1,5 @@
 /* The external weights file DIR/NAME.weights, in one place for both sides:
- * the packer (compiler/build) writes it, the engine (templates/engine)
+ * the packager (compiler/package) writes it, the engine (templates/engine)
  * checks it before use, and the compiler emits the payload's hash into the
  * engine (kWeightsHash, the manifest's weights_fnv1a64).
  *

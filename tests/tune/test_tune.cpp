@@ -1,7 +1,9 @@
 // `smolc tune` and `compile --tune`: the tuning file round-trips, a file for
-// another target or a malformed one is refused with exit 2, a tuned engine
-// with forced non-default tiles matches the reference engine, and the probe
-// runs through a --runner prefix (a second local process standing in for a board).
+// another target, an old version or a malformed one is refused with exit 2,
+// a tuned engine with forced non-default tiles and blocks matches the
+// reference engine, decode choices stay the default unless the decode times
+// say otherwise, and the probe runs through a --runner prefix (a second
+// local process standing in for a board).
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -30,14 +32,15 @@ Checkpoint stories() { return load_checkpoint(stories_dir() + "/stories260K.bin"
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
-constexpr int kForcedStep = 5, kForcedAttnRows = 24, kForcedAttnTokens = 3;
+constexpr int kForcedStep = 5, kForcedAttnRows = 24, kForcedAttnTokens = 3, kForcedDecodeRows = 8;
 
 // A tuning file for `model` at `fmt` on avx2 forcing, for every shape, the
 // gemm token tile 4 (not the default 6) and, for float formats, one-vector
 // 8-row panels (not the default 16) where the tied lm_head allows it; and
 // 5-token prefill steps (not the default 48; no multiple of any token tile,
-// so every step ends in a tail); attention blocks of 24 cache rows and tiles
-// of 3 query tokens (not 16 and 4; tails in both).
+// so every step ends in a tail); prefill attention blocks of 24 cache rows
+// and tiles of 3 query tokens (not 16 and 4; tails in both), decode blocks
+// of 8 rows (not 16; decode past position 19 ends in a tail).
 std::string forced_file(WFormat fmt, const std::string& path) {
   Checkpoint ck = stories();
   schedule::FormatPlan plan;
@@ -74,10 +77,14 @@ std::string forced_file(WFormat fmt, const std::string& path) {
   tu.attn_tokens = kForcedAttnTokens;
   tu.default_attn_rows = s.attn_rows;
   tu.default_attn_tokens = s.attn_tokens;
+  tu.attn_decode_rows = kForcedDecodeRows;
+  tu.default_attn_decode_rows = s.attn_decode_rows;
   tu.attn_decode_pos = 63;
   tu.attn_prefill_pos = 16;
   tu.attn_prefill_tokens = t.prefill_tokens;
-  tu.attn_times = {{s.attn_rows, s.attn_tokens, 100.0, 200.0}, {kForcedAttnRows, kForcedAttnTokens, 90.0, 150.0}};
+  tu.attn_times = {{s.attn_rows, s.attn_tokens, 100.0, 200.0},
+                   {kForcedAttnRows, kForcedAttnTokens, 90.0, 150.0},
+                   {kForcedDecodeRows, s.attn_tokens, 80.0, 250.0}};
   tune::write_tuning(tu, path);
   return path;
 }
@@ -103,8 +110,16 @@ TEST_CASE("tune through a runner writes a file that round-trips, and compile ref
   for (const auto& s : t.shapes) {
     CHECK(s.gemv_default_ns > 0);
     CHECK(s.gemm_default_ns > 0);
-    // The default is a candidate: a choice is never slower by the score it was picked with.
-    CHECK(s.gemv_ns / s.gemv_default_ns + s.gemm_ns / s.gemm_default_ns <= 2.0 + 1e-9);
+    // The default is a candidate, and a choice is no slower than it in
+    // either setting: another panel height (decode gemv and prefill gemm)
+    // must win the gemv by the margin, another token tile the gemm.
+    if (s.tile_m != s.default_tile_m) {
+      CHECK(s.gemv_ns < s.gemv_default_ns * (1 - tune::kMargin));
+      CHECK(s.gemm_ns <= s.gemm_default_ns);
+    } else if (s.tile_n != s.default_tile_n) {
+      CHECK(s.gemv_ns == s.gemv_default_ns);
+      CHECK(s.gemm_ns < s.gemm_default_ns * (1 - tune::kMargin));
+    }
   }
   // The prefill step: the target's default was timed, and the choice is no slower per token.
   CHECK(t.default_prefill_tokens == schedule::find_target("avx2").prefill_tokens);
@@ -124,13 +139,25 @@ TEST_CASE("tune through a runner writes a file that round-trips, and compile ref
   REQUIRE(!t.attn_times.empty());
   CHECK(t.attn_times[0].rows == t.default_attn_rows);
   CHECK(t.attn_times[0].tokens == t.default_attn_tokens);
-  bool attn_timed = false;
+  // The prefill block is the least prefill time, the decode block the least
+  // decode time, each the default unless the margin faster.
+  CHECK(t.default_attn_decode_rows == t.default_attn_rows);
+  bool attn_timed = false, decode_timed = false;
   for (const auto& a : t.attn_times) {
     CHECK(a.decode_ns > 0);
     CHECK(a.prefill_ns > 0);
-    attn_timed |= a.rows == t.attn_rows && a.tokens == t.attn_tokens;
+    if (a.rows == t.attn_rows && a.tokens == t.attn_tokens) {
+      attn_timed = true;
+      CHECK((a.prefill_ns < t.attn_times[0].prefill_ns * (1 - tune::kMargin) || &a == &t.attn_times[0]));
+    }
+    if (a.rows == t.attn_decode_rows) {
+      decode_timed = true;
+      CHECK((a.decode_ns < t.attn_times[0].decode_ns * (1 - tune::kMargin) || a.rows == t.default_attn_decode_rows));
+    }
   }
   CHECK(attn_timed);
+  CHECK(decode_timed);
+  CHECK(r.out.find("KV cache cold") != std::string::npos);
 
   RunResult w = run_smolc("compile " + model_arg() + " --q8 --target avx512 --emit-only --tune '" + file + "' -o '" + dir +
                           "/wrong'");
@@ -161,7 +188,9 @@ TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the 
       {"text", replaced("\"tile_m\": 16", "\"tile_m\": \"16); system(\\\"x\\\"\""), "shapes[0].tile_m"},
       {"step", replaced("\"tokens\": 5,", "\"tokens\": 0,"), "prefill.tokens"},
       {"steps", replaced("\"steps\": [", "\"steps\": 7, \"x\": ["), "prefill.steps"},
-      {"version", replaced("\"smolc_tuning\": 2", "\"smolc_tuning\": 3"), "smolc_tuning"},
+      {"version", replaced("\"smolc_tuning\": 3", "\"smolc_tuning\": 4"), "smolc_tuning"},
+      {"decode_rows", replaced("\"decode_rows\": 8,", "\"decode_rows\": 0,"), "attention.decode_rows"},
+      {"no_decode", replaced("\"decode_rows\": 8,", ""), "attention.decode_rows"},
       {"attn", replaced("\"rows\": 24,", "\"rows\": 257,"), "attention.rows"},
       {"attn_cands", replaced("\"decode_ns\": 90", "\"decode_ns\": -90"), "attention.candidates[1].decode_ns"},
   };
@@ -177,34 +206,28 @@ TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the 
   }
 }
 
-TEST_CASE("a version 1 tuning file (tiles only) is still read: its tiles apply, the prefill step and attention stay the defaults") {
-  const std::string dir = temp_dir("tune_v1");
-  nlohmann::ordered_json j = nlohmann::ordered_json::parse(read_file(forced_file(WFormat::F32, dir + "/v2.json")));
+TEST_CASE("tuning files of versions 1 and 2 are refused: their rules could trade decode speed for prefill speed") {
+  const std::string dir = temp_dir("tune_old");
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(read_file(forced_file(WFormat::F32, dir + "/v3.json")));
+  // Version 2 had no decode block; version 1 neither prefill step nor attention.
+  j["smolc_tuning"] = 2;
+  j["attention"].erase("decode_rows");
+  j["attention"].erase("default_decode_rows");
+  write(dir + "/v2.json", j.dump(2) + "\n");
   j["smolc_tuning"] = 1;
   j.erase("prefill");
   j.erase("attention");
-  const std::string v1 = dir + "/v1.json";
-  write(v1, j.dump(2) + "\n");
-  const tune::Tuning t = tune::read_tuning(v1);
-  CHECK(t.prefill_tokens == 0);
-  CHECK(t.prefill_steps.empty());
-  REQUIRE(!t.shapes.empty());
-  CHECK(t.shapes[0].tile_n == 4);
-  RunResult r = run_smolc("compile " + model_arg() + " --f32 --target avx2 --emit-only --tune '" + v1 + "' -o '" + dir + "/e'");
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  const std::string P = std::to_string(schedule::find_target("avx2").prefill_tokens);
-  CHECK(run_shell("grep -l 'kPrefill = " + P + ";' '" + dir + "'/e/src/*-engine-avx2.cpp").exit_code == 0);
-  CHECK(run_shell("grep -l 'kAttnRows = " + std::to_string(schedule::kDefaultAttnRows) + ";' '" + dir +
-                  "'/e/src/*-engine-avx2.cpp").exit_code == 0);
-  CHECK(t.attn_rows == 0);
-  CHECK(run_shell("ls '" + dir + "/e/src'").out.find("-8r4t-avx2") != std::string::npos);
-  // The same file without its version 2 "prefill" but claiming version 2 is refused.
-  j["smolc_tuning"] = 2;
-  write(dir + "/cut.json", j.dump(2) + "\n");
-  RunResult c = run_smolc("compile " + model_arg() + " --f32 --target avx2 --emit-only --tune '" + dir + "/cut.json' -o '" + dir + "/c'");
-  CHECK(c.exit_code == 2);
-  CHECK(c.err.find("prefill") != std::string::npos);
+  write(dir + "/v1.json", j.dump(2) + "\n");
+  for (const char* v : {"v1", "v2"}) {
+    const std::string path = dir + "/" + v + ".json";
+    RunResult r = run_smolc("compile " + model_arg() + " --f32 --target avx2 --emit-only --tune '" + path + "' -o '" + dir +
+                            "/" + v + "'");
+    INFO(v << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(path) != std::string::npos);
+    CHECK(r.err.find("smolc_tuning") != std::string::npos);
+    CHECK(r.err.find("run smolc tune again") != std::string::npos);
+  }
 }
 
 TEST_CASE("engines compiled with forced non-default tuned tiles match the reference engine") {
@@ -231,9 +254,11 @@ TEST_CASE("engines compiled with forced non-default tuned tiles match the refere
     CHECK(run_shell("grep -l 'kPrefill = " + std::to_string(kForcedStep) + ";' " + src).exit_code == 0);
     CHECK(run_shell("grep -l 'kAttnRows = " + std::to_string(kForcedAttnRows) + ";' " + src).exit_code == 0);
     CHECK(run_shell("grep -l 'kAttnTokens = " + std::to_string(kForcedAttnTokens) + ";' " + src).exit_code == 0);
+    CHECK(run_shell("grep -l 'kAttnDecodeRows = " + std::to_string(kForcedDecodeRows) + ";' " + src).exit_code == 0);
     // A 19-token prompt in chunks of 16, forward steps of 5 tokens: the gemm
     // runs with 4-token tiles and tails, the attention with 3-token tiles and
-    // 24-row blocks, each with tails.
+    // 24-row blocks, each with tails; decode at positions 19..26 in 8-row
+    // blocks and a tail.
     const std::vector<int32_t> prompt = {1, 100, 200, 300, 5, 77, 511, 0, 12, 13, 90, 42, 7, 310, 2, 3, 4, 5, 6};
     EngineRun run = run_engine(e, prompt, 8, 2, 16);
     if (fmt == WFormat::F32) check_against_reference(ck, prompt, run, 64, 1e-6, true);
@@ -276,17 +301,25 @@ TEST_CASE("tune --from-probe reads a board's times: the faster alternative wins,
     if (c.attn_rows == 0 && c.shape == 0 && c.variant.op == KernelOp::Gemm && c.variant.tile_n != s.shapes[0].default_tile_n)
       fast = i;
   }
-  // And the prefill attention of 32-row blocks and 8-token tiles takes half the time.
-  size_t fast_attn = s.candidates.size();
+  // The attention: the prefill step of 32-row blocks and 8-token tiles takes
+  // 0.4 of the default's time, but a decode step in 32-row blocks 1.3 times
+  // (a sum of the two would pick 32 rows for both); decode in 64-row blocks
+  // takes half. Each block is chosen by its own setting's time.
+  size_t fast_attn = s.candidates.size(), slow_decode = s.candidates.size(), fast_decode = s.candidates.size();
   for (size_t i = 0; i < s.candidates.size(); ++i) {
     const auto& c = s.candidates[i];
     if (c.attn_rows == 32 && c.attn_tokens == 8 && c.attn_n > 1) fast_attn = i;
+    if (c.attn_rows == 32 && c.attn_n == 1) slow_decode = i;
+    if (c.attn_rows == 64 && c.attn_n == 1) fast_decode = i;
   }
   REQUIRE(fast_attn < s.candidates.size());
+  REQUIRE(slow_decode < s.candidates.size());
+  REQUIRE(fast_decode < s.candidates.size());
   REQUIRE(fast < s.candidates.size());  // q8 on avx2 has a second token tile (4) at the default height
   std::string probe = "# model Board CPU 9000\n# flags avx2 fma\n# l1d 32768\n# l2 1048576\n# l3 33554432\n";
   for (size_t i = 0; i < s.candidates.size(); ++i)
-    probe += std::to_string(i) + " " + tune::candidate_op(s.candidates[i]) + " " + (i == fast || i == fast_attn ? "500" : "1000") + "\n";
+    probe += std::to_string(i) + " " + tune::candidate_op(s.candidates[i]) + " " +
+             (i == fast || i == fast_decode ? "500" : i == fast_attn ? "400" : i == slow_decode ? "1300" : "1000") + "\n";
   write(dir + "/probe.txt", probe);
   const std::string cmd = "tune " + model_arg() + " --q8 --target avx2 --budget 600 -o '" + dir + "/tune.json' --from-probe '";
   RunResult r = run_smolc(cmd + dir + "/probe.txt'");
@@ -320,6 +353,18 @@ TEST_CASE("tune --from-probe reads a board's times: the faster alternative wins,
   CHECK(t.attn_rows == 32);
   CHECK(t.attn_tokens == 8);
   CHECK(t.default_attn_rows == 16);
+  CHECK(t.attn_decode_rows == 64);
+  CHECK(t.default_attn_decode_rows == 16);
+  for (const auto& a : t.attn_times) CHECK(a.decode_ns == (a.rows == 64 ? 500 : a.rows == 32 ? 1300 : 1000));
+  // And they reach the engine, each its own constant.
+  RunResult e = run_smolc("compile " + model_arg() + " --q8 --target avx2 --emit-only --tune '" + dir + "/tune.json' -o '" +
+                          dir + "/e'");
+  INFO(e.err);
+  REQUIRE(e.exit_code == 0);
+  const std::string src = "'" + dir + "'/e/src/*-engine-avx2.cpp";
+  CHECK(run_shell("grep -l 'kAttnRows = 32;' " + src).exit_code == 0);
+  CHECK(run_shell("grep -l 'kAttnTokens = 8;' " + src).exit_code == 0);
+  CHECK(run_shell("grep -l 'kAttnDecodeRows = 64;' " + src).exit_code == 0);
 
   // A probe that stopped early, or one of another search, is refused: exit 2
   // naming the file and where.
@@ -361,23 +406,50 @@ TEST_CASE("every shape's default tiles are timed and applied, also where the ker
     CHECK(gemm);
     CHECK(step == (s.prefill_uses[i] > 0));
   }
+  // The 8-row panels' gemms take half the default's time but their gemvs
+  // 1.01 times (a sum of the two would take them: decode 1 % slower for
+  // prefill twice as fast); decode attention in other blocks than the
+  // default's 1.01 times, prefill attention in 8-row blocks and 2-token tiles
+  // half. The decode choices must stay the defaults, the prefill block change.
   std::string probe;
-  for (size_t i = 0; i < s.candidates.size(); ++i)
-    probe += std::to_string(i) + " " + tune::candidate_op(s.candidates[i]) + " 1000\n";
+  size_t taller = 0;
+  for (size_t i = 0; i < s.candidates.size(); ++i) {
+    const auto& c = s.candidates[i];
+    const char* ns = "1000";
+    if (c.attn_rows == 0 && c.step == 0 && c.variant.tile_m != s.shapes[c.shape].default_tile_m) {
+      ns = c.variant.op == KernelOp::Gemm ? "500" : "1010";
+      taller += c.variant.op == KernelOp::Gemm;
+    }
+    if (c.attn_rows && c.attn_n == 1 && c.attn_rows != schedule::kDefaultAttnRows) ns = "1010";
+    if (c.attn_rows == 8 && c.attn_tokens == 2 && c.attn_n > 1) ns = "500";
+    probe += std::to_string(i) + " " + tune::candidate_op(c) + " " + ns + "\n";
+  }
+  REQUIRE(taller > 0);  // the 8-row kernels were candidates
   write(dir + "/probe.txt", probe);
   const std::string file = dir + "/tune.json";
   RunResult r = run_smolc("tune " + model_arg() + " --f32 --target scalar --budget 600 -o '" + file + "' --from-probe '" +
                           dir + "/probe.txt'");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
-  for (const auto& sh : tune::read_tuning(file).shapes) {
+  const tune::Tuning t = tune::read_tuning(file);
+  for (const auto& sh : t.shapes) {
     CHECK(sh.gemv_default_ns == 1000);
     CHECK(sh.gemm_default_ns == 1000);
     CHECK(sh.tile_m == 4);
+    CHECK(sh.tile_n == sh.default_tile_n);
   }
+  CHECK(t.attn_decode_rows == schedule::kDefaultAttnRows);
+  CHECK(t.attn_rows == 8);
+  CHECK(t.attn_tokens == 2);
   RunResult c = run_smolc("compile " + model_arg() + " --f32 --target scalar --emit-only --tune '" + file + "' -o '" + dir + "/e'");
   INFO(c.err);
-  CHECK(c.exit_code == 0);
+  REQUIRE(c.exit_code == 0);
+  // The engine decodes with the default's kernels and attention block.
+  const std::string src = run_shell("ls '" + dir + "/e/src'").out;
+  CHECK(src.find("-gemv-") != std::string::npos);
+  CHECK(src.find("-8r-") == std::string::npos);
+  CHECK(run_shell("grep -l 'kAttnDecodeRows = " + std::to_string(schedule::kDefaultAttnRows) + ";' '" + dir +
+                  "'/e/src/*-engine-scalar.cpp").exit_code == 0);
 }
 
 TEST_CASE("tune for a board this CPU cannot run prints the probe command, and its output read back makes the file") {

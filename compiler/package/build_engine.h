@@ -37,7 +37,8 @@ struct BuildResult {
 };
 
 // Throws std::runtime_error with the compiler's output if a step fails.
-BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const BuildOptions& bo);
+BuildResult build_engine(const EngineSources& e, const LoweredWeights& w, const EngineOptions& eo,
+                         const BuildOptions& bo);
 
 // Hex SHA-256 of a file's bytes (for the manifest).
 std::string sha256_file(const std::string& path);

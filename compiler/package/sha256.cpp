@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "build/build_engine.h"
+#include "package/build_engine.h"
 
 namespace smolc {
 namespace {

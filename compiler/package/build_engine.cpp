@@ -1,5 +1,5 @@
-#include "build/build_engine.h"
-#include "build/shell.h"
+#include "package/build_engine.h"
+#include "package/shell.h"
 
 #include <unistd.h>
 
@@ -86,7 +86,8 @@ struct Job {
 
 }  // namespace
 
-BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const BuildOptions& bo) {
+BuildResult build_engine(const EngineSources& e, const LoweredWeights& w, const EngineOptions& eo,
+                         const BuildOptions& bo) {
   // Absolute: every compile job runs `cd src && ...` with its log path redirected there.
   // build.sh names the compiler on one line (shell-quoted): a line break or
   // other control byte in it has no place in a command name.
@@ -132,13 +133,13 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
   for (const GeneratedFile& g : e.sources) write_text(src / g.name, g.text);
   if (eo.external_weights) {
     // The layout the engine checks: runtime/weights/smolc_weights.h.
-    std::vector<uint8_t> file(SMOLC_WEIGHTS_HEADER_BYTES + e.weights.size(), 0);
-    smolc_weights_header(file.data(), e.weights.size(), e.weights_hash);
-    std::memcpy(file.data() + SMOLC_WEIGHTS_HEADER_BYTES, e.weights.data(), e.weights.size());
+    std::vector<uint8_t> file(SMOLC_WEIGHTS_HEADER_BYTES + w.blob.size(), 0);
+    smolc_weights_header(file.data(), w.blob.size(), w.offsets.hash);
+    std::memcpy(file.data() + SMOLC_WEIGHTS_HEADER_BYTES, w.blob.data(), w.blob.size());
     r.weights_file = (dir / (N + ".weights")).string();
     write_file(r.weights_file, file.data(), file.size());
   } else {
-    write_file(src / (N + ".weights.bin"), e.weights.data(), e.weights.size());
+    write_file(src / (N + ".weights.bin"), w.blob.data(), w.blob.size());
   }
 
   // ---- compile commands (also written to src/build.sh) -------------------
@@ -249,8 +250,8 @@ BuildResult build_engine(const EngineSources& e, const EngineOptions& eo, const 
                  {"THREADS", int64_t(eo.threads)},
                  {"WEIGHTS", std::string(eo.external_weights ? "external" : "embed")},
                  {"KV", std::string(eo.kv_f16 ? "f16" : "f32")},
-                 {"WEIGHTS_BYTES", std::to_string(e.weights.size())},
-                 {"WEIGHTS_HASH", json_string(hex_u64(e.weights_hash))},  // a string: JSON readers round numbers past 2^53
+                 {"WEIGHTS_BYTES", std::to_string(w.blob.size())},
+                 {"WEIGHTS_HASH", json_string(hex_u64(w.offsets.hash))},  // a string: JSON readers round numbers past 2^53
                  {"STATE_BYTES", std::to_string(e.state_bytes)},
                  {"CODE_BYTES", std::to_string(r.code_bytes)},
                  {"LIBRARY_BYTES", std::to_string(r.library_bytes)},
