@@ -16,7 +16,7 @@
 #include "runtime/quant/smolc_quant.h"
 #include "schedule/kernel_list.h"
 #include "speculate/smolc_speculate.h"
-#include "text/tokenizer_tables_emit.h"
+#include "emit/tokenizer_tables_emit.h"
 
 namespace smolc {
 

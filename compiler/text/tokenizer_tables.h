@@ -1,6 +1,7 @@
 // Builds the runtime's POD tokenizer tables (runtime/tokenizer/smolc_tokenizer.h)
 // from a TokenizerData, validating it. The host Tokenizer runs over these,
-// and emit_tokenizer_tables_cpp() prints the same arrays as C++ source.
+// and emit_tokenizer_tables_cpp() (emit/tokenizer_tables_emit.h) prints the
+// same arrays as C++ source.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "frontend/error.h"
-#include "text/tokenizer_tables_emit.h"
+#include "emit/tokenizer_tables_emit.h"
 #include "tokenizer/tokenizer_test_util.h"
 
 using namespace smolc;

@@ -1,4 +1,6 @@
-// C++ source for a tokenizer's runtime tables, for `smolc compile`.
+// C++ source for a tokenizer's runtime tables, for `smolc compile`: the
+// arrays printed here, the file around them from
+// templates/engine/tokenizer-tables.inc.in.
 //
 // The tokenizer file is untrusted: only numbers and escaped bytes from it
 // reach the generated code. The source defines
