@@ -17,6 +17,7 @@ struct Args {
   std::string op = "gemv", format = "f32", isa = "scalar", prefix, out_dir = ".";
   int64_t m = 0, k = 0;
   int tile_m = 8, tile_n = 4;
+  bool bf16_activations = false;
 };
 
 smolc::cli::Register reg({"kernel", "Generate one matrix kernel (gemv, gemm or row) as a C++ file", [](CLI::App& sub) {
@@ -30,6 +31,8 @@ smolc::cli::Register reg({"kernel", "Generate one matrix kernel (gemv, gemm or r
   smolc::cli::add_number(sub, "--k", a->k, "Input features K", int64_t{1}, int64_t{1} << 24)->required();
   smolc::cli::add_number(sub, "--tile-m", a->tile_m, "Rows per packed panel", 1, 64);
   smolc::cli::add_number(sub, "--tile-n", a->tile_n, "Tokens per gemm register tile", 1, 64);
+  sub.add_flag("--bf16-activations", a->bf16_activations,
+               "x rounded to bf16 once (compile's --bf16-activations; only with --format bf16)");
   sub.add_option("--prefix", a->prefix, "Function name prefix (C identifier characters)");
   sub.add_option("-o,--out-dir", a->out_dir, "Directory to write the file into");
   return std::function<int()>([a] {
@@ -46,6 +49,12 @@ smolc::cli::Register reg({"kernel", "Generate one matrix kernel (gemv, gemm or r
     s.K = a->k;
     s.tile_m = a->tile_m;
     s.tile_n = a->tile_n;
+    s.x_bf16 = a->bf16_activations;
+    if (s.x_bf16 && s.fmt != WFormat::BF16) {
+      std::fprintf(stderr, "smolc: error: command line: --bf16-activations: needs --format bf16, not %s\n",
+                   a->format.c_str());
+      return 2;
+    }
     KernelSource src;
     try {
       src = a->op == "gemv" ? emit_gemv(s, a->prefix) : a->op == "gemm" ? emit_gemm(s, a->prefix) : emit_row_unpack(s, a->prefix);

@@ -15,7 +15,7 @@ namespace smolc::cli {
 
 struct FormatFlags {
   bool f32 = false, bf16 = false, f16 = false, q8 = false, q4 = false, q16 = false;
-  bool q4_all = false, allow_nonfinite = false, no_calibrate = false;
+  bool q4_all = false, allow_nonfinite = false, no_calibrate = false, bf16_activations = false;
   std::vector<std::string> keep;
 
   void add_to(CLI::App& app) {
@@ -30,6 +30,9 @@ struct FormatFlags {
     app.add_flag("--no-calibrate", no_calibrate,
                  "q8/q4: weigh the scale searches by the norm gains only, without sampling the model for "
                  "activation statistics (docs/quant-formats.md)");
+    app.add_flag("--bf16-activations", bf16_activations,
+                 "with --bf16: round every matmul's input activations to bf16 (round to nearest even) once, as "
+                 "PyTorch bf16 inference and llama.cpp do (faster AVX-512 prefill, less accurate; docs/compiler.md)");
     app.add_flag("--allow-nonfinite", allow_nonfinite,
                  "do not refuse NaN/Inf weights or values the format cannot hold (f16 past 65504, ...): "
                  "quantised formats store them as 0, float formats as they come (docs/security.md)");
@@ -40,6 +43,7 @@ struct FormatFlags {
     const int n = f32 + bf16 + f16 + q8 + q4 + q16;
     if (n > 1) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
     if (n == 0) {
+      if (bf16_activations) throw InputError("command line", "--bf16-activations", "only applies to --bf16");
       if (q4_all || !keep.empty() || no_calibrate)
         throw InputError("command line", q4_all ? "--q4-all" : !keep.empty() ? "--keep" : "--no-calibrate",
                          "needs a format flag (e.g. --q4)");
@@ -49,6 +53,9 @@ struct FormatFlags {
     p.base = f32 ? WFormat::F32 : bf16 ? WFormat::BF16 : f16 ? WFormat::F16 : q8 ? WFormat::Q8 : q4 ? WFormat::Q4 : WFormat::Q16;
     if (q4_all && p.base != WFormat::Q4) throw InputError("command line", "--q4-all", "only applies to --q4");
     p.q4_all = q4_all;
+    if (bf16_activations && p.base != WFormat::BF16)
+      throw InputError("command line", "--bf16-activations", std::string("only applies to --bf16, not --") + wformat_name(p.base));
+    p.bf16_activations = bf16_activations;
     p.calibrate = !no_calibrate;
     for (const std::string& k : keep) p.keep.push_back(schedule::parse_keep(k));
     return p;

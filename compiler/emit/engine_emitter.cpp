@@ -14,6 +14,7 @@
 #include "emit/template_engine.h"
 #include "frontend/error.h"
 #include "runtime/quant/smolc_quant.h"
+#include "schedule/kernel_list.h"
 #include "speculate/smolc_speculate.h"
 #include "emit/tokenizer_tables_emit.h"
 
@@ -140,6 +141,12 @@ StateLayout state_layout(const ModelConfig& c, const schedule::Schedule& s, cons
            "[" + std::to_string(P) + ", " + std::to_string(kb) +
                " blocks] int8 activation blocks of a q8/q4 product's input");
   }
+  if (s.bf16_activations) {
+    int64_t max_k = 0;
+    for (const auto& [op_name, spec] : s.matmul) max_k = std::max(max_k, spec.K);
+    st.add("kActB", n(P * max_k), Elem::F32,
+           dims({P, max_k}) + " a product's input rounded to bf16 (--bf16-activations)");
+  }
   return st;
 }
 
@@ -186,7 +193,9 @@ KernelSet emit_kernels(const ir::Graph& g, const schedule::Schedule& s, const We
                          {"TILE_M", int64_t(spec.tile_m)},
                          {"OP", op.name},
                          {"FMT", std::string(wformat_name(spec.fmt))},
-                         {"FOLDED", int64_t(!op.weight.col_gains.empty())}};
+                         {"FOLDED", int64_t(!op.weight.col_gains.empty())},
+                         {"BF16_ACT", int64_t(s.bf16_activations)},
+                         {"GEMM_ROUNDS_X", int64_t(reads_bf16_x(KernelOp::Gemm, spec))}};
     ks.projections += render_embedded("engine/projection.inc.in", v);
   }
   ks.row_function = ks.add(emit_row_unpack(s.embedding, prefix));
@@ -399,6 +408,7 @@ EngineSources emit_engine(const ir::Graph& g, const schedule::Schedule& s, const
   const bool text = m.tokenizer && m.tokenizer->kind != TokenizerData::Kind::None;
   v["TOKENIZER"] = static_cast<int64_t>(text);
   v["A8"] = static_cast<int64_t>(kernels.any_a8);
+  v["BF16_ACT"] = static_cast<int64_t>(s.bf16_activations);
   v["KERNEL_DECLS"] = kernels.declarations();
   v["STATE_BYTES"] = static_cast<int64_t>(out.state_bytes);
   v["STATE_LAYOUT"] = st.code();

@@ -8,13 +8,15 @@
 #include "emit/kernel_api.h"
 #include "emit/kernel_emit.h"
 #include "runtime/quant/smolc_quant.h"
+#include "schedule/kernel_list.h"
 
 namespace smolc::kernel_detail {
 
 std::string kernel_stem(const KernelSpec& s, const char* op) {
   std::string tile = std::to_string(s.tile_m) + "r";
   if (std::string(op) == "gemm") tile += std::to_string(s.tile_n) + "t";
-  return std::string(wformat_name(s.fmt)) + "-" + op + "-" + std::to_string(s.M) + "x" + std::to_string(s.K) + "-" +
+  const KernelOp kop = std::string(op) == "gemm" ? KernelOp::Gemm : std::string(op) == "row" ? KernelOp::Row : KernelOp::Gemv;
+  return kernel_format_name(kop, s) + "-" + op + "-" + std::to_string(s.M) + "x" + std::to_string(s.K) + "-" +
          tile + "-" + isa_name(s.isa);
 }
 
@@ -64,6 +66,9 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, KernelO
   v["TILE_M"] = int64_t(s.tile_m);
   v["TILE_N"] = int64_t(s.tile_n);
   v["KP"] = int64_t(l.k_pack);
+  // x rounded to bf16 once and read as one bf16 term (--bf16-activations).
+  const bool xb = reads_bf16_x(kop, s);
+  v["XBF16"] = int64_t(xb);
   v["KPAD"] = l.k_padded;
   v["PANELS"] = l.panels;
   if (quant) {
@@ -89,6 +94,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, KernelO
                     isa_name(s.isa) + " --m " + std::to_string(s.M) + " --k " + std::to_string(s.K) + " --tile-m " +
                     std::to_string(s.tile_m);
   if (kop == KernelOp::Gemm) cmd += " --tile-n " + std::to_string(s.tile_n);
+  if (xb) cmd += " --bf16-activations";
   if (!prefix.empty()) cmd += " --prefix " + prefix;
   v["COMMAND"] = cmd;
   std::string flags;

@@ -85,6 +85,14 @@ void reference_quant(const KernelSpec& s, const uint8_t* packed, const float* x,
 }  // namespace
 
 void reference_gemm(const KernelSpec& s, const uint8_t* packed, const float* x, int n, float* y, int ldy) {
+  if (s.x_bf16) {  // --bf16-activations: the product of W and x rounded to bf16 once
+    std::vector<float> xr(size_t(n) * size_t(s.K));
+    for (size_t i = 0; i < xr.size(); ++i) xr[i] = bf16_to_f32(f32_to_bf16(x[i]));
+    KernelSpec plain = s;
+    plain.x_bf16 = false;
+    reference_gemm(plain, packed, xr.data(), n, y, ldy);
+    return;
+  }
   if (is_quantized(s.fmt)) {
     reference_quant(s, packed, x, n, y, ldy);
     return;

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "frontend/dequant.h"
 #include "frontend/error.h"
 
 namespace smolc {
@@ -111,6 +112,12 @@ ReferenceEngine::ReferenceEngine(const ModelConfig& cfg, RefWeights w, int ctx) 
 
 void ReferenceEngine::project(int layer, const char* name, const std::vector<float>& W, const float* x, int n,
                               int64_t rows, int64_t cols, float* y) const {
+  std::vector<float> rounded;
+  if (bf16_activations_) {
+    rounded.resize(static_cast<size_t>(n) * static_cast<size_t>(cols));
+    for (size_t i = 0; i < rounded.size(); ++i) rounded[i] = bf16_to_f32(f32_to_bf16(x[i]));
+    x = rounded.data();
+  }
   if (matmul_observer_) matmul_observer_(layer, name, x, n, cols);
   if (matmul_hook_) matmul_hook_(layer, name, x, n, rows, cols, y);
   else matmul(W, x, n, rows, cols, y);

@@ -55,6 +55,11 @@ class ReferenceEngine {
   // the result. Used to collect activation statistics (quant/calibrate.h).
   using MatmulObserver = std::function<void(int layer, const char* name, const float* x, int n, int64_t cols)>;
   void set_matmul_observer(MatmulObserver observer) { matmul_observer_ = std::move(observer); }
+  // --bf16-activations: every weight product's input x is rounded to bf16
+  // (round to nearest even) once before the product (and before the hook and
+  // observer see it), the semantics a compiled engine with the option has on
+  // every target.
+  void set_bf16_activations(bool on) { bf16_activations_ = on; }
 
  private:
   ModelConfig cfg_;
@@ -64,6 +69,7 @@ class ReferenceEngine {
   std::vector<float> logits_;
   MatmulHook matmul_hook_;
   MatmulObserver matmul_observer_;
+  bool bf16_activations_ = false;
   void project(int layer, const char* name, const std::vector<float>& W, const float* x, int n, int64_t rows,
                int64_t cols, float* y) const;
 };

@@ -14,10 +14,18 @@ const char* kernel_op_name(KernelOp op) {
   return "?";
 }
 
+bool reads_bf16_x(KernelOp op, const KernelSpec& s) {
+  return s.x_bf16 && op == KernelOp::Gemm && s.fmt == WFormat::BF16 && s.isa == Isa::AVX512;
+}
+
+std::string kernel_format_name(KernelOp op, const KernelSpec& s) {
+  return reads_bf16_x(op, s) ? std::string("bf16a") : std::string(wformat_name(s.fmt));
+}
+
 std::string variant_name(const KernelVariant& v) {
   std::string tile = std::to_string(v.tile_m) + "r";
   if (v.op == KernelOp::Gemm) tile += std::to_string(v.tile_n) + "t";
-  return std::string(wformat_name(v.fmt)) + "-" + kernel_op_name(v.op) + "-" + tile + "-" + isa_name(v.isa);
+  return kernel_format_name(v.op, variant_spec(v, 1, 1)) + "-" + kernel_op_name(v.op) + "-" + tile + "-" + isa_name(v.isa);
 }
 
 const std::vector<KernelVariant>& kernel_variants() {
@@ -63,6 +71,12 @@ const std::vector<KernelVariant>& kernel_variants() {
         }
       }
     }
+    // --bf16-activations on AVX-512 (reads_bf16_x): the bf16 gemm that takes
+    // x as one bf16 term, at the default panel and the token tiles above.
+    {
+      const target::Tile def = target::isa_target(Isa::AVX512).tile(WFormat::BF16);
+      for (int tn : {def.n, 4, 12}) v.push_back({KernelOp::Gemm, WFormat::BF16, Isa::AVX512, def.m, tn, true});
+    }
     return v;
   }();
   return all;
@@ -71,7 +85,7 @@ const std::vector<KernelVariant>& kernel_variants() {
 bool listed(KernelOp op, const KernelSpec& s) {
   for (const KernelVariant& v : kernel_variants())
     if (v.op == op && v.fmt == s.fmt && v.isa == s.isa && v.tile_m == s.tile_m &&
-        (op != KernelOp::Gemm || v.tile_n == s.tile_n))
+        (op != KernelOp::Gemm || v.tile_n == s.tile_n) && v.x_bf16 == reads_bf16_x(op, s))
       return true;
   return false;
 }
@@ -84,6 +98,7 @@ KernelSpec variant_spec(const KernelVariant& v, int64_t M, int64_t K) {
   s.K = K;
   s.tile_m = v.tile_m;
   s.tile_n = v.tile_n;
+  s.x_bf16 = v.x_bf16;
   return s;
 }
 

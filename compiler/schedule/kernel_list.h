@@ -19,9 +19,21 @@ struct KernelVariant {
   Isa isa = Isa::Scalar;
   int tile_m = 1;
   int tile_n = 1;  // gemm only (1 otherwise)
+  bool x_bf16 = false;  // reads x as bf16 (KernelSpec::x_bf16; only where reads_bf16_x)
 };
 
-std::string variant_name(const KernelVariant& v);  // e.g. "bf16-gemm-32r8t-avx512"
+// e.g. "bf16-gemm-32r8t-avx512"; a kernel that reads x as bf16 names its
+// format "bf16a" (bf16 weights, bf16 activations): "bf16a-gemm-32r8t-avx512".
+std::string variant_name(const KernelVariant& v);
+
+// Whether `op`'s kernel for a spec with x_bf16 set is a kernel of its own:
+// the AVX-512 bf16 gemm, whose vdpbf16ps then takes x as one bf16 term (one
+// instruction per weight pair) instead of the bf16 hi + lo split (two). Every
+// other kernel computes W . x on the x the engine already rounded.
+bool reads_bf16_x(KernelOp op, const KernelSpec& s);
+// The format part of a kernel's file and function names: "bf16a" where
+// reads_bf16_x, else the format's name.
+std::string kernel_format_name(KernelOp op, const KernelSpec& s);
 
 // Every variant: gemv, gemm and row of every target's formats at its default
 // tiles (target/targets.cpp), then x86 gemv and gemm with one-vector panels

@@ -17,6 +17,7 @@ std::string FormatPlan::describe() const {
   if (q4_all) d += " --q4-all";
   for (const auto& [pattern, f] : keep) d += " --keep " + pattern + "=" + wformat_name(f);
   if (!calibrate) d += " --no-calibrate";
+  if (bf16_activations) d += " --bf16-activations";
   return d;
 }
 
@@ -24,6 +25,7 @@ std::string FormatPlan::command_flags() const {
   std::string c = " --" + std::string(wformat_name(base)) + (q4_all ? " --q4-all" : "");
   for (const auto& [pattern, f] : keep) c += " --keep '" + pattern + "=" + wformat_name(f) + "'";
   if (!calibrate) c += " --no-calibrate";
+  if (bf16_activations) c += " --bf16-activations";
   return c;
 }
 
@@ -95,6 +97,9 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan
   s.target = t;
   s.format = plan.base;
   s.calibrate = plan.calibrate;
+  if (plan.bf16_activations && plan.base != WFormat::BF16)
+    throw InputError("command line", "--bf16-activations", "only applies to --bf16");
+  s.bf16_activations = plan.bf16_activations;
   std::vector<bool> rule_used(plan.keep.size(), false);
   // The format of one weight-carrying op: base, the q4 classifier policy, then the rules.
   auto format_of = [&](const ir::Op& op) {
@@ -135,6 +140,7 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan
     k.K = op.weight.cols;
     k.tile_m = t.tile(k.fmt).m;
     k.tile_n = t.tile(k.fmt).n;
+    k.x_bf16 = plan.bf16_activations;
     // The kernel tests run every listed variant: a schedule outside the list
     // would ship kernels no test has run.
     if (!listed(KernelOp::Gemv, k) || !listed(KernelOp::Gemm, k))

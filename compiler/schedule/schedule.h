@@ -35,6 +35,12 @@ struct FormatPlan {
   // reading RMSNorm's gain^2 only. It changes the weights, so it is part of
   // describe() and command_flags().
   bool calibrate = true;
+  // --bf16-activations (only with base bf16): every matmul's input is rounded
+  // to bf16 (round to nearest even) once, as PyTorch bf16 inference and
+  // llama.cpp do; the reference engine has the same option
+  // (ReferenceEngine::set_bf16_activations). Part of describe(), so of the
+  // manifest's format and the engine cache key.
+  bool bf16_activations = false;
   // "q4 --q4-all --keep lm_head=q8": a stable spelling for cache keys and commands.
   std::string describe() const;
   // " --q4 --q4-all --keep 'lm_head=q8'": the flags as a user retypes them.
@@ -53,6 +59,7 @@ struct Schedule {
   WFormat format = WFormat::F32;  // the plan's base format (ops may differ, see matmul)
   std::map<std::string, KernelSpec> matmul;  // by op name, MatMul and LmHead ops
   bool calibrate = true;                     // the plan's calibrate: self-calibrated q8/q4 scales
+  bool bf16_activations = false;             // the plan's: matmul inputs rounded to bf16 (every spec's x_bf16)
   KernelSpec embedding;                      // row lookups (tied: the lm_head spec)
   bool embedding_tied = false;
   int qkv_grain_heads = 1;      // parallel grain of the wqkv epilogue, in heads

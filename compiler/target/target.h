@@ -56,6 +56,11 @@ struct KernelSpec {
   int64_t K = 0;     // input features (the reduction)
   int tile_m = 1;    // rows per packed panel; row ranges handed to kernels are multiples of it (last may be the M tail)
   int tile_n = 1;    // tokens per prefill tile (gemm)
+  // --bf16-activations: the product is W . bf16(x), x rounded to bf16 (round
+  // to nearest even) once. The engine rounds every matmul input before its
+  // kernels (so any kernel computes it); a kernel that reads x as bf16 itself
+  // (reads_bf16_x in schedule/kernel_list.h) is a variant of its own.
+  bool x_bf16 = false;
 };
 
 namespace target {

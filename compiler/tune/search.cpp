@@ -108,7 +108,8 @@ Search plan_search(const schedule::Schedule& s, const ModelConfig& cfg, int thre
           (!tied[i] || v.tile_m == sh.default_tile_m))
         heights.insert(v.tile_m);
     for (const KernelVariant& v : kernel_variants()) {
-      if (v.fmt != sh.fmt || v.isa != isa || !heights.count(v.tile_m) || v.op == KernelOp::Row) continue;
+      // The bf16a gemm (--bf16-activations) is not timed: tuning times the plain kernels.
+      if (v.fmt != sh.fmt || v.isa != isa || !heights.count(v.tile_m) || v.op == KernelOp::Row || v.x_bf16) continue;
       Candidate c{i, v, 0};
       if (!is_default(c, sh)) alts.push_back(c);
     }

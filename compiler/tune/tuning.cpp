@@ -102,7 +102,8 @@ WFormat format_field(const nlohmann::json& o, const std::string& where, const st
 
 bool in_kernel_list(KernelOp op, WFormat f, Isa isa, int tile_m, int tile_n) {
   for (const KernelVariant& v : kernel_variants())
-    if (v.op == op && v.fmt == f && v.isa == isa && v.tile_m == tile_m && (op != KernelOp::Gemm || v.tile_n == tile_n))
+    if (v.op == op && v.fmt == f && v.isa == isa && v.tile_m == tile_m && (op != KernelOp::Gemm || v.tile_n == tile_n) &&
+        !v.x_bf16)
       return true;
   return false;
 }

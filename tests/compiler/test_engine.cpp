@@ -6,6 +6,7 @@
 #include "support/published_story.h"
 
 #include "emit/kernel_api.h"
+#include "frontend/dequant.h"
 #include "engine_fixture.h"
 #include "text/tokenizer.h"
 
@@ -30,6 +31,52 @@ std::string tiny_model(const std::string& test, const std::string& dtype = "f32"
 }
 
 const std::vector<int32_t> kTinyPrompt = {1, 100, 2000, 30000, 5, 77, 49151, 0, 12, 13, 9000, 42, 7, 31000, 2, 3, 4, 5, 6};
+
+// The numbers a bf16 engine multiplies, for the reference engine: RMSNorm
+// gains folded into the projections that read them (in f32, as
+// ir::materialize does; not into a tied lm_head, whose final norm keeps its
+// gain), then every matrix rounded to bf16.
+RefWeights bf16_engine_weights(const Checkpoint& ck) {
+  RefWeights w = RefWeights::from_checkpoint(ck);
+  auto fold = [](std::vector<float>& W, std::vector<float>& gain) {
+    const size_t cols = gain.size();
+    for (size_t i = 0; i < W.size(); ++i) W[i] *= gain[i % cols];
+  };
+  auto round = [](std::vector<float>& W) {
+    for (float& v : W) v = bf16_to_f32(f32_to_bf16(v));
+  };
+  for (RefLayer& l : w.layers) {
+    for (std::vector<float>* m : {&l.wq, &l.wk, &l.wv}) fold(*m, l.attn_norm);
+    for (std::vector<float>* m : {&l.w1, &l.w3}) fold(*m, l.ffn_norm);
+    std::fill(l.attn_norm.begin(), l.attn_norm.end(), 1.0f);
+    std::fill(l.ffn_norm.begin(), l.ffn_norm.end(), 1.0f);
+    for (std::vector<float>* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w1, &l.w2, &l.w3}) round(*m);
+  }
+  if (!w.lm_head.empty()) {
+    fold(w.lm_head, w.final_norm);
+    std::fill(w.final_norm.begin(), w.final_norm.end(), 1.0f);
+    round(w.lm_head);
+  }
+  round(w.embed);
+  return w;
+}
+
+// Worst NMSE over the steps of `run` against the reference engine on
+// bf16_engine_weights, with or without --bf16-activations.
+double worst_nmse_bf16_reference(const Checkpoint& ck, const std::vector<int32_t>& prompt, const EngineRun& run,
+                                 int ctx, bool bf16_activations) {
+  ReferenceEngine ref(ck.cfg, bf16_engine_weights(ck), ctx);
+  ref.set_bf16_activations(bf16_activations);
+  const size_t V = static_cast<size_t>(ck.cfg.vocab_size);
+  std::vector<std::vector<float>> want;
+  std::vector<float> all = ref.prefill(prompt.data(), static_cast<int>(prompt.size()));
+  want.emplace_back(all.end() - static_cast<std::ptrdiff_t>(V), all.end());
+  for (int32_t t : run.tokens) want.push_back(ref.decode(t));
+  REQUIRE(run.logits.size() == want.size() * V);
+  double worst = 0;
+  for (size_t s = 0; s < want.size(); ++s) worst = std::max(worst, nmse(run.logits.data() + s * V, want[s]));
+  return worst;
+}
 
 
 }  // namespace
@@ -83,6 +130,48 @@ TEST_CASE("tiny bf16 and f16 engines and an f16 KV cache stay within NMSE 1e-4 o
     EngineRun run = run_engine(e, kTinyPrompt, 32, 1, 16);
     INFO("format " << fmt);
     check_against_reference(ck, kTinyPrompt, run, 128, 1e-4, false);
+  }
+}
+
+// --bf16-activations: the engine's products round their inputs to bf16 once,
+// on every target. The truth is the reference engine with the same option on
+// the numbers the bf16 engine multiplies (bf16_engine_weights); without the
+// option the same reference must be measurably further away, or the engine
+// ignored the option.
+TEST_CASE("bf16 engines with --bf16-activations on scalar and avx512 match the reference engine with the option") {
+  const std::string model = tiny_model("bf16act");
+  const Checkpoint ck = load_checkpoint(model);
+  const Checkpoint st = stories();
+  struct Case {
+    const Checkpoint* ck;
+    std::string model, args, target;
+    std::vector<int32_t> prompt;
+    int ctx, steps;
+  };
+  std::vector<Case> cases;
+  for (const std::string target : {"scalar", "avx512"})
+    cases.push_back({&ck, model, "--ctx 128", target, kTinyPrompt, 128, 24});
+  cases.push_back({&st, stories_model(), stories_args("--ctx 64"), "avx512", {1, 403, 407}, 64, 24});
+  for (const Case& c : cases) {
+    if (c.target == "avx512" && !host_supports(Isa::AVX512)) {
+      WARN("not executed: this CPU lacks AVX-512 (bf16 " << c.target << " engine of " << c.model << ")");
+      continue;
+    }
+    const std::string name = std::string(c.ck == &st ? "st" : "tiny") + "_bf16a_" + c.target;
+    Engine e = compile_engine(c.model, c.args + " --bf16 --bf16-activations --target " + c.target, name, "bf16act");
+    // The option is part of the format text: the manifest, and so the engine
+    // cache key; a run that asks for plain bf16 does not take this engine.
+    CHECK(read_file(e.dir + "/manifest.json").find("\"format\": \"bf16 --bf16-activations\"") != std::string::npos);
+    const RunResult plain = run_smolc("run '" + e.dir + "' --bf16 --prompt-ids 1 -n 1");
+    CHECK(plain.exit_code == 2);
+    CHECK(plain.err.find("the engine is bf16 --bf16-activations, not bf16") != std::string::npos);
+    EngineRun run = run_engine(e, c.prompt, c.steps, 2, 16);
+    const double with = worst_nmse_bf16_reference(*c.ck, c.prompt, run, c.ctx, true);
+    const double without = worst_nmse_bf16_reference(*c.ck, c.prompt, run, c.ctx, false);
+    INFO(name << ": worst NMSE against the reference with the option " << with << ", without " << without);
+    CHECK(with <= 1e-6);
+    CHECK(without >= 10 * with);
+    std::printf("%s: worst NMSE vs reference with --bf16-activations %.3g, without %.3g\n", name.c_str(), with, without);
   }
 }
 
@@ -172,11 +261,14 @@ TEST_CASE("smolc compile rejects bad options with exit code 2") {
   const std::string m = "'" + stories_model() + "' '--tokenizer=" + stories_dir() + "/tok512.bin'";
   const std::string o = " -o '" + temp_dir("bad_opts") + "'";
   for (const std::string bad : {" --f32 --bf16", "", " --f32 --target sparc", " --f32 --name 9lives",
-                                " --f32 --name 'a;b'", " --f32 --ctx 100000", " --f32 --weights cloud"}) {
+                                " --f32 --name 'a;b'", " --f32 --ctx 100000", " --f32 --weights cloud",
+                                " --f32 --bf16-activations", " --q8 --bf16-activations", " --bf16-activations"}) {
     RunResult r = run_smolc("compile " + m + bad + o);
     INFO(bad << ": " << r.err);
     CHECK(r.exit_code == 2);
     CHECK(r.err.rfind("smolc: error: ", 0) == 0);
+    if (bad.find("--bf16-activations") != std::string::npos)
+      CHECK(r.err.find("--bf16-activations: only applies to --bf16") != std::string::npos);
   }
 }
 
