@@ -82,7 +82,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, KernelO
     v["PANEL_BYTES"] = int64_t(l.panel_bytes);
     v["QI"] = int64_t(l.interleave);  // rows per payload interleave group
     v["QU"] = int64_t(l.interleave_unit);  // bytes per row per interleave unit
-    // AVX2 q8 gemm: tokens per register tile (measured: chunks of 2, 3, 4 give 95, 99, 98 GFLOP/s).
+    // AVX2 q8 gemm: tokens per register tile; 3 measured fastest (docs/performance-notes.md).
     v["Q8_CHUNK"] = int64_t(std::min(s.tile_n, 3));
   } else {
     v["PANEL_ELEMS"] = int64_t(l.panel_bytes / size_t(l.elem_bytes));

@@ -34,7 +34,7 @@ std::string render_template(std::string_view name, std::string_view text, const 
 
 // Templates compiled into the binary (generated at build time from
 // templates/**/*.in by cmake/EmbedTemplates.cmake). Paths are relative to
-// templates/, e.g. "gemv/gemv-avx512.cpp.in".
+// templates/, e.g. "gemv/q-gemv-avx512.cpp.in".
 struct EmbeddedTemplate {
   const char* path;
   const char* text;

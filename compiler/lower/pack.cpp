@@ -41,8 +41,8 @@ int quant_interleave_unit(const KernelSpec& s) {
 
 // q16 AVX2 interleaves the whole panel: its gemv reads element k of all the
 // panel's rows at once, and with groups of 8 rows those reads hop between
-// 512-byte row groups (measured: cold gemv 8 GB/s) or repeat the broadcast
-// of x per group (cold 20-22 against 24-27 GB/s), docs/kernels.md.
+// 512-byte row groups or repeat the broadcast of x per group, both slower
+// cold (docs/performance-notes.md, "Tile measurements behind target_table").
 // NEON: 4 rows x 4-byte units for q8/q4 (one q register = the 4 x 4 bytes
 // `sdot` by lane reduces into 4 row lanes, and that smull + sadalp + one addp
 // per block reduce the same way), the whole panel for q16 (as AVX2: element k

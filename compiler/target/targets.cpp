@@ -73,8 +73,8 @@ TargetDesc host(const std::string& name, Isa isa, FormatTiles tiles, int prefill
 // -fno-math-errno keeps sqrtf one VSQRT.
 // tile_m of float formats (block formats keep the scalar 8): 16 rows on the
 // M55 are four Helium accumulators per column of x, 8 on the M4/M7 eight FPU
-// ones (measured, stories260K f32 per decoded token: M55 602K instructions at
-// 4 rows, 548K at 16; M4 1.41M at 4, 1.28M at 8).
+// ones (fewer instructions per token than 4 rows on both; the counts are in
+// docs/performance-notes.md, "Tile measurements behind target_table").
 TargetDesc cortex_m(const std::string& name, int float_tile_m, std::vector<std::string> cpu,
                     const std::string& multilib, const std::string& machine) {
   // 4-token prefill steps (one gemm tile): the state holds a logits row per
@@ -83,8 +83,7 @@ TargetDesc cortex_m(const std::string& name, int float_tile_m, std::vector<std::
   TargetDesc t = host(name, Isa::Scalar, format_tiles({float_tile_m, 4}, {8, 4}, {8, 4}), 4, "arm-none-eabi");
   // -O3: GCC's -O2 does not completely unroll the kernels' kTileM row loops,
   // so the accumulators live in memory, a load and a store per multiply-add
-  // (measured, stories260K f32 on the Cortex-M4: 2.95M instructions per
-  // decoded token at -O2, 1.41M at -O3).
+  // (half the instructions per token at -O3; docs/performance-notes.md).
   t.unit_flags = {"-O3", "-mthumb"};
   t.unit_flags.insert(t.unit_flags.end(), cpu.begin(), cpu.end());
   for (const char* f : {"-ffreestanding", "-fbuiltin", "-fno-math-errno", "-ffunction-sections", "-fdata-sections"})
@@ -116,11 +115,10 @@ const std::vector<TargetDesc>& target_table() {
   static const std::vector<TargetDesc> t = {
       // scalar: block formats at 8 rows.
       host("scalar", Isa::Scalar, format_tiles({4, 4}, {8, 4}, {8, 4}), 16),
-      // avx2: 16 rows x 6 tokens is the measured best gemm tile (docs/kernels.md:
-      // 82-85 GFLOP/s vs 42-45 for 8x4); 48-token prefill steps are 8 whole tiles.
-      // q16 (panel-interleaved): gemv hot 43-47 GB/s at 32 rows against 42-46
-      // at 16 and 39-43 at 8, gemm the same at all; q8, q4: 16 rows at least
-      // as fast as 8 or 32 (docs/kernels.md).
+      // avx2: 16 rows x 6 tokens is the fastest measured gemm tile; 48-token
+      // prefill steps are 8 whole tiles. q16 (panel-interleaved) gemv is
+      // fastest at 32 rows; q8, q4 at 16 (docs/performance-notes.md, "Tile
+      // measurements behind target_table").
       host("avx2", Isa::AVX2, format_tiles({16, 6}, {16, 6}, {32, 6}), 48),
       host("avx512", Isa::AVX512, format_tiles({32, 8}, {32, 8}, {32, 8}), 32),
       // aarch64: 16 rows (4 q registers) x 4 tokens = 16 accumulators of the

@@ -25,7 +25,7 @@
 extern const smolc::rt::TokTables smollm2_135m_instruct_bf16_tokenizer;
 
 extern "C" {
-// Matrix kernels (one translation unit each, see kernels/).
+// Matrix kernels (one translation unit each, beside this file).
 void smollm2_135m_instruct_bf16_bf16_gemm_3072x576_32r8t_avx512(const void* w, const float* x, int n, float* y, int ldy, int row_begin, int row_end);
 void smollm2_135m_instruct_bf16_bf16_gemm_49152x576_32r8t_avx512(const void* w, const float* x, int n, float* y, int ldy, int row_begin, int row_end);
 void smollm2_135m_instruct_bf16_bf16_gemm_576x1536_32r8t_avx512(const void* w, const float* x, int n, float* y, int ldy, int row_begin, int row_end);

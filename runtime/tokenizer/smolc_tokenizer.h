@@ -2,7 +2,7 @@
 //
 // Two algorithms over one set of plain POD tables, so the tables can be built
 // at run time by the host (compiler/text/tokenizer.cpp) or emitted by
-// `smolc compile` as static const arrays (compiler/text/tokenizer_tables_emit.cpp):
+// `smolc compile` as static const arrays (compiler/emit/tokenizer_tables_emit.cpp):
 //   * byte-level BPE equal to HuggingFace `tokenizers` (GPT-2 pre-tokenizer
 //     regex, optional individual-digit split, merges by rank);
 //   * SentencePiece-BPE equal to llama2.c's encode (dummy-prefix space,
