@@ -67,6 +67,15 @@ inline void cpu_relax() {
 #endif
 }
 
+// Each sleeper handshake is a store of one flag followed by a load of the
+// other side's (Dekker). seq_cst alone orders that in C++ and on hardware
+// (STLR then LDAR on Arm), but qemu-user on an x86 host translates STLR and
+// LDAR to plain moves, which x86 may reorder: the caller then slept on g_done
+// while the last worker saw no sleeper, and a threaded aarch64 engine hung
+// about once in 50 runs under qemu-aarch64. A full fence orders it everywhere;
+// it runs once per parallel region and before each sleep, not per chunk.
+inline void store_load_fence() { std::atomic_thread_fence(std::memory_order_seq_cst); }
+
 uint64_t mono_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -167,6 +176,7 @@ void pool_parallel_for(void* user, smolc_range_fn fn, void* ctx, int n, int grai
   g_pending.store(threads);
   const uint32_t gen = (gen_of(g_state.load()) + 1) & 0xffffu;
   g_state.store((gen << 16) | (static_cast<uint32_t>(threads) << 8));  // publishes the job
+  store_load_fence();
   if (g_sleepers.load() != 0) {
     pthread_mutex_lock(&g_mu);
     pthread_cond_broadcast(&g_wake);
@@ -176,6 +186,7 @@ void pool_parallel_for(void* user, smolc_range_fn fn, void* ctx, int n, int grai
   if (!spin_until([] { return g_pending.load(std::memory_order_acquire) == 0; })) {
     pthread_mutex_lock(&g_mu);
     g_caller_asleep.store(1);
+    store_load_fence();
     while (g_pending.load() != 0) pthread_cond_wait(&g_done, &g_mu);
     g_caller_asleep.store(0);
     pthread_mutex_unlock(&g_mu);
