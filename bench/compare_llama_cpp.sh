@@ -6,7 +6,7 @@
 # read-bandwidth ceiling) and appends every measurement as one JSON line to
 # --out (for plot_performance.py).
 #
-#   bench/compare_llama_cpp.sh [--preset SmolLM2-135M] [--formats "f32 bf16 f16 q8 q4"]
+#   bench/compare_llama_cpp.sh [--preset SmolLM2-135M] [--formats "f32 bf16 bf16a f16 q8 q4"]
 #                              [--threads "1 2"] [--reps N] [--rounds K]
 #                              [--target "native"] [--cxx "clang++-19"]
 #                              [--peers "bench prebuilt"] [--out FILE.jsonl] [--work DIR]
@@ -38,7 +38,10 @@
 # --q8 vs GGUF Q8_0), q4 (smolc --q4, its lm_head/tied embedding in q8, vs
 # GGUF Q4_0) and q4all (smolc --q4 --q4-all, everything q4, vs the same Q4_0
 # GGUF); q16 (smolc --q16) has no GGUF counterpart: smolc and the probe only.
-# Quantised formats start from the f32 checkpoint on both sides.
+# Quantised formats start from the f32 checkpoint on both sides. bf16a is smolc
+# --bf16 --bf16-activations (matmul inputs rounded to bf16 once, as llama.cpp
+# does) against the same bf16 GGUF; with bf16 in --formats too, the peers are
+# timed once, in the bf16 rows, and plot_performance.py divides bf16a by those.
 #
 # Needs: a built smolc (default build/bin/smolc, or --smolc / $SMOLC), node and
 # bench/llama_cpp/node_modules (npm install there), cmake, git, clang++-19 and
@@ -64,7 +67,7 @@ while [ $# -gt 0 ]; do
     --peers) PEERS="$2"; shift 2 ;;
     --target) TARGETS="$2"; shift 2 ;;
     --cxx) CXXS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,48p' "$0"; exit 0 ;;
     *) echo "compare_llama_cpp.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -86,12 +89,12 @@ done
   { echo "compare_llama_cpp.sh: run 'npm install' in bench/llama_cpp first (see its README)" >&2; exit 2; }
 
 gguf_type() {  # smolc format -> llama.cpp GGUF type
-  case "$1" in f32) echo f32 ;; bf16) echo bf16 ;; f16) echo f16 ;; q8) echo q8_0 ;; q4|q4all) echo q4_0 ;;
+  case "$1" in f32) echo f32 ;; bf16|bf16a) echo bf16 ;; f16) echo f16 ;; q8) echo q8_0 ;; q4|q4all) echo q4_0 ;;
     q16) echo none ;;  # no GGUF type holds int16 blocks: smolc and the probe only
-    *) echo "compare_llama_cpp.sh: unknown format '$1' (f32 bf16 f16 q8 q4 q4all q16)" >&2; exit 2 ;; esac
+    *) echo "compare_llama_cpp.sh: unknown format '$1' (f32 bf16 bf16a f16 q8 q4 q4all q16)" >&2; exit 2 ;; esac
 }
 smolc_flags() {  # smolc format -> its format flags
-  case "$1" in q4all) echo "--q4 --q4-all" ;; *) echo "--$1" ;; esac
+  case "$1" in q4all) echo "--q4 --q4-all" ;; bf16a) echo "--bf16 --bf16-activations" ;; *) echo "--$1" ;; esac
 }
 # Check every format before anything runs (gguf_type exits inside $(...) only).
 for f in $FORMATS; do gguf_type "$f" >/dev/null || exit 2; done
@@ -173,7 +176,7 @@ llama_speed() {  # peer gguf threads -> speed JSON of llama.cpp
 declare -A CKPT GGUF
 for f in $FORMATS; do
   t=$(gguf_type "$f")
-  dtype=$f; case "$f" in bf16|f16) ;; *) dtype=f32 ;; esac
+  dtype=$f; case "$f" in bf16|f16) ;; bf16a) dtype=bf16 ;; *) dtype=f32 ;; esac
   CKPT[$f]="$WORK/$PRESET-$dtype"
   GGUF[$f]=""
   [ "$t" = none ] || GGUF[$f]="$WORK/$PRESET-$t.gguf"
@@ -181,8 +184,10 @@ for f in $FORMATS; do
   [ -z "${GGUF[$f]}" ] || [ -f "${GGUF[$f]}" ] || "$SMOLC" convert "${CKPT[$f]}" --to gguf --type "$t" -o "${GGUF[$f]}" >&2
   # smolc bench must know the format flags (q8/q4 arrived after f32/bf16/f16).
   # shellcheck disable=SC2046
-  "$SMOLC" bench --help | grep -q -- "$(smolc_flags "$f" | cut -d' ' -f1)" ||
-    { echo "compare_llama_cpp.sh: this smolc has no $(smolc_flags "$f") (format '$f')" >&2; exit 2; }
+  for flag in $(smolc_flags "$f"); do
+    "$SMOLC" bench --help | grep -q -- "$flag" ||
+      { echo "compare_llama_cpp.sh: this smolc has no $flag (format '$f')" >&2; exit 2; }
+  done
 done
 
 RUN_ID="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -229,7 +234,7 @@ for r in $(seq 1 "$ROUNDS"); do
             --cxx "$c" --kv "$KV" --threads "$t" --reps "$REPS" --json)"
         done
       done
-      if [ -n "${GGUF[$f]}" ]; then
+      if [ -n "${GGUF[$f]}" ] && ! { [ "$f" = bf16a ] && [[ " $FORMATS " == *" bf16 "* ]]; }; then
         for p in $PEERS; do emit llama.cpp "$p" "$f" "$t" "$r" "$(llama_speed "$p" "${GGUF[$f]}" "$t")"; done
       fi
       emit read_bw - "$f" "$t" "$r" "$("${RT[@]}" "$WORK/read_bw" "$t")"

@@ -26,7 +26,11 @@ import statistics
 import sys
 from collections import defaultdict
 
-FORMAT_ORDER = ["f32", "bf16", "f16", "q16", "q8", "q4", "q4all"]
+FORMAT_ORDER = ["f32", "bf16", "bf16a", "f16", "q16", "q8", "q4", "q4all"]
+# bf16a (smolc --bf16 --bf16-activations) reads the bf16 GGUF's weights:
+# when the run also measured bf16, compare_llama_cpp.sh times the peers once,
+# in the bf16 rows, and the bf16a rows divide by those.
+SAME_PEER = {"bf16a": "bf16"}
 
 
 def load(path, run):
@@ -83,9 +87,12 @@ def summarise(rows):
     groups = defaultdict(lambda: defaultdict(list))
     for r in rows:
         groups[(r["format"], r["threads"])][r["engine"]].append(r)
-    for (fmt, threads), g in groups.items():
+    for (fmt, threads), g in list(groups.items()):
         by = defaultdict(list)
-        for r in g["smolc"] + g["llama.cpp"]:
+        peer_rows = g["llama.cpp"]
+        if not peer_rows and (SAME_PEER.get(fmt), threads) in groups:
+            peer_rows = groups[(SAME_PEER[fmt], threads)]["llama.cpp"]
+        for r in g["smolc"] + peer_rows:
             by[variant(r)].append(r)
         peers = sorted((v for v in by if v.startswith("llama.cpp ")),
                        key=lambda v: PEER_ORDER.index(v.split()[1]) if v.split()[1] in PEER_ORDER else 99)
