@@ -18,7 +18,7 @@ import sys
 LAYERS = [
     ["common"],
     ["frontend"],
-    ["gguf", "reference", "synth", "text"],  # model files and tools beside the frontend
+    ["reference", "synth", "text"],  # tools beside the frontend
     ["ir"],
     ["passes"],
     ["quant"],  # quantisers and calibration, read by the weight lowering

@@ -7,7 +7,7 @@
 #include "cli/command.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
-#include "gguf/gguf_writer.h"
+#include "frontend/gguf/gguf_writer.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 #include "frontend/dequant.h"
 
-#include "frontend/gguf_dequant.h"
+#include "frontend/gguf/gguf_dequant.h"
 
 #include <cmath>
 #include <cstring>
@@ -99,7 +99,7 @@ void dequantize_row(DType t, const uint8_t* src, float* dst, int64_t n) {
     default:
       break;
   }
-  // GGUF block formats (gguf_dequant.cpp), one block at a time.
+  // GGUF block formats (gguf/gguf_dequant.cpp), one block at a time.
   void (*block)(const uint8_t*, float*) = nullptr;
   switch (t) {
     case DType::Q8_0: block = gguf::dequant_block_q8_0; break;

@@ -13,7 +13,7 @@
 
 #include "frontend/dequant.h"
 #include "frontend/error.h"
-#include "gguf/gguf_quant.h"
+#include "frontend/gguf/gguf_quant.h"
 
 namespace smolc::quant {
 namespace {

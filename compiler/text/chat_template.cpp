@@ -7,8 +7,8 @@
 
 #include "chat/chatml.h"
 #include "frontend/error.h"
-#include "frontend/gguf_format.h"
-#include "frontend/gguf_reader.h"
+#include "frontend/gguf/gguf_format.h"
+#include "frontend/gguf/gguf_reader.h"
 #include "frontend/json_file.h"
 
 namespace smolc {

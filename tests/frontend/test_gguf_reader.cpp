@@ -5,7 +5,7 @@
 #include "cli/gguf_bytes.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
-#include "frontend/gguf_reader.h"
+#include "frontend/gguf/gguf_reader.h"
 #include "support/test_support.h"
 
 using smolc::test::GgufBytes;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "frontend/error.h"
-#include "gguf/gguf_quant.h"
+#include "frontend/gguf/gguf_quant.h"
 #include "quant/quant_matmul.h"
 #include "quant/quantize.h"
 

@@ -3,7 +3,7 @@
 // most its own size in memory. v2 and v3 share one little-endian layout (v3
 // only added big-endian files, which are recognised and refused); v1 used
 // 32-bit counts and is refused.
-#include "frontend/gguf_reader.h"
+#include "frontend/gguf/gguf_reader.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,7 +12,7 @@
 #include "frontend/checkpoint.h"
 #include "frontend/dequant.h"
 #include "frontend/error.h"
-#include "frontend/gguf_format.h"
+#include "frontend/gguf/gguf_format.h"
 
 namespace smolc::gguf {
 namespace {

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "frontend/error.h"
-#include "frontend/gguf_format.h"
-#include "frontend/gguf_reader.h"
+#include "frontend/gguf/gguf_format.h"
+#include "frontend/gguf/gguf_reader.h"
 #include "frontend/tokenizer_data.h"
 
 namespace smolc::gguf {

@@ -1,4 +1,4 @@
-#include "gguf/gguf_quant.h"
+#include "frontend/gguf/gguf_quant.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "gguf/gguf_writer.h"
+#include "frontend/gguf/gguf_writer.h"
 
 #include <cctype>
 #include <cerrno>
@@ -10,9 +10,9 @@
 
 #include "frontend/dequant.h"
 #include "frontend/error.h"
-#include "frontend/gguf_format.h"
+#include "frontend/gguf/gguf_format.h"
 #include "frontend/storable.h"
-#include "gguf/gguf_quant.h"
+#include "frontend/gguf/gguf_quant.h"
 
 namespace smolc::gguf {
 namespace {

@@ -8,8 +8,8 @@
 #include "frontend/checkpoint.h"
 #include "frontend/config.h"
 #include "frontend/error.h"
-#include "frontend/gguf_format.h"
-#include "frontend/gguf_reader.h"
+#include "frontend/gguf/gguf_format.h"
+#include "frontend/gguf/gguf_reader.h"
 
 namespace smolc {
 namespace {

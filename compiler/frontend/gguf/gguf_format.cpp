@@ -1,4 +1,4 @@
-#include "frontend/gguf_format.h"
+#include "frontend/gguf/gguf_format.h"
 
 #include <cstdlib>
 #include <map>

@@ -1,4 +1,4 @@
-#include "frontend/gguf_dequant.h"
+#include "frontend/gguf/gguf_dequant.h"
 
 #include <cstring>
 
