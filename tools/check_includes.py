@@ -21,7 +21,7 @@ LAYERS = [
     ["reference", "synth", "text"],  # tools beside the frontend
     ["ir"],
     ["passes"],
-    ["quant"],  # quantisers and calibration, read by the weight lowering
+    ["quantize"],  # quantisers and calibration, read by the weight lowering
     ["target"],
     ["schedule"],
     ["lower"],  # weight lowering and the packed layout the kernels read

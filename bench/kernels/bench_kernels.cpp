@@ -20,7 +20,7 @@
 #include "bench/kernels/stream_read.h"
 #include "emit/kernel_api.h"
 #include "emit/kernel_variant.h"
-#include "quant/quant_matmul.h"
+#include "quantize/quant_matmul.h"
 #include "schedule/kernel_list.h"
 #include "tests/kernels/kernel_jit.h"
 

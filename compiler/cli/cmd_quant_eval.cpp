@@ -10,7 +10,7 @@
 #include "cli/number_option.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
-#include "quant/quant_eval.h"
+#include "quantize/quant_eval.h"
 #include "text/tokenizer.h"
 
 namespace {

@@ -1,6 +1,6 @@
 // reference_gemm: the kernels' computation done the obvious way on the packed
 // bytes, for the kernel tests. Float formats accumulate in double; block
-// formats compute exactly what compiler/quant/quant_matmul.cpp computes
+// formats compute exactly what compiler/quantize/quant_matmul.cpp computes
 // (exact int32 block dots, f32 block sums in block order), read from the
 // block-group panels.
 #include <algorithm>

@@ -7,7 +7,7 @@
 #include "frontend/error.h"
 #include "frontend/storable.h"
 #include "lower/packed_layout.h"
-#include "quant/materialize_quant.h"
+#include "quantize/materialize_quant.h"
 
 namespace smolc {
 

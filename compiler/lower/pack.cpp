@@ -7,7 +7,7 @@
 
 #include "frontend/dequant.h"
 #include "lower/packed_layout.h"
-#include "quant/quantize.h"
+#include "quantize/quantize.h"
 #include "runtime/quant/smolc_quant.h"
 
 namespace smolc {

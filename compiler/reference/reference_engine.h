@@ -52,7 +52,7 @@ class ReferenceEngine {
   void set_matmul_hook(MatmulHook hook) { matmul_hook_ = std::move(hook); }
   // Optional observer of every weight product's input x [n, cols] (same
   // layer/name convention), called before the product; it does not change
-  // the result. Used to collect activation statistics (quant/calibrate.h).
+  // the result. Used to collect activation statistics (quantize/calibrate.h).
   using MatmulObserver = std::function<void(int layer, const char* name, const float* x, int n, int64_t cols)>;
   void set_matmul_observer(MatmulObserver observer) { matmul_observer_ = std::move(observer); }
   // --bf16-activations: every weight product's input x is rounded to bf16

@@ -31,7 +31,7 @@ struct FormatPlan {
   bool q4_all = false;  // q4 also for the lm_head / tied embedding (default: q8 there)
   std::vector<std::pair<std::string, WFormat>> keep;
   // q8/q4 scale searches weigh columns by activation statistics of the model
-  // sampling itself (quant/calibrate.h); false (--no-calibrate): by the
+  // sampling itself (quantize/calibrate.h); false (--no-calibrate): by the
   // reading RMSNorm's gain^2 only. It changes the weights, so it is part of
   // describe() and command_flags().
   bool calibrate = true;

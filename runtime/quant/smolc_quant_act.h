@@ -1,6 +1,6 @@
 /* Run-time quantisation of activations to int8 blocks (smolc_block_a8) for
  * the q8 and q4 kernels. One definition shared by the compiler's reference
- * (compiler/quant/quant_matmul.cpp) and the generated engines, so both produce
+ * (compiler/quantize/quant_matmul.cpp) and the generated engines, so both produce
  * the same bytes: per 32-block, d = max|x| / 127 and
  * q = round-half-even(x * (127 / max|x|)), clamped to [-127, 127].
  * Plain C arithmetic (no libm), so it builds for every target and vectorises

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "aarch64_support.h"
-#include "quant/quant_eval.h"
+#include "quantize/quant_eval.h"
 #include "tests/compiler/engine_fixture.h"
 #include "tests/compiler/quant_fixture.h"
 

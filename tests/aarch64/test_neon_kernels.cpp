@@ -19,8 +19,8 @@
 #include "emit/kernel_api.h"
 #include "emit/kernel_variant.h"
 #include "frontend/dequant.h"
-#include "quant/quant_matmul.h"
-#include "quant/quantize.h"
+#include "quantize/quant_matmul.h"
+#include "quantize/quantize.h"
 #include "schedule/kernel_list.h"
 #include "tests/kernels/kernel_jit.h"
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "engine_fixture.h"
-#include "quant/quant_eval.h"
+#include "quantize/quant_eval.h"
 
 namespace smolc::test {
 
@@ -22,7 +22,7 @@ inline quant::Variant variant(const std::string& label) {
 inline std::vector<std::vector<float>> quant_reference(const Checkpoint& ck, const quant::Variant& v,
                                                        const std::vector<int32_t>& prompt,
                                                        const std::vector<int32_t>& picks, int ctx) {
-  // Calibrated as `smolc compile` calibrates by default (quant/calibrate.h).
+  // Calibrated as `smolc compile` calibrates by default (quantize/calibrate.h).
   const RefWeights w = RefWeights::from_checkpoint(ck);
   const quant::Calibration cal = quant::calibrate(ck.cfg, w, quant::kCalibrationTokens);
   auto e = quant::make_quant_engine(ck.cfg, w, v, ctx, {}, &cal);

@@ -17,7 +17,7 @@
 #include "frontend/error.h"
 #include "ir/graph.h"
 #include "passes/passes.h"
-#include "quant/quant_eval.h"
+#include "quantize/quant_eval.h"
 #include "reference/npy.h"
 #include "support/hf_fixtures.h"
 #include "support/published_story.h"

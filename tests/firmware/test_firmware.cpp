@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "frontend/checkpoint.h"
-#include "quant/quant_eval.h"
+#include "quantize/quant_eval.h"
 #include "reference/reference_engine.h"
 #include "support/hf_fixtures.h"
 #include "support/published_story.h"

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "emit/kernel_api.h"
-#include "quant/quant_matmul.h"
-#include "quant/quantize.h"
+#include "quantize/quant_matmul.h"
+#include "quantize/quantize.h"
 #include "tests/support/test_support.h"
 
 using namespace smolc;

@@ -1,4 +1,4 @@
-// Self-calibration (quant/calibrate.h): the activation statistics against
+// Self-calibration (quantize/calibrate.h): the activation statistics against
 // direct computations from the weights, their use as column importance in
 // every packed weight, and the --no-calibrate flag.
 #include <catch2/catch.hpp>
@@ -11,9 +11,9 @@
 #include "frontend/checkpoint.h"
 #include "ir/graph.h"
 #include "passes/passes.h"
-#include "quant/calibrate.h"
-#include "quant/materialize_quant.h"
-#include "quant/quant_eval.h"
+#include "quantize/calibrate.h"
+#include "quantize/materialize_quant.h"
+#include "quantize/quant_eval.h"
 #include "support/test_support.h"
 
 using namespace smolc;

@@ -1,5 +1,5 @@
 // Block formats, quantise/dequantise bounds, NaN/Inf refusal and the scalar
-// reference products (compiler/quant/, runtime/quant/smolc_quant.h).
+// reference products (compiler/quantize/, runtime/quant/smolc_quant.h).
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
@@ -11,8 +11,8 @@
 
 #include "frontend/error.h"
 #include "frontend/gguf/gguf_quant.h"
-#include "quant/quant_matmul.h"
-#include "quant/quantize.h"
+#include "quantize/quant_matmul.h"
+#include "quantize/quantize.h"
 
 using namespace smolc;
 using namespace smolc::quant;

@@ -17,8 +17,8 @@
 #include "frontend/dequant.h"
 #include "frontend/npy_file.h"
 #include "ir/graph.h"
-#include "quant/materialize_quant.h"
-#include "quant/quant_eval.h"
+#include "quantize/materialize_quant.h"
+#include "quantize/quant_eval.h"
 #include "support/test_support.h"
 
 using namespace smolc;

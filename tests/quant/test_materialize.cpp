@@ -16,7 +16,7 @@
 #include "frontend/error.h"
 #include "ir/graph.h"
 #include "passes/passes.h"
-#include "quant/materialize_quant.h"
+#include "quantize/materialize_quant.h"
 #include "reference/golden.h"
 #include "support/test_support.h"
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "frontend/checkpoint.h"
-#include "quant/quant_eval.h"
+#include "quantize/quant_eval.h"
 #include "reference/golden.h"
 #include "support/published_story.h"
 #include "support/test_support.h"
@@ -23,7 +23,7 @@ using namespace smolc::test;
 
 namespace {
 
-// The compiled engine's default calibration of ck (quant/calibrate.h).
+// The compiled engine's default calibration of ck (quantize/calibrate.h).
 Calibration default_calibration(const Checkpoint& ck) {
   return calibrate(ck.cfg, RefWeights::from_checkpoint(ck), kCalibrationTokens);
 }

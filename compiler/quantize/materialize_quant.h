@@ -1,12 +1,12 @@
 // The quantised form of a packed weight (ir::WeightRecipe): GGUF blocks reused
 // bit for bit when the file already holds the target format, otherwise the f32
-// weight quantised by smolc's own rules (quant/quantize.h).
+// weight quantised by smolc's own rules (quantize/quantize.h).
 #pragma once
 #include "frontend/checkpoint.h"
 #include "frontend/storable.h"
 #include "ir/graph.h"
-#include "quant/calibrate.h"
-#include "quant/quantize.h"
+#include "quantize/calibrate.h"
+#include "quantize/quantize.h"
 
 namespace smolc::quant {
 

@@ -1,4 +1,4 @@
-#include "quant/calibrate.h"
+#include "quantize/calibrate.h"
 
 #include <algorithm>
 #include <cmath>

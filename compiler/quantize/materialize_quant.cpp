@@ -1,4 +1,4 @@
-#include "quant/materialize_quant.h"
+#include "quantize/materialize_quant.h"
 
 #include <cmath>
 #include <cstring>

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "quant/calibrate.h"
-#include "quant/quantize.h"
+#include "quantize/calibrate.h"
+#include "quantize/quantize.h"
 #include "reference/reference_engine.h"
 
 namespace smolc::quant {

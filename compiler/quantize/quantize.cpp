@@ -4,7 +4,7 @@
 // because with 16 levels max-abs wastes most of them on one outlier, for q8
 // because it measurably lowers the error too (-23 % weight NMSE, -9..-31 %
 // logits NMSE, docs/quant-formats.md).
-#include "quant/quantize.h"
+#include "quantize/quantize.h"
 
 #include <algorithm>
 #include <cmath>

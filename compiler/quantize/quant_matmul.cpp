@@ -1,4 +1,4 @@
-#include "quant/quant_matmul.h"
+#include "quantize/quant_matmul.h"
 
 #include "runtime/quant/smolc_quant_act.h"
 

@@ -1,4 +1,4 @@
-#include "quant/quant_eval.h"
+#include "quantize/quant_eval.h"
 
 #include <algorithm>
 #include <functional>
@@ -6,7 +6,7 @@
 #include <map>
 #include <utility>
 
-#include "quant/quant_matmul.h"
+#include "quantize/quant_matmul.h"
 
 namespace smolc::quant {
 namespace {
