@@ -31,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 
+from asm_loops import loop_with_most_macs
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # (format, op, isa, M, K): SmolLM2-135M's 576 x 576 projection.
 KERNELS = [(f, op, isa, 576, 576) for f in ("f32", "bf16", "f16", "q8", "q4")
@@ -49,28 +51,16 @@ LABEL = re.compile(r"^(\.?L\w+):")
 BRANCH = re.compile(r"^\s*(b|b\.?(?:eq|ne|lt|le|gt|ge|hi|hs|lo|ls|mi|pl|cc|cs|vs|vc)|cbn?z|tbn?z)\s+.*?(\.?L\w+)\s*$")
 
 
+def loop_macs(body):
+    counts = [(sum(n for line in body if rx.match(line)), fl) for rx, n, fl in MACS]
+    # An int8 loop's f32 scale term (fmla by the block scale) is not a
+    # multiply-add of the matrix product: only float loops count fmla.
+    return sum(c for c, fl in counts if not fl) or sum(c for c, fl in counts if fl)
+
+
 def innermost_loop(asm_lines):
     """The body (label line .. backward branch) of the innermost loop with the most MACs."""
-    labels = {}
-    loops = []
-    for i, line in enumerate(asm_lines):
-        m = LABEL.match(line)
-        if m:
-            labels[m.group(1)] = i
-        b = BRANCH.match(line)
-        if b and b.group(2) in labels and labels[b.group(2)] < i:
-            loops.append((labels[b.group(2)], i))
-    inner = [(s, e) for (s, e) in loops if not any(s < s2 and e2 <= e for (s2, e2) in loops if (s2, e2) != (s, e))]
-    best = None
-    for s, e in inner:
-        body = asm_lines[s:e + 1]
-        counts = [(sum(n for line in body if rx.match(line)), fl) for rx, n, fl in MACS]
-        # An int8 loop's f32 scale term (fmla by the block scale) is not a
-        # multiply-add of the matrix product: only float loops count fmla.
-        macs = sum(c for c, fl in counts if not fl) or sum(c for c, fl in counts if fl)
-        if macs and (best is None or macs > best[1]):
-            best = (body, macs)
-    return best
+    return loop_with_most_macs(asm_lines, LABEL, BRANCH, 2, loop_macs)
 
 
 MATTR = []  # --mattr: llvm-mca -mattr=..., for an extension the CPU model does not list (fp16fml on cortex-a76)

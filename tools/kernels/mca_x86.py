@@ -28,6 +28,8 @@ import re
 import subprocess
 import tempfile
 
+from asm_loops import loop_with_most_macs
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMPILERS = {"clang": ["clang++-19"], "gcc": ["g++"]}
 MACS = [(re.compile(r"^\s*vfn?m(add|sub)\d+ps\s+.*%zmm"), 16), (re.compile(r"^\s*vfn?m(add|sub)\d+ps\s+.*%ymm"), 8),
@@ -38,23 +40,8 @@ BRANCH = re.compile(r"^\s*j[a-z]+\s+(\.?L\w+)\s*$")
 
 def innermost_loop(asm_lines):
     """The body (label line .. backward branch) of the innermost loop with the most MACs."""
-    labels = {}
-    loops = []
-    for i, line in enumerate(asm_lines):
-        m = LABEL.match(line)
-        if m:
-            labels[m.group(1)] = i
-        b = BRANCH.match(line)
-        if b and b.group(1) in labels and labels[b.group(1)] < i:
-            loops.append((labels[b.group(1)], i))
-    inner = [(s, e) for (s, e) in loops if not any(s < s2 and e2 <= e for (s2, e2) in loops if (s2, e2) != (s, e))]
-    best = None
-    for s, e in inner:
-        body = asm_lines[s:e + 1]
-        macs = sum(n for line in body for rx, n in MACS if rx.match(line))
-        if macs and (best is None or macs > best[1]):
-            best = (body, macs)
-    return best
+    return loop_with_most_macs(asm_lines, LABEL, BRANCH, 1,
+                               lambda body: sum(n for line in body for rx, n in MACS if rx.match(line)))
 
 
 def mca(body, cpu, tmp):
