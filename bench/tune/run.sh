@@ -40,9 +40,13 @@
 #                     --rounds 4 --reps 1 --budget 20 --out bench/results/tune-idle-DATE
 # Estimated on this 2-core VM idle (from the CPU times of one tune and one
 # compile on the loaded machine and the idle tokens/s of earlier runs):
-# tuning ~2 min (6 x ~20 s), compiling ~4 min (12 engines), ~2.5 min a round
-# (24 bench calls); 4 rounds ~16 min, 3 rounds ~13.5 min. machine.txt records
-# the real time of each phase.
+# tuning ~2 min (6 x ~20 s) plus the tuner's verification, ~1.5 min per
+# target x format (two engine compiles, 3 rounds x 2 thread counts x 2
+# engines of one bench rep; a stage 2 adds as much again), so ~11 min;
+# compiling ~2 min (the default engines are cached by the verification, the
+# tuned ones are compiled again: the file's hash changed); ~2.5 min a round
+# (24 bench calls); 3 rounds ~20 min. machine.txt records the real time of
+# each phase.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
