@@ -301,7 +301,9 @@ if any("control" in v for v in keys.values()):
         print("| " + " | ".join(cells) + " |")
 for t in tunings:
     if kept(t):
-        print(f"\n{t['target']} {t['format']}: the tuner kept every default (no choice beat it by 2 %): the tuned engine is the default engine, not measured.")
+        why = ("the verification reverted the search's choices" if t.get("verification", {}).get("ran")
+               else "no choice beat it by 2 %")
+        print(f"\n{t['target']} {t['format']}: the tuner kept every default ({why}): the tuned engine is the default engine, not measured.")
 print()
 print("```")
 for line in open(sys.argv[2]):
