@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "compiler/engine_fixture.h"
@@ -18,6 +19,7 @@
 #include "support/published_story.h"
 #include "tune/search.h"
 #include "tune/tuning.h"
+#include "tune/verify.h"
 
 using namespace smolc;
 using namespace smolc::test;
@@ -95,10 +97,34 @@ TEST_CASE("tune through a runner writes a file that round-trips, and compile ref
   const std::string dir = temp_dir("tune_rt");
   const std::string file = dir + "/tune.json";
   // `env` is the second process the probe runs under, as `ssh board` would be.
-  RunResult r = run_smolc("tune " + model_arg() + " --q8 --target avx2 --budget 60 --runner env -o '" + file + "'");
+  RunResult r = run_smolc("tune " + model_arg() + " --q8 --target avx2 --budget 60 --runner env --verify-rounds 1 -o '" +
+                          file + "'");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("gemv def") != std::string::npos);
+  {
+    // The whole engines were timed (one round here) unless the search kept
+    // every default, and a changed phase stayed only where its ratio says so.
+    const tune::Tuning t = tune::read_tuning(file);
+    const tune::Verification& v = t.verification;
+    CHECK(r.out.find("verification") != std::string::npos);
+    if (v.ran) {
+      REQUIRE(!v.stages.empty());
+      CHECK(v.runs.size() == 2 * v.stages.size());
+      for (const auto& run : v.runs) {
+        CHECK(run.pp512 > 0);
+        CHECK(run.tg128 > 0);
+        CHECK(run.tg128_d512 > 0);
+      }
+      CHECK((v.prefill == "kept") == tune::changes_prefill(t));
+      CHECK((v.decode == "kept") == tune::changes_decode(t));
+      if (v.prefill == "kept") CHECK(v.stages.back().prefill >= 1 + tune::kMargin);
+      if (v.decode == "kept") CHECK(v.stages.back().decode >= 1 + tune::kMargin);
+    } else {
+      CHECK_FALSE(tune::changes_prefill(t));
+      CHECK_FALSE(tune::changes_decode(t));
+    }
+  }
   const std::string text = read_file(file);
   const tune::Tuning t = tune::parse_tuning(text, file);
   CHECK(tune::tuning_json(t) == text);
@@ -165,6 +191,105 @@ TEST_CASE("tune through a runner writes a file that round-trips, and compile ref
   CHECK(w.err.find(file) != std::string::npos);
   CHECK(w.err.find("target") != std::string::npos);
   CHECK(w.err.find("avx2") != std::string::npos);
+}
+
+// A stand-in for `smolc bench` in the verification: tokens/s of the engine a
+// tuning file makes, from its choices (the prefill phase 10% faster with the
+// forced prefill choices; decode as `decode` says), so the rule is tested on
+// known ratios.
+struct FakeBench {
+  explicit FakeBench(std::function<double(const tune::Tuning&)> d) : decode(std::move(d)) {}
+  std::function<double(const tune::Tuning&)> decode;  // tuned / default decode ratio of a file's engine
+  std::vector<std::string> calls;
+  tune::VerifyRun operator()(const std::string& file, int) {
+    calls.push_back(file);
+    tune::VerifyRun r{};
+    r.pp512 = r.tg128 = r.tg128_d512 = 100;
+    if (file.empty()) return r;
+    const tune::Tuning t = tune::read_tuning(file);
+    if (t.prefill_tokens != t.default_prefill_tokens) r.pp512 = 110;
+    r.tg128 = r.tg128_d512 = 100 * decode(t);
+    return r;
+  }
+};
+
+TEST_CASE("tune's verification keeps a phase only where the whole engine is faster, else writes the default's choices") {
+  const std::string dir = temp_dir("tune_verify");
+  // q8: the forced file changes the prefill (step, prefill blocks, token
+  // tiles) and the decode (decode block) but no panel height.
+  const tune::Tuning forced = tune::read_tuning(forced_file(WFormat::Q8, dir + "/q8.json"));
+  REQUIRE(tune::changes_prefill(forced));
+  REQUIRE(tune::changes_decode(forced));
+  auto run = [&](FakeBench& fb) {
+    tune::Tuning t = forced;
+    tune::verify(t, dir, 3, {1, 2}, std::ref(fb), [](size_t, size_t) {});
+    // The file written back reads as the verified choices and record.
+    const std::string text = tune::tuning_json(t);
+    CHECK(tune::tuning_json(tune::parse_tuning(text, "verified.json")) == text);
+    return t;
+  };
+  SECTION("decode slower only through the decode block: stage 2 without it keeps the prefill choices") {
+    FakeBench fb{[](const tune::Tuning& t) { return t.attn_decode_rows == kForcedDecodeRows ? 0.87 : 1.0; }};
+    const tune::Tuning t = run(fb);
+    CHECK(t.verification.prefill == "kept");
+    CHECK(t.verification.decode == "reverted");
+    REQUIRE(t.verification.stages.size() == 2);
+    CHECK(t.verification.stages[0].decode == Approx(0.87));
+    CHECK(t.verification.stages[1].decode == Approx(1.0));
+    CHECK(t.verification.stages[1].prefill == Approx(1.1));
+    CHECK(t.prefill_tokens == kForcedStep);
+    CHECK(t.attn_rows == kForcedAttnRows);
+    CHECK(t.attn_decode_rows == t.default_attn_decode_rows);
+    // Interleaved: 3 rounds x 2 thread counts x 2 engines per stage, the
+    // default first in odd rounds, second in even ones.
+    REQUIRE(fb.calls.size() == 24);
+    CHECK(fb.calls[0].empty());
+    CHECK_FALSE(fb.calls[1].empty());
+    CHECK_FALSE(fb.calls[4].empty());
+    CHECK(fb.calls[5].empty());
+    CHECK(t.verification.runs.size() == 24);
+  }
+  SECTION("decode slower through the prefill step (the state layout): both phases go back to the default") {
+    FakeBench fb{[](const tune::Tuning& t) { return t.prefill_tokens == kForcedStep ? 0.87 : 1.0; }};
+    const tune::Tuning t = run(fb);
+    CHECK(t.verification.prefill == "reverted");
+    CHECK(t.verification.decode == "reverted");
+    CHECK(t.verification.stages.size() == 2);
+    CHECK_FALSE(tune::changes_prefill(t));
+    CHECK_FALSE(tune::changes_decode(t));
+    for (const auto& s : t.shapes) {
+      CHECK(s.tile_n == s.default_tile_n);
+      CHECK(s.gemm_ns == s.gemm_default_ns);
+    }
+    // What stage 2 measured: the prefill choices without the decode block.
+    const tune::Tuning s2 = tune::read_tuning(dir + "/verify-stage2.json");
+    CHECK(s2.prefill_tokens == kForcedStep);
+    CHECK(s2.attn_decode_rows == s2.default_attn_decode_rows);
+  }
+  SECTION("both phases faster by more than the margin: kept after one stage") {
+    FakeBench fb{[](const tune::Tuning&) { return 1.05; }};
+    const tune::Tuning t = run(fb);
+    CHECK(t.verification.prefill == "kept");
+    CHECK(t.verification.decode == "kept");
+    CHECK(t.verification.stages.size() == 1);
+    CHECK(t.attn_decode_rows == kForcedDecodeRows);
+    CHECK(t.prefill_tokens == kForcedStep);
+  }
+  SECTION("a decode gain within the margin is no gain: the decode block goes back") {
+    FakeBench fb{[](const tune::Tuning& t) { return t.attn_decode_rows == kForcedDecodeRows ? 1.01 : 1.0; }};
+    const tune::Tuning t = run(fb);
+    CHECK(t.verification.decode == "reverted");
+    CHECK(t.verification.prefill == "kept");
+    CHECK(t.attn_decode_rows == t.default_attn_decode_rows);
+  }
+  SECTION("a file that keeps every default is not measured") {
+    FakeBench fb{[](const tune::Tuning&) { return 1.0; }};
+    tune::Tuning t = forced;
+    tune::revert_phases(t, true, true);
+    tune::verify(t, dir, 3, {1}, std::ref(fb), [](size_t, size_t) {});
+    CHECK_FALSE(t.verification.ran);
+    CHECK(fb.calls.empty());
+  }
 }
 
 TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the file and the field") {
