@@ -217,7 +217,7 @@ TEST_CASE("tune's verification keeps a phase only where the whole engine is fast
   const std::string dir = temp_dir("tune_verify");
   // q8: the forced file changes the prefill (step, prefill blocks, token
   // tiles) and the decode (decode block) but no panel height.
-  const tune::Tuning forced = tune::read_tuning(forced_file(WFormat::Q8, dir + "/q8.json"));
+  const tune::Tuning forced = tune::read_tuning(forced_file(Format::Q8, dir + "/q8.json"));
   REQUIRE(tune::changes_prefill(forced));
   REQUIRE(tune::changes_decode(forced));
   auto run = [&](FakeBench& fb) {
