@@ -4,6 +4,7 @@
 # made by tests/fuzz/make_corpus.py; the tokenizer target is seeded from the
 # golden tokenizer corpora; capi first emits and builds its engine). New inputs go to a scratch copy, never into the repo.
 #   tools/fuzz.sh [BUILD_DIR] [SECONDS_PER_TARGET] [TARGET...]   (defaults: build-fuzz, 40, all)
+# Targets run SMOLC_FUZZ_JOBS at a time (default nproc), each for the full time.
 # A long campaign: tools/fuzz.sh build-fuzz 3600 gguf   (docs/security.md, "Fuzzing").
 # SMOLC_FUZZ_TIMEOUT: seconds one input may take before it counts as a hang (default 10).
 set -euo pipefail
@@ -55,22 +56,49 @@ for f in sorted(src.glob("*.jsonl")):
 PY
 }
 
-for t in "${TARGETS[@]}"; do
-  WORK="$BUILD/fuzz-work/$t"
+# One target: seeds, a bounded run, its log. Prints what it found and
+# returns 1 when libFuzzer left a crash, timeout or oom input.
+fuzz_one() {
+  local t="$1" WORK="$BUILD/fuzz-work/$1" MAXLEN=4096
   rm -rf "$WORK" && mkdir -p "$WORK/corpus" "$WORK/tmp"
   if [ "$t" = tokenizer ]; then tokenizer_seeds "$WORK/corpus"; else cp "$ROOT/tests/fuzz/corpus/$t/"* "$WORK/corpus/"; fi
-  MAXLEN=4096
   case "$t" in gguf) MAXLEN=131072 ;; safetensors|llama2c) MAXLEN=65536 ;; tokenizer_json) MAXLEN=262144 ;; capi) MAXLEN=1024 ;; esac
-  echo "== fuzz_$t for ${SECS}s (max_len $MAXLEN)"
   (cd "$WORK" && TMPDIR="$WORK/tmp" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$BUILD/bin/fuzz_$t" -max_total_time="$SECS" -max_len="$MAXLEN" -timeout="${SMOLC_FUZZ_TIMEOUT:-10}" -rss_limit_mb=4096 \
     -print_final_stats=1 "$WORK/corpus" >"$WORK/log.txt" 2>&1 || true)
-  # The finding's own message and sanitizer summary, then the final stats.
-  grep -E '^(fuzz_[a-z_]+: |==[0-9]+==ERROR|SUMMARY)' "$WORK/log.txt" | head -n 5 || true
-  tail -n 12 "$WORK/log.txt"
+  {
+    echo "== fuzz_$t for ${SECS}s (max_len $MAXLEN)"
+    # The finding's own message and sanitizer summary, then the final stats.
+    grep -E '^(fuzz_[a-z_]+: |==[0-9]+==ERROR|SUMMARY)' "$WORK/log.txt" | head -n 5 || true
+    tail -n 12 "$WORK/log.txt"
+  } >"$WORK/summary.txt"
   # A finding leaves crash-*/timeout-*/oom-* files in $WORK.
   if compgen -G "$WORK/crash-*" >/dev/null || compgen -G "$WORK/timeout-*" >/dev/null || compgen -G "$WORK/oom-*" >/dev/null; then
-    echo "fuzz_$t: finding(s) in $WORK" >&2
-    exit 1
+    echo "fuzz_$t: finding(s) in $WORK" >>"$WORK/summary.txt"
+    return 1
   fi
+}
+
+# Each libFuzzer process uses one core, so the targets run SMOLC_FUZZ_JOBS at
+# a time (default: every core); each still gets its full SECS.
+JOBS="${SMOLC_FUZZ_JOBS:-$(nproc)}"
+declare -A PIDS=()
+failed=0
+reap() {  # waits for the oldest running target, prints its summary
+  local t="$1"
+  wait "${PIDS[$t]}" || failed=1
+  cat "$BUILD/fuzz-work/$t/summary.txt"
+  unset "PIDS[$t]"
+}
+ORDER=()
+for t in "${TARGETS[@]}"; do
+  if [ ${#ORDER[@]} -ge "$JOBS" ]; then reap "${ORDER[0]}"; ORDER=("${ORDER[@]:1}"); fi
+  fuzz_one "$t" &
+  PIDS[$t]=$!
+  ORDER+=("$t")
 done
+for t in "${ORDER[@]}"; do reap "$t"; done
+if [ "$failed" -ne 0 ]; then
+  echo "fuzz: findings above" >&2
+  exit 1
+fi

@@ -40,9 +40,13 @@
 #                     --rounds 4 --reps 1 --budget 20 --out bench/results/tune-idle-DATE
 # Estimated on this 2-core VM idle (from the CPU times of one tune and one
 # compile on the loaded machine and the idle tokens/s of earlier runs):
-# tuning ~2 min (6 x ~20 s), compiling ~4 min (12 engines), ~2.5 min a round
-# (24 bench calls); 4 rounds ~16 min, 3 rounds ~13.5 min. machine.txt records
-# the real time of each phase.
+# tuning ~2 min (6 x ~20 s) plus the tuner's verification, ~1.5 min per
+# target x format (two engine compiles, 3 rounds x 2 thread counts x 2
+# engines of one bench rep; a stage 2 adds as much again), so ~11 min;
+# compiling ~2 min (the default engines are cached by the verification, the
+# tuned ones are compiled again: the file's hash changed); ~2.5 min a round
+# (24 bench calls); 3 rounds ~20 min. machine.txt records the real time of
+# each phase.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
@@ -112,7 +116,10 @@ for t in $RUN_TARGETS; do
       continue
     fi
     echo "== tune $t $f (budget $BUDGET s)" >&2
+    # The tuner's end-to-end check benches both engines at every thread
+    # count measured below, so no choice stays that is slower at one of them.
     "$SMOLC" tune "$MODEL" "--$f" --target "$t" --threads "$TUNE_THREADS" --budget "$BUDGET" \
+      --verify-threads "${THREADS// /,}" \
       -o "$OUT/tune-$t-$f.json" --probe-dir "$WORK/probe-$t-$f" >"$OUT/tune-$t-$f.txt"
     cat "$OUT/tune-$t-$f.txt" >&2
   done
@@ -225,10 +232,12 @@ tunings = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(os.path.dir
 def us(ns):
     return f"{ns / 1e3:.1f}"
 
-print("**What the tuner chose** (probe times; a choice other than the default is 2 % faster where it changes the engine, no slower elsewhere):")
+print("**What the tuner chose** (probe times; a choice other than the default is 2 % faster where it changes the engine, no slower elsewhere; "
+      "then the tuner's verification: a phase's choices stay only where the whole tuned engine is 2 % faster in that phase "
+      "and no more than 2 % slower in the other, else they are the default's):")
 print()
-print("| target | format | prefill step (tokens) | decode attention block (rows; cold KV) | prefill attention block (rows x tokens) | kernel tiles |")
-print("|---|---|---|---|---|---|")
+print("| target | format | prefill step (tokens) | decode attention block (rows; cold KV) | prefill attention block (rows x tokens) | kernel tiles | verification (whole engines, tuned / default) |")
+print("|---|---|---|---|---|---|---|")
 for t in tunings:
     p, a = t["prefill"], t["attention"]
     steps = {x["tokens"]: x["ns_per_token"] for x in p["steps"]}
@@ -244,7 +253,14 @@ for t in tunings:
                else f"{pd[0]} x {pd[1]}: default kept")
     tiles = [f"{s['M']}x{s['K']} {s['format']} {s['tile_m']}r{s['tile_n']}t (default {s['default_tile_m']}r{s['default_tile_n']}t)"
              for s in t["shapes"] if (s["tile_m"], s["tile_n"]) != (s["default_tile_m"], s["default_tile_n"])]
-    print(f"| {t['target']} | {t['format']} | {step} | {decode} | {prefill} | {'; '.join(tiles) or 'default kept'} |")
+    v = t.get("verification", {})
+    if v.get("ran"):
+        ratios = lambda k: " then ".join(f"{x[k + '_ratio']:.3f}" for x in v["stages"])
+        verified = (f"prefill {v['prefill']} ({ratios('prefill')}), decode {v['decode']} ({ratios('decode')}); "
+                    f"{v['rounds']} rounds at {','.join(map(str, v['threads']))} threads")
+    else:
+        verified = f"not run: {v.get('note', 'no verification in the file')}"
+    print(f"| {t['target']} | {t['format']} | {step} | {decode} | {prefill} | {'; '.join(tiles) or 'default kept'} | {verified} |")
 print()
 rounds = sorted({d["round"] for d in rows})
 reps = rows[0]["reps"] if rows else 0
@@ -285,7 +301,9 @@ if any("control" in v for v in keys.values()):
         print("| " + " | ".join(cells) + " |")
 for t in tunings:
     if kept(t):
-        print(f"\n{t['target']} {t['format']}: the tuner kept every default (no choice beat it by 2 %): the tuned engine is the default engine, not measured.")
+        why = ("the verification reverted the search's choices" if t.get("verification", {}).get("ran")
+               else "no choice beat it by 2 %")
+        print(f"\n{t['target']} {t['format']}: the tuner kept every default ({why}): the tuned engine is the default engine, not measured.")
 print()
 print("```")
 for line in open(sys.argv[2]):

@@ -7,9 +7,12 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
 
@@ -24,6 +27,7 @@
 #include "schedule/schedule.h"
 #include "tune/search.h"
 #include "tune/tuning.h"
+#include "tune/verify.h"
 
 namespace {
 
@@ -35,6 +39,9 @@ struct Args {
   smolc::cli::FormatFlags formats;
   int threads = 1;
   double budget = 180;
+  bool no_verify = false;
+  int verify_rounds = 3;
+  std::vector<int> verify_threads;  // empty: --threads
 };
 
 // Runs the probe (behind the runner prefix), drawing progress per timed candidate.
@@ -62,12 +69,65 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+std::string self_exe() {
+  char self[4096];
+  const ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0) throw std::runtime_error("cannot find the smolc executable (/proc/self/exe)");
+  return std::string(self, size_t(len));
+}
+
+// One `smolc bench --reps 1 --json` of the default or the tuned engine: the
+// same path, cache and engines `smolc bench --tune` uses afterwards.
+smolc::tune::VerifyRun bench_once(const Args& a, const smolc::schedule::FormatPlan& plan, const std::string& target,
+                                  const std::string& tune_file, int threads) {
+  using smolc::shell_quote;
+  std::string cmd = shell_quote(self_exe()) + " bench " + shell_quote(a.model) + plan.command_flags() + " --target " +
+                    shell_quote(target) + " --threads " + std::to_string(threads) + " --reps 1 --json";
+  if (!a.tokenizer.empty()) cmd += " --tokenizer " + shell_quote(a.tokenizer);
+  if (!a.cxx.empty()) cmd += " --cxx " + shell_quote(a.cxx);
+  if (!a.runner.empty()) cmd += " --runner " + shell_quote(a.runner);
+  if (!tune_file.empty()) cmd += " --tune " + shell_quote(tune_file);
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) throw std::runtime_error("cannot run " + cmd);
+  std::string out;
+  std::array<char, 4096> buf;
+  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
+  const int st = ::pclose(p);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    throw std::runtime_error("verifying the tuned engine: `" + cmd + "` failed, exit status " +
+                             std::to_string(WEXITSTATUS(st)));
+  const nlohmann::json j = nlohmann::json::parse(out);
+  smolc::tune::VerifyRun r;
+  r.pp512 = j.at("pp512").get<double>();
+  r.tg128 = j.at("tg128").get<double>();
+  r.tg128_d512 = j.at("tg128_d512").get<double>();
+  return r;
+}
+
+void print_verification(const smolc::tune::Verification& v) {
+  if (!v.ran) {
+    std::printf("verification: not run (%s)\n", v.note.c_str());
+    return;
+  }
+  std::string threads;
+  for (int n : v.threads) threads += (threads.empty() ? "" : ",") + std::to_string(n);
+  std::printf("verification (smolc bench of the whole engines, %d rounds interleaved, %s thread%s; tokens/s, "
+              "tuned / default of the medians):\n",
+              v.rounds, threads.c_str(), v.threads.size() == 1 && v.threads[0] == 1 ? "" : "s");
+  for (size_t i = 0; i < v.stages.size(); ++i)
+    std::printf("  stage %zu: prefill (pp512) %.3f, decode (the lesser of tg128, tg128 @ d512) %.3f\n", i + 1,
+                v.stages[i].prefill, v.stages[i].decode);
+  std::printf("  prefill choices: %s, decode choices: %s (kept: %.0f%% faster; the other phase no more than %.0f%% "
+              "slower)\n",
+              v.prefill.c_str(), v.decode.c_str(), 100 * smolc::tune::kMargin, 100 * smolc::tune::kMargin);
+}
+
 void print_table(const smolc::tune::Tuning& t) {
   std::printf("%-6s %-12s %10s %10s %10s %10s  %s\n", "format", "shape MxK", "gemv def", "gemv best", "gemm def",
               "gemm best", "choice (default)");
   for (const auto& s : t.shapes) {
     const std::string shape = std::to_string(s.M) + "x" + std::to_string(s.K);
-    std::printf("%-6s %-12s %8.1fus %8.1fus %8.1fus %8.1fus  %dr%dt (%dr%dt)%s\n", smolc::wformat_name(s.fmt),
+    std::printf("%-6s %-12s %8.1fus %8.1fus %8.1fus %8.1fus  %dr%dt (%dr%dt)%s\n", smolc::format_name(s.fmt),
                 shape.c_str(), s.gemv_default_ns / 1e3, s.gemv_ns / 1e3, s.gemm_default_ns / 1e3, s.gemm_ns / 1e3,
                 s.tile_m, s.tile_n, s.default_tile_m, s.default_tile_n,
                 s.tile_m == s.default_tile_m && s.tile_n == s.default_tile_n ? "  default kept" : "");
@@ -166,8 +226,27 @@ int run(const Args& a) {
   t.attn_prefill_pos = search.attn_prefill_pos;
   t.attn_prefill_tokens = search.tokens;
   t.attn_times = search.attn_times;
+  // The kernels' times cannot see the whole engine; the engines are timed
+  // here, unless they cannot be (docs/compiler.md, "Tuning").
+  t.verification.note = a.no_verify            ? "--no-verify"
+                        : !a.from_probe.empty() ? "times read from a probe's output: the engines did not run here"
+                        : emulated              ? "the runner is an emulator: its times are not speeds"
+                                                : "";
+  if (t.verification.note.empty()) {
+    const std::vector<int> threads = a.verify_threads.empty() ? std::vector<int>{a.threads} : a.verify_threads;
+    const std::string dir = (a.probe_dir.empty() ? a.out + ".probe" : a.probe_dir);
+    const auto t0 = std::chrono::steady_clock::now();
+    tune::verify(
+        t, dir, a.verify_rounds, threads,
+        [&](const std::string& file, int n) { return bench_once(a, *plan, target->name, file, n); },
+        [](size_t d, size_t n) { cli::progress_bar("verifying", d, n); });
+    if (t.verification.ran)
+      std::fprintf(stderr, "smolc tune: verified in %.0f s\n",
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
   tune::write_tuning(t, a.out);
   print_table(t);
+  print_verification(t.verification);
   std::printf("smolc tune: %zu candidates of %zu shapes timed on %s -> %s\n", search.candidates.size(),
               search.shapes.size(), printable(t.cpu.model).c_str(), printable(a.out).c_str());
   return 0;
@@ -187,6 +266,11 @@ smolc::cli::Register reg({"tune", "Time the kernel choices per matrix shape, the
   sub.add_option("--probe-dir", a->probe_dir, "where the probe is built (default OUTPUT.probe)");
   sub.add_option("--cxx", a->cxx, "C++ compiler for the probe (default: the target's, clang++-19)");
   sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
+  sub.add_flag("--no-verify", a->no_verify, "skip timing the tuned against the default engine (smolc bench) after the search");
+  smolc::cli::add_number(sub, "--verify-rounds", a->verify_rounds, "interleaved rounds of the verification (default 3)", 1, 50);
+  sub.add_option("--verify-threads", a->verify_threads, "thread counts the verification benches, comma separated (default --threads)")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 64));
   return std::function<int()>([a] { return run(*a); });
 }});
 

@@ -89,18 +89,18 @@ int64_t integer(const nlohmann::json& o, const char* key, const std::string& whe
 }
 double number(const nlohmann::json& o, const char* key, const std::string& where, const std::string& path) {
   const nlohmann::json& v = member(o, key, where, path);
-  if (!v.is_number() || v.get<double>() < 0) bad(path, where + "." + key, "expected a number >= 0 (nanoseconds)");
+  if (!v.is_number() || v.get<double>() < 0) bad(path, where + "." + key, "expected a number >= 0");
   return v.get<double>();
 }
 
-WFormat format_field(const nlohmann::json& o, const std::string& where, const std::string& path) {
+Format format_field(const nlohmann::json& o, const std::string& where, const std::string& path) {
   const std::string f = str(o, "format", where, path);
-  for (WFormat w : {WFormat::F32, WFormat::BF16, WFormat::F16, WFormat::Q8, WFormat::Q4, WFormat::Q16})
-    if (f == wformat_name(w)) return w;
+  for (Format w : {Format::F32, Format::BF16, Format::F16, Format::Q8, Format::Q4, Format::Q16})
+    if (f == format_name(w)) return w;
   bad(path, where + ".format", "'" + f + "' is not a weight format (f32, bf16, f16, q8, q4, q16)");
 }
 
-bool in_kernel_list(KernelOp op, WFormat f, Isa isa, int tile_m, int tile_n) {
+bool in_kernel_list(KernelOp op, Format f, Isa isa, int tile_m, int tile_n) {
   for (const KernelVariant& v : kernel_variants())
     if (v.op == op && v.fmt == f && v.isa == isa && v.tile_m == tile_m && (op != KernelOp::Gemm || v.tile_n == tile_n) &&
         !v.x_bf16)
@@ -144,7 +144,7 @@ std::string tuning_json(const Tuning& t) {
   j["emulated"] = t.emulated;
   nlohmann::ordered_json shapes = nlohmann::ordered_json::array();
   for (const ShapeChoice& s : t.shapes)
-    shapes.push_back({{"format", wformat_name(s.fmt)},
+    shapes.push_back({{"format", format_name(s.fmt)},
                       {"M", s.M},
                       {"K", s.K},
                       {"tile_m", s.tile_m},
@@ -172,6 +172,19 @@ std::string tuning_json(const Tuning& t) {
                     {"prefill_pos", t.attn_prefill_pos},
                     {"prefill_tokens", t.attn_prefill_tokens},
                     {"candidates", att}};
+  const Verification& v = t.verification;
+  nlohmann::ordered_json runs = nlohmann::ordered_json::array(), stages = nlohmann::ordered_json::array();
+  for (const VerifyRun& r : v.runs)
+    runs.push_back({{"stage", r.stage},
+                    {"round", r.round},
+                    {"threads", r.threads},
+                    {"engine", r.tuned ? "tuned" : "default"},
+                    {"pp512", r.pp512},
+                    {"tg128", r.tg128},
+                    {"tg128_d512", r.tg128_d512}});
+  for (const PhaseRatios& r : v.stages) stages.push_back({{"prefill_ratio", r.prefill}, {"decode_ratio", r.decode}});
+  j["verification"] = {{"ran", v.ran},     {"note", v.note},       {"rounds", v.rounds},   {"threads", v.threads},
+                       {"prefill", v.prefill}, {"decode", v.decode}, {"stages", stages}, {"runs", runs}};
   return j.dump(2) + "\n";
 }
 
@@ -268,6 +281,51 @@ Tuning parse_tuning(const std::string& text, const std::string& path) {
     a.prefill_ns = number(cands[i], "prefill_ns", w, path);
     t.attn_times.push_back(a);
   }
+  // Optional: files written with --no-verify before it existed have none.
+  if (j.contains("verification")) {
+    const nlohmann::json& vj = j["verification"];
+    Verification& v = t.verification;
+    const nlohmann::json& ran = member(vj, "ran", "verification", path);
+    if (!ran.is_boolean()) bad(path, "verification.ran", "expected true or false");
+    v.ran = ran.get<bool>();
+    v.note = str(vj, "note", "verification", path);
+    v.rounds = int(integer(vj, "rounds", "verification", path, 0, 1000));
+    const nlohmann::json& th = member(vj, "threads", "verification", path);
+    if (!th.is_array()) bad(path, "verification.threads", "expected an array");
+    for (size_t i = 0; i < th.size(); ++i) {
+      if (!th[i].is_number_integer() || th[i].get<int64_t>() < 1 || th[i].get<int64_t>() > 64)
+        bad(path, "verification.threads[" + std::to_string(i) + "]", "expected an integer 1..64");
+      v.threads.push_back(th[i].get<int>());
+    }
+    for (const char* phase : {"prefill", "decode"}) {
+      const std::string o = str(vj, phase, "verification", path);
+      if (o != "default" && o != "kept" && o != "reverted")
+        bad(path, std::string("verification.") + phase, "'" + o + "' is not default, kept or reverted");
+      (std::string(phase) == "prefill" ? v.prefill : v.decode) = o;
+    }
+    const nlohmann::json& st = member(vj, "stages", "verification", path);
+    if (!st.is_array()) bad(path, "verification.stages", "expected an array");
+    for (size_t i = 0; i < st.size(); ++i) {
+      const std::string w = "verification.stages[" + std::to_string(i) + "]";
+      v.stages.push_back({number(st[i], "prefill_ratio", w, path), number(st[i], "decode_ratio", w, path)});
+    }
+    const nlohmann::json& rs = member(vj, "runs", "verification", path);
+    if (!rs.is_array()) bad(path, "verification.runs", "expected an array");
+    for (size_t i = 0; i < rs.size(); ++i) {
+      const std::string w = "verification.runs[" + std::to_string(i) + "]";
+      VerifyRun r;
+      r.stage = int(integer(rs[i], "stage", w, path, 1, 2));
+      r.round = int(integer(rs[i], "round", w, path, 1, 1000));
+      r.threads = int(integer(rs[i], "threads", w, path, 1, 64));
+      const std::string e = str(rs[i], "engine", w, path);
+      if (e != "tuned" && e != "default") bad(path, w + ".engine", "'" + e + "' is not tuned or default");
+      r.tuned = e == "tuned";
+      r.pp512 = number(rs[i], "pp512", w, path);
+      r.tg128 = number(rs[i], "tg128", w, path);
+      r.tg128_d512 = number(rs[i], "tg128_d512", w, path);
+      v.runs.push_back(r);
+    }
+  }
   return t;
 }
 
@@ -306,11 +364,11 @@ void apply_tuning(schedule::Schedule& s, const ir::Graph& g, const Tuning& t, co
       as_scheduled |= spec.fmt == c.fmt && spec.M == c.M && spec.K == c.K && spec.tile_m == c.tile_m && spec.tile_n == c.tile_n;
     if (as_scheduled) continue;
     if (!in_kernel_list(KernelOp::Gemv, c.fmt, isa, c.tile_m, 1))
-      bad(path, w + ".tile_m", std::to_string(c.tile_m) + " names no " + wformat_name(c.fmt) + " gemv kernel for " +
+      bad(path, w + ".tile_m", std::to_string(c.tile_m) + " names no " + format_name(c.fmt) + " gemv kernel for " +
                                    isa_name(isa) + " in the kernel list");
     if (!in_kernel_list(KernelOp::Gemm, c.fmt, isa, c.tile_m, c.tile_n))
       bad(path, w + ".tile_n", std::to_string(c.tile_m) + "r" + std::to_string(c.tile_n) + "t names no " +
-                                   wformat_name(c.fmt) + " gemm kernel for " + isa_name(isa) + " in the kernel list");
+                                   format_name(c.fmt) + " gemm kernel for " + isa_name(isa) + " in the kernel list");
     for (auto& [name, spec] : s.matmul) {
       if (spec.fmt != c.fmt || spec.M != c.M || spec.K != c.K) continue;
       const bool tied_head = s.embedding_tied && name == "lm_head";

@@ -27,7 +27,7 @@ struct CpuInfo {
 CpuInfo host_cpu_info();
 
 struct ShapeChoice {
-  WFormat fmt = WFormat::F32;
+  Format fmt = Format::F32;
   int64_t M = 0, K = 0;
   int tile_m = 0, tile_n = 0;  // the choice
   int default_tile_m = 0, default_tile_n = 0;
@@ -51,6 +51,37 @@ struct AttentionTime {
   double decode_ns = 0, prefill_ns = 0;
 };
 
+// One `smolc bench` run of the end-to-end verification (tokens/s): the
+// default or the tuned engine, at `threads` threads, in round `round` of
+// stage `stage` (1: every choice of the search; 2: the phases stage 1 kept).
+struct VerifyRun {
+  int stage = 1, round = 1, threads = 1;
+  bool tuned = false;
+  double pp512 = 0, tg128 = 0, tg128_d512 = 0;
+};
+
+// Tuned / default of one stage, the worst over the thread counts of the
+// per-thread-count medians over the rounds: prefill = pp512, decode = the
+// lesser of tg128 and tg128 @ d512.
+struct PhaseRatios {
+  double prefill = 0, decode = 0;
+};
+
+// What `smolc tune` measured of the whole engines after the kernel search
+// (docs/compiler.md, "Tuning"): ran = false with a note when it did not run
+// (--no-verify, --from-probe, an emulator, every choice the default).
+// prefill / decode: "default" (the search kept every choice of that phase),
+// "kept" or "reverted".
+struct Verification {
+  bool ran = false;
+  std::string note;
+  int rounds = 0;
+  std::vector<int> threads;
+  std::vector<VerifyRun> runs;
+  std::vector<PhaseRatios> stages;
+  std::string prefill = "default", decode = "default";
+};
+
 struct Tuning {
   std::string target;          // TargetDesc::name the times were taken for
   CpuInfo cpu;
@@ -70,6 +101,8 @@ struct Tuning {
   int attn_decode_rows = 0, default_attn_decode_rows = 0;
   int attn_decode_pos = 0, attn_prefill_pos = 0, attn_prefill_tokens = 0;
   std::vector<AttentionTime> attn_times;  // every candidate timed, the default first
+  // Optional in the file (absent: not verified).
+  Verification verification;
 };
 
 constexpr int kTuningVersion = 3;

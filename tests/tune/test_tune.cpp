@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "compiler/engine_fixture.h"
@@ -18,6 +19,7 @@
 #include "support/published_story.h"
 #include "tune/search.h"
 #include "tune/tuning.h"
+#include "tune/verify.h"
 
 using namespace smolc;
 using namespace smolc::test;
@@ -41,7 +43,7 @@ constexpr int kForcedStep = 5, kForcedAttnRows = 24, kForcedAttnTokens = 3, kFor
 // so every step ends in a tail); prefill attention blocks of 24 cache rows
 // and tiles of 3 query tokens (not 16 and 4; tails in both), decode blocks
 // of 8 rows (not 16; decode past position 19 ends in a tail).
-std::string forced_file(WFormat fmt, const std::string& path) {
+std::string forced_file(Format fmt, const std::string& path) {
   Checkpoint ck = stories();
   schedule::FormatPlan plan;
   plan.base = fmt;
@@ -53,7 +55,7 @@ std::string forced_file(WFormat fmt, const std::string& path) {
   tu.cpu = tune::host_cpu_info();
   tu.smolc_version = "test";
   tu.model = ck.name;
-  tu.format = wformat_name(fmt);
+  tu.format = format_name(fmt);
   tu.tokens = t.prefill_tokens;
   for (const auto& [name, spec] : s.matmul) {
     bool seen = false;
@@ -95,10 +97,34 @@ TEST_CASE("tune through a runner writes a file that round-trips, and compile ref
   const std::string dir = temp_dir("tune_rt");
   const std::string file = dir + "/tune.json";
   // `env` is the second process the probe runs under, as `ssh board` would be.
-  RunResult r = run_smolc("tune " + model_arg() + " --q8 --target avx2 --budget 60 --runner env -o '" + file + "'");
+  RunResult r = run_smolc("tune " + model_arg() + " --q8 --target avx2 --budget 60 --runner env --verify-rounds 1 -o '" +
+                          file + "'");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("gemv def") != std::string::npos);
+  {
+    // The whole engines were timed (one round here) unless the search kept
+    // every default, and a changed phase stayed only where its ratio says so.
+    const tune::Tuning t = tune::read_tuning(file);
+    const tune::Verification& v = t.verification;
+    CHECK(r.out.find("verification") != std::string::npos);
+    if (v.ran) {
+      REQUIRE(!v.stages.empty());
+      CHECK(v.runs.size() == 2 * v.stages.size());
+      for (const auto& run : v.runs) {
+        CHECK(run.pp512 > 0);
+        CHECK(run.tg128 > 0);
+        CHECK(run.tg128_d512 > 0);
+      }
+      CHECK((v.prefill == "kept") == tune::changes_prefill(t));
+      CHECK((v.decode == "kept") == tune::changes_decode(t));
+      if (v.prefill == "kept") CHECK(v.stages.back().prefill >= 1 + tune::kMargin);
+      if (v.decode == "kept") CHECK(v.stages.back().decode >= 1 + tune::kMargin);
+    } else {
+      CHECK_FALSE(tune::changes_prefill(t));
+      CHECK_FALSE(tune::changes_decode(t));
+    }
+  }
   const std::string text = read_file(file);
   const tune::Tuning t = tune::parse_tuning(text, file);
   CHECK(tune::tuning_json(t) == text);
@@ -167,9 +193,108 @@ TEST_CASE("tune through a runner writes a file that round-trips, and compile ref
   CHECK(w.err.find("avx2") != std::string::npos);
 }
 
+// A stand-in for `smolc bench` in the verification: tokens/s of the engine a
+// tuning file makes, from its choices (the prefill phase 10% faster with the
+// forced prefill choices; decode as `decode` says), so the rule is tested on
+// known ratios.
+struct FakeBench {
+  explicit FakeBench(std::function<double(const tune::Tuning&)> d) : decode(std::move(d)) {}
+  std::function<double(const tune::Tuning&)> decode;  // tuned / default decode ratio of a file's engine
+  std::vector<std::string> calls;
+  tune::VerifyRun operator()(const std::string& file, int) {
+    calls.push_back(file);
+    tune::VerifyRun r{};
+    r.pp512 = r.tg128 = r.tg128_d512 = 100;
+    if (file.empty()) return r;
+    const tune::Tuning t = tune::read_tuning(file);
+    if (t.prefill_tokens != t.default_prefill_tokens) r.pp512 = 110;
+    r.tg128 = r.tg128_d512 = 100 * decode(t);
+    return r;
+  }
+};
+
+TEST_CASE("tune's verification keeps a phase only where the whole engine is faster, else writes the default's choices") {
+  const std::string dir = temp_dir("tune_verify");
+  // q8: the forced file changes the prefill (step, prefill blocks, token
+  // tiles) and the decode (decode block) but no panel height.
+  const tune::Tuning forced = tune::read_tuning(forced_file(Format::Q8, dir + "/q8.json"));
+  REQUIRE(tune::changes_prefill(forced));
+  REQUIRE(tune::changes_decode(forced));
+  auto run = [&](FakeBench& fb) {
+    tune::Tuning t = forced;
+    tune::verify(t, dir, 3, {1, 2}, std::ref(fb), [](size_t, size_t) {});
+    // The file written back reads as the verified choices and record.
+    const std::string text = tune::tuning_json(t);
+    CHECK(tune::tuning_json(tune::parse_tuning(text, "verified.json")) == text);
+    return t;
+  };
+  SECTION("decode slower only through the decode block: stage 2 without it keeps the prefill choices") {
+    FakeBench fb{[](const tune::Tuning& t) { return t.attn_decode_rows == kForcedDecodeRows ? 0.87 : 1.0; }};
+    const tune::Tuning t = run(fb);
+    CHECK(t.verification.prefill == "kept");
+    CHECK(t.verification.decode == "reverted");
+    REQUIRE(t.verification.stages.size() == 2);
+    CHECK(t.verification.stages[0].decode == Approx(0.87));
+    CHECK(t.verification.stages[1].decode == Approx(1.0));
+    CHECK(t.verification.stages[1].prefill == Approx(1.1));
+    CHECK(t.prefill_tokens == kForcedStep);
+    CHECK(t.attn_rows == kForcedAttnRows);
+    CHECK(t.attn_decode_rows == t.default_attn_decode_rows);
+    // Interleaved: 3 rounds x 2 thread counts x 2 engines per stage, the
+    // default first in odd rounds, second in even ones.
+    REQUIRE(fb.calls.size() == 24);
+    CHECK(fb.calls[0].empty());
+    CHECK_FALSE(fb.calls[1].empty());
+    CHECK_FALSE(fb.calls[4].empty());
+    CHECK(fb.calls[5].empty());
+    CHECK(t.verification.runs.size() == 24);
+  }
+  SECTION("decode slower through the prefill step (the state layout): both phases go back to the default") {
+    FakeBench fb{[](const tune::Tuning& t) { return t.prefill_tokens == kForcedStep ? 0.87 : 1.0; }};
+    const tune::Tuning t = run(fb);
+    CHECK(t.verification.prefill == "reverted");
+    CHECK(t.verification.decode == "reverted");
+    CHECK(t.verification.stages.size() == 2);
+    CHECK_FALSE(tune::changes_prefill(t));
+    CHECK_FALSE(tune::changes_decode(t));
+    for (const auto& s : t.shapes) {
+      CHECK(s.tile_n == s.default_tile_n);
+      CHECK(s.gemm_ns == s.gemm_default_ns);
+    }
+    // What stage 2 measured: the prefill choices without the decode block.
+    const tune::Tuning s2 = tune::read_tuning(dir + "/verify-stage2.json");
+    CHECK(s2.prefill_tokens == kForcedStep);
+    CHECK(s2.attn_decode_rows == s2.default_attn_decode_rows);
+  }
+  SECTION("both phases faster by more than the margin: kept after one stage") {
+    FakeBench fb{[](const tune::Tuning&) { return 1.05; }};
+    const tune::Tuning t = run(fb);
+    CHECK(t.verification.prefill == "kept");
+    CHECK(t.verification.decode == "kept");
+    CHECK(t.verification.stages.size() == 1);
+    CHECK(t.attn_decode_rows == kForcedDecodeRows);
+    CHECK(t.prefill_tokens == kForcedStep);
+  }
+  SECTION("a decode gain within the margin is no gain: the decode block goes back") {
+    FakeBench fb{[](const tune::Tuning& t) { return t.attn_decode_rows == kForcedDecodeRows ? 1.01 : 1.0; }};
+    const tune::Tuning t = run(fb);
+    CHECK(t.verification.decode == "reverted");
+    CHECK(t.verification.prefill == "kept");
+    CHECK(t.attn_decode_rows == t.default_attn_decode_rows);
+  }
+  SECTION("a file that keeps every default is not measured") {
+    FakeBench fb{[](const tune::Tuning&) { return 1.0; }};
+    tune::Tuning t = forced;
+    tune::revert_phases(t, true, true);
+    tune::verify(t, dir, 3, {1}, std::ref(fb), [](size_t, size_t) {});
+    CHECK_FALSE(t.verification.ran);
+    CHECK(fb.calls.empty());
+  }
+}
+
 TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the file and the field") {
   const std::string dir = temp_dir("tune_bad");
-  const std::string good = forced_file(WFormat::Q8, dir + "/good.json");
+  const std::string good = forced_file(Format::Q8, dir + "/good.json");
   const std::string text = read_file(good);
   struct Case {
     std::string name, text, want;
@@ -208,7 +333,7 @@ TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the 
 
 TEST_CASE("tuning files of versions 1 and 2 are refused: their rules could trade decode speed for prefill speed") {
   const std::string dir = temp_dir("tune_old");
-  nlohmann::ordered_json j = nlohmann::ordered_json::parse(read_file(forced_file(WFormat::F32, dir + "/v3.json")));
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(read_file(forced_file(Format::F32, dir + "/v3.json")));
   // Version 2 had no decode block; version 1 neither prefill step nor attention.
   j["smolc_tuning"] = 2;
   j["attention"].erase("decode_rows");
@@ -236,19 +361,19 @@ TEST_CASE("engines compiled with forced non-default tuned tiles match the refere
   Checkpoint ck = stories();
   const std::string model = stories_dir() + "/stories260K.bin";
   const std::string tok = " '--tokenizer=" + stories_dir() + "/tok512.bin'";
-  for (WFormat fmt : {WFormat::F32, WFormat::Q8}) {
-    const std::string f = wformat_name(fmt);
+  for (Format fmt : {Format::F32, Format::Q8}) {
+    const std::string f = format_name(fmt);
     const std::string file = forced_file(fmt, dir + "/" + f + ".json");
     // q8 with an f16 KV cache: the attention's other path (blocks converted to f32 for a prefill tile).
-    const std::string kv = fmt == WFormat::Q8 ? " --kv f16" : "";
+    const std::string kv = fmt == Format::Q8 ? " --kv f16" : "";
     Engine e = compile_engine(model, tok + " --" + f + kv + " --ctx 64 --target avx2 --tune '" + file + "'", "tuned_" + f,
                               "tune_ref");
     // The forced tiles reached the generated kernels, and the manifest names the file's hash.
     const std::string manifest = read_file(e.dir + "/manifest.json");
     CHECK(manifest.find(tune::tuning_hash(file)) != std::string::npos);
     RunResult ls = run_shell("ls '" + e.dir + "/src'");
-    CHECK(ls.out.find(fmt == WFormat::F32 ? "r4t-avx2" : "16r4t-avx2") != std::string::npos);
-    if (fmt == WFormat::F32) CHECK(ls.out.find("-8r4t-avx2") != std::string::npos);
+    CHECK(ls.out.find(fmt == Format::F32 ? "r4t-avx2" : "16r4t-avx2") != std::string::npos);
+    if (fmt == Format::F32) CHECK(ls.out.find("-8r4t-avx2") != std::string::npos);
     // The forced prefill step and attention block reached the engine.
     const std::string src = "'" + e.dir + "'/src/*-engine-avx2.cpp";
     CHECK(run_shell("grep -l 'kPrefill = " + std::to_string(kForcedStep) + ";' " + src).exit_code == 0);
@@ -261,7 +386,7 @@ TEST_CASE("engines compiled with forced non-default tuned tiles match the refere
     // blocks and a tail.
     const std::vector<int32_t> prompt = {1, 100, 200, 300, 5, 77, 511, 0, 12, 13, 90, 42, 7, 310, 2, 3, 4, 5, 6};
     EngineRun run = run_engine(e, prompt, 8, 2, 16);
-    if (fmt == WFormat::F32) check_against_reference(ck, prompt, run, 64, 1e-6, true);
+    if (fmt == Format::F32) check_against_reference(ck, prompt, run, 64, 1e-6, true);
     else {
       // q8: the untuned q8 engine is the truth the tuned choices must not change.
       Engine d = compile_engine(model, tok + " --q8 --kv f16 --ctx 64 --target avx2", "untuned_q8", "tune_ref");
@@ -279,7 +404,7 @@ namespace {
 
 // The search `smolc tune stories260K --q8 --target avx2 --budget B` plans:
 // the candidate list a probe's output lines index.
-tune::Search planned_search(const std::string& target, WFormat fmt, double budget) {
+tune::Search planned_search(const std::string& target, Format fmt, double budget) {
   Checkpoint ck = stories();
   schedule::FormatPlan plan;
   plan.base = fmt;
@@ -292,7 +417,7 @@ tune::Search planned_search(const std::string& target, WFormat fmt, double budge
 
 TEST_CASE("tune --from-probe reads a board's times: the faster alternative wins, the default stays elsewhere") {
   const std::string dir = temp_dir("tune_from_probe");
-  const tune::Search s = planned_search("avx2", WFormat::Q8, 600);
+  const tune::Search s = planned_search("avx2", Format::Q8, 600);
   // Shape 0 gets an alternative gemm that is twice as fast; every other
   // candidate takes as long as its default, so only shape 0 changes.
   size_t fast = s.candidates.size();
@@ -388,7 +513,7 @@ TEST_CASE("every shape's default tiles are timed and applied, also where the ker
   // once left them out and compared against 0 ns) and a file keeping them
   // must compile.
   const std::string dir = temp_dir("tune_scalar_default");
-  const tune::Search s = planned_search("scalar", WFormat::F32, 600);
+  const tune::Search s = planned_search("scalar", Format::F32, 600);
   REQUIRE(!s.shapes.empty());
   for (size_t i = 0; i < s.shapes.size(); ++i) {
     const auto& sh = s.shapes[i];
@@ -488,7 +613,7 @@ TEST_CASE("run --tune and bench --tune use the tuned engine, cached under its ow
   if (!host_supports(Isa::AVX2)) return;
   const std::string dir = temp_dir("tune_run_bench");
   const std::string cache = dir + "/cache";
-  const std::string file = forced_file(WFormat::F32, dir + "/f32.json");
+  const std::string file = forced_file(Format::F32, dir + "/f32.json");
   const std::string env = "SMOLC_CACHE_DIR='" + cache + "' '" + smolc_bin() + "' ";
   // The forced 8-row, 4-token tiles still print the published story.
   RunResult r = run_shell(env + "run " + model_arg() + " --f32 --target avx2 --tune '" + file + "' --temp 0 -n 256 -q");
