@@ -21,8 +21,8 @@ LAYERS = [
     ["reference", "synth", "text"],  # tools beside the frontend
     ["ir"],
     ["passes"],
+    ["target"],  # formats (target/format.h), ISAs, the target table
     ["quantize"],  # quantisers and calibration, read by the weight lowering
-    ["target"],
     ["schedule"],
     ["lower"],  # weight lowering and the packed layout the kernels read
     ["emit"],

@@ -76,7 +76,7 @@ struct KernelInput {
   std::vector<smolc_block_a8> blocks;
   const void* p = nullptr;
 };
-KernelInput kernel_input(WFormat fmt, const std::vector<float>& x, int n, int64_t K) {
+KernelInput kernel_input(Format fmt, const std::vector<float>& x, int n, int64_t K) {
   KernelInput in;
   in.p = x.data();
   if (!uses_a8_input(fmt)) return in;
@@ -91,11 +91,11 @@ using A8GemvFn = void (*)(const void* w, const void* xa, float* y, int row_begin
 using A8GemmFn = void (*)(const void* w, const void* xa, int n, float* y, int ldy, int row_begin, int row_end);
 
 // Calls a gemv/gemm through its real signature (f32 x or int8 blocks).
-void call_gemv(void* sym, WFormat fmt, const void* w, const void* x, float* y, int rb, int re) {
+void call_gemv(void* sym, Format fmt, const void* w, const void* x, float* y, int rb, int re) {
   if (uses_a8_input(fmt)) reinterpret_cast<A8GemvFn>(sym)(w, x, y, rb, re);
   else reinterpret_cast<test::GemvFn>(sym)(w, static_cast<const float*>(x), y, rb, re);
 }
-void call_gemm(void* sym, WFormat fmt, const void* w, const void* x, int n, float* y, int ldy, int rb, int re) {
+void call_gemm(void* sym, Format fmt, const void* w, const void* x, int n, float* y, int ldy, int rb, int re) {
   if (uses_a8_input(fmt)) reinterpret_cast<A8GemmFn>(sym)(w, x, n, y, ldy, rb, re);
   else reinterpret_cast<test::GemmFn>(sym)(w, static_cast<const float*>(x), n, y, ldy, rb, re);
 }

@@ -134,7 +134,7 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
                                ";cxx=" + req.cxx + ";smolc=" + smolc_build_identity() +
                                (tune_sha.empty() ? "" : ";tune=" + tune_sha);
   const std::string key = hex64(weights_hash(reinterpret_cast<const uint8_t*>(key_text.data()), key_text.size()));
-  const std::string name = sanitize_c_identifier(ck.name + "_" + wformat_name(req.formats.base));
+  const std::string name = sanitize_c_identifier(ck.name + "_" + format_name(req.formats.base));
   validate_engine_name(name);
   const fs::path dir = fs::path(cache_root()) / "engines" / (name + "-" + target->name + "-" + key);
   if (fs::exists(dir / "manifest.json") && fs::exists(dir / "lib" / ("lib" + name + ".a"))) {

@@ -40,7 +40,7 @@ int run(const Args& a) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::optional<schedule::FormatPlan> plan = a.formats.plan();
   if (!plan) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
-  const WFormat fmt = plan->base;
+  const Format fmt = plan->base;
   if (!a.weights.empty() && a.weights != "embed" && a.weights != "external")
     throw InputError("command line", "--weights", "'" + a.weights + "' is not embed or external");
   const bool kv_f16 = cli::kv_f16_flag(a.kv);
@@ -52,11 +52,11 @@ int run(const Args& a) {
 
   // Every format compiles for every core, but on a microcontroller some cost
   // far more than others: say so before the user flashes it (docs/firmware.md).
-  if (target->bare_metal() && (fmt == WFormat::BF16 || fmt == WFormat::F16 || fmt == WFormat::Q16 ||
+  if (target->bare_metal() && (fmt == Format::BF16 || fmt == Format::F16 || fmt == Format::Q16 ||
                                (target->name != "cortex-m55" && is_quantized(fmt))))
     std::fprintf(stderr, "smolc: note: %s runs %s on the portable scalar kernels%s (docs/firmware.md)\n",
-                 target->name.c_str(), wformat_name(fmt),
-                 fmt == WFormat::BF16 || fmt == WFormat::F16 ? ", widening every weight in software" : "");
+                 target->name.c_str(), format_name(fmt),
+                 fmt == Format::BF16 || fmt == Format::F16 ? ", widening every weight in software" : "");
   Checkpoint ck = load_checkpoint(a.model, a.tokenizer);
   if (a.web) cli::check_web_model(ck.tokenizer.kind != TokenizerData::Kind::None);
   CompileRequest req;

@@ -37,8 +37,8 @@ smolc::cli::Register reg({"kernel", "Generate one matrix kernel (gemv, gemm or r
   sub.add_option("-o,--out-dir", a->out_dir, "Directory to write the file into");
   return std::function<int()>([a] {
     using namespace smolc;
-    static const std::map<std::string, WFormat> fmts = {{"f32", WFormat::F32}, {"bf16", WFormat::BF16}, {"f16", WFormat::F16},
-                                                          {"q8", WFormat::Q8},   {"q4", WFormat::Q4},     {"q16", WFormat::Q16}};
+    static const std::map<std::string, Format> fmts = {{"f32", Format::F32}, {"bf16", Format::BF16}, {"f16", Format::F16},
+                                                          {"q8", Format::Q8},   {"q4", Format::Q4},     {"q16", Format::Q16}};
     static const std::map<std::string, Isa> isas = {{"scalar", Isa::Scalar}, {"avx2", Isa::AVX2}, {"avx512", Isa::AVX512},
                                                     {"neon", Isa::NEON},     {"neondot", Isa::NEON_DOT},
                                                     {"i8mm", Isa::NEON_I8MM}, {"simd128", Isa::WASM_SIMD128}};
@@ -50,7 +50,7 @@ smolc::cli::Register reg({"kernel", "Generate one matrix kernel (gemv, gemm or r
     s.tile_m = a->tile_m;
     s.tile_n = a->tile_n;
     s.x_bf16 = a->bf16_activations;
-    if (s.x_bf16 && s.fmt != WFormat::BF16) {
+    if (s.x_bf16 && s.fmt != Format::BF16) {
       std::fprintf(stderr, "smolc: error: command line: --bf16-activations: needs --format bf16, not %s\n",
                    a->format.c_str());
       return 2;

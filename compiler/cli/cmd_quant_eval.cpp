@@ -112,15 +112,20 @@ smolc::cli::Register reg({"quant-eval", "Measure quantised formats against the f
         departure = buf;
       }
       std::printf("| %s | %s | %s | %.3e | %.3e | %.4f (%d positions) |%s\n", v.label.c_str(),
-                  quant::qformat_name(v.body), quant::qformat_name(v.lm_head), m.nmse, m.mean_kl, m.top1, n,
+                  quant::quant_name(v.body, v.q4_0), quant::quant_name(v.lm_head, v.q4_0), m.nmse, m.mean_kl, m.top1, n,
                   departure.c_str());
       std::fflush(stdout);
     }
     if (a->weights) {
       std::printf("\n| format | weight NMSE, f16 scale | weight NMSE, f32 scale |\n|---|---|---|\n");
-      for (quant::QFormat f : {quant::QFormat::Q8, quant::QFormat::Q4, quant::QFormat::Q4_0})
-        std::printf("| %s | %.4e | %.4e |\n", quant::qformat_name(f), quant::weight_nmse(c, w, f, false, a->fold_gains),
-                    quant::weight_nmse(c, w, f, true, a->fold_gains));
+      for (auto [f, q4_0] : {std::pair{Format::Q8, false}, {Format::Q4, false}, {Format::Q4, true}}) {
+        quant::QuantOptions f16_scale, f32_scale;
+        f16_scale.q4_0 = f32_scale.q4_0 = q4_0;
+        f32_scale.f32_scale = true;
+        std::printf("| %s | %.4e | %.4e |\n", quant::quant_name(f, q4_0),
+                    quant::weight_nmse(c, w, f, f16_scale, a->fold_gains),
+                    quant::weight_nmse(c, w, f, f32_scale, a->fold_gains));
+      }
     }
     return 0;
   });

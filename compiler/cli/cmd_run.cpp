@@ -397,7 +397,7 @@ int run_firmware(const RunOptions& o, const schedule::TargetDesc& t, const CLI::
   const ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
   if (len <= 0) throw std::runtime_error("cannot find the smolc executable (/proc/self/exe)");
   self[len] = '\0';
-  const std::string fmt = wformat_name(plan->base);
+  const std::string fmt = format_name(plan->base);
   char temp[32], top_p[32];
   std::snprintf(temp, sizeof temp, "%.6f", static_cast<double>(o.temp));
   std::snprintf(top_p, sizeof top_p, "%.6f", static_cast<double>(o.top_p));

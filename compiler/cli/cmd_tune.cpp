@@ -127,7 +127,7 @@ void print_table(const smolc::tune::Tuning& t) {
               "gemm best", "choice (default)");
   for (const auto& s : t.shapes) {
     const std::string shape = std::to_string(s.M) + "x" + std::to_string(s.K);
-    std::printf("%-6s %-12s %8.1fus %8.1fus %8.1fus %8.1fus  %dr%dt (%dr%dt)%s\n", smolc::wformat_name(s.fmt),
+    std::printf("%-6s %-12s %8.1fus %8.1fus %8.1fus %8.1fus  %dr%dt (%dr%dt)%s\n", smolc::format_name(s.fmt),
                 shape.c_str(), s.gemv_default_ns / 1e3, s.gemv_ns / 1e3, s.gemm_default_ns / 1e3, s.gemm_ns / 1e3,
                 s.tile_m, s.tile_n, s.default_tile_m, s.default_tile_n,
                 s.tile_m == s.default_tile_m && s.tile_n == s.default_tile_n ? "  default kept" : "");

@@ -1,9 +1,10 @@
 // The weight-format flags shared by `smolc compile`, `run` and `bench`:
-// --f32 --bf16 --f16 --q8 --q4 --q16, --q4-all, --keep PATTERN=FORMAT,
+// --f32 --bf16 --f16 --q8 --q4 --q16 (one per Format), --q4-all, --keep PATTERN=FORMAT,
 // --no-calibrate and --allow-nonfinite, turned into a schedule::FormatPlan;
 // and the KV cache type flag --kv of `smolc compile` and `bench`.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,17 +15,13 @@
 namespace smolc::cli {
 
 struct FormatFlags {
-  bool f32 = false, bf16 = false, f16 = false, q8 = false, q4 = false, q16 = false;
+  // given[f]: --NAME of format f (format_name) was given.
+  std::array<bool, kFormats> given{};
   bool q4_all = false, allow_nonfinite = false, no_calibrate = false, bf16_activations = false;
   std::vector<std::string> keep;
 
   void add_to(CLI::App& app) {
-    app.add_flag("--f32", f32, "f32 weights");
-    app.add_flag("--bf16", bf16, "bf16 weights");
-    app.add_flag("--f16", f16, "f16 weights");
-    app.add_flag("--q8", q8, "q8 weights (int8 blocks of 32, int8 activations)");
-    app.add_flag("--q4", q4, "q4 weights (4-bit blocks of 32, int8 activations; lm_head/tied embedding q8)");
-    app.add_flag("--q16", q16, "q16 weights (int16 blocks of 32, f32 activations)");
+    for (Format f : kAllFormats) app.add_flag(std::string("--") + format_name(f), given[static_cast<size_t>(f)], help(f));
     app.add_flag("--q4-all", q4_all, "with --q4: the lm_head / tied embedding in q4 too");
     app.add_option("--keep", keep, "PATTERN=FORMAT: tensors matching the glob keep FORMAT (repeatable; e.g. lm_head=q8)");
     app.add_flag("--no-calibrate", no_calibrate,
@@ -40,8 +37,13 @@ struct FormatFlags {
 
   // The plan, or nullopt when no format flag was given.
   std::optional<schedule::FormatPlan> plan() const {
-    const int n = f32 + bf16 + f16 + q8 + q4 + q16;
-    if (n > 1) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
+    int n = 0;
+    std::string all;
+    for (Format f : kAllFormats) {
+      n += given[static_cast<size_t>(f)];
+      all += std::string(all.empty() ? "" : ", ") + "--" + format_name(f);
+    }
+    if (n > 1) throw InputError("command line", "format", "give one of " + all);
     if (n == 0) {
       if (bf16_activations) throw InputError("command line", "--bf16-activations", "only applies to --bf16");
       if (q4_all || !keep.empty() || no_calibrate)
@@ -50,11 +52,12 @@ struct FormatFlags {
       return std::nullopt;
     }
     schedule::FormatPlan p;
-    p.base = f32 ? WFormat::F32 : bf16 ? WFormat::BF16 : f16 ? WFormat::F16 : q8 ? WFormat::Q8 : q4 ? WFormat::Q4 : WFormat::Q16;
-    if (q4_all && p.base != WFormat::Q4) throw InputError("command line", "--q4-all", "only applies to --q4");
+    for (Format f : kAllFormats)
+      if (given[static_cast<size_t>(f)]) p.base = f;
+    if (q4_all && p.base != Format::Q4) throw InputError("command line", "--q4-all", "only applies to --q4");
     p.q4_all = q4_all;
-    if (bf16_activations && p.base != WFormat::BF16)
-      throw InputError("command line", "--bf16-activations", std::string("only applies to --bf16, not --") + wformat_name(p.base));
+    if (bf16_activations && p.base != Format::BF16)
+      throw InputError("command line", "--bf16-activations", std::string("only applies to --bf16, not --") + format_name(p.base));
     p.bf16_activations = bf16_activations;
     p.calibrate = !no_calibrate;
     for (const std::string& k : keep) p.keep.push_back(schedule::parse_keep(k));
@@ -65,6 +68,16 @@ struct FormatFlags {
   std::string command_text() const {
     const auto p = plan();
     return p ? p->command_flags() + (allow_nonfinite ? " --allow-nonfinite" : "") : "";
+  }
+
+ private:
+  static std::string help(Format f) {
+    switch (f) {
+      case Format::Q8: return "q8 weights (int8 blocks of 32, int8 activations)";
+      case Format::Q4: return "q4 weights (4-bit blocks of 32, int8 activations; lm_head/tied embedding q8)";
+      case Format::Q16: return "q16 weights (int16 blocks of 32, f32 activations)";
+      default: return std::string(format_name(f)) + " weights";
+    }
   }
 };
 

@@ -46,7 +46,7 @@ CompiledEngine compile_model(const CompileRequest& r) {
     };
   };
   CompiledEngine out;
-  out.name = r.name.empty() ? sanitize_c_identifier(ck.name + "_" + wformat_name(r.formats.base)) : r.name;
+  out.name = r.name.empty() ? sanitize_c_identifier(ck.name + "_" + format_name(r.formats.base)) : r.name;
   validate_engine_name(out.name);
   out.out_dir = r.out_dir.empty() ? out.name : r.out_dir;
 

@@ -192,7 +192,7 @@ KernelSet emit_kernels(const ir::Graph& g, const schedule::Schedule& s, const We
                          {"K", spec.K},
                          {"TILE_M", int64_t(spec.tile_m)},
                          {"OP", op.name},
-                         {"FMT", std::string(wformat_name(spec.fmt))},
+                         {"FMT", std::string(format_name(spec.fmt))},
                          {"FOLDED", int64_t(!op.weight.col_gains.empty())},
                          {"BF16_ACT", int64_t(s.bf16_activations)},
                          {"GEMM_ROUNDS_X", int64_t(reads_bf16_x(KernelOp::Gemm, spec))}};
@@ -327,7 +327,7 @@ void set_option_vars(TemplateVars& v, const schedule::Schedule& s, const EngineO
   v["NAME"] = opt.name;
   v["UNAME"] = upper(opt.name);
   v["MODEL"] = comment_safe(m.name);
-  v["FORMAT"] = comment_safe(opt.format_text.empty() ? std::string(wformat_name(s.format)) : opt.format_text);
+  v["FORMAT"] = comment_safe(opt.format_text.empty() ? std::string(format_name(s.format)) : opt.format_text);
   v["TARGET"] = s.target.name;
   v["VERSION"] = std::string(SMOLC_VERSION);
   v["COMMAND"] = comment_safe(opt.command);

@@ -19,7 +19,7 @@
 
 namespace smolc {
 
-// WFormat, Isa and KernelSpec: target/target.h.
+// Format, Isa and KernelSpec: target/target.h.
 
 struct KernelSource {
   std::string file_name;      // e.g. "bf16-gemv-576x1536-16r-avx512.cpp" (op, format, shape, tile, ISA)

@@ -36,7 +36,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, KernelO
   // neon, neondot and i8mm share one template per op, except the i8mm q8/q4
   // gemm (smmla: q-gemm-i8mm) and bf16 gemm (bfmmla: gemm-i8mm).
   const bool neon = isa_is_aarch64(s.isa);
-  const bool i8mm_gemm = s.isa == Isa::NEON_I8MM && (uses_a8_input(s.fmt) || s.fmt == WFormat::BF16) &&
+  const bool i8mm_gemm = s.isa == Isa::NEON_I8MM && (uses_a8_input(s.fmt) || s.fmt == Format::BF16) &&
                          kop == KernelOp::Gemm;
   const bool wasm = s.isa == Isa::WASM_SIMD128;
   const bool quant = is_quantized(s.fmt);
@@ -59,7 +59,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, KernelO
 
   TemplateVars v;
   v["OP"] = std::string(op);
-  v["FMT"] = std::string(wformat_name(s.fmt));
+  v["FMT"] = std::string(format_name(s.fmt));
   v["ISA"] = std::string(isa_name(s.isa));
   v["M"] = s.M;
   v["K"] = s.K;
@@ -90,7 +90,7 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, KernelO
   v["FILE_NAME"] = out.file_name;
   v["FUNCTION"] = out.function_name;
   v["TEMPLATE"] = tpl;
-  std::string cmd = std::string("smolc kernel --op ") + op + " --format " + wformat_name(s.fmt) + " --isa " +
+  std::string cmd = std::string("smolc kernel --op ") + op + " --format " + format_name(s.fmt) + " --isa " +
                     isa_name(s.isa) + " --m " + std::to_string(s.M) + " --k " + std::to_string(s.K) + " --tile-m " +
                     std::to_string(s.tile_m);
   if (kop == KernelOp::Gemm) cmd += " --tile-n " + std::to_string(s.tile_n);

@@ -32,7 +32,7 @@ RowBlock read_block(const KernelSpec& s, const PackedLayout& l, const uint8_t* p
   for (size_t j = 0; j < pb; ++j)
     payload[j] = group[size_t(s.tile_m) * sb + layout::quant_payload_offset(s.fmt, l.interleave, l.interleave_unit, int(rr), int(j))];
   RowBlock out;
-  if (s.fmt == WFormat::Q16) {
+  if (s.fmt == Format::Q16) {
     std::memcpy(&out.d, group + rr * sb, sizeof out.d);
     int16_t q[kB];
     std::memcpy(q, payload, sizeof q);
@@ -42,7 +42,7 @@ RowBlock read_block(const KernelSpec& s, const PackedLayout& l, const uint8_t* p
   uint16_t h;
   std::memcpy(&h, group + rr * sb, sizeof h);
   out.d = f16_to_f32(h);
-  if (s.fmt == WFormat::Q8) {
+  if (s.fmt == Format::Q8) {
     int8_t q[kB];
     std::memcpy(q, payload, sizeof q);
     for (int i = 0; i < kB; ++i) out.q[i] = q[i];
@@ -66,7 +66,7 @@ void reference_quant(const KernelSpec& s, const uint8_t* packed, const float* x,
       float acc = 0;
       for (int64_t b = 0; b < kb; ++b) {
         const RowBlock w = read_block(s, l, packed, r, b);
-        if (s.fmt == WFormat::Q16) {
+        if (s.fmt == Format::Q16) {
           const int64_t cols = std::min<int64_t>(kB, s.K - b * kB);
           float sum = 0;
           for (int64_t i = 0; i < cols; ++i) sum += static_cast<float>(w.q[i]) * xt[b * kB + i];
@@ -103,12 +103,12 @@ void reference_gemm(const KernelSpec& s, const uint8_t* packed, const float* x, 
     const uint8_t* panel = packed + size_t(r / s.tile_m) * l.panel_bytes;
     for (int64_t k = 0; k < s.K; ++k) {
       const size_t idx = size_t(((k / l.k_pack) * s.tile_m + r % s.tile_m) * l.k_pack + k % l.k_pack);
-      if (s.fmt == WFormat::F32) {
+      if (s.fmt == Format::F32) {
         std::memcpy(&row[size_t(k)], panel + idx * 4, 4);
       } else {
         uint16_t h;
         std::memcpy(&h, panel + idx * 2, 2);
-        row[size_t(k)] = s.fmt == WFormat::BF16 ? bf16_to_f32(h) : f16_to_f32(h);
+        row[size_t(k)] = s.fmt == Format::BF16 ? bf16_to_f32(h) : f16_to_f32(h);
       }
     }
     for (int t = 0; t < n; ++t) {

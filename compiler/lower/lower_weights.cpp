@@ -21,11 +21,6 @@ namespace {
 
 size_t align64(size_t n) { return (n + 63) & ~static_cast<size_t>(63); }
 
-// The bound on an unquantised packed weight's values.
-StoredAs stored_as(WFormat f) {
-  return f == WFormat::BF16 ? StoredAs::BF16 : f == WFormat::F16 ? StoredAs::F16 : StoredAs::F32;
-}
-
 class Lowering {
  public:
   Lowering(const Checkpoint& ck, const ir::Graph& g, const schedule::Schedule& s, const WeightOptions& opt,
@@ -59,9 +54,8 @@ class Lowering {
   // The self-calibration (docs/quant-formats.md, "Importance"), run once when
   // the first q8/q4 weight is quantised rather than copied from a GGUF file.
   const quant::Calibration* calibration_for(const KernelSpec& spec, const ir::WeightRecipe& recipe) {
-    const quant::QFormat f = block_format(spec.fmt);
-    if (!s_.calibrate || (f != quant::QFormat::Q8 && f != quant::QFormat::Q4) ||
-        quant::reuses_gguf_blocks(ck_, recipe, f))
+    const Format f = spec.fmt;
+    if (!s_.calibrate || (f != Format::Q8 && f != Format::Q4) || quant::reuses_gguf_blocks(ck_, recipe, f))
       return nullptr;
     if (!calibration_) calibration_ = quant::calibrate_checkpoint(ck_, opt_.calibration_progress);
     return &*calibration_;
@@ -76,13 +70,12 @@ class Lowering {
       // does), or GGUF blocks of the same format reused as they are.
       quant::QuantOptions base;
       base.allow_nonfinite = opt_.allow_nonfinite;
-      const quant::QuantMatrix q =
-          quant::materialize_quant(ck_, recipe, block_format(spec.fmt),
-                                   quant::options_for_op(ck_, g_, op_index, base, calibration_for(spec, recipe)));
+      const quant::QuantMatrix q = quant::materialize_quant(
+          ck_, recipe, spec.fmt, quant::options_for_op(ck_, g_, op_index, base, calibration_for(spec, recipe)));
       pack_quant_weights(spec, q, out_.blob.data() + off);
     } else {
       std::vector<float> W = ir::materialize(ck_, recipe);
-      if (!opt_.allow_nonfinite) quant::check_recipe_storable(ck_, recipe, W, stored_as(spec.fmt));
+      if (!opt_.allow_nonfinite) quant::check_recipe_storable(ck_, recipe, W, quant::stored_as(spec.fmt));
       pack_weights(spec, W.data(), out_.blob.data() + off);
     }
     out_.offsets.by_key[key] = off;

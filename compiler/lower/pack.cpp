@@ -19,23 +19,23 @@ size_t round64(size_t n) { return (n + 63) / 64 * 64; }
 
 namespace layout {
 
-int quant_scale_bytes(WFormat f) { return f == WFormat::Q16 ? 4 : 2; }
+int quant_scale_bytes(Format f) { return f == Format::Q16 ? 4 : 2; }
 
-int quant_payload_bytes(WFormat f) {
+int quant_payload_bytes(Format f) {
   switch (f) {
-    case WFormat::Q8: return SMOLC_QBLOCK;
-    case WFormat::Q4: return SMOLC_QBLOCK / 2;
-    case WFormat::Q16: return 2 * SMOLC_QBLOCK;
+    case Format::Q8: return SMOLC_QBLOCK;
+    case Format::Q4: return SMOLC_QBLOCK / 2;
+    case Format::Q16: return 2 * SMOLC_QBLOCK;
     default: break;
   }
-  throw std::invalid_argument(std::string(wformat_name(f)) + " is not a block format");
+  throw std::invalid_argument(std::string(format_name(f)) + " is not a block format");
 }
 
 // Interleave unit: 4 bytes for q8 and q4 (4 or 8 elements; one int32 lane),
 // 2 bytes for q16 (one element, widened to one f32 lane). NEON_I8MM q8/q4:
 // 8 bytes, one row of the 2x8 int8 operand of `smmla` (see quant_interleave).
 int quant_interleave_unit(const KernelSpec& s) {
-  if (s.fmt == WFormat::Q16) return 2;
+  if (s.fmt == Format::Q16) return 2;
   return s.isa == Isa::NEON_I8MM ? 8 : 4;
 }
 
@@ -56,21 +56,21 @@ int quant_interleave_unit(const KernelSpec& s) {
 // gemm feeds it straight from memory, where NEON's 4 x 4-byte units would
 // need a zip1/zip2 per weight register (docs/kernels.md).
 int quant_interleave(const KernelSpec& s) {
-  if (s.isa == Isa::NEON_I8MM && (s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4)) return 2;
+  if (s.isa == Isa::NEON_I8MM && (s.fmt == Format::Q8 || s.fmt == Format::Q4)) return 2;
   // wasm SIMD128 takes NEON's layout: 4 rows x 4-byte units for q8/q4 (two
   // rows' units widen into one int16 vector for i32x4.dot_i16x8_s), the
   // whole panel for q16.
   if (isa_is_aarch64(s.isa) || s.isa == Isa::WASM_SIMD128) {
-    if (s.fmt == WFormat::Q16) return s.tile_m;
-    return s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4 ? 4 : 1;
+    if (s.fmt == Format::Q16) return s.tile_m;
+    return s.fmt == Format::Q8 || s.fmt == Format::Q4 ? 4 : 1;
   }
-  if (s.isa == Isa::AVX512 && s.fmt == WFormat::Q8 && s.tile_m % 16 == 0) return 16;
+  if (s.isa == Isa::AVX512 && s.fmt == Format::Q8 && s.tile_m % 16 == 0) return 16;
   if (s.isa != Isa::AVX2 || s.tile_m % 8 != 0) return 1;
-  if (s.fmt == WFormat::Q16) return s.tile_m;
-  return s.fmt == WFormat::Q8 || s.fmt == WFormat::Q4 ? 8 : 1;
+  if (s.fmt == Format::Q16) return s.tile_m;
+  return s.fmt == Format::Q8 || s.fmt == Format::Q4 ? 8 : 1;
 }
 
-size_t quant_payload_offset(WFormat f, int interleave, int unit, int r, int j) {
+size_t quant_payload_offset(Format f, int interleave, int unit, int r, int j) {
   const size_t pb = size_t(quant_payload_bytes(f)), R = size_t(interleave), U = size_t(unit);
   if (R == 1) return size_t(r) * pb + size_t(j);
   return size_t(r) / R * R * pb + size_t(j) / U * R * U + size_t(r) % R * U + size_t(j) % U;
@@ -92,16 +92,6 @@ void validate_spec(const KernelSpec& s, const char* op) {
   if (s.M * s.K > (int64_t(1) << 34)) bad("M*K too large");
 }
 
-quant::QFormat block_format(WFormat f) {
-  switch (f) {
-    case WFormat::Q8: return quant::QFormat::Q8;
-    case WFormat::Q4: return quant::QFormat::Q4;
-    case WFormat::Q16: return quant::QFormat::Q16;
-    default: break;
-  }
-  throw std::invalid_argument(std::string(wformat_name(f)) + " is not a block format");
-}
-
 PackedLayout packed_layout(const KernelSpec& s) {
   validate_spec(s, "pack");
   PackedLayout l;
@@ -117,8 +107,8 @@ PackedLayout packed_layout(const KernelSpec& s) {
     l.interleave_unit = layout::quant_interleave_unit(s);
     return l;
   }
-  l.elem_bytes = s.fmt == WFormat::F32 ? 4 : 2;
-  l.k_pack = s.fmt == WFormat::BF16 ? 2 : 1;
+  l.elem_bytes = s.fmt == Format::F32 ? 4 : 2;
+  l.k_pack = s.fmt == Format::BF16 ? 2 : 1;
   l.k_padded = (s.K + l.k_pack - 1) / l.k_pack * l.k_pack;
   l.panel_bytes = round64(size_t(s.tile_m) * size_t(l.k_padded) * size_t(l.elem_bytes));
   return l;
@@ -130,12 +120,9 @@ size_t packed_weight_bytes(const KernelSpec& s) {
 }
 
 void pack_quant_weights(const KernelSpec& s, const quant::QuantMatrix& q, uint8_t* out) {
-  const quant::QFormat want = block_format(s.fmt);
-  // Q4_0 blocks (GGUF) have exactly the q4 bytes and meaning.
-  const bool fmt_ok = q.fmt == want || (want == quant::QFormat::Q4 && q.fmt == quant::QFormat::Q4_0);
-  if (!fmt_ok)
-    throw std::invalid_argument(std::string("pack: ") + quant::qformat_name(q.fmt) + " matrix for a " +
-                                wformat_name(s.fmt) + " kernel");
+  if (!is_quantized(s.fmt) || q.fmt != s.fmt)
+    throw std::invalid_argument(std::string("pack: ") + format_name(q.fmt) + " matrix for a " + format_name(s.fmt) +
+                                " kernel");
   if (q.rows != s.M || q.cols != s.K)
     throw std::invalid_argument("pack: matrix is " + std::to_string(q.rows) + "x" + std::to_string(q.cols) +
                                 ", kernel spec is " + std::to_string(s.M) + "x" + std::to_string(s.K));
@@ -167,7 +154,7 @@ void pack_quant_weights(const KernelSpec& s, const quant::QuantMatrix& q, uint8_
 
 void pack_weights(const KernelSpec& s, const float* W, uint8_t* out) {
   if (is_quantized(s.fmt)) {
-    const quant::QuantMatrix q = quant::quantize_matrix(block_format(s.fmt), W, s.M, s.K, "weights");
+    const quant::QuantMatrix q = quant::quantize_matrix(s.fmt, W, s.M, s.K, "weights");
     pack_quant_weights(s, q, out);
     return;
   }
@@ -179,10 +166,10 @@ void pack_weights(const KernelSpec& s, const float* W, uint8_t* out) {
     for (int64_t k = 0; k < s.K; ++k) {
       const size_t idx = size_t(((k / l.k_pack) * s.tile_m + rr) * l.k_pack + k % l.k_pack);
       const float v = W[r * s.K + k];
-      if (s.fmt == WFormat::F32) {
+      if (s.fmt == Format::F32) {
         std::memcpy(panel + idx * 4, &v, 4);
       } else {
-        const uint16_t h = s.fmt == WFormat::BF16 ? f32_to_bf16(v) : f32_to_f16(v);
+        const uint16_t h = s.fmt == Format::BF16 ? f32_to_bf16(v) : f32_to_f16(v);
         std::memcpy(panel + idx * 2, &h, 2);
       }
     }

@@ -65,24 +65,21 @@ PackedLayout packed_layout(const KernelSpec& s);
 // e.g. with RMSNorm gains folded in); the result is what the kernels stream.
 size_t packed_weight_bytes(const KernelSpec& s);
 void pack_weights(const KernelSpec& s, const float* W, uint8_t* out);
-// Block formats: packs an already-quantised matrix (its QFormat must match
+// Block formats: packs an already-quantised matrix (its format must be
 // s.fmt, rows == M, cols == K); GGUF Q8_0/Q4_0 blocks reach the engine this way
 // bit for bit. pack_weights() on a block format quantises W with
 // quant::quantize_matrix (default options) and calls this.
 namespace quant {
 struct QuantMatrix;
-enum class QFormat;
 }  // namespace quant
 void pack_quant_weights(const KernelSpec& s, const quant::QuantMatrix& q, uint8_t* out);
-// The quantiser's format of a block WFormat (Q8, Q4, Q16); std::invalid_argument otherwise.
-quant::QFormat block_format(WFormat f);
 
 namespace layout {
 
 // Block formats (Q8, Q4, Q16): bytes of one block's scale (f16 or f32) and of
 // its payload (32 int8, 16 nibble bytes, 32 int16) in the packed block groups.
-int quant_scale_bytes(WFormat f);
-int quant_payload_bytes(WFormat f);
+int quant_scale_bytes(Format f);
+int quant_payload_bytes(Format f);
 // Rows per payload interleave group of a spec (PackedLayout::interleave): 8
 // where the spec's kernels dot 8 rows at once from interleaved units (q8, q4
 // on AVX2; 4 on NEON), tile_m where they read element k of the whole panel at
@@ -94,7 +91,7 @@ int quant_interleave(const KernelSpec& s);
 int quant_interleave_unit(const KernelSpec& s);
 // Byte offset, inside a block group's payload area, of payload byte j of panel
 // row r (the row-major offset r * payload + j when the interleave is 1).
-size_t quant_payload_offset(WFormat f, int interleave, int unit, int r, int j);
+size_t quant_payload_offset(Format f, int interleave, int unit, int r, int j);
 
 }  // namespace layout
 }  // namespace smolc

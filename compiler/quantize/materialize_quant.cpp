@@ -13,7 +13,7 @@ namespace {
 
 constexpr int64_t kB = SMOLC_QBLOCK;
 
-DType gguf_twin(QFormat f) { return f == QFormat::Q8 ? DType::Q8_0 : DType::Q4_0; }
+DType gguf_twin(Format f) { return f == Format::Q8 ? DType::Q8_0 : DType::Q4_0; }
 
 // Logical row `r` of the fused matrix: which part and which of its rows.
 struct SourceRow {
@@ -55,7 +55,7 @@ void check_shapes(const Checkpoint& ck, const ir::WeightRecipe& w) {
                      "rows add up to " + std::to_string(rows) + ", expected " + std::to_string(w.rows));
 }
 
-QuantMatrix copy_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat f, const QuantOptions& opt) {
+QuantMatrix copy_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, Format f, const QuantOptions& opt) {
   QuantMatrix m;
   m.fmt = f;
   m.rows = w.rows;
@@ -99,12 +99,14 @@ QuantMatrix copy_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat
 
 }  // namespace
 
-StoredAs stored_as(QFormat f) {
+StoredAs stored_as(Format f) {
   switch (f) {
-    case QFormat::Q8: return StoredAs::F16Scale127;
-    case QFormat::Q4:
-    case QFormat::Q4_0: return StoredAs::F16Scale8;
-    case QFormat::Q16: break;  // f32 scale: any finite block fits
+    case Format::BF16: return StoredAs::BF16;
+    case Format::F16: return StoredAs::F16;
+    case Format::Q8: return StoredAs::F16Scale127;
+    case Format::Q4: return StoredAs::F16Scale8;
+    case Format::F32:
+    case Format::Q16: break;  // f32 scale: any finite block fits
   }
   return StoredAs::F32;
 }
@@ -167,8 +169,8 @@ Calibration calibrate_checkpoint(const Checkpoint& ck, const CalibrationProgress
   return calibrate(ck.cfg, RefWeights::from_checkpoint(ck), kCalibrationTokens, kCalibrationSeed, progress);
 }
 
-bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat f) {
-  if ((f != QFormat::Q8 && f != QFormat::Q4) || !w.col_gains.empty() || w.parts.empty() || w.cols <= 0 ||
+bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, Format f) {
+  if ((f != Format::Q8 && f != Format::Q4) || !w.col_gains.empty() || w.parts.empty() || w.cols <= 0 ||
       w.cols % kB != 0)
     return false;
   for (const std::string& name : w.parts)
@@ -176,7 +178,7 @@ bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat
   return true;
 }
 
-QuantMatrix materialize_quant(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat f, const QuantOptions& opt) {
+QuantMatrix materialize_quant(const Checkpoint& ck, const ir::WeightRecipe& w, Format f, const QuantOptions& opt) {
   check_shapes(ck, w);
   if (reuses_gguf_blocks(ck, w, f)) return copy_blocks(ck, w, f, opt);
   const std::vector<float> W = ir::materialize(ck, w);

@@ -13,7 +13,7 @@ namespace smolc::quant {
 // True when materialize_quant copies w's blocks from the file instead of
 // quantising: f is Q8 and every part is GGUF Q8_0 (or f is Q4 and every part
 // is Q4_0), w has no col_gains, and every part's rows are whole blocks.
-bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat f);
+bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, Format f);
 
 // w's matrix [w.rows, w.cols] in format f. Reused blocks follow each part's
 // row_perm and the recipe's concatenation / row interleaving; a reused block
@@ -22,11 +22,12 @@ bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat
 // materialised in f32 and quantised with opt; NaN/Inf and values whose block
 // scale overflows f16 are refused (check_recipe_storable) unless
 // opt.allow_nonfinite.
-QuantMatrix materialize_quant(const Checkpoint& ck, const ir::WeightRecipe& w, QFormat f,
+QuantMatrix materialize_quant(const Checkpoint& ck, const ir::WeightRecipe& w, Format f,
                               const QuantOptions& opt = {});
 
-// The storage bound of format f's values (its block scale's type).
-StoredAs stored_as(QFormat f);
+// The storage bound of format f's values: a float format's element type, or
+// a block format's scale type.
+StoredAs stored_as(Format f);
 
 // check_storable for a materialised recipe W [w.rows, w.cols]: every col_gain
 // finite, then every value of W storable as s; the InputError names the part

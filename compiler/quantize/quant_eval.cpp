@@ -52,9 +52,12 @@ std::vector<float> gain_importance(const RefLayer& L, const std::string& name) {
 }  // namespace
 
 std::vector<Variant> standard_variants() {
-  return {{"q16", QFormat::Q16, QFormat::Q16},         {"q8", QFormat::Q8, QFormat::Q8},
-          {"q4", QFormat::Q4, QFormat::Q8},            {"q4_0", QFormat::Q4_0, QFormat::Q8},
-          {"q4 --q4-all", QFormat::Q4, QFormat::Q4}, {"q4_0 all", QFormat::Q4_0, QFormat::Q4_0}};
+  return {{"q16", Format::Q16, Format::Q16},
+          {"q8", Format::Q8, Format::Q8},
+          {"q4", Format::Q4, Format::Q8},
+          {"q4_0", Format::Q4, Format::Q8, true},
+          {"q4 --q4-all", Format::Q4, Format::Q4},
+          {"q4_0 all", Format::Q4, Format::Q4, true}};
 }
 
 RefWeights fold_norm_gains(const ModelConfig& cfg, RefWeights w) {
@@ -72,8 +75,10 @@ RefWeights fold_norm_gains(const ModelConfig& cfg, RefWeights w) {
 }
 
 std::unique_ptr<ReferenceEngine> make_quant_engine(const ModelConfig& cfg, const RefWeights& w0, const Variant& v,
-                                                   int ctx, const QuantOptions& opt, const Calibration* cal) {
+                                                   int ctx, const QuantOptions& opt0, const Calibration* cal) {
   RefWeights w = v.fold_gains ? fold_norm_gains(cfg, w0) : w0;
+  QuantOptions opt = opt0;
+  opt.q4_0 = v.q4_0;
   // Unfolded, a projection reading a norm's output sees column k scaled by
   // gain[k] at run time: the scale searches weigh column k's error by gain^2.
   const bool weigh = !v.fold_gains;
@@ -160,10 +165,8 @@ std::vector<int32_t> greedy_tokens(ReferenceEngine& e, int32_t first, int steps,
   return out;
 }
 
-double weight_nmse(const ModelConfig& cfg, const RefWeights& w0, QFormat f, bool f32_scale, bool fold_gains) {
+double weight_nmse(const ModelConfig& cfg, const RefWeights& w0, Format f, QuantOptions opt, bool fold_gains) {
   const RefWeights w = fold_gains ? fold_norm_gains(cfg, w0) : w0;
-  QuantOptions opt;
-  opt.f32_scale = f32_scale;
   opt.allow_nonfinite = true;
   double num = 0, den = 0;
   for (size_t l = 0; l < w.layers.size(); ++l)

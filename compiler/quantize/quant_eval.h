@@ -18,8 +18,11 @@ namespace smolc::quant {
 // the embedding (the engine reads embedding rows from the packed lm_head).
 struct Variant {
   std::string label;  // e.g. "q4", "q4 --q4-all"
-  QFormat body;       // wq wk wv wo w1 w2 w3
-  QFormat lm_head;
+  Format body;        // wq wk wv wo w1 w2 w3
+  Format lm_head;
+  // q4 matrices with llama.cpp's Q4_0 scale (QuantOptions::q4_0): the
+  // "q4_0" variants.
+  bool q4_0 = false;
   // Measurement only: fold the RMSNorm gains into the weights before
   // quantising. The compiled engine never does this for quantised formats
   // (schedule::fold_norm_gains): it applies the gains at run time, which
@@ -57,9 +60,10 @@ LogitMetrics compare_logits(const std::vector<float>& ref, const std::vector<flo
 // chosen token equal to `stop` (pass -1 for none). Starts from position 0.
 std::vector<int32_t> greedy_tokens(ReferenceEngine& e, int32_t first, int steps, int32_t stop);
 
-// Weight-only error of format f over every layer matrix of w (gains folded
-// first when fold_gains): sum (w - deq(q(w)))^2 / sum w^2.
-double weight_nmse(const ModelConfig& cfg, const RefWeights& w, QFormat f, bool f32_scale, bool fold_gains = false);
+// Weight-only error of format f quantised with opt (allow_nonfinite is
+// forced) over every layer matrix of w (gains folded first when fold_gains):
+// sum (w - deq(q(w)))^2 / sum w^2.
+double weight_nmse(const ModelConfig& cfg, const RefWeights& w, Format f, QuantOptions opt, bool fold_gains = false);
 
 // Where a greedy continuation first leaves the f32 one.
 struct Departure {

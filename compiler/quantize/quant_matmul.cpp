@@ -63,12 +63,12 @@ void quant_matmul(const QuantMatrix& W, const float* x, int n, float* y) {
   for (int t = 0; t < n; ++t) {
     const float* xt = x + t * W.cols;
     float* yt = y + t * W.rows;
-    if (W.fmt == QFormat::Q16) {
+    if (W.fmt == Format::Q16) {
       for (int64_t r = 0; r < W.rows; ++r) yt[r] = dot_q16(W, r, xt);
       continue;
     }
     const std::vector<smolc_block_a8> a = quantize_activations(xt, W.cols);
-    for (int64_t r = 0; r < W.rows; ++r) yt[r] = W.fmt == QFormat::Q8 ? dot_q8(W, r, a.data()) : dot_q4(W, r, a.data());
+    for (int64_t r = 0; r < W.rows; ++r) yt[r] = W.fmt == Format::Q8 ? dot_q8(W, r, a.data()) : dot_q4(W, r, a.data());
   }
 }
 

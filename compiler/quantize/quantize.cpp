@@ -162,24 +162,16 @@ void put_f16(uint16_t* dst, float d) { *dst = f32_to_f16(d); }
 
 }  // namespace
 
-const char* qformat_name(QFormat f) {
-  switch (f) {
-    case QFormat::Q16: return "q16";
-    case QFormat::Q8: return "q8";
-    case QFormat::Q4: return "q4";
-    case QFormat::Q4_0: return "q4_0";
-  }
-  return "?";
-}
+const char* quant_name(Format f, bool q4_0) { return f == Format::Q4 && q4_0 ? "q4_0" : format_name(f); }
 
-int64_t block_bytes(QFormat f) {
+int64_t block_bytes(Format f) {
   switch (f) {
-    case QFormat::Q16: return sizeof(smolc_block_q16);
-    case QFormat::Q8: return sizeof(smolc_block_q8);
-    case QFormat::Q4:
-    case QFormat::Q4_0: return sizeof(smolc_block_q4);
+    case Format::Q16: return sizeof(smolc_block_q16);
+    case Format::Q8: return sizeof(smolc_block_q8);
+    case Format::Q4: return sizeof(smolc_block_q4);
+    default: break;
   }
-  return 0;
+  throw std::invalid_argument(std::string(format_name(f)) + " is not a block format");
 }
 
 float round_to_f16(float d) { return f16_to_f32(f32_to_f16(d)); }
@@ -187,7 +179,7 @@ float round_to_f16(float d) { return f16_to_f32(f32_to_f16(d)); }
 float QuantMatrix::scale(int64_t r, int64_t b) const {
   if (!f32_scales.empty()) return f32_scales[static_cast<size_t>(r * blocks_per_row + b)];
   const uint8_t* p = block(r, b);
-  if (fmt == QFormat::Q16) {
+  if (fmt == Format::Q16) {
     float d;
     std::memcpy(&d, p, sizeof d);
     return d;
@@ -216,7 +208,7 @@ smolc_block_q4 q4_block(const float* x, float d) {
 
 smolc_block_q4 quantize_block_q4(const float* x) { return q4_block(x, round_to_f16(search_q4_scale(x, nullptr))); }
 
-QuantMatrix quantize_matrix(QFormat f, const float* W, int64_t rows, int64_t cols, const std::string& tensor,
+QuantMatrix quantize_matrix(Format f, const float* W, int64_t rows, int64_t cols, const std::string& tensor,
                             const QuantOptions& opt) {
   if (rows < 0 || cols <= 0) throw InputError(tensor, "shape", "expected a non-empty matrix");
   QuantMatrix m;
@@ -247,7 +239,7 @@ QuantMatrix quantize_matrix(QFormat f, const float* W, int64_t rows, int64_t col
       signed_max(x, &amax);
       float d = 0;
       switch (f) {
-        case QFormat::Q8: {
+        case Format::Q8: {
           smolc_block_q8 blk;
           d = search_q8_scale(x, h, opt.f32_scale);
           put_f16(&blk.d, d);
@@ -256,7 +248,7 @@ QuantMatrix quantize_matrix(QFormat f, const float* W, int64_t rows, int64_t col
           std::memcpy(dst, &blk, sizeof blk);
           break;
         }
-        case QFormat::Q16: {
+        case Format::Q16: {
           smolc_block_q16 blk;
           d = amax / 32767.0f;
           blk.d = d;
@@ -266,21 +258,22 @@ QuantMatrix quantize_matrix(QFormat f, const float* W, int64_t rows, int64_t col
           std::memcpy(dst, &blk, sizeof blk);
           break;
         }
-        case QFormat::Q4: {
+        case Format::Q4: {
+          if (opt.q4_0) {
+            gguf::quantize_row_q4_0(x, dst, kB);
+            if (opt.f32_scale) {
+              // Same integers, with the unrounded max-abs scale.
+              const float m0 = signed_max(x, &amax);
+              d = m0 / -8.0f;
+            }
+            break;
+          }
           d = stored_scale(search_q4_scale(x, h), opt.f32_scale);
           const smolc_block_q4 blk = q4_block(x, d);
           std::memcpy(dst, &blk, sizeof blk);
           break;
         }
-        case QFormat::Q4_0: {
-          gguf::quantize_row_q4_0(x, dst, kB);
-          if (opt.f32_scale) {
-            // Same integers, with the unrounded max-abs scale.
-            const float m0 = signed_max(x, &amax);
-            d = m0 / -8.0f;
-          }
-          break;
-        }
+        default: throw std::logic_error("quantize_matrix: checked above");
       }
       if (opt.f32_scale) m.f32_scales[static_cast<size_t>(r * m.blocks_per_row + b)] = d;
     }
@@ -294,20 +287,19 @@ void dequantize_row(const QuantMatrix& m, int64_t r, float* out) {
     const uint8_t* p = m.block(r, b);
     const float d = m.scale(r, b);
     switch (m.fmt) {
-      case QFormat::Q8: {
+      case Format::Q8: {
         smolc_block_q8 q;
         std::memcpy(&q, p, sizeof q);
         for (int i = 0; i < kB; ++i) blk[i] = d * static_cast<float>(q.qs[i]);
         break;
       }
-      case QFormat::Q16: {
+      case Format::Q16: {
         smolc_block_q16 q;
         std::memcpy(&q, p, sizeof q);
         for (int i = 0; i < kB; ++i) blk[i] = d * static_cast<float>(q.qs[i]);
         break;
       }
-      case QFormat::Q4:
-      case QFormat::Q4_0: {
+      case Format::Q4: {
         smolc_block_q4 q;
         std::memcpy(&q, p, sizeof q);
         for (int i = 0; i < kB / 2; ++i) {
@@ -316,6 +308,8 @@ void dequantize_row(const QuantMatrix& m, int64_t r, float* out) {
         }
         break;
       }
+      default:
+        throw std::invalid_argument(std::string("dequantize_row: ") + format_name(m.fmt) + " is not a block format");
     }
     const int64_t n = std::min<int64_t>(kB, m.cols - b * kB);
     std::copy_n(blk, n, out + b * kB);

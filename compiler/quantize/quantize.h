@@ -7,15 +7,13 @@
 #include <vector>
 
 #include "runtime/quant/smolc_quant.h"
+#include "target/format.h"
 
 namespace smolc::quant {
 
-// Q4_0 is the llama.cpp-style baseline (max-abs scale, the block bytes of
-// gguf::quantize_row_q4_0) stored in smolc's q4 layout; it exists to be
-// measured against, not compiled.
-enum class QFormat { Q16, Q8, Q4, Q4_0 };
-const char* qformat_name(QFormat f);  // "q16", "q8", "q4", "q4_0"
-int64_t block_bytes(QFormat f);       // sizeof the block struct
+// The block formats (Q8, Q4, Q16) are the quantisers' formats; another
+// Format is std::invalid_argument.
+int64_t block_bytes(Format f);  // sizeof the block struct
 
 struct QuantOptions {
   // Refuse NaN/Inf (InputError naming the tensor and element) unless set;
@@ -29,10 +27,18 @@ struct QuantOptions {
   // The engine applies RMSNorm gains at run time, so a projection reading a
   // norm's output sees column k scaled by gain[k]: its importance is gain^2.
   std::vector<float> col_importance;
+  // Measurement only: q4 blocks take llama.cpp's Q4_0 scale (max-abs / -8, the
+  // block bytes of gguf::quantize_row_q4_0) instead of smolc's search. Same
+  // q4 layout and meaning; the baseline `smolc quant-eval` measures against,
+  // never compiled. Other formats ignore it.
+  bool q4_0 = false;
 };
+// "q4_0" for q4 with QuantOptions::q4_0, else format_name(f): the quantiser's
+// name in `smolc quant-eval` tables.
+const char* quant_name(Format f, bool q4_0);
 
 struct QuantMatrix {
-  QFormat fmt = QFormat::Q8;
+  Format fmt = Format::Q8;
   int64_t rows = 0, cols = 0;
   int64_t blocks_per_row = 0;  // ceil(cols / 32)
   std::vector<uint8_t> data;   // rows * blocks_per_row blocks
@@ -45,7 +51,7 @@ struct QuantMatrix {
 };
 
 // W: [rows, cols] row-major f32. tensor: the name errors report.
-QuantMatrix quantize_matrix(QFormat f, const float* W, int64_t rows, int64_t cols, const std::string& tensor,
+QuantMatrix quantize_matrix(Format f, const float* W, int64_t rows, int64_t cols, const std::string& tensor,
                             const QuantOptions& opt = {});
 // out: [cols] (the padding is dropped).
 void dequantize_row(const QuantMatrix& m, int64_t r, float* out);

@@ -15,11 +15,11 @@ const char* kernel_op_name(KernelOp op) {
 }
 
 bool reads_bf16_x(KernelOp op, const KernelSpec& s) {
-  return s.x_bf16 && op == KernelOp::Gemm && s.fmt == WFormat::BF16 && s.isa == Isa::AVX512;
+  return s.x_bf16 && op == KernelOp::Gemm && s.fmt == Format::BF16 && s.isa == Isa::AVX512;
 }
 
 std::string kernel_format_name(KernelOp op, const KernelSpec& s) {
-  return reads_bf16_x(op, s) ? std::string("bf16a") : std::string(wformat_name(s.fmt));
+  return reads_bf16_x(op, s) ? std::string("bf16a") : std::string(format_name(s.fmt));
 }
 
 std::string variant_name(const KernelVariant& v) {
@@ -42,7 +42,7 @@ const std::vector<KernelVariant>& kernel_variants() {
     // formats (the block ones: templates/<op>/q-<op>-<isa>.cpp.in).
     for (bool block : {false, true})
       for (const target::TargetDesc& t : target::target_table())
-        for (WFormat fmt : t.formats) {
+        for (Format fmt : t.formats) {
           if (is_quantized(fmt) != block) continue;
           const target::Tile tile = t.tile(fmt);
           add({KernelOp::Gemv, fmt, t.isa, tile.m, 1});
@@ -54,7 +54,7 @@ const std::vector<KernelVariant>& kernel_variants() {
     // default panel and for schedules that pick them.
     for (Isa isa : {Isa::AVX2, Isa::AVX512}) {
       const int vw = target::isa_desc(isa).lanes;
-      for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16}) {
+      for (Format fmt : {Format::F32, Format::BF16, Format::F16}) {
         v.push_back({KernelOp::Gemv, fmt, isa, vw, 1});
         v.push_back({KernelOp::Gemm, fmt, isa, vw, 4});
       }
@@ -63,7 +63,7 @@ const std::vector<KernelVariant>& kernel_variants() {
     // measures against the default tile (docs/compiler.md, "Tuning"): 4
     // tokens on both, 12 on AVX-512 (32 registers hold 12 x 2 accumulators).
     for (Isa isa : {Isa::AVX2, Isa::AVX512}) {
-      for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16, WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
+      for (Format fmt : {Format::F32, Format::BF16, Format::F16, Format::Q8, Format::Q4, Format::Q16}) {
         for (int tn : {4, 12}) {
           const target::Tile def = target::isa_target(isa).tile(fmt);
           if (tn == def.n || (tn == 12 && isa != Isa::AVX512)) continue;
@@ -74,8 +74,8 @@ const std::vector<KernelVariant>& kernel_variants() {
     // --bf16-activations on AVX-512 (reads_bf16_x): the bf16 gemm that takes
     // x as one bf16 term, at the default panel and the token tiles above.
     {
-      const target::Tile def = target::isa_target(Isa::AVX512).tile(WFormat::BF16);
-      for (int tn : {def.n, 4, 12}) v.push_back({KernelOp::Gemm, WFormat::BF16, Isa::AVX512, def.m, tn, true});
+      const target::Tile def = target::isa_target(Isa::AVX512).tile(Format::BF16);
+      for (int tn : {def.n, 4, 12}) v.push_back({KernelOp::Gemm, Format::BF16, Isa::AVX512, def.m, tn, true});
     }
     return v;
   }();

@@ -15,7 +15,7 @@ const char* kernel_op_name(KernelOp op);  // "gemv", "gemm", "row"
 
 struct KernelVariant {
   KernelOp op = KernelOp::Gemv;
-  WFormat fmt = WFormat::F32;
+  Format fmt = Format::F32;
   Isa isa = Isa::Scalar;
   int tile_m = 1;
   int tile_n = 1;  // gemm only (1 otherwise)

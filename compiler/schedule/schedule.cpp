@@ -13,33 +13,27 @@
 namespace smolc::schedule {
 
 std::string FormatPlan::describe() const {
-  std::string d = wformat_name(base);
+  std::string d = format_name(base);
   if (q4_all) d += " --q4-all";
-  for (const auto& [pattern, f] : keep) d += " --keep " + pattern + "=" + wformat_name(f);
+  for (const auto& [pattern, f] : keep) d += " --keep " + pattern + "=" + format_name(f);
   if (!calibrate) d += " --no-calibrate";
   if (bf16_activations) d += " --bf16-activations";
   return d;
 }
 
 std::string FormatPlan::command_flags() const {
-  std::string c = " --" + std::string(wformat_name(base)) + (q4_all ? " --q4-all" : "");
-  for (const auto& [pattern, f] : keep) c += " --keep '" + pattern + "=" + wformat_name(f) + "'";
+  std::string c = " --" + std::string(format_name(base)) + (q4_all ? " --q4-all" : "");
+  for (const auto& [pattern, f] : keep) c += " --keep '" + pattern + "=" + format_name(f) + "'";
   if (!calibrate) c += " --no-calibrate";
   if (bf16_activations) c += " --bf16-activations";
   return c;
 }
 
-WFormat parse_wformat(const std::string& text, const std::string& where) {
-  for (WFormat f : {WFormat::F32, WFormat::BF16, WFormat::F16, WFormat::Q8, WFormat::Q4, WFormat::Q16})
-    if (text == wformat_name(f)) return f;
-  throw InputError("command line", where, "'" + text + "' is not a format (expected f32, bf16, f16, q8, q4 or q16)");
-}
-
-std::pair<std::string, WFormat> parse_keep(const std::string& arg) {
+std::pair<std::string, Format> parse_keep(const std::string& arg) {
   const size_t eq = arg.rfind('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size())
     throw InputError("command line", "--keep " + arg, "expected PATTERN=FORMAT, e.g. lm_head=q8 or 'layers.0.*'=bf16");
-  return {arg.substr(0, eq), parse_wformat(arg.substr(eq + 1), "--keep " + arg)};
+  return {arg.substr(0, eq), parse_format(arg.substr(eq + 1), "--keep " + arg)};
 }
 
 bool fold_norm_gains(const FormatPlan& plan) {
@@ -97,15 +91,15 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan
   s.target = t;
   s.format = plan.base;
   s.calibrate = plan.calibrate;
-  if (plan.bf16_activations && plan.base != WFormat::BF16)
+  if (plan.bf16_activations && plan.base != Format::BF16)
     throw InputError("command line", "--bf16-activations", "only applies to --bf16");
   s.bf16_activations = plan.bf16_activations;
   std::vector<bool> rule_used(plan.keep.size(), false);
   // The format of one weight-carrying op: base, the q4 classifier policy, then the rules.
   auto format_of = [&](const ir::Op& op) {
-    WFormat f = plan.base;
+    Format f = plan.base;
     const bool classifier = op.kind == ir::OpKind::LmHead || op.kind == ir::OpKind::Embedding;
-    if (classifier && f == WFormat::Q4 && !plan.q4_all) f = WFormat::Q8;
+    if (classifier && f == Format::Q4 && !plan.q4_all) f = Format::Q8;
     const std::vector<std::string> names = op_names(op);
     for (size_t i = 0; i < plan.keep.size(); ++i) {
       const auto& [pattern, rf] = plan.keep[i];
@@ -120,15 +114,15 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan
       if (part_hits != 0 && part_hits != parts) {
         std::string list;
         for (size_t p = 0; p < parts; ++p) list += (p ? ", " : "") + names[p];
-        throw InputError("command line", "--keep " + pattern + "=" + wformat_name(rf),
+        throw InputError("command line", "--keep " + pattern + "=" + format_name(rf),
                          "matches only part of the fused projection " + op.name + " (" + list +
                              "); give all of them the same format");
       }
       f = rf;
     }
     if (std::find(t.formats.begin(), t.formats.end(), f) == t.formats.end())
-      throw InputError("command line", std::string("--") + wformat_name(f),
-                       "target " + t.name + " has no " + wformat_name(f) + " kernels");
+      throw InputError("command line", std::string("--") + format_name(f),
+                       "target " + t.name + " has no " + format_name(f) + " kernels");
     return f;
   };
   for (const ir::Op& op : g.ops) {
@@ -144,7 +138,7 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan
     // The kernel tests run every listed variant: a schedule outside the list
     // would ship kernels no test has run.
     if (!listed(KernelOp::Gemv, k) || !listed(KernelOp::Gemm, k))
-      throw std::logic_error("schedule: target " + t.name + " picks " + wformat_name(k.fmt) + " " +
+      throw std::logic_error("schedule: target " + t.name + " picks " + format_name(k.fmt) + " " +
                              std::to_string(k.tile_m) + "r" + std::to_string(k.tile_n) + "t " + isa_name(k.isa) +
                              " kernels, which are not in the kernel list");
     s.matmul[op.name] = k;
@@ -174,7 +168,7 @@ Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan
   }
   for (size_t i = 0; i < plan.keep.size(); ++i)
     if (!rule_used[i])
-      throw InputError("command line", "--keep " + plan.keep[i].first + "=" + wformat_name(plan.keep[i].second),
+      throw InputError("command line", "--keep " + plan.keep[i].first + "=" + format_name(plan.keep[i].second),
                        "matches no tensor (names look like layers.0.self_attn.q_proj, layers.0.mlp.down_proj, "
                        "embed_tokens, lm_head)");
   return s;

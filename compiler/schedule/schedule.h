@@ -27,9 +27,9 @@ using target::TargetDesc;
 // is the tied embedding. Rules apply in order, the last match wins. A fused
 // projection (q|k|v, gate|up) must end up in one format.
 struct FormatPlan {
-  WFormat base = WFormat::F32;
+  Format base = Format::F32;
   bool q4_all = false;  // q4 also for the lm_head / tied embedding (default: q8 there)
-  std::vector<std::pair<std::string, WFormat>> keep;
+  std::vector<std::pair<std::string, Format>> keep;
   // q8/q4 scale searches weigh columns by activation statistics of the model
   // sampling itself (quantize/calibrate.h); false (--no-calibrate): by the
   // reading RMSNorm's gain^2 only. It changes the weights, so it is part of
@@ -47,16 +47,14 @@ struct FormatPlan {
   std::string command_flags() const;
 };
 
-// "f32" ... "q16" -> WFormat; throws InputError(where, ...) for anything else.
-WFormat parse_wformat(const std::string& text, const std::string& where);
 // "PATTERN=FORMAT" (one --keep argument).
-std::pair<std::string, WFormat> parse_keep(const std::string& arg);
+std::pair<std::string, Format> parse_keep(const std::string& arg);
 
 constexpr int kDefaultAttnRows = 16, kDefaultAttnTokens = 4;
 
 struct Schedule {
   TargetDesc target;
-  WFormat format = WFormat::F32;  // the plan's base format (ops may differ, see matmul)
+  Format format = Format::F32;  // the plan's base format (ops may differ, see matmul)
   std::map<std::string, KernelSpec> matmul;  // by op name, MatMul and LmHead ops
   bool calibrate = true;                     // the plan's calibrate: self-calibrated q8/q4 scales
   bool bf16_activations = false;             // the plan's: matmul inputs rounded to bf16 (every spec's x_bf16)
@@ -78,7 +76,7 @@ struct Schedule {
 // InputError for a --keep rule that names no tensor or splits a fused
 // projection, and for a format the target has no kernels for.
 Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, const FormatPlan& plan);
-inline Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, WFormat fmt) {
+inline Schedule make_schedule(const ir::Graph& g, const TargetDesc& t, Format fmt) {
   FormatPlan p;
   p.base = fmt;
   return make_schedule(g, t, p);

@@ -1,24 +1,8 @@
-// Printable names of weight formats and instruction sets (used in file and
+// Printable names of instruction sets (used in file and
 // function names of generated kernels, so they must stay identifier-safe).
 #include "target/target.h"
 
 namespace smolc {
-
-const char* wformat_name(WFormat f) {
-  switch (f) {
-    case WFormat::F32: return "f32";
-    case WFormat::BF16: return "bf16";
-    case WFormat::F16: return "f16";
-    case WFormat::Q8: return "q8";
-    case WFormat::Q4: return "q4";
-    case WFormat::Q16: return "q16";
-  }
-  return "?";
-}
-
-bool is_quantized(WFormat f) { return f == WFormat::Q8 || f == WFormat::Q4 || f == WFormat::Q16; }
-
-bool uses_a8_input(WFormat f) { return f == WFormat::Q8 || f == WFormat::Q4; }
 
 const char* isa_name(Isa i) { return target::isa_desc(i).name; }
 

@@ -14,17 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "target/format.h"
+
 namespace smolc {
 
-// Storage format of packed weights. Q8/Q4/Q16 are the block formats of
-// runtime/quant/smolc_quant.h (docs/quant-formats.md).
-enum class WFormat { F32, BF16, F16, Q8, Q4, Q16 };
-constexpr size_t kWFormats = 6;
-bool is_quantized(WFormat f);  // Q8, Q4, Q16
-// Q8 and Q4 kernels read the input as int8 activation blocks
-// (smolc_block_a8, made by smolc_quantize_a8 in runtime/quant/smolc_quant_act.h);
-// every other format, Q16 included, reads f32.
-bool uses_a8_input(WFormat f);
 // Instruction set of a generated kernel. A new one is added here, in
 // isa_table() (targets.cpp) and in its templates; nothing outside templates/
 // and the kernel emitters may assume x86 or aarch64.
@@ -39,7 +32,6 @@ bool isa_is_aarch64(Isa i);
 // Whether kernels of this ISA are x86-64 host code (scalar, avx2, avx512); the x86 kernel tests run only these.
 bool isa_is_x86(Isa i);
 
-const char* wformat_name(WFormat f);  // "f32", "bf16", "f16", "q8", "q4", "q16"
 const char* isa_name(Isa i);          // "scalar", "avx2", "avx512", "neon", "neondot", "simd128", "i8mm"
 
 // Host CPU: the best Isa whose kernels all run here (Scalar on non-x86).
@@ -50,7 +42,7 @@ bool host_supports(Isa i);
 // (the packed layout is in lower/packed_layout.h, the signatures in
 // emit/kernel_api.h).
 struct KernelSpec {
-  WFormat fmt = WFormat::F32;
+  Format fmt = Format::F32;
   Isa isa = Isa::Scalar;
   int64_t M = 0;     // output rows
   int64_t K = 0;     // input features (the reduction)
@@ -86,21 +78,21 @@ struct IsaDesc {
 const std::vector<IsaDesc>& isa_table();
 const IsaDesc& isa_desc(Isa i);
 // kernel_flags plus block_kernel_flags for a block format.
-std::vector<std::string> kernel_flags(Isa i, WFormat f);
+std::vector<std::string> kernel_flags(Isa i, Format f);
 
 struct Tile {
   int m = 1;  // rows per packed panel (KernelSpec::tile_m)
   int n = 1;  // tokens per gemm tile (KernelSpec::tile_n)
 };
-// Default tiles by format (indexed by WFormat): float formats share one,
+// Default tiles by format (indexed by Format): float formats share one,
 // q8 and q4 one, q16 its own.
-using FormatTiles = std::array<Tile, kWFormats>;
+using FormatTiles = std::array<Tile, kFormats>;
 FormatTiles format_tiles(Tile floats, Tile q8_q4, Tile q16);
 
 struct TargetDesc {
   std::string name;             // "--target" spelling: "scalar", "avx2", "avx512", "aarch64", ...
   Isa isa = Isa::Scalar;
-  std::vector<WFormat> formats; // weight formats this target has kernels for
+  std::vector<Format> formats; // weight formats this target has kernels for
   // Tiles the schedule uses before tuning, by format. gemv, gemm and row
   // kernels of one (format, target) share tile.m, so one packed copy of each
   // matrix serves decode, prefill and the embedding lookup.
@@ -125,7 +117,7 @@ struct TargetDesc {
   std::string multilib = "";
   std::string qemu_machine = "";
 
-  Tile tile(WFormat f) const { return tiles[static_cast<size_t>(f)]; }
+  Tile tile(Format f) const { return tiles[static_cast<size_t>(f)]; }
   const IsaDesc& isa_info() const { return isa_desc(isa); }
   // The engine unit's ISA flags (kernel units: kernel_flags()).
   const std::vector<std::string>& cxx_flags() const { return isa_info().engine_flags; }

@@ -39,7 +39,7 @@ const IsaDesc& isa_desc(Isa i) {
   throw std::logic_error("isa_desc: an Isa without a row in isa_table()");
 }
 
-std::vector<std::string> kernel_flags(Isa i, WFormat f) {
+std::vector<std::string> kernel_flags(Isa i, Format f) {
   const IsaDesc& d = isa_desc(i);
   std::vector<std::string> fl = d.kernel_flags;
   if (is_quantized(f)) fl.insert(fl.end(), d.block_kernel_flags.begin(), d.block_kernel_flags.end());
@@ -50,14 +50,11 @@ FormatTiles format_tiles(Tile floats, Tile q8_q4, Tile q16) { return {floats, fl
 
 namespace {
 
-const std::vector<WFormat> kAllFormats = {WFormat::F32, WFormat::BF16, WFormat::F16,
-                                          WFormat::Q8,  WFormat::Q4,   WFormat::Q16};
-
 TargetDesc host(const std::string& name, Isa isa, FormatTiles tiles, int prefill, const std::string& triple = "") {
   TargetDesc t;
   t.name = name;
   t.isa = isa;
-  t.formats = kAllFormats;
+  t.formats.assign(kAllFormats.begin(), kAllFormats.end());
   t.tiles = tiles;
   t.prefill_tokens = prefill;
   t.triple = triple;

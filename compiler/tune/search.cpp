@@ -49,7 +49,7 @@ bool is_default(const Candidate& c, const ShapeChoice& sh) {
   return c.variant.tile_m == sh.default_tile_m && (c.variant.op == KernelOp::Gemv || c.variant.tile_n == sh.default_tile_n);
 }
 
-bool has_variant(KernelOp op, WFormat f, Isa isa, int tile_m) {
+bool has_variant(KernelOp op, Format f, Isa isa, int tile_m) {
   for (const KernelVariant& v : kernel_variants())
     if (v.op == op && v.fmt == f && v.isa == isa && v.tile_m == tile_m) return true;
   return false;

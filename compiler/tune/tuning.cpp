@@ -93,14 +93,14 @@ double number(const nlohmann::json& o, const char* key, const std::string& where
   return v.get<double>();
 }
 
-WFormat format_field(const nlohmann::json& o, const std::string& where, const std::string& path) {
+Format format_field(const nlohmann::json& o, const std::string& where, const std::string& path) {
   const std::string f = str(o, "format", where, path);
-  for (WFormat w : {WFormat::F32, WFormat::BF16, WFormat::F16, WFormat::Q8, WFormat::Q4, WFormat::Q16})
-    if (f == wformat_name(w)) return w;
+  for (Format w : {Format::F32, Format::BF16, Format::F16, Format::Q8, Format::Q4, Format::Q16})
+    if (f == format_name(w)) return w;
   bad(path, where + ".format", "'" + f + "' is not a weight format (f32, bf16, f16, q8, q4, q16)");
 }
 
-bool in_kernel_list(KernelOp op, WFormat f, Isa isa, int tile_m, int tile_n) {
+bool in_kernel_list(KernelOp op, Format f, Isa isa, int tile_m, int tile_n) {
   for (const KernelVariant& v : kernel_variants())
     if (v.op == op && v.fmt == f && v.isa == isa && v.tile_m == tile_m && (op != KernelOp::Gemm || v.tile_n == tile_n) &&
         !v.x_bf16)
@@ -144,7 +144,7 @@ std::string tuning_json(const Tuning& t) {
   j["emulated"] = t.emulated;
   nlohmann::ordered_json shapes = nlohmann::ordered_json::array();
   for (const ShapeChoice& s : t.shapes)
-    shapes.push_back({{"format", wformat_name(s.fmt)},
+    shapes.push_back({{"format", format_name(s.fmt)},
                       {"M", s.M},
                       {"K", s.K},
                       {"tile_m", s.tile_m},
@@ -364,11 +364,11 @@ void apply_tuning(schedule::Schedule& s, const ir::Graph& g, const Tuning& t, co
       as_scheduled |= spec.fmt == c.fmt && spec.M == c.M && spec.K == c.K && spec.tile_m == c.tile_m && spec.tile_n == c.tile_n;
     if (as_scheduled) continue;
     if (!in_kernel_list(KernelOp::Gemv, c.fmt, isa, c.tile_m, 1))
-      bad(path, w + ".tile_m", std::to_string(c.tile_m) + " names no " + wformat_name(c.fmt) + " gemv kernel for " +
+      bad(path, w + ".tile_m", std::to_string(c.tile_m) + " names no " + format_name(c.fmt) + " gemv kernel for " +
                                    isa_name(isa) + " in the kernel list");
     if (!in_kernel_list(KernelOp::Gemm, c.fmt, isa, c.tile_m, c.tile_n))
       bad(path, w + ".tile_n", std::to_string(c.tile_m) + "r" + std::to_string(c.tile_n) + "t names no " +
-                                   wformat_name(c.fmt) + " gemm kernel for " + isa_name(isa) + " in the kernel list");
+                                   format_name(c.fmt) + " gemm kernel for " + isa_name(isa) + " in the kernel list");
     for (auto& [name, spec] : s.matmul) {
       if (spec.fmt != c.fmt || spec.M != c.M || spec.K != c.K) continue;
       const bool tied_head = s.embedding_tied && name == "lm_head";

@@ -27,7 +27,7 @@ struct CpuInfo {
 CpuInfo host_cpu_info();
 
 struct ShapeChoice {
-  WFormat fmt = WFormat::F32;
+  Format fmt = Format::F32;
   int64_t M = 0, K = 0;
   int tile_m = 0, tile_n = 0;  // the choice
   int default_tile_m = 0, default_tile_n = 0;

@@ -51,9 +51,9 @@ std::vector<float> random_vec(std::mt19937& rng, size_t n) {
   return v;
 }
 
-float stored(WFormat f, float v) {
-  if (f == WFormat::BF16) return bf16_to_f32(f32_to_bf16(v));
-  if (f == WFormat::F16) return f16_to_f32(f32_to_f16(v));
+float stored(Format f, float v) {
+  if (f == Format::BF16) return bf16_to_f32(f32_to_bf16(v));
+  if (f == Format::F16) return f16_to_f32(f32_to_f16(v));
   return v;
 }
 
@@ -85,8 +85,8 @@ Case make_case(const KernelVariant& v, const Shape& sh, const std::string& dir, 
   const bool quant = is_quantized(v.fmt);
   if (quant) {
     for (auto& w : W) w *= 0.05f;
-    quant::QuantMatrix q = quant::quantize_matrix(block_format(v.fmt), W.data(), sh.M, sh.K, "W");
-    if (v.fmt == WFormat::Q8) {
+    quant::QuantMatrix q = quant::quantize_matrix(v.fmt, W.data(), sh.M, sh.K, "W");
+    if (v.fmt == Format::Q8) {
       // GGUF Q8_0 may hold -128 (smolc's quantiser never writes it): the int8
       // products must be exact for it with either activation sign.
       for (int64_t r = 0; r < sh.M; ++r)
@@ -131,7 +131,7 @@ Case make_case(const KernelVariant& v, const Shape& sh, const std::string& dir, 
   // AVX-512's vdpbf16ps); block formats (2 * KB + 40) * 2^-23 * sum|w x|
   // (exact int32 dots, f32 sums over KB blocks and q16's 32-element block
   // sums in another order).
-  const bool split_bf16 = v.fmt == WFormat::BF16 && v.isa == Isa::NEON_I8MM && v.op == KernelOp::Gemm;
+  const bool split_bf16 = v.fmt == Format::BF16 && v.isa == Isa::NEON_I8MM && v.op == KernelOp::Gemm;
   const double rel = quant ? double(2 * ((sh.K + 31) / 32) + 40) * 0x1p-23 : split_bf16 ? 4e-5 : 2e-6;
   c.tol.assign(c.want.size(), 0.0);
   for (int t = 0; t < c.max_n; ++t)
@@ -211,7 +211,7 @@ TEST_CASE("every aarch64 kernel matches reference_gemm under qemu-aarch64 (clang
     // own row-pair packing.
     const bool same_as_neon =
         (v.isa == Isa::NEON_DOT && (!uses_a8_input(v.fmt) || v.op == KernelOp::Row)) ||
-        (v.isa == Isa::NEON_I8MM && !uses_a8_input(v.fmt) && !(v.fmt == WFormat::BF16 && v.op == KernelOp::Gemm));
+        (v.isa == Isa::NEON_I8MM && !uses_a8_input(v.fmt) && !(v.fmt == Format::BF16 && v.op == KernelOp::Gemm));
     std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
     if (is_quantized(v.fmt)) shapes.insert(shapes.end(), std::begin(kQuantShapes), std::end(kQuantShapes));
     if (same_as_neon) shapes = {is_quantized(v.fmt) ? kQuantShapes[0] : kShapes[0]};
@@ -273,9 +273,9 @@ TEST_CASE("every aarch64 kernel compiles warning-free with the g++ cross compile
     if (v.op != KernelOp::Row)  // the scalar row template: tests/kernels compiles it with g++
       srcs.push_back(emit_variant(v, is_quantized(v.fmt) ? kQuantShapes[0].M : kShapes[0].M,
                                   is_quantized(v.fmt) ? kQuantShapes[0].K : kShapes[0].K, "g_"));
-  srcs.push_back(emit_variant({KernelOp::Gemm, WFormat::Q4, Isa::NEON_DOT, 16, 4}, 576, 1536, "g_"));  // a 135M shape
-  srcs.push_back(emit_variant({KernelOp::Gemm, WFormat::Q8, Isa::NEON_I8MM, 16, 4}, 576, 1536, "g_"));
-  srcs.push_back(emit_variant({KernelOp::Gemm, WFormat::BF16, Isa::NEON_I8MM, 16, 4}, 576, 1536, "g_"));
+  srcs.push_back(emit_variant({KernelOp::Gemm, Format::Q4, Isa::NEON_DOT, 16, 4}, 576, 1536, "g_"));  // a 135M shape
+  srcs.push_back(emit_variant({KernelOp::Gemm, Format::Q8, Isa::NEON_I8MM, 16, 4}, 576, 1536, "g_"));
+  srcs.push_back(emit_variant({KernelOp::Gemm, Format::BF16, Isa::NEON_I8MM, 16, 4}, 576, 1536, "g_"));
   JitResult jr = jit_compile(srcs, temp_dir("neon_kernels_gcc"), kA64Gcc + " -I" + source_dir() + "/runtime", "-O3",
                              /*link=*/false);
   INFO(jr.log);

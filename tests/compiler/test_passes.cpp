@@ -127,7 +127,7 @@ TEST_CASE("fuse_residual_add and fuse_final_norm_lm_head leave no Add and no fin
   CHECK(lm.normalize);
   CHECK(lm.gain == ir::kFinalNorm);  // tied: the gain is applied to the input
   // The schedule ties the embedding to lm_head's packed matrix.
-  schedule::Schedule s = schedule::make_schedule(g, schedule::find_target("scalar"), WFormat::F32);
+  schedule::Schedule s = schedule::make_schedule(g, schedule::find_target("scalar"), Format::F32);
   CHECK(s.embedding_tied);
   CHECK(s.matmul.count("layers.0.wqkv") == 1);
   CHECK_THROWS_AS(schedule::find_target("sparc"), std::invalid_argument);

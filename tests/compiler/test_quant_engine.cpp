@@ -236,15 +236,15 @@ TEST_CASE("a target without kernels for a format refuses it, naming both") {
   Checkpoint ck = load_checkpoint(make_synth("qtarget_model", "tiny", 7, "f32"));
   ir::Graph g = passes::run_all(ir::build_llama_graph(ck.cfg), 16, false);
   schedule::TargetDesc t = schedule::find_target("scalar");
-  t.formats = {WFormat::F32, WFormat::Q8};
+  t.formats = {Format::F32, Format::Q8};
   schedule::FormatPlan plan;
-  plan.base = WFormat::Q4;  // lm_head stays q8, the body needs q4 kernels
+  plan.base = Format::Q4;  // lm_head stays q8, the body needs q4 kernels
   try {
     schedule::make_schedule(g, t, plan);
     FAIL("no error");
   } catch (const InputError& e) {
     CHECK(std::string(e.what()).find("target scalar has no q4 kernels") != std::string::npos);
   }
-  plan.base = WFormat::Q8;
-  CHECK(schedule::make_schedule(g, t, plan).matmul.at("lm_head").fmt == WFormat::Q8);
+  plan.base = Format::Q8;
+  CHECK(schedule::make_schedule(g, t, plan).matmul.at("lm_head").fmt == Format::Q8);
 }

@@ -37,9 +37,9 @@ std::vector<float> random_vec(std::mt19937& rng, size_t n) {
 }
 
 // W as the kernels see it: every value rounded to the storage format.
-float stored(WFormat f, float v) {
-  if (f == WFormat::BF16) return bf16_to_f32(f32_to_bf16(v));
-  if (f == WFormat::F16) return f16_to_f32(f32_to_f16(v));
+float stored(Format f, float v) {
+  if (f == Format::BF16) return bf16_to_f32(f32_to_bf16(v));
+  if (f == Format::F16) return f16_to_f32(f32_to_f16(v));
   return v;
 }
 
@@ -76,7 +76,7 @@ std::string cxx(const std::string& compiler) { return compiler + " -I" + test::s
 
 TEST_CASE("reference_gemm matches a double-precision product on the unpacked weights") {
   std::mt19937 rng(test_seed());
-  for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16}) {
+  for (Format fmt : {Format::F32, Format::BF16, Format::F16}) {
     for (int tile_m : {1, 8, 16, 32}) {
       for (const Shape& sh : kShapes) {
         KernelSpec s;
@@ -94,7 +94,7 @@ TEST_CASE("reference_gemm matches a double-precision product on the unpacked wei
           for (int64_t r = 0; r < sh.M; ++r) {
             double want = 0;
             for (int64_t k = 0; k < sh.K; ++k) want += double(stored(fmt, W[r * sh.K + k])) * double(x[t * sh.K + k]);
-            INFO(wformat_name(fmt) << " tile_m " << tile_m << " M " << sh.M << " K " << sh.K << " t " << t << " r " << r);
+            INFO(format_name(fmt) << " tile_m " << tile_m << " M " << sh.M << " K " << sh.K << " t " << t << " r " << r);
             REQUIRE(y[size_t(t * ldy + r)] == Approx(want).margin(1e-5).epsilon(1e-6));
           }
           REQUIRE(y[size_t(t * ldy + sh.M)] == -7.0f);  // ldy padding untouched
@@ -105,7 +105,7 @@ TEST_CASE("reference_gemm matches a double-precision product on the unpacked wei
 }
 
 TEST_CASE("packed weights are 64-byte panels with zero padding") {
-  for (WFormat fmt : {WFormat::F32, WFormat::BF16, WFormat::F16}) {
+  for (Format fmt : {Format::F32, Format::BF16, Format::F16}) {
     KernelSpec s;
     s.fmt = fmt;
     s.M = 37;
@@ -146,7 +146,7 @@ TEST_CASE("kernel specs are validated") {
 
 TEST_CASE("generated kernel files are named by op, format, shape, tile and ISA") {
   KernelSpec s;
-  s.fmt = WFormat::BF16;
+  s.fmt = Format::BF16;
   s.isa = Isa::AVX512;
   s.M = 576;
   s.K = 1536;
@@ -172,7 +172,7 @@ TEST_CASE("generated kernel files are named by op, format, shape, tile and ISA")
   CHECK(r.file_name == "bf16-row-576x1536-8r-scalar.cpp");
   CHECK(r.cxx_flags.empty());
   // Block formats: templates <op>/q-<op>-<isa>.cpp.in, the row one scalar for every ISA.
-  s.fmt = WFormat::Q8;
+  s.fmt = Format::Q8;
   s.tile_n = 4;
   KernelSource qg = emit_gemm(s, "m_");
   CHECK(qg.file_name == "q8-gemm-576x1536-8r4t-scalar.cpp");
@@ -180,7 +180,7 @@ TEST_CASE("generated kernel files are named by op, format, shape, tile and ISA")
   CHECK(qg.code.find("templates/gemm/q-gemm-scalar.cpp.in") != std::string::npos);
   CHECK(qg.code.find("#include \"quant/smolc_quant.h\"") != std::string::npos);
   CHECK(qg.code.find("immintrin") == std::string::npos);
-  s.fmt = WFormat::Q4;
+  s.fmt = Format::Q4;
   s.isa = Isa::AVX2;
   s.tile_m = 16;
   KernelSource qr = emit_row_unpack(s, "");
@@ -194,9 +194,6 @@ namespace {
 using QGemvFn = void (*)(const void* w, const void* xa, float* y, int row_begin, int row_end);
 using QGemmFn = void (*)(const void* w, const void* xa, int n, float* y, int ldy, int row_begin, int row_end);
 
-quant::QFormat qformat(WFormat f) {
-  return f == WFormat::Q8 ? quant::QFormat::Q8 : f == WFormat::Q4 ? quant::QFormat::Q4 : quant::QFormat::Q16;
-}
 
 // Runs one compiled block-format variant on one shape against reference_gemm
 // (and the row kernel against quant::dequantize_row).
@@ -212,8 +209,8 @@ void check_quant_variant(const KernelVariant& v, const Shape& sh, std::mt19937& 
   std::normal_distribution<float> wd(0.0f, 0.05f);
   std::vector<float> W(size_t(sh.M * sh.K));
   for (auto& w : W) w = wd(rng);
-  quant::QuantMatrix q = quant::quantize_matrix(qformat(v.fmt), W.data(), sh.M, sh.K, "W");
-  if (v.fmt == WFormat::Q8) {
+  quant::QuantMatrix q = quant::quantize_matrix(v.fmt, W.data(), sh.M, sh.K, "W");
+  if (v.fmt == Format::Q8) {
     // GGUF Q8_0 blocks may hold -128 (our quantiser never writes it); the kernels
     // must be exact for it too, whatever the activation's sign.
     const size_t bb = sizeof(smolc_block_q8);
@@ -313,7 +310,7 @@ void check_variant(const test::JitLibrary& lib, const KernelVariant& v, const Sh
   // bf16 activations (vdpbf16ps) split x into two bf16 terms: ~2^-16 relative.
   // The bf16a gemm (x_bf16) rounds x once as reference_gemm does, and the
   // products of two bf16 values are exact in f32: only the f32 sums differ.
-  const double rel = (v.fmt == WFormat::BF16 && v.isa == Isa::AVX512 && v.op == KernelOp::Gemm && !v.x_bf16) ? 4e-5 : 2e-6;
+  const double rel = (v.fmt == Format::BF16 && v.isa == Isa::AVX512 && v.op == KernelOp::Gemm && !v.x_bf16) ? 4e-5 : 2e-6;
   auto close = [&](float got, size_t i) { return std::fabs(double(got) - want[i]) <= rel * scale[i] + 1e-6; };
 
   if (v.op == KernelOp::Row) {
@@ -423,8 +420,8 @@ TEST_CASE("q16 AVX2 gemv and gemm match reference_gemm at every 8-row panel heig
   std::mt19937 rng(test_seed());
   std::vector<KernelVariant> vars;
   for (int tm : {8, 16, 24, 32, 64}) {
-    vars.push_back({KernelOp::Gemv, WFormat::Q16, Isa::AVX2, tm, 1});
-    vars.push_back({KernelOp::Gemm, WFormat::Q16, Isa::AVX2, tm, 6});  // n = 1..9: every token tail tile too
+    vars.push_back({KernelOp::Gemv, Format::Q16, Isa::AVX2, tm, 1});
+    vars.push_back({KernelOp::Gemm, Format::Q16, Isa::AVX2, tm, 6});  // n = 1..9: every token tail tile too
   }
   int shape_no = 0;
   for (const Shape& sh : {kShapes[0], kShapes[1], kShapes[2], kQuantShapes[0], kQuantShapes[1], Shape{8, 32}}) {
@@ -465,7 +462,7 @@ TEST_CASE("smolc kernel writes the file the emitter generates and rejects bad sp
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   KernelSpec s;
-  s.fmt = WFormat::F16;
+  s.fmt = Format::F16;
   s.isa = Isa::AVX2;
   s.M = 100;
   s.K = 37;
@@ -481,7 +478,7 @@ TEST_CASE("smolc kernel writes the file the emitter generates and rejects bad sp
   r = test::run_smolc("kernel --op row --format q16 --m 20 --k 45 --tile-m 8 -o '" + dir + "'");
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  s.fmt = WFormat::Q16;
+  s.fmt = Format::Q16;
   s.isa = Isa::Scalar;
   s.M = 20;
   s.K = 45;
@@ -494,7 +491,7 @@ TEST_CASE("smolc kernel writes the file the emitter generates and rejects bad sp
                       "--bf16-activations -o '" + dir + "'");
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  s.fmt = WFormat::BF16;
+  s.fmt = Format::BF16;
   s.isa = Isa::AVX512;
   s.M = 40;
   s.K = 37;

@@ -35,11 +35,8 @@ uint32_t test_seed() { return test::test_seed("quant avx512 kernel tests"); }
 using QGemvFn = void (*)(const void* w, const void* xa, float* y, int row_begin, int row_end);
 using QGemmFn = void (*)(const void* w, const void* xa, int n, float* y, int ldy, int row_begin, int row_end);
 
-const WFormat kQuantFormats[] = {WFormat::Q8, WFormat::Q4, WFormat::Q16};
+const Format kQuantFormats[] = {Format::Q8, Format::Q4, Format::Q16};
 
-quant::QFormat qformat(WFormat f) {
-  return f == WFormat::Q8 ? quant::QFormat::Q8 : f == WFormat::Q4 ? quant::QFormat::Q4 : quant::QFormat::Q16;
-}
 
 // The AVX-512 quantised gemv/gemm entries of the kernel list (row kernels use
 // the scalar row template on every ISA and are tested with the list).
@@ -54,7 +51,7 @@ std::vector<KernelVariant> listed_variants() {
 // vector per panel, three of them, 1- and 3-token gemm tiles.
 std::vector<KernelVariant> tested_variants() {
   std::vector<KernelVariant> out = listed_variants();
-  for (WFormat f : kQuantFormats) {
+  for (Format f : kQuantFormats) {
     out.push_back({KernelOp::Gemv, f, Isa::AVX512, 16, 1});
     out.push_back({KernelOp::Gemv, f, Isa::AVX512, 48, 1});
     out.push_back({KernelOp::Gemm, f, Isa::AVX512, 16, 1});
@@ -85,7 +82,7 @@ Packed pack(const KernelSpec& s, const quant::QuantMatrix& q) {
 }
 
 // What the kernel reads as x: int8 activation blocks ([n][KB]) for q8/q4, f32 ([n][K]) for q16.
-std::vector<uint8_t> kernel_input(WFormat f, const std::vector<float>& x, int n, int64_t K) {
+std::vector<uint8_t> kernel_input(Format f, const std::vector<float>& x, int n, int64_t K) {
   if (!uses_a8_input(f)) {
     std::vector<uint8_t> out(x.size() * sizeof(float));
     std::memcpy(out.data(), x.data(), out.size());
@@ -179,11 +176,11 @@ void note_emulation(const Built& b) {
 }  // namespace
 
 TEST_CASE("the kernel list has AVX-512 quantised gemv and gemm for q8, q4 and q16") {
-  for (WFormat f : kQuantFormats) {
+  for (Format f : kQuantFormats) {
     for (KernelOp op : {KernelOp::Gemv, KernelOp::Gemm}) {
       bool found = false;
       for (const auto& v : listed_variants()) found |= v.fmt == f && v.op == op;
-      INFO(wformat_name(f) << " " << kernel_op_name(op));
+      INFO(format_name(f) << " " << kernel_op_name(op));
       CHECK(found);
     }
   }
@@ -192,7 +189,7 @@ TEST_CASE("the kernel list has AVX-512 quantised gemv and gemm for q8, q4 and q1
 }
 
 TEST_CASE("AVX-512 quantised kernels use vpdpbusd / FMA and name their template") {
-  for (WFormat f : kQuantFormats) {
+  for (Format f : kQuantFormats) {
     for (KernelOp op : {KernelOp::Gemv, KernelOp::Gemm}) {
       const KernelSource src = emit_variant({op, f, Isa::AVX512, 32, 8}, 69, 37, "q5_");
       INFO(src.file_name);
@@ -248,7 +245,7 @@ TEST_CASE("AVX-512 quantised kernels run and match reference_gemm, quant_matmul 
         REQUIRE(sym != nullptr);
         std::vector<float> W(size_t(sh.M * sh.K));
         for (float& w : W) w = 0.05f * nd(rng);
-        const quant::QuantMatrix q = quant::quantize_matrix(qformat(v.fmt), W.data(), sh.M, sh.K, "W");
+        const quant::QuantMatrix q = quant::quantize_matrix(v.fmt, W.data(), sh.M, sh.K, "W");
         const Packed p = pack(s, q);
         const int max_n = v.op == KernelOp::Gemm ? gemm_max_n(v) : 1;
         std::vector<float> x(size_t(max_n * sh.K));
@@ -313,7 +310,7 @@ TEST_CASE("AVX-512 quantised kernels run and match reference_gemm, quant_matmul 
         void* sym = built.lib->symbol(fn);
         REQUIRE(sym != nullptr);
         quant::QuantMatrix q;
-        q.fmt = qformat(v.fmt);
+        q.fmt = v.fmt;
         q.rows = sh.M;
         q.cols = sh.K;
         q.blocks_per_row = (sh.K + 31) / 32;
@@ -327,17 +324,17 @@ TEST_CASE("AVX-512 quantised kernels run and match reference_gemm, quant_matmul 
             for (int i = 0; i < 32 && b * 32 + i < sh.K; ++i) {
               // Full ranges, extremes included (the +128 / +8 offsets are exercised at both ends).
               const uint32_t u = rng();
-              if (v.fmt == WFormat::Q8) qv[i] = u % 8 == 0 ? (u & 8 ? 127 : -127) : int32_t(u % 255) - 127;
-              else if (v.fmt == WFormat::Q4) qv[i] = int32_t(u % 16) - 8;
+              if (v.fmt == Format::Q8) qv[i] = u % 8 == 0 ? (u & 8 ? 127 : -127) : int32_t(u % 255) - 127;
+              else if (v.fmt == Format::Q4) qv[i] = int32_t(u % 16) - 8;
               else qv[i] = int32_t(u % 4095) - 2047;
               Wd[size_t(r * sh.K + b * 32 + i)] = qv[i] * (half ? 0.5 : 1.0);
             }
-            if (v.fmt == WFormat::Q16) {
+            if (v.fmt == Format::Q16) {
               smolc_block_q16 bl{};
               bl.d = half ? 0.5f : 1.0f;
               for (int i = 0; i < 32; ++i) bl.qs[i] = int16_t(qv[i]);
               std::memcpy(blk, &bl, sizeof bl);
-            } else if (v.fmt == WFormat::Q8) {
+            } else if (v.fmt == Format::Q8) {
               smolc_block_q8 bl{};
               bl.d = half ? 0x3800 : 0x3C00;  // f16 0.5 / 1.0
               for (int i = 0; i < 32; ++i) bl.qs[i] = int8_t(qv[i]);

@@ -32,12 +32,11 @@ std::vector<float> random_vec(std::mt19937& rng, size_t n, float sd) {
   return v;
 }
 
-QFormat qformat(WFormat f) { return f == WFormat::Q8 ? QFormat::Q8 : f == WFormat::Q4 ? QFormat::Q4 : QFormat::Q16; }
 
 // Sizes straight from the block structs of runtime/quant/smolc_quant.h.
-size_t scale_bytes(WFormat f) { return f == WFormat::Q16 ? sizeof(float) : sizeof(uint16_t); }
-size_t payload_bytes(WFormat f) {
-  return f == WFormat::Q8 ? sizeof(smolc_block_q8{}.qs) : f == WFormat::Q4 ? sizeof(smolc_block_q4{}.qs)
+size_t scale_bytes(Format f) { return f == Format::Q16 ? sizeof(float) : sizeof(uint16_t); }
+size_t payload_bytes(Format f) {
+  return f == Format::Q8 ? sizeof(smolc_block_q8{}.qs) : f == Format::Q4 ? sizeof(smolc_block_q4{}.qs)
                                                                           : sizeof(smolc_block_q16{}.qs);
 }
 
@@ -47,7 +46,7 @@ struct Shape {
 // M tails, M below one panel, K not a multiple of 32, K < 32, K = 1, whole blocks.
 const Shape kShapes[] = {{69, 37}, {5, 48}, {40, 1}, {17, 29}, {33, 96}, {9, 300}};
 
-KernelSpec spec(WFormat f, const Shape& sh, int tile_m, Isa isa = Isa::Scalar) {
+KernelSpec spec(Format f, const Shape& sh, int tile_m, Isa isa = Isa::Scalar) {
   KernelSpec s;
   s.fmt = f;
   s.isa = isa;
@@ -77,18 +76,18 @@ const LayoutCase kLayoutCases[] = {{Isa::Scalar, 1},  {Isa::Scalar, 8},  {Isa::S
 // panel; NEON_I8MM q8 and q4 rows in pairs by 8-byte units (byte j of row r
 // at unit j / 8, slot r % 2: smmla's 2x8 operand) and q16 as NEON; every
 // other spec stores each row's payload contiguously.
-int interleave_rows(WFormat f, Isa isa, int tile_m) {
-  if (isa == Isa::AVX512) return f == WFormat::Q8 ? 16 : 1;
+int interleave_rows(Format f, Isa isa, int tile_m) {
+  if (isa == Isa::AVX512) return f == Format::Q8 ? 16 : 1;
   if (isa == Isa::NEON || isa == Isa::NEON_I8MM)
-    return f == WFormat::Q16 ? tile_m : isa == Isa::NEON ? 4 : 2;
+    return f == Format::Q16 ? tile_m : isa == Isa::NEON ? 4 : 2;
   if (isa != Isa::AVX2) return 1;
-  return f == WFormat::Q16 ? tile_m : 8;
+  return f == Format::Q16 ? tile_m : 8;
 }
-size_t payload_at(WFormat f, Isa isa, size_t tile_m, size_t rr, size_t j) {
+size_t payload_at(Format f, Isa isa, size_t tile_m, size_t rr, size_t j) {
   const size_t pb = payload_bytes(f);
   const size_t R = size_t(interleave_rows(f, isa, int(tile_m)));
   if (R == 1) return rr * pb + j;
-  if (f == WFormat::Q16) return (j / 2) * 2 * tile_m + rr * 2 + j % 2;
+  if (f == Format::Q16) return (j / 2) * 2 * tile_m + rr * 2 + j % 2;
   const size_t U = isa == Isa::NEON_I8MM ? 8 : 4;
   return (rr / R) * R * pb + (j / U) * U * R + (rr % R) * U + j % U;
 }
@@ -96,10 +95,10 @@ size_t payload_at(WFormat f, Isa isa, size_t tile_m, size_t rr, size_t j) {
 }  // namespace
 
 TEST_CASE("block-format layout: panels of block groups, 64-byte panel stride") {
-  for (WFormat f : {WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
+  for (Format f : {Format::Q8, Format::Q4, Format::Q16}) {
     const KernelSpec s = spec(f, {37, 70}, 16);
     const PackedLayout l = packed_layout(s);
-    INFO(wformat_name(f));
+    INFO(format_name(f));
     CHECK(l.elem_bytes == 0);
     CHECK(l.k_pack == 32);
     CHECK(l.k_padded == 96);
@@ -114,13 +113,13 @@ TEST_CASE("block-format layout: panels of block groups, 64-byte panel stride") {
 
 TEST_CASE("pack_quant_weights then unpacking equals the QuantMatrix blocks bit for bit") {
   std::mt19937 rng(test_seed());
-  for (WFormat f : {WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
+  for (Format f : {Format::Q8, Format::Q4, Format::Q16}) {
     for (const LayoutCase& c : kLayoutCases) {
       for (const Shape& sh : kShapes) {
         const KernelSpec s = spec(f, sh, c.tile_m, c.isa);
-        INFO(wformat_name(f) << " " << isa_name(c.isa) << " tile_m " << c.tile_m << " M " << sh.M << " K " << sh.K);
+        INFO(format_name(f) << " " << isa_name(c.isa) << " tile_m " << c.tile_m << " M " << sh.M << " K " << sh.K);
         const auto W = random_vec(rng, size_t(sh.M * sh.K), 0.05f);
-        const QuantMatrix q = quantize_matrix(qformat(f), W.data(), sh.M, sh.K, "W");
+        const QuantMatrix q = quantize_matrix(f, W.data(), sh.M, sh.K, "W");
         const PackedLayout l = packed_layout(s);
         REQUIRE(l.interleave == interleave_rows(f, c.isa, c.tile_m));
         std::vector<uint8_t> out(packed_weight_bytes(s), 0xAB);
@@ -161,23 +160,25 @@ TEST_CASE("pack_quant_weights then unpacking equals the QuantMatrix blocks bit f
 TEST_CASE("pack_quant_weights accepts GGUF Q4_0 blocks for q4 and refuses mismatched matrices") {
   std::mt19937 rng(test_seed());
   const auto W = random_vec(rng, 20 * 40, 0.05f);
-  const KernelSpec s = spec(WFormat::Q4, {20, 40}, 8);
-  const QuantMatrix q40 = quantize_matrix(QFormat::Q4_0, W.data(), 20, 40, "W");
+  const KernelSpec s = spec(Format::Q4, {20, 40}, 8);
+  QuantOptions q4_0;
+  q4_0.q4_0 = true;
+  const QuantMatrix q40 = quantize_matrix(Format::Q4, W.data(), 20, 40, "W", q4_0);
   std::vector<uint8_t> out(packed_weight_bytes(s));
   pack_quant_weights(s, q40, out.data());
   CHECK(std::memcmp(out.data() + 8 * 2, q40.block(0, 0) + 2, 16) == 0);  // row 0's first payload, bit for bit
   // AVX2 panels: the same bytes, row 0's in 4-byte units 32 bytes apart (8 rows interleaved).
-  const KernelSpec s2 = spec(WFormat::Q4, {20, 40}, 8, Isa::AVX2);
+  const KernelSpec s2 = spec(Format::Q4, {20, 40}, 8, Isa::AVX2);
   std::vector<uint8_t> out2(packed_weight_bytes(s2));
   pack_quant_weights(s2, q40, out2.data());
   for (int u = 0; u < 4; ++u) CHECK(std::memcmp(out2.data() + 8 * 2 + 32 * u, q40.block(0, 0) + 2 + 4 * u, 4) == 0);
-  const QuantMatrix q8 = quantize_matrix(QFormat::Q8, W.data(), 20, 40, "W");
+  const QuantMatrix q8 = quantize_matrix(Format::Q8, W.data(), 20, 40, "W");
   CHECK_THROWS_AS(pack_quant_weights(s, q8, out.data()), std::invalid_argument);
-  const QuantMatrix small = quantize_matrix(QFormat::Q4, W.data(), 10, 40, "W");
+  const QuantMatrix small = quantize_matrix(Format::Q4, W.data(), 10, 40, "W");
   CHECK_THROWS_WITH(pack_quant_weights(s, small, out.data()), Catch::Contains("10x40"));
   QuantOptions o;
   o.f32_scale = true;
-  const QuantMatrix f32s = quantize_matrix(QFormat::Q4, W.data(), 20, 40, "W", o);
+  const QuantMatrix f32s = quantize_matrix(Format::Q4, W.data(), 20, 40, "W", o);
   CHECK_THROWS_AS(pack_quant_weights(s, f32s, out.data()), std::invalid_argument);
 }
 
@@ -185,10 +186,10 @@ TEST_CASE("q16 AVX2 panels: one 16-byte load holds element k of 8 consecutive ro
   std::mt19937 rng(test_seed());
   const Shape sh{40, 70};
   const auto W = random_vec(rng, size_t(sh.M * sh.K), 0.05f);
-  const QuantMatrix q = quantize_matrix(QFormat::Q16, W.data(), sh.M, sh.K, "W");
+  const QuantMatrix q = quantize_matrix(Format::Q16, W.data(), sh.M, sh.K, "W");
   for (int tm : {8, 16, 32}) {
     INFO("tile_m " << tm);
-    const KernelSpec s = spec(WFormat::Q16, sh, tm, Isa::AVX2);
+    const KernelSpec s = spec(Format::Q16, sh, tm, Isa::AVX2);
     const PackedLayout l = packed_layout(s);
     std::vector<uint8_t> out(packed_weight_bytes(s));
     pack_quant_weights(s, q, out.data());
@@ -219,15 +220,15 @@ TEST_CASE("q16 AVX2 panels: one 16-byte load holds element k of 8 consecutive ro
 // of the integer dot and must match bit for bit, which checks the integer dots.
 TEST_CASE("quantised reference_gemm equals quant::quant_matmul on the same QuantMatrix") {
   std::mt19937 rng(test_seed());
-  for (WFormat f : {WFormat::Q8, WFormat::Q4, WFormat::Q16}) {
+  for (Format f : {Format::Q8, Format::Q4, Format::Q16}) {
     for (const LayoutCase& c : kLayoutCases) {
       for (const Shape& sh : kShapes) {
         const KernelSpec s = spec(f, sh, c.tile_m, c.isa);
-        INFO(wformat_name(f) << " " << isa_name(c.isa) << " tile_m " << c.tile_m << " M " << sh.M << " K " << sh.K);
+        INFO(format_name(f) << " " << isa_name(c.isa) << " tile_m " << c.tile_m << " M " << sh.M << " K " << sh.K);
         const int n = 3;
         const auto W = random_vec(rng, size_t(sh.M * sh.K), 0.05f);
         const auto x = random_vec(rng, size_t(n * sh.K), 1.0f);
-        const QuantMatrix q = quantize_matrix(qformat(f), W.data(), sh.M, sh.K, "W");
+        const QuantMatrix q = quantize_matrix(f, W.data(), sh.M, sh.K, "W");
         std::vector<uint8_t> packed(packed_weight_bytes(s));
         pack_quant_weights(s, q, packed.data());
         const int ldy = int(sh.M) + 1;
@@ -238,7 +239,7 @@ TEST_CASE("quantised reference_gemm equals quant::quant_matmul on the same Quant
         for (int t = 0; t < n; ++t) {
           // x as the kernels see it: int8 blocks for q8/q4, f32 for q16.
           std::vector<float> xs(x.begin() + t * sh.K, x.begin() + (t + 1) * sh.K);
-          if (f != WFormat::Q16) {
+          if (f != Format::Q16) {
             const auto a = quantize_activations(xs.data(), sh.K);
             for (int64_t k = 0; k < sh.K; ++k) xs[size_t(k)] = a[size_t(k / 32)].d * float(a[size_t(k / 32)].qs[k % 32]);
           }

@@ -169,7 +169,9 @@ TEST_CASE("importance is mean x^2 plus a floor of its mean, and maps onto every 
 
 TEST_CASE("the no-calibrate flag is part of the format plan's spelling and needs a format") {
   cli::FormatFlags f;
-  f.q8 = true;
+  CLI::App app;
+  f.add_to(app);
+  app.parse("--q8", false);
   CHECK(f.plan()->calibrate);
   CHECK(f.plan()->describe() == "q8");
   f.no_calibrate = true;

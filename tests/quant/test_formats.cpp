@@ -37,15 +37,15 @@ TEST_CASE("quant blocks have the documented sizes and bits per weight") {
   CHECK(sizeof(smolc_block_q4) == 18);   // 4.5 bits per weight, GGUF Q4_0's layout
   CHECK(sizeof(smolc_block_q16) == 68);  // 17 bits per weight
   CHECK(sizeof(smolc_block_a8) == 40);
-  CHECK(block_bytes(QFormat::Q8) * 8.0 / 32 == 8.5);
-  CHECK(block_bytes(QFormat::Q4) * 8.0 / 32 == 4.5);
-  CHECK(block_bytes(QFormat::Q16) * 8.0 / 32 == 17.0);
+  CHECK(block_bytes(Format::Q8) * 8.0 / 32 == 8.5);
+  CHECK(block_bytes(Format::Q4) * 8.0 / 32 == 4.5);
+  CHECK(block_bytes(Format::Q16) * 8.0 / 32 == 17.0);
   CHECK(offsetof(smolc_block_q8, qs) == 2);
   CHECK(offsetof(smolc_block_q4, qs) == 2);
   CHECK(offsetof(smolc_block_q16, qs) == 4);
   // A row of 70 columns pads to 3 blocks.
   const std::vector<float> w = random_matrix(5, 70, 1);
-  for (QFormat f : {QFormat::Q16, QFormat::Q8, QFormat::Q4}) {
+  for (Format f : {Format::Q16, Format::Q8, Format::Q4}) {
     QuantMatrix m = quantize_matrix(f, w.data(), 5, 70, "t");
     CHECK(m.blocks_per_row == 3);
     CHECK(static_cast<int64_t>(m.data.size()) == 5 * 3 * block_bytes(f));
@@ -55,12 +55,14 @@ TEST_CASE("quant blocks have the documented sizes and bits per weight") {
 TEST_CASE("round-to-nearest: every weight is within half a step of its dequantised value") {
   const int64_t rows = 37, cols = 100;  // odd shapes: padded last block
   const std::vector<float> w = random_matrix(rows, cols, 7);
-  for (QFormat f : {QFormat::Q16, QFormat::Q8, QFormat::Q4, QFormat::Q4_0}) {
-    INFO(qformat_name(f));
-    QuantMatrix m = quantize_matrix(f, w.data(), rows, cols, "t");
+  for (auto [f, q4_0] : {std::pair{Format::Q16, false}, {Format::Q8, false}, {Format::Q4, false}, {Format::Q4, true}}) {
+    INFO(quant_name(f, q4_0));
+    QuantOptions opt;
+    opt.q4_0 = q4_0;
+    QuantMatrix m = quantize_matrix(f, w.data(), rows, cols, "t", opt);
     const std::vector<float> d = dequantize(m);
-    const int lo = f == QFormat::Q16 ? -32767 : f == QFormat::Q8 ? -127 : -8;
-    const int hi = -lo - (f == QFormat::Q4 || f == QFormat::Q4_0 ? 1 : 0);
+    const int lo = f == Format::Q16 ? -32767 : f == Format::Q8 ? -127 : -8;
+    const int hi = -lo - (f == Format::Q4 ? 1 : 0);
     int64_t checked = 0;
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < cols; ++c) {
@@ -71,7 +73,7 @@ TEST_CASE("round-to-nearest: every weight is within half a step of its dequantis
         const double u = static_cast<double>(x) / s;
         if (u >= lo - 0.5 && u <= hi + 0.5) {
           // Q4_0 picks its integers with the scale before f16 rounding (as ggml does).
-          const double tol = f == QFormat::Q4_0 ? 0.51 : 0.5 * (1 + 1e-5);
+          const double tol = q4_0 ? 0.51 : 0.5 * (1 + 1e-5);
           CHECK(std::fabs(static_cast<double>(x) - y) <= std::fabs(s) * tol + 1e-6 * std::fabs(x));  // + f32 rounding of d * q
           ++checked;
         } else {
@@ -81,24 +83,26 @@ TEST_CASE("round-to-nearest: every weight is within half a step of its dequantis
     // q16 never clips. The q8 and q4 searches may clip a block's largest
     // value when that lowers the block's error, and Q4_0 maps the largest
     // value to -8, so values above 7.5 d on the other side saturate.
-    if (f == QFormat::Q16) CHECK(checked == rows * cols);
+    if (f == Format::Q16) CHECK(checked == rows * cols);
     else CHECK(checked > rows * cols * 99 / 100);
   }
 }
 
 TEST_CASE("q4's searched scale has lower squared error than Q4_0's max-abs scale") {
   const std::vector<float> w = random_matrix(64, 576, 3);
-  auto sse = [&](QFormat f) {
-    const std::vector<float> d = dequantize(quantize_matrix(f, w.data(), 64, 576, "t"));
+  QuantOptions q4_0_opt;
+  q4_0_opt.q4_0 = true;
+  auto sse = [&](const QuantOptions& opt) {
+    const std::vector<float> d = dequantize(quantize_matrix(Format::Q4, w.data(), 64, 576, "t", opt));
     double e = 0;
     for (size_t i = 0; i < w.size(); ++i) e += (static_cast<double>(w[i]) - d[i]) * (static_cast<double>(w[i]) - d[i]);
     return e;
   };
-  const double q4 = sse(QFormat::Q4), q4_0 = sse(QFormat::Q4_0);
+  const double q4 = sse({}), q4_0 = sse(q4_0_opt);
   INFO("q4 " << q4 << " q4_0 " << q4_0);
   CHECK(q4 < q4_0);
   // The Q4_0 baseline is byte-for-byte the GGUF writer's quantiser.
-  QuantMatrix m = quantize_matrix(QFormat::Q4_0, w.data(), 64, 576, "t");
+  QuantMatrix m = quantize_matrix(Format::Q4, w.data(), 64, 576, "t", q4_0_opt);
   std::vector<uint8_t> gguf(m.data.size());
   gguf::quantize_row_q4_0(w.data(), gguf.data(), 64 * 576);
   CHECK(gguf == m.data);
@@ -114,7 +118,7 @@ TEST_CASE("q8's searched scale never has more block error than the max-abs scale
     INFO("weighted " << weighted);
     QuantOptions opt;
     if (weighted) opt.col_importance = h;
-    const QuantMatrix m = quantize_matrix(QFormat::Q8, w.data(), rows, cols, "t", opt);
+    const QuantMatrix m = quantize_matrix(Format::Q8, w.data(), rows, cols, "t", opt);
     const std::vector<float> d = dequantize(m);
     double total_search = 0, total_maxabs = 0;
     for (int64_t r = 0; r < rows; ++r)
@@ -153,15 +157,15 @@ TEST_CASE("q4's importance-weighted search lowers the weighted error") {
     for (size_t i = 0; i < w.size(); ++i) e += h[i % static_cast<size_t>(cols)] * std::pow(w[i] - static_cast<double>(d[i]), 2);
     return e;
   };
-  const double plain = weighted_sse(quantize_matrix(QFormat::Q4, w.data(), rows, cols, "t"));
-  const double with_h = weighted_sse(quantize_matrix(QFormat::Q4, w.data(), rows, cols, "t", weighted));
+  const double plain = weighted_sse(quantize_matrix(Format::Q4, w.data(), rows, cols, "t"));
+  const double with_h = weighted_sse(quantize_matrix(Format::Q4, w.data(), rows, cols, "t", weighted));
   INFO("plain " << plain << " weighted " << with_h);
   CHECK(with_h < plain);
 }
 
 TEST_CASE("an all-zero block quantises to zero with scale 0") {
   std::vector<float> w(64, 0.0f);
-  for (QFormat f : {QFormat::Q16, QFormat::Q8, QFormat::Q4}) {
+  for (Format f : {Format::Q16, Format::Q8, Format::Q4}) {
     QuantMatrix m = quantize_matrix(f, w.data(), 2, 32, "t");
     CHECK(m.scale(0, 0) == 0.0f);
     for (float v : dequantize(m)) CHECK(v == 0.0f);
@@ -173,8 +177,8 @@ TEST_CASE("NaN and Inf weights are refused with the tensor name, or quantised as
   for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
                     -std::numeric_limits<float>::infinity()}) {
     w[1 * 40 + 33] = bad;
-    for (QFormat f : {QFormat::Q16, QFormat::Q8, QFormat::Q4}) {
-      INFO(qformat_name(f) << " " << bad);
+    for (Format f : {Format::Q16, Format::Q8, Format::Q4}) {
+      INFO(format_name(f) << " " << bad);
       try {
         quantize_matrix(f, w.data(), 3, 40, "model.layers.2.mlp.up_proj.weight");
         FAIL("expected an InputError");
@@ -222,8 +226,8 @@ TEST_CASE("quantised products equal the dequantised weights times the dequantise
   const std::vector<float> w = random_matrix(rows, cols, 21);
   std::vector<float> x = random_matrix(n, cols, 22);
   for (float& v : x) v *= 50.0f;  // activations O(1)
-  for (QFormat f : {QFormat::Q16, QFormat::Q8, QFormat::Q4}) {
-    INFO(qformat_name(f));
+  for (Format f : {Format::Q16, Format::Q8, Format::Q4}) {
+    INFO(format_name(f));
     QuantMatrix m = quantize_matrix(f, w.data(), rows, cols, "t");
     const std::vector<float> dw = dequantize(m);
     std::vector<float> y(static_cast<size_t>(n * rows));
@@ -233,7 +237,7 @@ TEST_CASE("quantised products equal the dequantised weights times the dequantise
       std::vector<double> xa(static_cast<size_t>(cols));
       const std::vector<smolc_block_a8> a = quantize_activations(x.data() + t * cols, cols);
       for (int64_t k = 0; k < cols; ++k)
-        xa[static_cast<size_t>(k)] = f == QFormat::Q16 ? x[static_cast<size_t>(t * cols + k)]
+        xa[static_cast<size_t>(k)] = f == Format::Q16 ? x[static_cast<size_t>(t * cols + k)]
                                                        : static_cast<double>(a[static_cast<size_t>(k / 32)].d) *
                                                              a[static_cast<size_t>(k / 32)].qs[k % 32];
       for (int64_t r = 0; r < rows; ++r) {

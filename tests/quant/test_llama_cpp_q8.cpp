@@ -83,7 +83,7 @@ void ggml_q8_0_activations(const float* x, int64_t blocks, std::vector<int8_t>& 
 // llama.cpp (its repacked CPU path for Q4_0 differs in a way this test does
 // not model), so Q4_0 is covered by the compiled-engine test below only.
 TEST_CASE("reused Q8_0 blocks times ggml-quantised activations reproduce llama.cpp's logits") {
- for (auto [type, fmt] : {std::pair{std::string("q8_0"), QFormat::Q8}}) {
+ for (auto [type, fmt] : {std::pair{std::string("q8_0"), Format::Q8}}) {
   INFO(type);
   const Checkpoint ck = load_checkpoint(tiny_gguf(type));
   const ModelConfig& c = ck.cfg;
@@ -113,7 +113,7 @@ TEST_CASE("reused Q8_0 blocks times ggml-quantised activations reproduce llama.c
         float acc = 0;
         for (int64_t b = 0; b < W.blocks_per_row; ++b) {
           int32_t isum = 0;
-          if (W.fmt == QFormat::Q8) {
+          if (W.fmt == Format::Q8) {
             smolc_block_q8 blk;
             std::memcpy(&blk, W.block(r, b), sizeof blk);
             for (int i = 0; i < 32; ++i) isum += blk.qs[i] * q[static_cast<size_t>(b * 32 + i)];
@@ -147,8 +147,8 @@ TEST_CASE("compiled q8 and q4 engines on GGUF Q8_0 and Q4_0 files agree with lla
   // with an f16 scale and ties away (for Q8_0 the test above shows that this
   // is the only difference). A misread block layout gives ~0.7
   // (tests/frontend/test_gguf_llama_cpp.cpp).
-  for (auto [type, flags, fmt] : {std::tuple{std::string("q8_0"), std::string("--q8"), QFormat::Q8},
-                                  {std::string("q4_0"), std::string("--q4 --q4-all"), QFormat::Q4}}) {
+  for (auto [type, flags, fmt] : {std::tuple{std::string("q8_0"), std::string("--q8"), Format::Q8},
+                                  {std::string("q4_0"), std::string("--q4 --q4-all"), Format::Q4}}) {
     INFO(type << " " << flags);
     const std::string file = tiny_gguf(type);
     const std::string out = temp_dir("quant_llama_cpp_run") + "/" + type + ".npy";

@@ -85,7 +85,7 @@ void patched_copy(const std::string& src, const std::string& dst, uint64_t offse
 }  // namespace
 
 TEST_CASE("GGUF Q8_0 and Q4_0 blocks are reused byte for byte for q8 and q4") {
-  for (auto [file, fmt] : {std::pair{files().q8_0, QFormat::Q8}, {files().q4_0, QFormat::Q4}}) {
+  for (auto [file, fmt] : {std::pair{files().q8_0, Format::Q8}, {files().q4_0, Format::Q4}}) {
     const Checkpoint ck = load_checkpoint(file);
     for (const ir::WeightRecipe& w : recipes(ck.cfg)) {
       INFO(file << " " << w.parts[0] << " (" << w.parts.size() << " parts)");
@@ -138,11 +138,11 @@ TEST_CASE("recipes with folded gains, other formats and other block types are qu
   struct Case {
     const Checkpoint* ck;
     ir::WeightRecipe w;
-    QFormat f;
+    Format f;
   };
-  for (const Case& k : {Case{&q8, folded, QFormat::Q8}, Case{&q8, gate_up, QFormat::Q4}, Case{&q8, gate_up, QFormat::Q16},
-                        Case{&f32, gate_up, QFormat::Q8}}) {
-    INFO(k.ck->path << " " << qformat_name(k.f) << " gains " << k.w.col_gains.size());
+  for (const Case& k : {Case{&q8, folded, Format::Q8}, Case{&q8, gate_up, Format::Q4}, Case{&q8, gate_up, Format::Q16},
+                        Case{&f32, gate_up, Format::Q8}}) {
+    INFO(k.ck->path << " " << format_name(k.f) << " gains " << k.w.col_gains.size());
     CHECK_FALSE(reuses_gguf_blocks(*k.ck, k.w, k.f));
     const std::vector<float> W = ir::materialize(*k.ck, k.w);
     const QuantMatrix want = quantize_matrix(k.f, W.data(), k.w.rows, k.w.cols, "t");
@@ -165,7 +165,7 @@ TEST_CASE("a reused block with a NaN or Inf scale is refused, or zeroed with all
     patched_copy(files().q8_0, bad, t.file_offset + 3 * row_bytes + 34, &scale, 2);  // row 3, block 1
     const Checkpoint ck = load_checkpoint(bad);
     try {
-      materialize_quant(ck, w, QFormat::Q8);
+      materialize_quant(ck, w, Format::Q8);
       FAIL("expected an InputError");
     } catch (const InputError& e) {
       const std::string msg = e.what();
@@ -176,8 +176,8 @@ TEST_CASE("a reused block with a NaN or Inf scale is refused, or zeroed with all
     }
     QuantOptions opt;
     opt.allow_nonfinite = true;
-    const QuantMatrix m = materialize_quant(ck, w, QFormat::Q8, opt);
-    const QuantMatrix ok = materialize_quant(good, w, QFormat::Q8);
+    const QuantMatrix m = materialize_quant(ck, w, Format::Q8, opt);
+    const QuantMatrix ok = materialize_quant(good, w, Format::Q8);
     for (int64_t r = 0; r < m.rows; ++r)
       for (int64_t b = 0; b < m.blocks_per_row; ++b) {
         const std::vector<uint8_t> got(m.block(r, b), m.block(r, b) + 34);
@@ -199,7 +199,7 @@ TEST_CASE("NaN in f32 weights or gains is refused naming the part tensor, flat i
   const Checkpoint ck = load_checkpoint(bad);
   const ir::WeightRecipe qkv = recipes(c)[0];  // v's rows come after q's and k's
   try {
-    materialize_quant(ck, qkv, QFormat::Q8);
+    materialize_quant(ck, qkv, Format::Q8);
     FAIL("expected an InputError");
   } catch (const InputError& e) {
     const std::string msg = e.what();
@@ -209,7 +209,7 @@ TEST_CASE("NaN in f32 weights or gains is refused naming the part tensor, flat i
   }
   QuantOptions opt;
   opt.allow_nonfinite = true;
-  const std::vector<float> d = dequantize(materialize_quant(ck, qkv, QFormat::Q8, opt));
+  const std::vector<float> d = dequantize(materialize_quant(ck, qkv, Format::Q8, opt));
   CHECK(d[static_cast<size_t>((c.q_dim() + c.kv_dim() + 5) * c.dim + 7)] == 0.0f);
 }
 
@@ -241,11 +241,11 @@ TEST_CASE("gain importance is the squared RMSNorm gain and steers the fallback q
   QuantOptions opt;
   opt.col_importance = h;
   const std::vector<float> W = ir::materialize(ck, qkv);
-  const bool same = materialize_quant(ck, qkv, QFormat::Q4, opt).data ==
-                    quantize_matrix(QFormat::Q4, W.data(), qkv.rows, qkv.cols, "t", opt).data;
+  const bool same = materialize_quant(ck, qkv, Format::Q4, opt).data ==
+                    quantize_matrix(Format::Q4, W.data(), qkv.rows, qkv.cols, "t", opt).data;
   CHECK(same);
   // The gains of a trained model are not all 1, so the weighting changes blocks.
-  const bool differs = materialize_quant(ck, qkv, QFormat::Q4, opt).data != materialize_quant(ck, qkv, QFormat::Q4).data;
+  const bool differs = materialize_quant(ck, qkv, Format::Q4, opt).data != materialize_quant(ck, qkv, Format::Q4).data;
   CHECK(differs);
 }
 

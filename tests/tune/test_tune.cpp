@@ -43,7 +43,7 @@ constexpr int kForcedStep = 5, kForcedAttnRows = 24, kForcedAttnTokens = 3, kFor
 // so every step ends in a tail); prefill attention blocks of 24 cache rows
 // and tiles of 3 query tokens (not 16 and 4; tails in both), decode blocks
 // of 8 rows (not 16; decode past position 19 ends in a tail).
-std::string forced_file(WFormat fmt, const std::string& path) {
+std::string forced_file(Format fmt, const std::string& path) {
   Checkpoint ck = stories();
   schedule::FormatPlan plan;
   plan.base = fmt;
@@ -55,7 +55,7 @@ std::string forced_file(WFormat fmt, const std::string& path) {
   tu.cpu = tune::host_cpu_info();
   tu.smolc_version = "test";
   tu.model = ck.name;
-  tu.format = wformat_name(fmt);
+  tu.format = format_name(fmt);
   tu.tokens = t.prefill_tokens;
   for (const auto& [name, spec] : s.matmul) {
     bool seen = false;
@@ -217,7 +217,7 @@ TEST_CASE("tune's verification keeps a phase only where the whole engine is fast
   const std::string dir = temp_dir("tune_verify");
   // q8: the forced file changes the prefill (step, prefill blocks, token
   // tiles) and the decode (decode block) but no panel height.
-  const tune::Tuning forced = tune::read_tuning(forced_file(WFormat::Q8, dir + "/q8.json"));
+  const tune::Tuning forced = tune::read_tuning(forced_file(Format::Q8, dir + "/q8.json"));
   REQUIRE(tune::changes_prefill(forced));
   REQUIRE(tune::changes_decode(forced));
   auto run = [&](FakeBench& fb) {
@@ -294,7 +294,7 @@ TEST_CASE("tune's verification keeps a phase only where the whole engine is fast
 
 TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the file and the field") {
   const std::string dir = temp_dir("tune_bad");
-  const std::string good = forced_file(WFormat::Q8, dir + "/good.json");
+  const std::string good = forced_file(Format::Q8, dir + "/good.json");
   const std::string text = read_file(good);
   struct Case {
     std::string name, text, want;
@@ -333,7 +333,7 @@ TEST_CASE("compile --tune refuses malformed tuning files with exit 2 naming the 
 
 TEST_CASE("tuning files of versions 1 and 2 are refused: their rules could trade decode speed for prefill speed") {
   const std::string dir = temp_dir("tune_old");
-  nlohmann::ordered_json j = nlohmann::ordered_json::parse(read_file(forced_file(WFormat::F32, dir + "/v3.json")));
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(read_file(forced_file(Format::F32, dir + "/v3.json")));
   // Version 2 had no decode block; version 1 neither prefill step nor attention.
   j["smolc_tuning"] = 2;
   j["attention"].erase("decode_rows");
@@ -361,19 +361,19 @@ TEST_CASE("engines compiled with forced non-default tuned tiles match the refere
   Checkpoint ck = stories();
   const std::string model = stories_dir() + "/stories260K.bin";
   const std::string tok = " '--tokenizer=" + stories_dir() + "/tok512.bin'";
-  for (WFormat fmt : {WFormat::F32, WFormat::Q8}) {
-    const std::string f = wformat_name(fmt);
+  for (Format fmt : {Format::F32, Format::Q8}) {
+    const std::string f = format_name(fmt);
     const std::string file = forced_file(fmt, dir + "/" + f + ".json");
     // q8 with an f16 KV cache: the attention's other path (blocks converted to f32 for a prefill tile).
-    const std::string kv = fmt == WFormat::Q8 ? " --kv f16" : "";
+    const std::string kv = fmt == Format::Q8 ? " --kv f16" : "";
     Engine e = compile_engine(model, tok + " --" + f + kv + " --ctx 64 --target avx2 --tune '" + file + "'", "tuned_" + f,
                               "tune_ref");
     // The forced tiles reached the generated kernels, and the manifest names the file's hash.
     const std::string manifest = read_file(e.dir + "/manifest.json");
     CHECK(manifest.find(tune::tuning_hash(file)) != std::string::npos);
     RunResult ls = run_shell("ls '" + e.dir + "/src'");
-    CHECK(ls.out.find(fmt == WFormat::F32 ? "r4t-avx2" : "16r4t-avx2") != std::string::npos);
-    if (fmt == WFormat::F32) CHECK(ls.out.find("-8r4t-avx2") != std::string::npos);
+    CHECK(ls.out.find(fmt == Format::F32 ? "r4t-avx2" : "16r4t-avx2") != std::string::npos);
+    if (fmt == Format::F32) CHECK(ls.out.find("-8r4t-avx2") != std::string::npos);
     // The forced prefill step and attention block reached the engine.
     const std::string src = "'" + e.dir + "'/src/*-engine-avx2.cpp";
     CHECK(run_shell("grep -l 'kPrefill = " + std::to_string(kForcedStep) + ";' " + src).exit_code == 0);
@@ -386,7 +386,7 @@ TEST_CASE("engines compiled with forced non-default tuned tiles match the refere
     // blocks and a tail.
     const std::vector<int32_t> prompt = {1, 100, 200, 300, 5, 77, 511, 0, 12, 13, 90, 42, 7, 310, 2, 3, 4, 5, 6};
     EngineRun run = run_engine(e, prompt, 8, 2, 16);
-    if (fmt == WFormat::F32) check_against_reference(ck, prompt, run, 64, 1e-6, true);
+    if (fmt == Format::F32) check_against_reference(ck, prompt, run, 64, 1e-6, true);
     else {
       // q8: the untuned q8 engine is the truth the tuned choices must not change.
       Engine d = compile_engine(model, tok + " --q8 --kv f16 --ctx 64 --target avx2", "untuned_q8", "tune_ref");
@@ -404,7 +404,7 @@ namespace {
 
 // The search `smolc tune stories260K --q8 --target avx2 --budget B` plans:
 // the candidate list a probe's output lines index.
-tune::Search planned_search(const std::string& target, WFormat fmt, double budget) {
+tune::Search planned_search(const std::string& target, Format fmt, double budget) {
   Checkpoint ck = stories();
   schedule::FormatPlan plan;
   plan.base = fmt;
@@ -417,7 +417,7 @@ tune::Search planned_search(const std::string& target, WFormat fmt, double budge
 
 TEST_CASE("tune --from-probe reads a board's times: the faster alternative wins, the default stays elsewhere") {
   const std::string dir = temp_dir("tune_from_probe");
-  const tune::Search s = planned_search("avx2", WFormat::Q8, 600);
+  const tune::Search s = planned_search("avx2", Format::Q8, 600);
   // Shape 0 gets an alternative gemm that is twice as fast; every other
   // candidate takes as long as its default, so only shape 0 changes.
   size_t fast = s.candidates.size();
@@ -513,7 +513,7 @@ TEST_CASE("every shape's default tiles are timed and applied, also where the ker
   // once left them out and compared against 0 ns) and a file keeping them
   // must compile.
   const std::string dir = temp_dir("tune_scalar_default");
-  const tune::Search s = planned_search("scalar", WFormat::F32, 600);
+  const tune::Search s = planned_search("scalar", Format::F32, 600);
   REQUIRE(!s.shapes.empty());
   for (size_t i = 0; i < s.shapes.size(); ++i) {
     const auto& sh = s.shapes[i];
@@ -613,7 +613,7 @@ TEST_CASE("run --tune and bench --tune use the tuned engine, cached under its ow
   if (!host_supports(Isa::AVX2)) return;
   const std::string dir = temp_dir("tune_run_bench");
   const std::string cache = dir + "/cache";
-  const std::string file = forced_file(WFormat::F32, dir + "/f32.json");
+  const std::string file = forced_file(Format::F32, dir + "/f32.json");
   const std::string env = "SMOLC_CACHE_DIR='" + cache + "' '" + smolc_bin() + "' ";
   // The forced 8-row, 4-token tiles still print the published story.
   RunResult r = run_shell(env + "run " + model_arg() + " --f32 --target avx2 --tune '" + file + "' --temp 0 -n 256 -q");

@@ -50,9 +50,9 @@ std::vector<float> random_vec(std::mt19937& rng, size_t n) {
   return v;
 }
 
-float stored(WFormat f, float v) {
-  if (f == WFormat::BF16) return bf16_to_f32(f32_to_bf16(v));
-  if (f == WFormat::F16) return f16_to_f32(f32_to_f16(v));
+float stored(Format f, float v) {
+  if (f == Format::BF16) return bf16_to_f32(f32_to_bf16(v));
+  if (f == Format::F16) return f16_to_f32(f32_to_f16(v));
   return v;
 }
 
@@ -84,8 +84,8 @@ Case make_case(const KernelVariant& v, const Shape& sh, const std::string& dir, 
   const bool quant = is_quantized(v.fmt);
   if (quant) {
     for (auto& w : W) w *= 0.05f;
-    quant::QuantMatrix q = quant::quantize_matrix(block_format(v.fmt), W.data(), sh.M, sh.K, "W");
-    if (v.fmt == WFormat::Q8) {
+    quant::QuantMatrix q = quant::quantize_matrix(v.fmt, W.data(), sh.M, sh.K, "W");
+    if (v.fmt == Format::Q8) {
       // GGUF Q8_0 may hold -128 (smolc's quantiser never writes it): the int8
       // products must be exact for it with either activation sign.
       for (int64_t r = 0; r < sh.M; ++r)
