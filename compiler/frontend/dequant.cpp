@@ -1,6 +1,7 @@
 #include "frontend/dequant.h"
 
 #include "frontend/gguf/gguf_dequant.h"
+#include "runtime/quant/smolc_bf16.h"
 
 #include <cmath>
 #include <cstring>
@@ -25,11 +26,12 @@ float bf16_to_f32(uint16_t b) {
 }
 
 uint16_t f32_to_bf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  if (std::isnan(f)) return static_cast<uint16_t>((u >> 16) | 0x40);
-  u += 0x7fff + ((u >> 16) & 1);
-  return static_cast<uint16_t>(u >> 16);
+  if (std::isnan(f)) {  // a quiet NaN, whatever the payload (smolc_bf16_round may carry it into Inf)
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    return static_cast<uint16_t>((u >> 16) | 0x40);
+  }
+  return smolc_bf16_round(f);
 }
 
 uint16_t f32_to_f16(float f) {

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "quant/smolc_bf16.h"
+
 namespace {
 
 constexpr int kK = 576;
@@ -38,12 +40,6 @@ __attribute__((always_inline)) inline void store_rows(float* yt, int r0, int lo,
   }
 }
 
-// Round-to-nearest-even f32 -> bf16 (inputs are finite activations).
-inline uint16_t to_bf16(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, sizeof b);
-  return uint16_t((b + 0x7fffu + ((b >> 16) & 1u)) >> 16);
-}
 inline int pair_at(const uint16_t* p) {  // two bf16 columns as one 32-bit lane
   uint32_t v;
   std::memcpy(&v, p, sizeof v);
@@ -495,9 +491,9 @@ extern "C" void smollm2_135m_instruct_bf16_bf16_gemm_3072x576_32r8t_avx512(const
     for (int t = 0; t < nt; ++t) {
       for (int k = 0; k < 576; ++k) {
         const float v = k < kK ? x[long(t0 + t) * kK + k] : 0.0f;
-        const uint16_t h = to_bf16(v);
+        const uint16_t h = smolc_bf16_round(v);
         xhi[t * 576 + k] = h;
-        xlo[t * 576 + k] = to_bf16(v - from_bf16(h));
+        xlo[t * 576 + k] = smolc_bf16_round(v - from_bf16(h));
       }
     }
     float* yt = y + long(t0) * ldy;

@@ -442,13 +442,6 @@ inline VecF vpow2(VecF n) {
   return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAllLanes, e, 23));
 }
 inline VecF vnan_or(VecF in, VecF v) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(in, in, _CMP_UNORD_Q), v, in); }
-// v rounded to bf16 (nearest even) as f32: the bits (b + 0x7fff + bit 16 of b) & 0xffff0000.
-inline VecF vround_bf16(VecF v) {
-  const __m512i b = _mm512_castps_si512(v);
-  const __m512i odd = _mm512_and_si512(_mm512_maskz_srli_epi32(kAllLanes, b, 16), _mm512_set1_epi32(1));
-  const __m512i r = _mm512_add_epi32(_mm512_add_epi32(b, _mm512_set1_epi32(0x7fff)), odd);
-  return _mm512_castsi512_ps(_mm512_and_si512(r, _mm512_set1_epi32(int(0xffff0000u))));
-}
 #else
 constexpr int kVecLanes = 8;
 typedef __m256 VecF;
@@ -476,13 +469,6 @@ inline VecF vpow2(VecF n) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
 }
 inline VecF vnan_or(VecF in, VecF v) { return _mm256_blendv_ps(v, in, _mm256_cmp_ps(in, in, _CMP_UNORD_Q)); }
-// v rounded to bf16 (nearest even) as f32: the bits (b + 0x7fff + bit 16 of b) & 0xffff0000.
-inline VecF vround_bf16(VecF v) {
-  const __m256i b = _mm256_castps_si256(v);
-  const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(1));
-  const __m256i r = _mm256_add_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(0x7fff)), odd);
-  return _mm256_castsi256_ps(_mm256_and_si256(r, _mm256_set1_epi32(int(0xffff0000u))));
-}
 #endif
 
 // exp_approx of every lane (see there): max/min are its clamps (NaN goes to
@@ -566,12 +552,6 @@ inline void add_row(float* x, const float* y, int n) {
   for_vectors(n, [&](int i, auto lanes) { lanes.store(x + i, vadd(lanes.load(x + i), lanes.load(y + i))); });
 }
 
-// --bf16-activations: out[i] = x[i] rounded to bf16 (nearest even) as f32, for
-// i < n. Activations are finite; the bit arithmetic is the reference engine's
-// f32_to_bf16 and the AVX-512 bf16a gemm's. Unused without the option.
-[[maybe_unused]] inline void round_bf16(const float* x, float* out, int n) {
-  for_vectors(n, [&](int i, auto lanes) { lanes.store(out + i, vround_bf16(lanes.load(x + i))); });
-}
 
 
 // The input of projection p as its kernels read it: x itself, or x quantised

@@ -317,17 +317,6 @@ inline void add_row(float* x, const float* y, int n) {
   for (int i = 0; i < n; ++i) x[i] += y[i];
 }
 
-// --bf16-activations: out[i] = x[i] rounded to bf16 (nearest even) as f32, for
-// i < n. Activations are finite; the bit arithmetic is the reference engine's
-// f32_to_bf16 and the AVX-512 bf16a gemm's. Unused without the option.
-[[maybe_unused]] inline void round_bf16(const float* x, float* out, int n) {
-  for (int i = 0; i < n; ++i) {
-    uint32_t b;
-    memcpy(&b, x + i, sizeof b);
-    b = (b + 0x7fffu + ((b >> 16) & 1u)) & 0xffff0000u;
-    memcpy(out + i, &b, sizeof b);
-  }
-}
 
 
 // The input of projection p as its kernels read it: x itself, or x quantised
