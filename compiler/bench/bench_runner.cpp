@@ -36,15 +36,15 @@ std::string runner_source(const CachedEngine& e) {
   // Token ids are the same fixed pseudo-random ids speed.mjs uses; the content
   // does not change the cost. Time comes from the engine's platform clock.
   return render_embedded("package/bench-runner.cpp.in", {{"NAME", e.name},
-                                                          {"UNAME", ascii_upper(e.name)},
-                                                          {"VERSION", std::string(SMOLC_VERSION)},
-                                                          {"KV_ELEM_BYTES", int64_t(e.kv_f16 ? 2 : 4)},
-                                                          {"PROMPT_SHORT", int64_t(lengths_for(e.ctx).prompt_short)},
-                                                          {"PROMPT_LONG", int64_t(lengths_for(e.ctx).prompt_long)},
-                                                          {"DECODE", int64_t(lengths_for(e.ctx).decode)},
-                                                          {"SPEC_START", int64_t(kSpecStart)},
-                                                          {"SPEC_PASSAGE", int64_t(kSpecPassage)},
-                                                          {"SPEC_TOKENS", int64_t(kSpecTokens)}});
+                                                         {"UNAME", ascii_upper(e.name)},
+                                                         {"VERSION", std::string(SMOLC_VERSION)},
+                                                         {"KV_ELEM_BYTES", int64_t(e.kv_f16 ? 2 : 4)},
+                                                         {"PROMPT_SHORT", int64_t(lengths_for(e.ctx).prompt_short)},
+                                                         {"PROMPT_LONG", int64_t(lengths_for(e.ctx).prompt_long)},
+                                                         {"DECODE", int64_t(lengths_for(e.ctx).decode)},
+                                                         {"SPEC_START", int64_t(kSpecStart)},
+                                                         {"SPEC_PASSAGE", int64_t(kSpecPassage)},
+                                                         {"SPEC_TOKENS", int64_t(kSpecTokens)}});
 }
 
 std::string build_runner(const CachedEngine& e, const std::string& cxx, const std::string& triple,
@@ -52,9 +52,11 @@ std::string build_runner(const CachedEngine& e, const std::string& cxx, const st
   const std::string src = runner_source(e);
   const std::string keyed = src + key;
   char tag[17];
-  std::snprintf(tag, sizeof tag, "%016llx",
-                static_cast<unsigned long long>(weights_hash(reinterpret_cast<const uint8_t*>(keyed.data()), keyed.size())));
-  const fs::path dir = out_root.empty() ? fs::path(e.dir) / "bench" : fs::path(out_root) / ("runner-" + std::string(tag));
+  std::snprintf(
+      tag, sizeof tag, "%016llx",
+      static_cast<unsigned long long>(weights_hash(reinterpret_cast<const uint8_t*>(keyed.data()), keyed.size())));
+  const fs::path dir =
+      out_root.empty() ? fs::path(e.dir) / "bench" : fs::path(out_root) / ("runner-" + std::string(tag));
   const fs::path exe = out_root.empty() ? dir / ("runner-" + std::string(tag)) : dir / "runner";
   if (fs::exists(exe)) return exe.string();
   fs::create_directories(dir);
@@ -69,9 +71,9 @@ std::string build_runner(const CachedEngine& e, const std::string& cxx, const st
   // wasm32-wasi's libc++ is built without exceptions: so is the runner.
   const std::string cross = (triple.empty() ? "" : (clang ? " --target=" + triple : std::string()) + " -static") +
                             (triple.rfind("wasm32", 0) == 0 ? " -fno-exceptions" : "");
-  const std::string cmd = shell_quote(cxx) + cross + " -std=c++17 -O2 -I" +
-                          shell_quote(e.include_dir) + " " + shell_quote(cpp.string()) + " " + shell_quote(e.library) +
-                          " -lpthread -lm -o " + shell_quote(tmp.string()) + " >" + shell_quote(log.string()) + " 2>&1";
+  const std::string cmd = shell_quote(cxx) + cross + " -std=c++17 -O2 -I" + shell_quote(e.include_dir) + " " +
+                          shell_quote(cpp.string()) + " " + shell_quote(e.library) + " -lpthread -lm -o " +
+                          shell_quote(tmp.string()) + " >" + shell_quote(log.string()) + " 2>&1";
   if (std::system(cmd.c_str()) != 0) {
     std::ifstream lf(log);
     const std::string text((std::istreambuf_iterator<char>(lf)), std::istreambuf_iterator<char>());

@@ -39,7 +39,7 @@ int64_t now_ns() {
 // mtime in nanoseconds since the Unix epoch (stat, not file_time_type, whose
 // epoch is not the system clock's: stamps and mtimes must compare).
 int64_t mtime_ns(const fs::path& p) {
-  struct stat st {};
+  struct stat st{};
   if (::stat(p.c_str(), &st) != 0) return 0;
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }

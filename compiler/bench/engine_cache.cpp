@@ -10,8 +10,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "tune/tuning.h"
 #include <stdexcept>
+#include "tune/tuning.h"
 
 #include "bench/cache_store.h"
 #include "common/hex.h"
@@ -35,7 +35,7 @@ std::string env(const char* name) {
 // build of smolc are never reused by another.
 std::string smolc_build_identity() {
   std::string id = SMOLC_VERSION;
-  struct stat st {};
+  struct stat st{};
   if (::stat("/proc/self/exe", &st) == 0)
     id += ":" + std::to_string(st.st_size) + ":" + std::to_string(static_cast<long long>(st.st_mtime));
   return id;
@@ -83,8 +83,9 @@ CachedEngine open_engine_dir(const std::string& dir) {
   }
   if (!fs::is_regular_file(c.library))
     throw InputError(manifest, "name",
-                     "the directory has no " + c.library + " (compiled with --emit-only? run src/build.sh and move the "
-                     "library into lib/)");
+                     "the directory has no " + c.library +
+                         " (compiled with --emit-only? run src/build.sh and move the "
+                         "library into lib/)");
   return c;
 }
 
@@ -92,12 +93,13 @@ const schedule::TargetDesc& engine_dir_target(const CachedEngine& e, bool must_r
   const schedule::TargetDesc& t = schedule::find_target(e.target);
   const std::string manifest = (fs::path(e.dir) / "manifest.json").string();
   if (must_run_here && t.bare_metal())
-    throw InputError(manifest, "target", "the engine was compiled for the bare-metal target '" + t.name +
-                                             "'; it runs in firmware (docs/firmware.md), not on this machine");
+    throw InputError(manifest, "target",
+                     "the engine was compiled for the bare-metal target '" + t.name +
+                         "'; it runs in firmware (docs/firmware.md), not on this machine");
   if (must_run_here && !host_supports(t.isa))
-    throw InputError(manifest, "target", "the engine was compiled for '" + t.name + "', which this CPU (" +
-                                             isa_name(detect_host_isa()) +
-                                             ") cannot run; compile the model again with --target native");
+    throw InputError(manifest, "target",
+                     "the engine was compiled for '" + t.name + "', which this CPU (" + isa_name(detect_host_isa()) +
+                         ") cannot run; compile the model again with --target native");
   return t;
 }
 
@@ -128,11 +130,10 @@ CachedEngine compile_cached(const CacheRequest& req, const std::function<void(co
   if (!req.tune.empty()) tune::load_for_target(req.tune, *target);  // a bad tuning file fails before the work
   const std::string tune_sha = req.tune.empty() ? "" : tune::tuning_hash(req.tune);
 
-  const std::string key_text = "model=" + sha + ";format=" + req.formats.describe() +
-                               (req.allow_nonfinite ? ";nonfinite" : "") + ";target=" + target->name +
-                               ";ctx=" + std::to_string(ctx) + ";kv=" + (req.kv_f16 ? "f16" : "f32") +
-                               ";cxx=" + req.cxx + ";smolc=" + smolc_build_identity() +
-                               (tune_sha.empty() ? "" : ";tune=" + tune_sha);
+  const std::string key_text =
+      "model=" + sha + ";format=" + req.formats.describe() + (req.allow_nonfinite ? ";nonfinite" : "") +
+      ";target=" + target->name + ";ctx=" + std::to_string(ctx) + ";kv=" + (req.kv_f16 ? "f16" : "f32") +
+      ";cxx=" + req.cxx + ";smolc=" + smolc_build_identity() + (tune_sha.empty() ? "" : ";tune=" + tune_sha);
   const std::string key = hex64(weights_hash(reinterpret_cast<const uint8_t*>(key_text.data()), key_text.size()));
   const std::string name = sanitize_c_identifier(ck.name + "_" + format_name(req.formats.base));
   validate_engine_name(name);

@@ -12,8 +12,8 @@
 namespace smolc {
 
 struct CacheRequest {
-  std::string model;      // path or name, as load_checkpoint takes it
-  std::string tokenizer;  // --tokenizer override (llama2.c models) or empty
+  std::string model;             // path or name, as load_checkpoint takes it
+  std::string tokenizer;         // --tokenizer override (llama2.c models) or empty
   schedule::FormatPlan formats;  // base format, --q4-all, --keep rules
   bool allow_nonfinite = false;
   std::string target = "native";  // resolved to a concrete target before keying
@@ -31,12 +31,12 @@ struct CachedEngine {
   std::string library;      // DIR/lib/libNAME.a
   std::string include_dir;  // DIR/include
   int ctx = 0;
-  bool kv_f16 = false;      // KV cache element type: f16, else f32
-  std::string format;       // as the manifest describes it ("q4 --keep lm_head=q8")
-  std::string model_path;   // the checkpoint it was compiled from
+  bool kv_f16 = false;     // KV cache element type: f16, else f32
+  std::string format;      // as the manifest describes it ("q4 --keep lm_head=q8")
+  std::string model_path;  // the checkpoint it was compiled from
   bool external_weights = false;
   size_t weights_bytes = 0;
-  bool reused = false;        // true: found in the cache, nothing compiled
+  bool reused = false;         // true: found in the cache, nothing compiled
   double compile_seconds = 0;  // 0 when reused
   // Entries removed to keep the cache under its cap (cache_store.h) after
   // this one was compiled, least recently used first: "KIND NAME (N bytes)".
@@ -74,6 +74,7 @@ std::string engine_dir_link_key(const CachedEngine& e, const std::string& cxx);
 // callers never see a half-written entry. Each use marks the entry used; a
 // new entry that takes the cache past cache_cap_bytes() evicts the least
 // recently used others. Throws InputError for bad input.
-CachedEngine compile_cached(const CacheRequest& req, const std::function<void(const char*, size_t, size_t)>& progress = {});
+CachedEngine compile_cached(const CacheRequest& req,
+                            const std::function<void(const char*, size_t, size_t)>& progress = {});
 
 }  // namespace smolc

@@ -19,10 +19,14 @@ size_t utf8_length(std::string_view s, size_t i, uint32_t& cp) {
   }
   size_t n;
   uint32_t min;
-  if ((c & 0xE0) == 0xC0) n = 2, cp = c & 0x1F, min = 0x80;
-  else if ((c & 0xF0) == 0xE0) n = 3, cp = c & 0x0F, min = 0x800;
-  else if ((c & 0xF8) == 0xF0) n = 4, cp = c & 0x07, min = 0x10000;
-  else return 0;
+  if ((c & 0xE0) == 0xC0)
+    n = 2, cp = c & 0x1F, min = 0x80;
+  else if ((c & 0xF0) == 0xE0)
+    n = 3, cp = c & 0x0F, min = 0x800;
+  else if ((c & 0xF8) == 0xF0)
+    n = 4, cp = c & 0x07, min = 0x10000;
+  else
+    return 0;
   if (i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((b(k) & 0xC0) != 0x80) return 0;
@@ -47,7 +51,8 @@ void append_octal(std::string& out, unsigned char c) {
 bool printable_ascii(unsigned char c) { return c >= 0x20 && c < 0x7F; }
 
 void no_nul(std::string_view s, const char* what) {
-  if (s.find('\0') != std::string_view::npos) throw std::invalid_argument(std::string(what) + ": text holds a NUL byte");
+  if (s.find('\0') != std::string_view::npos)
+    throw std::invalid_argument(std::string(what) + ": text holds a NUL byte");
 }
 
 }  // namespace
@@ -87,8 +92,10 @@ std::string shell_quote(std::string_view s) {
   no_nul(s, "shell_quote");
   std::string q = "'";
   for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q += c;
+    if (c == '\'')
+      q += "'\\''";
+    else
+      q += c;
   }
   return q + "'";
 }
@@ -140,10 +147,14 @@ std::string cmake_string(std::string_view s) {
     if (c == '\\' || c == '"' || c == '$') {
       out += '\\';
       out += c;
-    } else if (c == '\r') out += "\\r";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else out += c;
+    } else if (c == '\r')
+      out += "\\r";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else
+      out += c;
   }
   return out + "\"";
 }
@@ -153,9 +164,12 @@ std::string pc_value(std::string_view s) {
   out.reserve(s.size());
   for (char ch : s) {
     const unsigned char c = static_cast<unsigned char>(ch);
-    if (c == '$') out += "$$";
-    else if (!printable_ascii(c) || c == '\\' || c == '#' || c == '"' || c == '\'') append_hex(out, c);
-    else out += ch;
+    if (c == '$')
+      out += "$$";
+    else if (!printable_ascii(c) || c == '\\' || c == '#' || c == '"' || c == '\'')
+      append_hex(out, c);
+    else
+      out += ch;
   }
   return out;
 }

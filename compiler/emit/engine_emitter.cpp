@@ -12,11 +12,11 @@
 #include "common/hex.h"
 #include "emit/engine_names.h"
 #include "emit/template_engine.h"
+#include "emit/tokenizer_tables_emit.h"
 #include "frontend/error.h"
 #include "runtime/quant/smolc_quant.h"
 #include "schedule/kernel_list.h"
 #include "speculate/smolc_speculate.h"
-#include "emit/tokenizer_tables_emit.h"
 
 namespace smolc {
 
@@ -85,7 +85,8 @@ struct StateLayout {
     throw std::logic_error("emit: unknown state element");
   }
   std::string code() const {
-    std::string s = "constexpr size_t kHeaderBytes = 64;\nstatic_assert(sizeof(Header) <= kHeaderBytes, \"the header fits\");\n";
+    std::string s =
+        "constexpr size_t kHeaderBytes = 64;\nstatic_assert(sizeof(Header) <= kHeaderBytes, \"the header fits\");\n";
     for (const Entry& e : entries)
       s += "constexpr size_t " + e.name + " = " + std::to_string(e.offset) + ";  // " + comment(e) + "\n";
     s += "constexpr size_t kStateBytes = " + std::to_string(end) + ";";
@@ -114,8 +115,8 @@ StateLayout state_layout(const ModelConfig& c, const schedule::Schedule& s, cons
   const Elem kv = opt.kv_f16 ? Elem::F16 : Elem::F32;
   StateLayout st;
   st.add("kKCache", n(L * ctx * KV), kv,
-         "[layers " + std::to_string(L) + ", kv_heads " + std::to_string(c.n_kv_heads) + ", ctx " + std::to_string(ctx) +
-             ", head_dim " + std::to_string(c.head_dim) + "] keys after RoPE");
+         "[layers " + std::to_string(L) + ", kv_heads " + std::to_string(c.n_kv_heads) + ", ctx " +
+             std::to_string(ctx) + ", head_dim " + std::to_string(c.head_dim) + "] keys after RoPE");
   st.add("kVCache", n(L * ctx * KV), kv, "[layers, kv_heads, ctx, head_dim] values");
   st.add("kX", n(P * D), Elem::F32, dims({P, D}) + " residual stream");
   st.add("kXn", n(P * D), Elem::F32, dims({P, D}) + " normalised residual");
@@ -156,7 +157,7 @@ StateLayout state_layout(const ModelConfig& c, const schedule::Schedule& s, cons
 // projection naming its kernels.
 struct KernelSet {
   std::map<std::string, KernelSource> by_function;
-  std::string projections;  // one "const Proj kP_..." line each
+  std::string projections;   // one "const Proj kP_..." line each
   std::string row_function;  // the embedding lookup
   bool any_a8 = false;
 
@@ -211,10 +212,10 @@ struct Forward;
 // value in, and the values only that step reads (and checks).
 struct StepLowering {
   ir::OpKind kind;
-  std::optional<ir::Epilogue> epilogue;  // nullopt: any
-  bool (*applies)(const ir::Op&);        // nullptr: always
-  const char* step;                      // templates/engine/step/<step>.inc.in
-  const char* output;                    // "": none (lm_head writes the logits)
+  std::optional<ir::Epilogue> epilogue;                        // nullopt: any
+  bool (*applies)(const ir::Op&);                              // nullptr: always
+  const char* step;                                            // templates/engine/step/<step>.inc.in
+  const char* output;                                          // "": none (lm_head writes the logits)
   void (*vars)(const Forward&, const ir::Op&, TemplateVars&);  // nullptr: the common ones only
 };
 
@@ -245,7 +246,8 @@ void rms_norm_vars(const Forward& f, const ir::Op& op, TemplateVars& v) {
   v["FOLDED"] = int64_t(op.gain.empty());
 }
 void residual_vars(const Forward& f, const ir::Op& op, TemplateVars& v) {
-  if (f.input(op, 1) != "x") throw std::logic_error("emit: " + op.name + " adds into a value other than the residual stream");
+  if (f.input(op, 1) != "x")
+    throw std::logic_error("emit: " + op.name + " adds into a value other than the residual stream");
   v["WEIGHT"] = op.name.substr(op.name.rfind('.') + 1);
 }
 void swiglu_vars(const Forward& f, const ir::Op& op, TemplateVars&) {
@@ -260,7 +262,8 @@ const StepLowering kSteps[] = {
     {OpKind::Embedding, std::nullopt, nullptr, "embed", "x", embed_vars},
     {OpKind::RmsNorm, std::nullopt, nullptr, "rms_norm", "xn", rms_norm_vars},
     {OpKind::MatMul, Epilogue::RopeKvWrite, nullptr, "qkv_rope_kv", "qkv", nullptr},
-    {OpKind::Attention, std::nullopt, [](const ir::Op& op) { return op.inputs.size() == 1; }, "attention", "att", nullptr},
+    {OpKind::Attention, std::nullopt, [](const ir::Op& op) { return op.inputs.size() == 1; }, "attention", "att",
+     nullptr},
     {OpKind::MatMul, Epilogue::ResidualAdd, nullptr, "residual_proj", "x", residual_vars},
     {OpKind::MatMul, Epilogue::SwiGLU, nullptr, "swiglu_proj", "h", swiglu_vars},
     {OpKind::LmHead, std::nullopt, [](const ir::Op& op) { return op.normalize; }, "lm_head", "", lm_head_vars},
@@ -303,16 +306,24 @@ std::string forward_pass(const ir::Graph& g, const schedule::Schedule& s, const 
 
 // The model's shape as the engine and the step templates print it.
 TemplateVars model_vars(const ModelConfig& c) {
-  return {{"VOCAB", c.vocab_size},   {"DIM", c.dim},          {"HIDDEN", c.hidden_dim},
-          {"LAYERS", c.n_layers},    {"HEADS", c.n_heads},    {"KV_HEADS", c.n_kv_heads},
-          {"HEAD_DIM", c.head_dim},  {"BOS", c.bos_id},       {"EOS", c.eos_id},
-          {"Q_DIM", c.q_dim()},      {"QKV_DIM", c.q_dim() + 2 * c.kv_dim()}};
+  return {{"VOCAB", c.vocab_size},
+          {"DIM", c.dim},
+          {"HIDDEN", c.hidden_dim},
+          {"LAYERS", c.n_layers},
+          {"HEADS", c.n_heads},
+          {"KV_HEADS", c.n_kv_heads},
+          {"HEAD_DIM", c.head_dim},
+          {"BOS", c.bos_id},
+          {"EOS", c.eos_id},
+          {"Q_DIM", c.q_dim()},
+          {"QKV_DIM", c.q_dim() + 2 * c.kv_dim()}};
 }
 
 std::string inv_freq(const ModelConfig& c) {
   std::string s;
   for (int64_t i = 0; i < c.head_dim / 2; ++i) {
-    const float f = 1.0f / std::pow(static_cast<float>(c.rope_theta), static_cast<float>(2 * i) / static_cast<float>(c.head_dim));
+    const float f =
+        1.0f / std::pow(static_cast<float>(c.rope_theta), static_cast<float>(2 * i) / static_cast<float>(c.head_dim));
     s += (i ? ", " : "") + hex_float(f);
   }
   return s;
@@ -334,7 +345,8 @@ void set_option_vars(TemplateVars& v, const schedule::Schedule& s, const EngineO
   v["CTX"] = static_cast<int64_t>(opt.ctx);
   v["EXTERNAL"] = static_cast<int64_t>(opt.external_weights);
   v["THREADS"] = static_cast<int64_t>(opt.threads);
-  v["THREADS_TEXT"] = opt.threads > 0 ? std::to_string(opt.threads) + " threads" : std::string("one thread per online CPU");
+  v["THREADS_TEXT"] =
+      opt.threads > 0 ? std::to_string(opt.threads) + " threads" : std::string("one thread per online CPU");
   v["KV_F16"] = static_cast<int64_t>(opt.kv_f16);
   v["MAGIC"] = "0x" + hex64(weights_hash(reinterpret_cast<const uint8_t*>(opt.name.data()), opt.name.size()) | 1);
 }
@@ -392,8 +404,8 @@ void check_engine_options(const ModelConfig& c, const EngineOptions& opt) {
                      "is out of range, expected 1.." + std::to_string(c.max_seq_len) + " (the model's max_seq_len)");
 }
 
-EngineSources emit_engine(const ir::Graph& g, const schedule::Schedule& s, const WeightOffsets& w,
-                          const EngineModel& m, const EngineOptions& opt) {
+EngineSources emit_engine(const ir::Graph& g, const schedule::Schedule& s, const WeightOffsets& w, const EngineModel& m,
+                          const EngineOptions& opt) {
   const ModelConfig& c = g.cfg;
   check_engine_options(c, opt);
   EngineSources out;

@@ -19,12 +19,12 @@
 namespace smolc {
 
 struct EngineOptions {
-  std::string name;      // C identifier prefix (validated)
-  std::string command;   // the smolc command line, noted in every file
-  int ctx = 2048;        // KV cache positions
-  int threads = 0;       // default thread count (0: one per online CPU)
+  std::string name;     // C identifier prefix (validated)
+  std::string command;  // the smolc command line, noted in every file
+  int ctx = 2048;       // KV cache positions
+  int threads = 0;      // default thread count (0: one per online CPU)
   bool external_weights = false;
-  bool kv_f16 = false;   // KV cache in IEEE half (half the state, ~1e-3 relative rounding per entry)
+  bool kv_f16 = false;      // KV cache in IEEE half (half the state, ~1e-3 relative rounding per entry)
   std::string format_text;  // how the formats were asked for ("q4 --keep lm_head=q8"); default: the base format
 };
 
@@ -43,7 +43,7 @@ struct GeneratedFile {
 
 struct EngineSources {
   std::string name;
-  GeneratedFile header;               // NAME.h
+  GeneratedFile header;                // NAME.h
   std::vector<GeneratedFile> sources;  // engine + kernels (+ weights .S when embedded)
   size_t state_bytes = 0;
   size_t code_files = 0;

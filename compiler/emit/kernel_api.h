@@ -22,12 +22,12 @@ namespace smolc {
 // Format, Isa and KernelSpec: target/target.h.
 
 struct KernelSource {
-  std::string file_name;      // e.g. "bf16-gemv-576x1536-16r-avx512.cpp" (op, format, shape, tile, ISA)
-  std::string function_name;  // C identifier, unique per spec, given a prefix
-  std::string code;           // a complete translation unit, header comment naming template + "do not edit"
+  std::string file_name;               // e.g. "bf16-gemv-576x1536-16r-avx512.cpp" (op, format, shape, tile, ISA)
+  std::string function_name;           // C identifier, unique per spec, given a prefix
+  std::string code;                    // a complete translation unit, header comment naming template + "do not edit"
   std::vector<std::string> cxx_flags;  // extra flags this file needs, e.g. {"-mavx512f", ...}; empty for scalar
-  KernelOp op = KernelOp::Gemv;  // the kernel list's op: picks the signature below
-  bool a8_input = false;         // gemv/gemm of q8/q4: reads int8 activation blocks
+  KernelOp op = KernelOp::Gemv;        // the kernel list's op: picks the signature below
+  bool a8_input = false;               // gemv/gemm of q8/q4: reads int8 activation blocks
 };
 
 // Generated signatures, all extern "C" (prefix makes names unique per engine, e.g. "smollm2_135m_bf16_"):

@@ -15,9 +15,11 @@ namespace smolc::kernel_detail {
 std::string kernel_stem(const KernelSpec& s, const char* op) {
   std::string tile = std::to_string(s.tile_m) + "r";
   if (std::string(op) == "gemm") tile += std::to_string(s.tile_n) + "t";
-  const KernelOp kop = std::string(op) == "gemm" ? KernelOp::Gemm : std::string(op) == "row" ? KernelOp::Row : KernelOp::Gemv;
-  return kernel_format_name(kop, s) + "-" + op + "-" + std::to_string(s.M) + "x" + std::to_string(s.K) + "-" +
-         tile + "-" + isa_name(s.isa);
+  const KernelOp kop = std::string(op) == "gemm"  ? KernelOp::Gemm
+                       : std::string(op) == "row" ? KernelOp::Row
+                                                  : KernelOp::Gemv;
+  return kernel_format_name(kop, s) + "-" + op + "-" + std::to_string(s.M) + "x" + std::to_string(s.K) + "-" + tile +
+         "-" + isa_name(s.isa);
 }
 
 KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, KernelOp kop) {
@@ -36,17 +38,17 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, KernelO
   // neon, neondot and i8mm share one template per op, except the i8mm q8/q4
   // gemm (smmla: q-gemm-i8mm) and bf16 gemm (bfmmla: gemm-i8mm).
   const bool neon = isa_is_aarch64(s.isa);
-  const bool i8mm_gemm = s.isa == Isa::NEON_I8MM && (uses_a8_input(s.fmt) || s.fmt == Format::BF16) &&
-                         kop == KernelOp::Gemm;
+  const bool i8mm_gemm =
+      s.isa == Isa::NEON_I8MM && (uses_a8_input(s.fmt) || s.fmt == Format::BF16) && kop == KernelOp::Gemm;
   const bool wasm = s.isa == Isa::WASM_SIMD128;
   const bool quant = is_quantized(s.fmt);
   const std::string isa_part = is_row      ? "scalar"
                                : i8mm_gemm ? "i8mm"
                                : neon      ? "neon"
-                               : wasm  ? "wasm"
-                               : quant ? isa_name(s.isa)
-                               : x86   ? "x86"
-                                       : "scalar";
+                               : wasm      ? "wasm"
+                               : quant     ? isa_name(s.isa)
+                               : x86       ? "x86"
+                                           : "scalar";
   const std::string tpl = std::string(op) + "/" + (quant ? "q-" : "") + op + "-" + isa_part + ".cpp.in";
 
   KernelSource out;
@@ -73,14 +75,14 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, KernelO
   v["PANELS"] = l.panels;
   if (quant) {
     const int64_t kb = l.k_padded / SMOLC_QBLOCK;
-    v["KB"] = kb;                                   // blocks per row
+    v["KB"] = kb;                                    // blocks per row
     v["LAST_COLS"] = s.K - (kb - 1) * SMOLC_QBLOCK;  // real columns of the last block
     v["A8"] = int64_t(uses_a8_input(s.fmt));
     v["SCALE_BYTES"] = int64_t(layout::quant_scale_bytes(s.fmt));
     v["PAYLOAD_BYTES"] = int64_t(layout::quant_payload_bytes(s.fmt));
     v["GROUP_BYTES"] = int64_t(l.group_bytes);
     v["PANEL_BYTES"] = int64_t(l.panel_bytes);
-    v["QI"] = int64_t(l.interleave);  // rows per payload interleave group
+    v["QI"] = int64_t(l.interleave);       // rows per payload interleave group
     v["QU"] = int64_t(l.interleave_unit);  // bytes per row per interleave unit
     // AVX2 q8 gemm: tokens per register tile; 3 measured fastest (docs/performance-notes.md).
     v["Q8_CHUNK"] = int64_t(std::min(s.tile_n, 3));
@@ -158,9 +160,11 @@ namespace smolc {
 std::string kernel_declaration(const KernelSource& k) {
   const std::string x = k.a8_input ? "const void* xa" : "const float* x";
   switch (k.op) {
-    case KernelOp::Gemv: return "void " + k.function_name + "(const void* w, " + x + ", float* y, int row_begin, int row_end);";
+    case KernelOp::Gemv:
+      return "void " + k.function_name + "(const void* w, " + x + ", float* y, int row_begin, int row_end);";
     case KernelOp::Gemm:
-      return "void " + k.function_name + "(const void* w, " + x + ", int n, float* y, int ldy, int row_begin, int row_end);";
+      return "void " + k.function_name + "(const void* w, " + x +
+             ", int n, float* y, int ldy, int row_begin, int row_end);";
     case KernelOp::Row: return "void " + k.function_name + "(const void* w, int row, float* out);";
   }
   throw std::logic_error("kernel_declaration: unknown op");

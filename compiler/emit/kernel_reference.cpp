@@ -30,7 +30,8 @@ RowBlock read_block(const KernelSpec& s, const PackedLayout& l, const uint8_t* p
   const uint8_t* group = packed + size_t(r / s.tile_m) * l.panel_bytes + size_t(b) * l.group_bytes;
   uint8_t payload[2 * kB];  // the row's payload bytes gathered from the (possibly interleaved) payload area
   for (size_t j = 0; j < pb; ++j)
-    payload[j] = group[size_t(s.tile_m) * sb + layout::quant_payload_offset(s.fmt, l.interleave, l.interleave_unit, int(rr), int(j))];
+    payload[j] = group[size_t(s.tile_m) * sb +
+                       layout::quant_payload_offset(s.fmt, l.interleave, l.interleave_unit, int(rr), int(j))];
   RowBlock out;
   if (s.fmt == Format::Q16) {
     std::memcpy(&out.d, group + rr * sb, sizeof out.d);

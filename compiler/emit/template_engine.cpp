@@ -187,12 +187,12 @@ using Body = std::vector<std::unique_ptr<Node>>;
 struct Node {
   enum Kind { Text, If, For, Set } kind = Text;
   int line = 0;
-  std::string text;                                  // Text: the raw line incl. newline
+  std::string text;                                    // Text: the raw line incl. newline
   std::vector<std::pair<std::string, Body>> branches;  // If: (condition, body); "" = else
-  std::string var;                                   // For / Set
-  std::vector<std::string> range_args;               // For
-  std::string expr;                                  // Set
-  Body body;                                         // For
+  std::string var;                                     // For / Set
+  std::vector<std::string> range_args;                 // For
+  std::string expr;                                    // Set
+  Body body;                                           // For
 };
 
 std::string trim(std::string_view s) {
@@ -355,12 +355,8 @@ class Renderer {
 
   void render(const Node& n, std::string& out) {
     switch (n.kind) {
-      case Node::Text:
-        substitute(n.text, n.line, out);
-        break;
-      case Node::Set:
-        vars_[n.var] = eval(n.expr, n.line);
-        break;
+      case Node::Text: substitute(n.text, n.line, out); break;
+      case Node::Set: vars_[n.var] = eval(n.expr, n.line); break;
       case Node::If:
         for (const auto& [cond, body] : n.branches) {
           if (cond.empty() || eval_int(cond, n.line)) {
@@ -385,8 +381,10 @@ class Renderer {
           vars_[n.var] = i;
           render(n.body, out);
         }
-        if (saved) vars_[n.var] = *saved;
-        else vars_.erase(n.var);
+        if (saved)
+          vars_[n.var] = *saved;
+        else
+          vars_.erase(n.var);
         break;
       }
     }

@@ -86,7 +86,8 @@ std::string emit_tokenizer_tables_cpp(const TokenizerData& data, const std::stri
     for (size_t i = 0; i < t.merges.size(); ++i) {
       const rt::TokMerge& m = t.merges[i];
       if (i % 4 == 0) arrays += "\n   ";
-      arrays += " {" + int_str(m.left) + ", " + int_str(m.right) + ", " + int_str(m.rank) + ", " + int_str(m.merged) + "},";
+      arrays +=
+          " {" + int_str(m.left) + ", " + int_str(m.right) + ", " + int_str(m.rank) + ", " + int_str(m.merged) + "},";
     }
     arrays += "\n};\n";
   }

@@ -138,7 +138,8 @@ Graph build_llama_graph(const ModelConfig& c) {
     g.ops[static_cast<size_t>(rk)].heads = static_cast<int>(c.n_kv_heads);
     int att = unary(OpKind::Attention, p + "attention", l,
                     {g.ops[static_cast<size_t>(rq)].output, g.ops[static_cast<size_t>(rk)].output, v}, {Q});
-    int o = matmul(p + "wo", l, g.ops[static_cast<size_t>(att)].output, hf_layer_tensor(l, "self_attn.o_proj.weight"), D, Q);
+    int o = matmul(p + "wo", l, g.ops[static_cast<size_t>(att)].output, hf_layer_tensor(l, "self_attn.o_proj.weight"),
+                   D, Q);
     int a1 = unary(OpKind::Add, p + "attn_residual", l, {x, o}, {D});
     x = g.ops[static_cast<size_t>(a1)].output;
     int n2 = unary(OpKind::RmsNorm, p + "ffn_norm", l, {x}, {D});
@@ -147,7 +148,8 @@ Graph build_llama_graph(const ModelConfig& c) {
     int gate = matmul(p + "w1", l, xn2, hf_layer_tensor(l, "mlp.gate_proj.weight"), H, D);
     int up = matmul(p + "w3", l, xn2, hf_layer_tensor(l, "mlp.up_proj.weight"), H, D);
     int sw = unary(OpKind::SwiGLU, p + "swiglu", l, {gate, up}, {H});
-    int down = matmul(p + "w2", l, g.ops[static_cast<size_t>(sw)].output, hf_layer_tensor(l, "mlp.down_proj.weight"), D, H);
+    int down =
+        matmul(p + "w2", l, g.ops[static_cast<size_t>(sw)].output, hf_layer_tensor(l, "mlp.down_proj.weight"), D, H);
     int a2 = unary(OpKind::Add, p + "ffn_residual", l, {x, down}, {D});
     x = g.ops[static_cast<size_t>(a2)].output;
   }

@@ -52,18 +52,18 @@ struct Value {
 
 struct Op {
   OpKind kind = OpKind::MatMul;
-  std::string name;          // "layers.3.wqkv"; unique, a C identifier after sanitising
-  std::vector<int> inputs;   // value ids
+  std::string name;         // "layers.3.wqkv"; unique, a C identifier after sanitising
+  std::vector<int> inputs;  // value ids
   int output = -1;
   int layer = -1;
   // MatMul / LmHead: the reference engine's product whose input this op reads
   // (wq wk wv wo w1 w3 w2, lm_head); a fused op keeps its first part's, since
   // q|k|v and gate|up share their input. Calibration statistics are keyed by it.
   std::string product;
-  WeightRecipe weight;       // Embedding, MatMul, LmHead
-  std::string gain;          // RmsNorm / LmHead: HF gain tensor; empty: none (folded)
-  bool normalize = false;    // LmHead: rms-normalise the input first (final norm fused)
-  int heads = 0;             // Rope: heads rotated
+  WeightRecipe weight;     // Embedding, MatMul, LmHead
+  std::string gain;        // RmsNorm / LmHead: HF gain tensor; empty: none (folded)
+  bool normalize = false;  // LmHead: rms-normalise the input first (final norm fused)
+  int heads = 0;           // Rope: heads rotated
   Epilogue epilogue = Epilogue::None;
 };
 

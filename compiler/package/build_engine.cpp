@@ -46,7 +46,8 @@ fs::path runtime_dir() {
   if (const char* d = std::getenv("SMOLC_RUNTIME_DIR")) return d;
   return fs::path(SMOLC_SOURCE_DIR) / "runtime";
 }
-const std::vector<std::string> kRuntimeDirs = {"platform", "sampler", "tokenizer", "chat", "quant", "speculate", "weights"};
+const std::vector<std::string> kRuntimeDirs = {"platform", "sampler",   "tokenizer", "chat",
+                                               "quant",    "speculate", "weights"};
 
 // CXX as make reads it: a compiler followed by flags
 // ("arm-none-eabi-g++ -mcpu=cortex-m7"), split at blanks; so are --cxxflags.
@@ -129,7 +130,8 @@ BuildResult build_engine(const EngineSources& e, const LoweredWeights& w, const 
   fs::copy_file(src / "runtime/sampler/sampler.h", dir / "include" / "smolc_sampler.h",
                 fs::copy_options::overwrite_existing);
   fs::copy_file(src / "runtime/sampler/sampler.h", src / "smolc_sampler.h", fs::copy_options::overwrite_existing);
-  fs::copy_file(src / "runtime/chat/chatml.h", dir / "include" / "smolc_chatml.h", fs::copy_options::overwrite_existing);
+  fs::copy_file(src / "runtime/chat/chatml.h", dir / "include" / "smolc_chatml.h",
+                fs::copy_options::overwrite_existing);
   for (const GeneratedFile& g : e.sources) write_text(src / g.name, g.text);
   if (eo.external_weights) {
     // The layout the engine checks: runtime/weights/smolc_weights.h.
@@ -152,8 +154,8 @@ BuildResult build_engine(const EngineSources& e, const LoweredWeights& w, const 
         throw InputError("target", "unit flag", "'" + printable(f) + "' holds a control byte");
     target_flags += " " + shell_word(f);
   }
-  const std::string common = "-std=c++17" + target_flags +
-                             " -fno-exceptions -fno-rtti -Wall -Wextra -Werror -I. -Iruntime -Iruntime/platform";
+  const std::string common =
+      "-std=c++17" + target_flags + " -fno-exceptions -fno-rtti -Wall -Wextra -Werror -I. -Iruntime -Iruntime/platform";
   std::vector<std::pair<std::string, std::string>> units;  // (source, flags)
   for (const GeneratedFile& g : e.sources) {
     std::string flags;
@@ -180,20 +182,29 @@ BuildResult build_engine(const EngineSources& e, const LoweredWeights& w, const 
     objects += " " + shell_quote(obj);
   }
   // Every value below is escaped for the syntax of the file it lands in.
-  TemplateVars sh{{"NAME", N}, {"VERSION", std::string(SMOLC_VERSION)}, {"COMMAND", printable(eo.command)},
-                  {"CXX_DEFAULT", quoted_words(cxx_words)}, {"AR_DEFAULT", shell_quote(ar)},
-                  {"COMPILE_LINES", compile_lines}, {"OBJECTS", objects}, {"TRIPLE", bo.triple}};
+  TemplateVars sh{{"NAME", N},
+                  {"VERSION", std::string(SMOLC_VERSION)},
+                  {"COMMAND", printable(eo.command)},
+                  {"CXX_DEFAULT", quoted_words(cxx_words)},
+                  {"AR_DEFAULT", shell_quote(ar)},
+                  {"COMPILE_LINES", compile_lines},
+                  {"OBJECTS", objects},
+                  {"TRIPLE", bo.triple}};
   write_text(src / "build.sh", render_embedded("package/build.sh.in", sh));
   write_text(src / "COMMAND.txt", eo.command + "\n");
 
   // ---- package files --------------------------------------------------------
-  TemplateVars cm{{"NAME", N}, {"VERSION", std::string(SMOLC_VERSION)}, {"COMMAND", printable(eo.command)},
-                  {"MODEL", cmake_string(bo.model_name)}, {"EXTERNAL", int64_t(eo.external_weights)},
+  TemplateVars cm{{"NAME", N},
+                  {"VERSION", std::string(SMOLC_VERSION)},
+                  {"COMMAND", printable(eo.command)},
+                  {"MODEL", cmake_string(bo.model_name)},
+                  {"EXTERNAL", int64_t(eo.external_weights)},
                   {"HOSTED", int64_t(bo.hosted)}};
   write_text(dir / "lib" / "cmake" / N / (N + "Config.cmake"), render_embedded("package/engineConfig.cmake.in", cm));
   const std::string version(SMOLC_VERSION);
   TemplateVars cv{{"NAME", N}, {"VERSION", version}, {"VERSION_MAJOR", version.substr(0, version.find('.'))}};
-  write_text(dir / "lib" / "cmake" / N / (N + "ConfigVersion.cmake"), render_embedded("package/engineConfigVersion.cmake.in", cv));
+  write_text(dir / "lib" / "cmake" / N / (N + "ConfigVersion.cmake"),
+             render_embedded("package/engineConfigVersion.cmake.in", cv));
   TemplateVars pc{{"NAME", N}, {"VERSION", std::string(SMOLC_VERSION)}, {"MODEL", pc_value(bo.model_name)}};
   write_text(dir / "lib" / "pkgconfig" / (N + ".pc"), render_embedded("package/engine.pc.in", pc));
 
@@ -224,8 +235,9 @@ BuildResult build_engine(const EngineSources& e, const LoweredWeights& w, const 
     if (!failure.empty()) throw std::runtime_error(failure);
     const fs::path lib = dir / "lib" / ("lib" + N + ".a");
     fs::remove(lib);
-    const std::string arcmd = "cd " + shell_quote(src.string()) + " && " + shell_quote(ar) + " rcs " + shell_quote(lib.string()) + objects +
-                              " >" + shell_quote((src / "obj" / "ar.log").string()) + " 2>&1";
+    const std::string arcmd = "cd " + shell_quote(src.string()) + " && " + shell_quote(ar) + " rcs " +
+                              shell_quote(lib.string()) + objects + " >" +
+                              shell_quote((src / "obj" / "ar.log").string()) + " 2>&1";
     if (std::system(arcmd.c_str()) != 0) throw std::runtime_error("archiving with " + ar + " failed");
     r.library = lib.string();
     r.library_bytes = fs::file_size(lib);
@@ -239,24 +251,25 @@ BuildResult build_engine(const EngineSources& e, const LoweredWeights& w, const 
   }
 
   // ---- manifest ----------------------------------------------------------------
-  TemplateVars m{{"NAME", N},
-                 {"VERSION", std::string(SMOLC_VERSION)},
-                 {"MODEL", json_string(bo.model_name)},
-                 {"MODEL_PATH", json_string(bo.model_path)},
-                 {"SOURCE_SHA256", json_string(bo.source_sha256)},
-                 {"FORMAT", json_string(bo.format)},
-                 {"TARGET", json_string(bo.target)},
-                 {"CTX", int64_t(eo.ctx)},
-                 {"THREADS", int64_t(eo.threads)},
-                 {"WEIGHTS", std::string(eo.external_weights ? "external" : "embed")},
-                 {"KV", std::string(eo.kv_f16 ? "f16" : "f32")},
-                 {"WEIGHTS_BYTES", std::to_string(w.blob.size())},
-                 {"WEIGHTS_HASH", json_string(hex_u64(w.offsets.hash))},  // a string: JSON readers round numbers past 2^53
-                 {"STATE_BYTES", std::to_string(e.state_bytes)},
-                 {"CODE_BYTES", std::to_string(r.code_bytes)},
-                 {"LIBRARY_BYTES", std::to_string(r.library_bytes)},
-                 {"COMMAND", json_string(eo.command)},
-                 {"TUNING_SHA256", bo.tuning_sha256}};
+  TemplateVars m{
+      {"NAME", N},
+      {"VERSION", std::string(SMOLC_VERSION)},
+      {"MODEL", json_string(bo.model_name)},
+      {"MODEL_PATH", json_string(bo.model_path)},
+      {"SOURCE_SHA256", json_string(bo.source_sha256)},
+      {"FORMAT", json_string(bo.format)},
+      {"TARGET", json_string(bo.target)},
+      {"CTX", int64_t(eo.ctx)},
+      {"THREADS", int64_t(eo.threads)},
+      {"WEIGHTS", std::string(eo.external_weights ? "external" : "embed")},
+      {"KV", std::string(eo.kv_f16 ? "f16" : "f32")},
+      {"WEIGHTS_BYTES", std::to_string(w.blob.size())},
+      {"WEIGHTS_HASH", json_string(hex_u64(w.offsets.hash))},  // a string: JSON readers round numbers past 2^53
+      {"STATE_BYTES", std::to_string(e.state_bytes)},
+      {"CODE_BYTES", std::to_string(r.code_bytes)},
+      {"LIBRARY_BYTES", std::to_string(r.library_bytes)},
+      {"COMMAND", json_string(eo.command)},
+      {"TUNING_SHA256", bo.tuning_sha256}};
   write_text(dir / "manifest.json", render_embedded("package/manifest.json.in", m));
   return r;
 }

@@ -25,7 +25,8 @@ ir::Graph fuse_qkv(ir::Graph g) {
     const int mk = plain_matmul(g, g.ops[static_cast<size_t>(rk)].inputs[0]);
     const int mv = plain_matmul(g, g.ops[ai].inputs[2]);
     if (mq < 0 || mk < 0 || mv < 0) continue;
-    const ir::Op &q = g.ops[static_cast<size_t>(mq)], &k = g.ops[static_cast<size_t>(mk)], &v = g.ops[static_cast<size_t>(mv)];
+    const ir::Op &q = g.ops[static_cast<size_t>(mq)], &k = g.ops[static_cast<size_t>(mk)],
+                 &v = g.ops[static_cast<size_t>(mv)];
     if (q.inputs != k.inputs || q.inputs != v.inputs || q.weight.col_gains != k.weight.col_gains ||
         q.weight.col_gains != v.weight.col_gains)
       continue;

@@ -64,7 +64,8 @@ Calibration calibrate(const ModelConfig& cfg, const RefWeights& w, int tokens, u
     std::vector<double>& s = sums[{layer, name}];
     s.resize(static_cast<size_t>(cols), 0.0);
     for (int t = 0; t < n; ++t)
-      for (int64_t k = 0; k < cols; ++k) s[static_cast<size_t>(k)] += static_cast<double>(x[t * cols + k]) * x[t * cols + k];
+      for (int64_t k = 0; k < cols; ++k)
+        s[static_cast<size_t>(k)] += static_cast<double>(x[t * cols + k]) * x[t * cols + k];
   });
   SplitMix64 rng{seed};
   int32_t tok = cfg.bos_id >= 0 ? static_cast<int32_t>(cfg.bos_id) : 0;

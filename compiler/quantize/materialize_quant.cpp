@@ -69,8 +69,9 @@ QuantMatrix copy_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, Format 
     const TensorInfo& t = ck.get(name);
     // The loader checked this; a short tensor here would read past the map.
     if (t.data == nullptr || t.nbytes / row_bytes < static_cast<size_t>(t.rows()))
-      throw InputError(t.file, name, "holds " + std::to_string(t.nbytes) + " bytes, expected " +
-                                         std::to_string(t.rows()) + " rows of " + std::to_string(row_bytes));
+      throw InputError(t.file, name,
+                       "holds " + std::to_string(t.nbytes) + " bytes, expected " + std::to_string(t.rows()) +
+                           " rows of " + std::to_string(row_bytes));
     if (!t.row_perm.empty() && static_cast<int64_t>(t.row_perm.size()) != t.rows())
       throw std::logic_error("materialize_quant: " + name + " has a row permutation of the wrong length");
     parts.push_back(&t);
@@ -122,11 +123,11 @@ void check_recipe_storable(const Checkpoint& ck, const ir::WeightRecipe& w, cons
   const SourceRow src = row_sources(ck, w).at(r);
   const std::string& name = w.parts[src.part];
   const size_t flat = static_cast<size_t>(src.row) * cols + c;
-  throw InputError(ck.get(name).file,
-                   name + "[" + std::to_string(flat) + "] (row " + std::to_string(src.row) + ", column " +
-                       std::to_string(c) + ")",
-                   unstorable_reason(W[i], s) + (w.col_gains.empty() ? " " : " (after folding the norm gain) ") +
-                       kAllowNonfiniteHint);
+  throw InputError(
+      ck.get(name).file,
+      name + "[" + std::to_string(flat) + "] (row " + std::to_string(src.row) + ", column " + std::to_string(c) + ")",
+      unstorable_reason(W[i], s) + (w.col_gains.empty() ? " " : " (after folding the norm gain) ") +
+          kAllowNonfiniteHint);
 }
 
 std::vector<float> gain_importance(const Checkpoint& ck, const std::string& gain) {

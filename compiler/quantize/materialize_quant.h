@@ -22,8 +22,7 @@ bool reuses_gguf_blocks(const Checkpoint& ck, const ir::WeightRecipe& w, Format 
 // materialised in f32 and quantised with opt; NaN/Inf and values whose block
 // scale overflows f16 are refused (check_recipe_storable) unless
 // opt.allow_nonfinite.
-QuantMatrix materialize_quant(const Checkpoint& ck, const ir::WeightRecipe& w, Format f,
-                              const QuantOptions& opt = {});
+QuantMatrix materialize_quant(const Checkpoint& ck, const ir::WeightRecipe& w, Format f, const QuantOptions& opt = {});
 
 // The storage bound of format f's values: a float format's element type, or
 // a block format's scale type.

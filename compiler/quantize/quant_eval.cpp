@@ -1,8 +1,8 @@
 #include "quantize/quant_eval.h"
 
 #include <algorithm>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -19,7 +19,7 @@ void scale_columns(std::vector<float>& W, const std::vector<float>& gain) {
 
 struct LayerMatrix {
   const char* name;
-  std::vector<float> RefLayer::*member;
+  std::vector<float> RefLayer::* member;
 };
 constexpr LayerMatrix kLayerMatrices[] = {{"wq", &RefLayer::wq}, {"wk", &RefLayer::wk}, {"wv", &RefLayer::wv},
                                           {"wo", &RefLayer::wo}, {"w1", &RefLayer::w1}, {"w2", &RefLayer::w2},
@@ -52,12 +52,9 @@ std::vector<float> gain_importance(const RefLayer& L, const std::string& name) {
 }  // namespace
 
 std::vector<Variant> standard_variants() {
-  return {{"q16", Format::Q16, Format::Q16},
-          {"q8", Format::Q8, Format::Q8},
-          {"q4", Format::Q4, Format::Q8},
-          {"q4_0", Format::Q4, Format::Q8, true},
-          {"q4 --q4-all", Format::Q4, Format::Q4},
-          {"q4_0 all", Format::Q4, Format::Q4, true}};
+  return {{"q16", Format::Q16, Format::Q16},       {"q8", Format::Q8, Format::Q8},
+          {"q4", Format::Q4, Format::Q8},          {"q4_0", Format::Q4, Format::Q8, true},
+          {"q4 --q4-all", Format::Q4, Format::Q4}, {"q4_0 all", Format::Q4, Format::Q4, true}};
 }
 
 RefWeights fold_norm_gains(const ModelConfig& cfg, RefWeights w) {
@@ -95,9 +92,8 @@ std::unique_ptr<ReferenceEngine> make_quant_engine(const ModelConfig& cfg, const
       const int64_t cols = cols_of(cfg, m.name);
       QuantOptions o = opt;
       if (weigh) o.col_importance = importance(static_cast<int>(l), m.name, gain_importance(w.layers[l], m.name));
-      (*mats)[{static_cast<int>(l), m.name}] =
-          quantize_matrix(v.body, W.data(), static_cast<int64_t>(W.size()) / cols, cols,
-                          tensor_label(static_cast<int>(l), m.name), o);
+      (*mats)[{static_cast<int>(l), m.name}] = quantize_matrix(v.body, W.data(), static_cast<int64_t>(W.size()) / cols,
+                                                               cols, tensor_label(static_cast<int>(l), m.name), o);
     }
   const std::vector<float>& head = cfg.tie_embeddings ? w.embed : w.lm_head;
   QuantOptions ho = opt;
@@ -106,9 +102,9 @@ std::unique_ptr<ReferenceEngine> make_quant_engine(const ModelConfig& cfg, const
                                       cfg.tie_embeddings ? "embed (tied lm_head)" : "lm_head", ho);
   // Embedding rows come from the packed weights too (the tied lm_head, or the
   // embedding stored in the lm_head's format).
-  w.embed = cfg.tie_embeddings ? dequantize(qhead)
-                               : dequantize(quantize_matrix(v.lm_head, w.embed.data(), cfg.vocab_size, cfg.dim,
-                                                            "embed", opt));
+  w.embed = cfg.tie_embeddings
+                ? dequantize(qhead)
+                : dequantize(quantize_matrix(v.lm_head, w.embed.data(), cfg.vocab_size, cfg.dim, "embed", opt));
   (*mats)[{-1, "lm_head"}] = std::move(qhead);
   auto e = std::make_unique<ReferenceEngine>(cfg, std::move(w), ctx);
   e->set_matmul_hook([mats](int layer, const char* name, const float* x, int n, int64_t, int64_t, float* y) {

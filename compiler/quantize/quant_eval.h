@@ -67,8 +67,8 @@ double weight_nmse(const ModelConfig& cfg, const RefWeights& w, Format f, QuantO
 
 // Where a greedy continuation first leaves the f32 one.
 struct Departure {
-  int position = -1;        // index into the continuation; -1: none (identical)
-  double f32_margin = 0;    // f32 top-1 minus top-2 logit there (a near-tie when small)
+  int position = -1;      // index into the continuation; -1: none (identical)
+  double f32_margin = 0;  // f32 top-1 minus top-2 logit there (a near-tie when small)
 };
 // f32_logits: [positions, vocab] of the f32 engine teacher-forced along `want`
 // (position i's logits chose want[i]).

@@ -119,7 +119,8 @@ float search_q8_scale(const float* x, const float* h_or_null, bool f32_scale) {
       best = d;
     }
   };
-  for (int step = 0; step <= 30; ++step) consider(stored_scale(amax / (127.5f - 0.25f * static_cast<float>(step)), f32_scale));
+  for (int step = 0; step <= 30; ++step)
+    consider(stored_scale(amax / (127.5f - 0.25f * static_cast<float>(step)), f32_scale));
   const float id = 1.0f / best;
   double sxq = 0, sqq = 0;
   for (int i = 0; i < kB; ++i) {
@@ -253,8 +254,7 @@ QuantMatrix quantize_matrix(Format f, const float* W, int64_t rows, int64_t cols
           d = amax / 32767.0f;
           blk.d = d;
           const float id = d != 0 ? 1.0f / d : 0.0f;
-          for (int i = 0; i < kB; ++i)
-            blk.qs[i] = static_cast<int16_t>(std::clamp(rne(x[i] * id), -32767, 32767));
+          for (int i = 0; i < kB; ++i) blk.qs[i] = static_cast<int16_t>(std::clamp(rne(x[i] * id), -32767, 32767));
           std::memcpy(dst, &blk, sizeof blk);
           break;
         }

@@ -44,9 +44,7 @@ struct QuantMatrix {
   std::vector<uint8_t> data;   // rows * blocks_per_row blocks
   // Float scales when quantised with f32_scale (measurement), one per block.
   std::vector<float> f32_scales;
-  const uint8_t* block(int64_t r, int64_t b) const {
-    return data.data() + (r * blocks_per_row + b) * block_bytes(fmt);
-  }
+  const uint8_t* block(int64_t r, int64_t b) const { return data.data() + (r * blocks_per_row + b) * block_bytes(fmt); }
   float scale(int64_t r, int64_t b) const;  // d of block b of row r, as f32
 };
 

@@ -21,7 +21,15 @@ void write_npy_f32(const std::string& path, const float* data, int64_t rows, int
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
   if (!f) throw InputError(path, "", "cannot open for writing");
   const uint16_t hlen = static_cast<uint16_t>(dict.size());
-  const unsigned char head[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<unsigned char>(hlen & 0xff),
+  const unsigned char head[10] = {0x93,
+                                  'N',
+                                  'U',
+                                  'M',
+                                  'P',
+                                  'Y',
+                                  1,
+                                  0,
+                                  static_cast<unsigned char>(hlen & 0xff),
                                   static_cast<unsigned char>(hlen >> 8)};
   const size_t n = static_cast<size_t>(rows * cols);
   if (std::fwrite(head, 1, 10, f.get()) != 10 || std::fwrite(dict.data(), 1, dict.size(), f.get()) != dict.size() ||
@@ -41,7 +49,8 @@ NpyF32 read_npy_f32(const std::string& path) {
     throw InputError(path, "header", "expected little-endian float32 in C order, got " + dict);
   std::smatch m;
   static const std::regex shape_re(R"('shape': \((\d+),\s*(\d*)\s*,?\s*\))");
-  if (!std::regex_search(dict, m, shape_re)) throw InputError(path, "header", "expected a 1-D or 2-D shape, got " + dict);
+  if (!std::regex_search(dict, m, shape_re))
+    throw InputError(path, "header", "expected a 1-D or 2-D shape, got " + dict);
   NpyF32 a;
   const std::string r = m[1].str(), c = m[2].str();
   if (r.size() > 12 || c.size() > 12) throw InputError(path, "header", "shape is absurdly large: " + dict);

@@ -85,10 +85,12 @@ RefWeights RefWeights::from_checkpoint(const Checkpoint& ck) {
   return w;
 }
 
-ReferenceEngine::ReferenceEngine(const ModelConfig& cfg, RefWeights w, int ctx) : cfg_(cfg), w_(std::move(w)), ctx_(ctx) {
+ReferenceEngine::ReferenceEngine(const ModelConfig& cfg, RefWeights w, int ctx)
+    : cfg_(cfg), w_(std::move(w)), ctx_(ctx) {
   if (ctx < 1 || ctx > cfg.max_seq_len)
-    throw InputError("context", "--ctx", std::to_string(ctx) + " is out of range, expected 1.." +
-                                              std::to_string(cfg.max_seq_len) + " (the model's max_seq_len)");
+    throw InputError("context", "--ctx",
+                     std::to_string(ctx) + " is out of range, expected 1.." + std::to_string(cfg.max_seq_len) +
+                         " (the model's max_seq_len)");
   const int64_t dim = cfg.dim, hid = cfg.hidden_dim, qd = cfg.q_dim(), kvd = cfg.kv_dim();
   check_size(w_.embed, cfg.vocab_size * dim, "embed");
   if (static_cast<int64_t>(w_.layers.size()) != cfg.n_layers)
@@ -119,8 +121,10 @@ void ReferenceEngine::project(int layer, const char* name, const std::vector<flo
     x = rounded.data();
   }
   if (matmul_observer_) matmul_observer_(layer, name, x, n, cols);
-  if (matmul_hook_) matmul_hook_(layer, name, x, n, rows, cols, y);
-  else matmul(W, x, n, rows, cols, y);
+  if (matmul_hook_)
+    matmul_hook_(layer, name, x, n, rows, cols, y);
+  else
+    matmul(W, x, n, rows, cols, y);
 }
 
 std::vector<float> ReferenceEngine::prefill(const int32_t* tokens, int n) {
@@ -132,8 +136,7 @@ std::vector<float> ReferenceEngine::prefill(const int32_t* tokens, int n) {
                      std::to_string(n) + " more tokens do not fit in the context of " + std::to_string(ctx_));
   for (int t = 0; t < n; ++t)
     if (tokens[t] < 0 || tokens[t] >= V)
-      throw InputError("token id", std::to_string(tokens[t]),
-                       "is out of range, expected 0.." + std::to_string(V - 1));
+      throw InputError("token id", std::to_string(tokens[t]), "is out of range, expected 0.." + std::to_string(V - 1));
   if (n == 0) return {};
 
   // HF: inv_freq[i] = 1 / theta^(2i/d), computed in f32.
@@ -142,20 +145,19 @@ std::vector<float> ReferenceEngine::prefill(const int32_t* tokens, int n) {
     inv_freq[static_cast<size_t>(i)] =
         1.0f / std::pow(static_cast<float>(c.rope_theta), static_cast<float>(2 * i) / static_cast<float>(hd));
 
-  std::vector<float> x(static_cast<size_t>(n * dim));    // residual stream [n, dim]
-  std::vector<float> xn(x.size());                        // normed input    [n, dim]
-  std::vector<float> q(static_cast<size_t>(n * qd));     // queries         [n, n_heads*hd]
-  std::vector<float> k(static_cast<size_t>(n * kvd));    // new keys        [n, n_kv*hd]
-  std::vector<float> v(k.size());                         // new values      [n, n_kv*hd]
-  std::vector<float> att(q.size());                       // attention out   [n, n_heads*hd]
-  std::vector<float> proj(x.size());                      // wo / w2 output  [n, dim]
-  std::vector<float> gate(static_cast<size_t>(n * hid));  // w1 x            [n, hidden]
-  std::vector<float> up(gate.size());                     // w3 x            [n, hidden]
+  std::vector<float> x(static_cast<size_t>(n * dim));        // residual stream [n, dim]
+  std::vector<float> xn(x.size());                           // normed input    [n, dim]
+  std::vector<float> q(static_cast<size_t>(n * qd));         // queries         [n, n_heads*hd]
+  std::vector<float> k(static_cast<size_t>(n * kvd));        // new keys        [n, n_kv*hd]
+  std::vector<float> v(k.size());                            // new values      [n, n_kv*hd]
+  std::vector<float> att(q.size());                          // attention out   [n, n_heads*hd]
+  std::vector<float> proj(x.size());                         // wo / w2 output  [n, dim]
+  std::vector<float> gate(static_cast<size_t>(n * hid));     // w1 x            [n, hidden]
+  std::vector<float> up(gate.size());                        // w3 x            [n, hidden]
   std::vector<double> score(static_cast<size_t>(pos_ + n));  // one head's scores [pos_+n]
 
   // Embedding lookup.
-  for (int t = 0; t < n; ++t)
-    std::copy_n(w_.embed.data() + tokens[t] * dim, dim, x.data() + t * dim);
+  for (int t = 0; t < n; ++t) std::copy_n(w_.embed.data() + tokens[t] * dim, dim, x.data() + t * dim);
 
   const int group = static_cast<int>(c.n_heads / c.n_kv_heads);
   const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
@@ -193,7 +195,8 @@ std::vector<float> ReferenceEngine::prefill(const int32_t* tokens, int n) {
           max_score = std::max(max_score, score[static_cast<size_t>(s)]);
         }
         double sum = 0.0;
-        for (int s = 0; s <= last; ++s) sum += (score[static_cast<size_t>(s)] = std::exp(score[static_cast<size_t>(s)] - max_score));
+        for (int s = 0; s <= last; ++s)
+          sum += (score[static_cast<size_t>(s)] = std::exp(score[static_cast<size_t>(s)] - max_score));
         float* out = att.data() + t * qd + h * hd;
         for (int64_t i = 0; i < hd; ++i) {
           double acc = 0.0;

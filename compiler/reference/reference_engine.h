@@ -22,7 +22,7 @@ struct RefLayer {
 };
 
 struct RefWeights {
-  std::vector<float> embed;       // [vocab, dim]
+  std::vector<float> embed;  // [vocab, dim]
   std::vector<RefLayer> layers;
   std::vector<float> final_norm;  // [dim]
   std::vector<float> lm_head;     // [vocab, dim]; empty when tied to embed
@@ -47,8 +47,8 @@ class ReferenceEngine {
   // (x [n, cols], y [n, rows]) for quantisation studies. layer >= 0 with name
   // wq wk wv wo w1 w2 w3, or layer -1 with name "lm_head" (also when tied).
   // Unset: the f32 product below.
-  using MatmulHook = std::function<void(int layer, const char* name, const float* x, int n, int64_t rows,
-                                        int64_t cols, float* y)>;
+  using MatmulHook =
+      std::function<void(int layer, const char* name, const float* x, int n, int64_t rows, int64_t cols, float* y)>;
   void set_matmul_hook(MatmulHook hook) { matmul_hook_ = std::move(hook); }
   // Optional observer of every weight product's input x [n, cols] (same
   // layer/name convention), called before the product; it does not change

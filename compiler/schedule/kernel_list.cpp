@@ -25,7 +25,8 @@ std::string kernel_format_name(KernelOp op, const KernelSpec& s) {
 std::string variant_name(const KernelVariant& v) {
   std::string tile = std::to_string(v.tile_m) + "r";
   if (v.op == KernelOp::Gemm) tile += std::to_string(v.tile_n) + "t";
-  return kernel_format_name(v.op, variant_spec(v, 1, 1)) + "-" + kernel_op_name(v.op) + "-" + tile + "-" + isa_name(v.isa);
+  return kernel_format_name(v.op, variant_spec(v, 1, 1)) + "-" + kernel_op_name(v.op) + "-" + tile + "-" +
+         isa_name(v.isa);
 }
 
 const std::vector<KernelVariant>& kernel_variants() {

@@ -18,7 +18,7 @@ struct KernelVariant {
   Format fmt = Format::F32;
   Isa isa = Isa::Scalar;
   int tile_m = 1;
-  int tile_n = 1;  // gemm only (1 otherwise)
+  int tile_n = 1;       // gemm only (1 otherwise)
   bool x_bf16 = false;  // reads x as bf16 (KernelSpec::x_bf16; only where reads_bf16_x)
 };
 

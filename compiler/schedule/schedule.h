@@ -54,7 +54,7 @@ constexpr int kDefaultAttnRows = 16, kDefaultAttnTokens = 4;
 
 struct Schedule {
   TargetDesc target;
-  Format format = Format::F32;  // the plan's base format (ops may differ, see matmul)
+  Format format = Format::F32;               // the plan's base format (ops may differ, see matmul)
   std::map<std::string, KernelSpec> matmul;  // by op name, MatMul and LmHead ops
   bool calibrate = true;                     // the plan's calibrate: self-calibrated q8/q4 scales
   bool bf16_activations = false;             // the plan's: matmul inputs rounded to bf16 (every spec's x_bf16)

@@ -24,16 +24,33 @@ ModelConfig preset_config(const std::string& preset) {
   c.eos_id = 2;  // <|im_end|>
   c.head_dim = 64;
   if (preset == "SmolLM2-135M") {
-    c.dim = 576; c.hidden_dim = 1536; c.n_layers = 30; c.n_heads = 9; c.n_kv_heads = 3;
+    c.dim = 576;
+    c.hidden_dim = 1536;
+    c.n_layers = 30;
+    c.n_heads = 9;
+    c.n_kv_heads = 3;
   } else if (preset == "SmolLM2-360M") {
-    c.dim = 960; c.hidden_dim = 2560; c.n_layers = 32; c.n_heads = 15; c.n_kv_heads = 5;
+    c.dim = 960;
+    c.hidden_dim = 2560;
+    c.n_layers = 32;
+    c.n_heads = 15;
+    c.n_kv_heads = 5;
   } else if (preset == "SmolLM2-1.7B") {
-    c.dim = 2048; c.hidden_dim = 8192; c.n_layers = 24; c.n_heads = 32; c.n_kv_heads = 32;
+    c.dim = 2048;
+    c.hidden_dim = 8192;
+    c.n_layers = 24;
+    c.n_heads = 32;
+    c.n_kv_heads = 32;
     c.rope_theta = 130000;
   } else if (preset == "tiny") {
     // A few MB, for fast tests: the real vocabulary with the smallest shapes
     // that still exercise GQA (2 query heads per KV head) and several layers.
-    c.dim = 64; c.hidden_dim = 192; c.n_layers = 2; c.n_heads = 4; c.n_kv_heads = 2; c.head_dim = 16;
+    c.dim = 64;
+    c.hidden_dim = 192;
+    c.n_layers = 2;
+    c.n_heads = 4;
+    c.n_kv_heads = 2;
+    c.head_dim = 16;
   } else {
     std::string list;
     for (const auto& n : preset_names()) list += (list.empty() ? "" : ", ") + n;

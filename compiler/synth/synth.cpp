@@ -209,7 +209,8 @@ void write_checkpoint(const Options& opt) {
   const ModelConfig c = preset_config(opt.preset);
   validate_config(c, "preset " + opt.preset);
   if (opt.dtype != DType::F32 && opt.dtype != DType::F16 && opt.dtype != DType::BF16)
-    throw InputError("--dtype", "", std::string(dtype_name(opt.dtype)) + " is not supported (expected f32, f16 or bf16)");
+    throw InputError("--dtype", "",
+                     std::string(dtype_name(opt.dtype)) + " is not supported (expected f32, f16 or bf16)");
   const std::string tok = bundled_tokenizer_path();
   if (!fs::is_regular_file(tok))
     throw InputError(tok, "", "the bundled tokenizer.json is missing (set SMOLC_DATA_DIR to the models/ directory)");

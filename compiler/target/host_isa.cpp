@@ -64,7 +64,7 @@ bool host_supports(Isa i) {
     case Isa::Scalar:
     case Isa::NEON: return true;
     case Isa::NEON_DOT: return (hw & (1ul << 20)) && (hw & (1ul << 10));  // HWCAP_ASIMDDP, HWCAP_ASIMDHP
-    case Isa::NEON_I8MM:  // and HWCAP2_I8MM, HWCAP2_BF16
+    case Isa::NEON_I8MM:                                                  // and HWCAP2_I8MM, HWCAP2_BF16
       return host_supports(Isa::NEON_DOT) && (hw2 & (1ul << 13)) && (hw2 & (1ul << 14));
     case Isa::WASM_SIMD128: return false;
     default: return false;

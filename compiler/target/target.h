@@ -32,7 +32,7 @@ bool isa_is_aarch64(Isa i);
 // Whether kernels of this ISA are x86-64 host code (scalar, avx2, avx512); the x86 kernel tests run only these.
 bool isa_is_x86(Isa i);
 
-const char* isa_name(Isa i);          // "scalar", "avx2", "avx512", "neon", "neondot", "simd128", "i8mm"
+const char* isa_name(Isa i);  // "scalar", "avx2", "avx512", "neon", "neondot", "simd128", "i8mm"
 
 // Host CPU: the best Isa whose kernels all run here (Scalar on non-x86).
 Isa detect_host_isa();
@@ -44,10 +44,10 @@ bool host_supports(Isa i);
 struct KernelSpec {
   Format fmt = Format::F32;
   Isa isa = Isa::Scalar;
-  int64_t M = 0;     // output rows
-  int64_t K = 0;     // input features (the reduction)
-  int tile_m = 1;    // rows per packed panel; row ranges handed to kernels are multiples of it (last may be the M tail)
-  int tile_n = 1;    // tokens per prefill tile (gemm)
+  int64_t M = 0;   // output rows
+  int64_t K = 0;   // input features (the reduction)
+  int tile_m = 1;  // rows per packed panel; row ranges handed to kernels are multiples of it (last may be the M tail)
+  int tile_n = 1;  // tokens per prefill tile (gemm)
   // --bf16-activations: the product is W . bf16(x), x rounded to bf16 (round
   // to nearest even) once. The engine rounds every matmul input before its
   // kernels (so any kernel computes it); a kernel that reads x as bf16 itself
@@ -64,7 +64,7 @@ struct IsaDesc {
   Isa isa;
   const char* name;  // file and function names of kernels: identifier-safe
   IsaFamily family;
-  int lanes;         // f32 lanes per vector register: panels hold whole vectors of rows
+  int lanes;  // f32 lanes per vector register: panels hold whole vectors of rows
   // Flags of every gemv/gemm kernel unit of this ISA (row kernels use the
   // scalar template and need none), and the extra ones of block formats.
   std::vector<std::string> kernel_flags;
@@ -90,15 +90,15 @@ using FormatTiles = std::array<Tile, kFormats>;
 FormatTiles format_tiles(Tile floats, Tile q8_q4, Tile q16);
 
 struct TargetDesc {
-  std::string name;             // "--target" spelling: "scalar", "avx2", "avx512", "aarch64", ...
+  std::string name;  // "--target" spelling: "scalar", "avx2", "avx512", "aarch64", ...
   Isa isa = Isa::Scalar;
-  std::vector<Format> formats; // weight formats this target has kernels for
+  std::vector<Format> formats;  // weight formats this target has kernels for
   // Tiles the schedule uses before tuning, by format. gemv, gemm and row
   // kernels of one (format, target) share tile.m, so one packed copy of each
   // matrix serves decode, prefill and the embedding lookup.
   FormatTiles tiles{};
-  int prefill_tokens = 16;      // tokens per forward step of a prefill (scratch is sized by it)
-  int gate_up_block = 16;       // gate/up interleave block; a multiple of every tile.m
+  int prefill_tokens = 16;  // tokens per forward step of a prefill (scratch is sized by it)
+  int gate_up_block = 16;   // gate/up interleave block; a multiple of every tile.m
   // Cross targets: the triple the engine is built for; a clang compiler gets
   // --target=TRIPLE on every unit, any other (aarch64-linux-gnu-g++) is
   // trusted to be a cross compiler already. Empty: the host's.

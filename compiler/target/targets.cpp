@@ -15,20 +15,35 @@ const std::vector<IsaDesc>& isa_table() {
       // The engine unit's list is the same set in another order (avx512f
       // implies avx2): kept as it is so that generated engines stay
       // byte-identical.
-      {Isa::AVX512, "avx512", IsaFamily::X86, 16,
+      {Isa::AVX512,
+       "avx512",
+       IsaFamily::X86,
+       16,
        {"-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16"},
        {"-mavx512vnni"},
        {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mfma", "-mf16c"},
        "x86"},
       // Advanced SIMD is baseline ARMv8.0-A.
       {Isa::NEON, "neon", IsaFamily::AArch64, 4, {}, {}, {}, "scalar"},
-      {Isa::NEON_DOT, "neondot", IsaFamily::AArch64, 4, {"-march=armv8.2-a+dotprod+fp16"}, {},
-       {"-march=armv8.2-a+dotprod+fp16"}, "scalar"},
+      {Isa::NEON_DOT,
+       "neondot",
+       IsaFamily::AArch64,
+       4,
+       {"-march=armv8.2-a+dotprod+fp16"},
+       {},
+       {"-march=armv8.2-a+dotprod+fp16"},
+       "scalar"},
       {Isa::WASM_SIMD128, "simd128", IsaFamily::Wasm, 4, {"-msimd128"}, {}, {"-msimd128"}, "scalar"},
       // ARMv8.6-A implies i8mm and bf16; named anyway so that the flag says
       // what the kernels use (clang-19 and aarch64-linux-gnu-g++ 12 accept it).
-      {Isa::NEON_I8MM, "i8mm", IsaFamily::AArch64, 4, {"-march=armv8.6-a+i8mm+bf16+dotprod+fp16"}, {},
-       {"-march=armv8.6-a+i8mm+bf16+dotprod+fp16"}, "scalar"},
+      {Isa::NEON_I8MM,
+       "i8mm",
+       IsaFamily::AArch64,
+       4,
+       {"-march=armv8.6-a+i8mm+bf16+dotprod+fp16"},
+       {},
+       {"-march=armv8.6-a+i8mm+bf16+dotprod+fp16"},
+       "scalar"},
   };
   return t;
 }
@@ -162,12 +177,14 @@ const TargetDesc& target_flag(const std::string& name, bool must_run_here) {
     throw InputError("command line", "--target", e.what());
   }
   if (must_run_here && t->bare_metal())
-    throw InputError("command line", "--target", "'" + t->name + "' is a bare-metal " + t->triple +
-                                                     " target; build an image with tools/firmware-demo.sh and run it "
-                                                     "under qemu-system-arm -M " + t->qemu_machine);
+    throw InputError("command line", "--target",
+                     "'" + t->name + "' is a bare-metal " + t->triple +
+                         " target; build an image with tools/firmware-demo.sh and run it "
+                         "under qemu-system-arm -M " +
+                         t->qemu_machine);
   if (must_run_here && !host_supports(t->isa))
-    throw InputError("command line", "--target", "'" + t->name + "' cannot run on this CPU (host ISA: " +
-                                                     isa_name(detect_host_isa()) + ")");
+    throw InputError("command line", "--target",
+                     "'" + t->name + "' cannot run on this CPU (host ISA: " + isa_name(detect_host_isa()) + ")");
   return *t;
 }
 

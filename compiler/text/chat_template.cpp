@@ -2,8 +2,8 @@
 
 #include <array>
 #include <cstdint>
-#include <stdexcept>
 #include <filesystem>
+#include <stdexcept>
 
 #include "chat/chatml.h"
 #include "frontend/error.h"
@@ -83,8 +83,8 @@ std::string canonical(const std::string& t) {
     }
     if (c == '\'' || c == '"') quote = c;
     if (blank(c)) continue;
-    const bool open_dash = c == '-' && out.size() >= 2 && out[out.size() - 2] == '{' &&
-                           (out.back() == '%' || out.back() == '{');
+    const bool open_dash =
+        c == '-' && out.size() >= 2 && out[out.size() - 2] == '{' && (out.back() == '%' || out.back() == '{');
     const bool close_dash = c == '-' && i + 2 < t.size() && (t[i + 1] == '%' || t[i + 1] == '}') && t[i + 2] == '}';
     if (open_dash || close_dash) continue;
     out += c;
@@ -119,8 +119,8 @@ std::string render_chatml(const std::vector<ChatTurn>& turns, bool gen) {
 std::string render_llama3(const std::vector<ChatTurn>& turns, bool gen, const std::string& bos) {
   std::string s;
   for (size_t i = 0; i < turns.size(); ++i)
-    s += (i == 0 ? bos : "") + "<|start_header_id|>" + turns[i].role + "<|end_header_id|>\n\n" + strip(turns[i].content) +
-         "<|eot_id|>";
+    s += (i == 0 ? bos : "") + "<|start_header_id|>" + turns[i].role + "<|end_header_id|>\n\n" +
+         strip(turns[i].content) + "<|eot_id|>";
   return gen ? s + "<|start_header_id|>assistant<|end_header_id|>\n\n" : s;
 }
 
@@ -130,11 +130,14 @@ std::string render_llama2(const std::vector<ChatTurn>& turns, const std::string&
   for (size_t i = has_system ? 1 : 0, k = 0; i < turns.size(); ++i, ++k) {
     const ChatTurn& t = turns[i];
     if ((t.role == "user") != (k % 2 == 0))
-      throw InputError("--chat", "llama2 template", "conversation roles must alternate user/assistant/user/assistant/...");
+      throw InputError("--chat", "llama2 template",
+                       "conversation roles must alternate user/assistant/user/assistant/...");
     const std::string content =
         k == 0 && has_system ? "<<SYS>>\n" + turns[0].content + "\n<</SYS>>\n\n" + t.content : t.content;
-    if (t.role == "user") s += bos + "[INST] " + strip(content) + " [/INST]";
-    else if (t.role == "assistant") s += " " + strip(content) + " " + eos;
+    if (t.role == "user")
+      s += bos + "[INST] " + strip(content) + " [/INST]";
+    else if (t.role == "assistant")
+      s += " " + strip(content) + " " + eos;
   }
   return s;
 }
@@ -170,7 +173,8 @@ std::optional<ChatTemplateSource> read_chat_template(const std::string& format, 
       for (const Json& e : t)
         if (e.is_object() && e.value("name", "") == "default" && e.contains("template") && e["template"].is_string())
           return ChatTemplateSource{e["template"].get<std::string>(), file, "chat_template[name=default]"};
-    throw InputError(file, "chat_template", "is " + json_brief(t) + " (expected a string, or a list with a \"default\" entry)");
+    throw InputError(file, "chat_template",
+                     "is " + json_brief(t) + " (expected a string, or a list with a \"default\" entry)");
   }
   if (format == "gguf") {
     const gguf::File f = gguf::parse(path);

@@ -25,7 +25,8 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text) const {
   std::vector<int32_t> ids(text.size() + 1);
   int64_t n = rt::tok_encode(&impl_->tables, text.data(), text.size(), ids.data(), ids.size(), scratch.data(),
                              scratch.size() * 8);
-  if (n == rt::kTokErrScratch) throw InputError("text", "", "input of " + std::to_string(text.size()) + " bytes is too long to encode");
+  if (n == rt::kTokErrScratch)
+    throw InputError("text", "", "input of " + std::to_string(text.size()) + " bytes is too long to encode");
   if (n < 0) throw std::logic_error("tokenizer runtime failed with code " + std::to_string(n));
   ids.resize(static_cast<size_t>(n));
   return ids;

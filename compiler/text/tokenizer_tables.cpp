@@ -127,14 +127,17 @@ TokenizerTableData build_tokenizer_tables(const TokenizerData& data) {
   for (const AddedToken& a : data.added) {
     if (a.id < 0 || a.id >= kMaxVocab)
       throw InputError(src, "added_tokens", "id " + std::to_string(a.id) + " is out of range");
-    if (a.content.empty()) throw InputError(src, "added_tokens", "token " + std::to_string(a.id) + " has empty content");
+    if (a.content.empty())
+      throw InputError(src, "added_tokens", "token " + std::to_string(a.id) + " has empty content");
     vocab_size = std::max<int64_t>(vocab_size, int64_t{a.id} + 1);
   }
   if (vocab_size < 1 || vocab_size > kMaxVocab)
-    throw InputError(src, "vocab", "size " + std::to_string(vocab_size) + " is out of range 1.." + std::to_string(kMaxVocab));
+    throw InputError(src, "vocab",
+                     "size " + std::to_string(vocab_size) + " is out of range 1.." + std::to_string(kMaxVocab));
   if (sp && data.scores.size() != data.vocab.size())
-    throw InputError(src, "scores", std::to_string(data.scores.size()) + " scores for " +
-                                        std::to_string(data.vocab.size()) + " tokens");
+    throw InputError(
+        src, "scores",
+        std::to_string(data.scores.size()) + " scores for " + std::to_string(data.vocab.size()) + " tokens");
   for (int32_t id : {data.bos_id, data.eos_id})
     if (id < -1 || id >= vocab_size)
       throw InputError(src, "bos/eos", "token id " + std::to_string(id) + " is outside the vocab");
@@ -208,8 +211,9 @@ TokenizerTableData build_tokenizer_tables(const TokenizerData& data) {
       // llama2.c hard-codes byte b as id b + 3 (after <unk>, <s>, </s>).
       if (id < 0 && b + 3 < vocab_size) id = b + 3;
       if (id < 0)
-        throw InputError(src, "vocab", "no byte-fallback piece " + piece + " (and the vocab is too small for id " +
-                                           std::to_string(b + 3) + ")");
+        throw InputError(
+            src, "vocab",
+            "no byte-fallback piece " + piece + " (and the vocab is too small for id " + std::to_string(b + 3) + ")");
       t.byte_token[static_cast<size_t>(b)] = id;
     }
     return t;

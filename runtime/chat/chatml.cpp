@@ -8,12 +8,12 @@ namespace {
 // Appends to a bounded buffer, counting the full length even past the end so
 // one pass both renders and measures.
 struct Writer {
-  char *out;
+  char* out;
   size_t cap;
   size_t len = 0;
   bool overflow = false;
 
-  void put(const char *bytes, size_t n) {
+  void put(const char* bytes, size_t n) {
     if (n > SIZE_MAX - len) {
       overflow = true;
       return;
@@ -24,24 +24,21 @@ struct Writer {
     }
     len += n;
   }
-  void put(const char *cstr) { put(cstr, strlen(cstr)); }
+  void put(const char* cstr) { put(cstr, strlen(cstr)); }
 };
 
-bool is_system(const smolc_chat_message &m) {
-  return m.role_len == 6 && memcmp(m.role, "system", 6) == 0;
-}
+bool is_system(const smolc_chat_message& m) { return m.role_len == 6 && memcmp(m.role, "system", 6) == 0; }
 
 }  // namespace
 
 extern "C" {
 
-size_t smolc_chatml_render(const smolc_chat_message *msgs, size_t n, int add_generation_prompt,
-                           char *out, size_t out_cap) {
+size_t smolc_chatml_render(const smolc_chat_message* msgs, size_t n, int add_generation_prompt, char* out,
+                           size_t out_cap) {
   if (n > 0 && !msgs) return SIZE_MAX;
   if (out_cap > 0 && !out) return SIZE_MAX;
   for (size_t i = 0; i < n; ++i)
-    if ((!msgs[i].role && msgs[i].role_len) || (!msgs[i].content && msgs[i].content_len))
-      return SIZE_MAX;
+    if ((!msgs[i].role && msgs[i].role_len) || (!msgs[i].content && msgs[i].content_len)) return SIZE_MAX;
 
   Writer w{out, out_cap};
   for (size_t i = 0; i < n; ++i) {

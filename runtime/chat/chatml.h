@@ -27,15 +27,14 @@ extern "C" {
 #define SMOLC_CHATML_IM_START "<|im_start|>"
 #define SMOLC_CHATML_IM_END "<|im_end|>"
 #define SMOLC_CHATML_ENDOFTEXT "<|endoftext|>"
-#define SMOLC_CHATML_DEFAULT_SYSTEM \
-  "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
+#define SMOLC_CHATML_DEFAULT_SYSTEM "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 
 /* One turn. Bytes are (pointer, length): not NUL-terminated, may be empty
  * (a NULL pointer is allowed only with length 0). */
 typedef struct smolc_chat_message {
-  const char *role;
+  const char* role;
   size_t role_len;
-  const char *content;
+  const char* content;
   size_t content_len;
 } smolc_chat_message;
 
@@ -49,8 +48,8 @@ typedef struct smolc_chat_message {
  * when out_cap is 0 (size query). Returns SIZE_MAX if `out` is NULL with
  * out_cap > 0, `msgs` is NULL with n > 0, a message has a NULL pointer with
  * a non-zero length, or the size overflows size_t. */
-size_t smolc_chatml_render(const smolc_chat_message *msgs, size_t n,
-                           int add_generation_prompt, char *out, size_t out_cap);
+size_t smolc_chatml_render(const smolc_chat_message* msgs, size_t n, int add_generation_prompt, char* out,
+                           size_t out_cap);
 
 /* Generation stops at <|im_end|> (end of the assistant turn) or at
  * <|endoftext|> (end of document). Their ids come from the tokenizer/config

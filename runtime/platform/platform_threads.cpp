@@ -45,8 +45,8 @@ Job g_job;
 // c + 1, so a claim is valid for exactly the job current at that moment, and
 // the job fields it then reads cannot change before that chunk is finished.
 std::atomic<uint32_t> g_state{0};
-std::atomic<int> g_pending{0};      // chunks of the current job not yet finished
-std::atomic<int> g_sleepers{0};     // workers asleep (or about to sleep) on g_wake
+std::atomic<int> g_pending{0};   // chunks of the current job not yet finished
+std::atomic<int> g_sleepers{0};  // workers asleep (or about to sleep) on g_wake
 std::atomic<int> g_caller_asleep{0};
 
 pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;  // guards the sleeps and worker start

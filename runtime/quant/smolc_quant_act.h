@@ -78,7 +78,8 @@ static inline void smolc_quantize_a8(const float* x, int cols, smolc_block_a8* o
     /* packs interleave per 128-bit half: 4-byte groups come out as
      * q0[0..3] q1[0..3] q2[0..3] q3[0..3] q0[4..7] ...; the permute restores order. */
     const __m256i p8 = _mm256_packs_epi16(_mm256_packs_epi32(qi[0], qi[1]), _mm256_packs_epi32(qi[2], qi[3]));
-    _mm256_storeu_si256((__m256i*)out[b].qs, _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    _mm256_storeu_si256((__m256i*)out[b].qs,
+                        _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
     out[b].d = amax / 127.0f;
     out[b].sum = _mm_cvtsi128_si32(s4);
 #else

@@ -13,5 +13,6 @@
 
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0 && FLT_EVAL_METHOD != -1 && \
     !defined(SMOLC_SAMPLER_ALLOW_EXCESS_PRECISION)
-#error "smolc sampler: FLT_EVAL_METHOD != 0 (x87?) breaks cross-platform determinism; build with SSE2 / a float FPU, or define SMOLC_SAMPLER_ALLOW_EXCESS_PRECISION"
+#error \
+    "smolc sampler: FLT_EVAL_METHOD != 0 (x87?) breaks cross-platform determinism; build with SSE2 / a float FPU, or define SMOLC_SAMPLER_ALLOW_EXCESS_PRECISION"
 #endif

@@ -5,7 +5,7 @@
 
 extern "C" {
 
-uint32_t smolc_pcg32_next(smolc_pcg32 *rng) {
+uint32_t smolc_pcg32_next(smolc_pcg32* rng) {
   uint64_t old = rng->state;
   rng->state = old * 6364136223846793005ull + rng->inc;
   uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
@@ -13,7 +13,7 @@ uint32_t smolc_pcg32_next(smolc_pcg32 *rng) {
   return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
 }
 
-void smolc_pcg32_seed(smolc_pcg32 *rng, uint64_t initstate, uint64_t initseq) {
+void smolc_pcg32_seed(smolc_pcg32* rng, uint64_t initstate, uint64_t initseq) {
   rng->state = 0u;
   rng->inc = (initseq << 1u) | 1u;
   smolc_pcg32_next(rng);
@@ -21,7 +21,7 @@ void smolc_pcg32_seed(smolc_pcg32 *rng, uint64_t initstate, uint64_t initseq) {
   smolc_pcg32_next(rng);
 }
 
-float smolc_pcg32_uniform(smolc_pcg32 *rng) {
+float smolc_pcg32_uniform(smolc_pcg32* rng) {
   // 24 bits fill a float mantissa exactly: k * 2^-24 is representable for
   // every k < 2^24, so no rounding happens anywhere.
   return (float)(smolc_pcg32_next(rng) >> 8) * (1.0f / 16777216.0f);

@@ -25,7 +25,7 @@ struct Candidate {
 // The one total order every cutoff uses: higher logit first, then lower id.
 // NaN never reaches it (sanitised on copy), so it is a strict weak order and
 // the kept set and its sorted order are unique, whatever the STL does inside.
-inline bool better(const Candidate &a, const Candidate &b) {
+inline bool better(const Candidate& a, const Candidate& b) {
   return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
 }
 
@@ -38,21 +38,21 @@ inline int32_t slots(int32_t top_k, int32_t vocab) { return top_k_bounds(top_k, 
 // The work buffer, carved as: Candidate[slots] | float weight[slots] | seen
 // bitset of the whole vocabulary (SMOLC_SAMPLER_WORK_BYTES_TOP_K).
 struct Work {
-  Candidate *cand;
-  float *weight;
-  uint32_t *seen;
+  Candidate* cand;
+  float* weight;
+  uint32_t* seen;
 };
 
-Work carve(void *work, int32_t n_slots) {
+Work carve(void* work, int32_t n_slots) {
   uintptr_t p = ((uintptr_t)work + 7u) & ~(uintptr_t)7u;
   Work w;
-  w.cand = (Candidate *)p;
-  w.weight = (float *)(p + (size_t)n_slots * sizeof(Candidate));
-  w.seen = (uint32_t *)(p + (size_t)n_slots * (sizeof(Candidate) + sizeof(float)));
+  w.cand = (Candidate*)p;
+  w.weight = (float*)(p + (size_t)n_slots * sizeof(Candidate));
+  w.seen = (uint32_t*)(p + (size_t)n_slots * (sizeof(Candidate) + sizeof(float)));
   return w;
 }
 
-bool params_valid(const smolc_sampler_params &p) {
+bool params_valid(const smolc_sampler_params& p) {
   // Written as positive range checks so NaN fails every one of them.
   if (!(p.temperature >= -FLT_MAX && p.temperature <= FLT_MAX)) return false;
   if (!(p.top_p > 0.0f && p.top_p <= 1.0f)) return false;
@@ -63,7 +63,7 @@ bool params_valid(const smolc_sampler_params &p) {
 
 // Index of the best candidate in cand[0, n) under `better` (first max, since
 // ids ascend when this is called).
-int32_t best_index(const Candidate *cand, int32_t n) {
+int32_t best_index(const Candidate* cand, int32_t n) {
   int32_t best = 0;
   for (int32_t i = 1; i < n; ++i)
     if (cand[i].logit > cand[best].logit) best = i;
@@ -72,17 +72,17 @@ int32_t best_index(const Candidate *cand, int32_t n) {
 
 // Marks the ids of history[start, end) in the seen bitset: a set, so each
 // distinct id is penalised once however often it repeats.
-void mark_seen(uint32_t *seen, int32_t vocab, const int32_t *history, int32_t start, int32_t end) {
+void mark_seen(uint32_t* seen, int32_t vocab, const int32_t* history, int32_t start, int32_t end) {
   memset(seen, 0, (((size_t)vocab + 31u) / 32u) * sizeof(uint32_t));
   for (int32_t j = start; j < end; ++j) seen[history[j] >> 5] |= 1u << ((uint32_t)history[j] & 31u);
 }
 
-inline bool is_seen(const uint32_t *seen, int32_t id) { return (seen[id >> 5] >> ((uint32_t)id & 31u)) & 1u; }
+inline bool is_seen(const uint32_t* seen, int32_t id) { return (seen[id >> 5] >> ((uint32_t)id & 31u)) & 1u; }
 
 // Logit `i` as every later step sees it: NaN -> -inf (never chosen), +inf ->
 // the largest float (so l - lmax stays finite), then the repetition penalty
 // if the id is in the window.
-inline float read_logit(const float *logits, int32_t i, const uint32_t *seen, float penalty) {
+inline float read_logit(const float* logits, int32_t i, const uint32_t* seen, float penalty) {
   const float raw = logits[i];
   const float l = raw != raw ? -INFINITY : (raw > FLT_MAX ? FLT_MAX : raw);
   if (!seen || !is_seen(seen, i)) return l;
@@ -95,7 +95,7 @@ inline float read_logit(const float *logits, int32_t i, const uint32_t *seen, fl
 // exact enough that float rounding never decides a cutoff (a float running
 // sum over 49152 weights drifts by ~1e-5 relative), and the same bits on
 // every IEEE-754 platform since nothing is reassociated.
-double sum_weights(const float *w, int32_t n) {
+double sum_weights(const float* w, int32_t n) {
   double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
   int32_t i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -110,7 +110,7 @@ double sum_weights(const float *w, int32_t n) {
 
 // weight[i] = exp((l_i - lmax) / T) for cand[0, n); a separate pass so it
 // vectorises (exp_nonpos is branch-free).
-void fill_weights(const Candidate *cand, float *weight, int32_t n, float lmax, float temperature) {
+void fill_weights(const Candidate* cand, float* weight, int32_t n, float lmax, float temperature) {
   for (int32_t i = 0; i < n; ++i) weight[i] = exp_nonpos((cand[i].logit - lmax) / temperature);
 }
 
@@ -119,8 +119,7 @@ void fill_weights(const Candidate *cand, float *weight, int32_t n, float lmax, f
 // whose root is the worst kept: O(vocab + k log k) when most candidates cost
 // one comparison, O(vocab log k) at worst. The kept set and its order are
 // unique under `better`, so this equals selecting from a full copy.
-void stream_top_k(Candidate *cand, int32_t k, const float *logits, int32_t vocab, const uint32_t *seen,
-                  float penalty) {
+void stream_top_k(Candidate* cand, int32_t k, const float* logits, int32_t vocab, const uint32_t* seen, float penalty) {
   for (int32_t i = 0; i < k; ++i) cand[i] = Candidate{read_logit(logits, i, seen, penalty), i};
   std::make_heap(cand, cand + k, better);
   for (int32_t i = k; i < vocab; ++i) {
@@ -135,7 +134,7 @@ void stream_top_k(Candidate *cand, int32_t k, const float *logits, int32_t vocab
 
 // top-p over sorted candidates: the shortest prefix whose mass reaches
 // top_p * (mass of all n), the crossing token included. Returns its length.
-int32_t top_p_sorted(const Candidate *cand, float *weight, int32_t n, float lmax, float top_p) {
+int32_t top_p_sorted(const Candidate* cand, float* weight, int32_t n, float lmax, float top_p) {
   fill_weights(cand, weight, n, lmax, 1.0f);
   const double target = (double)top_p * sum_weights(weight, n);
   double cum = 0.0;
@@ -167,7 +166,7 @@ inline int bucket_of(float lmax, float logit) {
 // leave it short, the next bucket joins, and so on. Cost O(n + m log m) for m
 // tokens in the selected buckets (worst case, a flat distribution, O(n log n)).
 // Leaves cand[0, result) sorted by `better`.
-int32_t top_p_unsorted(Candidate *cand, float *weight, int32_t n, float lmax, float top_p) {
+int32_t top_p_unsorted(Candidate* cand, float* weight, int32_t n, float lmax, float top_p) {
   fill_weights(cand, weight, n, lmax, 1.0f);  // cand is in id order here
   const double target = (double)top_p * sum_weights(weight, n);
   double mass[kBuckets] = {};
@@ -184,9 +183,8 @@ int32_t top_p_unsorted(Candidate *cand, float *weight, int32_t n, float lmax, fl
   double cum = 0.0;
   int32_t done = 0;
   while (done < n) {
-    Candidate *end = std::partition(cand + done, cand + n, [lmax, limit](const Candidate &c) {
-      return bucket_of(lmax, c.logit) <= limit;
-    });
+    Candidate* end = std::partition(cand + done, cand + n,
+                                    [lmax, limit](const Candidate& c) { return bucket_of(lmax, c.logit) <= limit; });
     const int32_t stop = (int32_t)(end - cand);
     std::sort(cand + done, end, better);
     for (int32_t i = done; i < stop; ++i) {
@@ -201,7 +199,7 @@ int32_t top_p_unsorted(Candidate *cand, float *weight, int32_t n, float lmax, fl
 
 // min-p: keep p_i >= min_p * p_max, i.e. exp(l_i - lmax) >= min_p. Stable, so
 // the order (sorted or by id) is preserved. The argmax has weight 1 >= min_p.
-int32_t min_p_filter(Candidate *cand, float *weight, int32_t n, float lmax, float min_p) {
+int32_t min_p_filter(Candidate* cand, float* weight, int32_t n, float lmax, float min_p) {
   fill_weights(cand, weight, n, lmax, 1.0f);
   int32_t kept = 0;
   for (int32_t i = 0; i < n; ++i)
@@ -211,15 +209,14 @@ int32_t min_p_filter(Candidate *cand, float *weight, int32_t n, float lmax, floa
 
 // Final weights exp((l_i - lmax) / T) of cand[0, n) into weight[]; returns
 // their sum (>= 1: the argmax weighs exp(0) = 1).
-double temperature_weights(const Candidate *cand, float *weight, int32_t n, float lmax,
-                           float temperature) {
+double temperature_weights(const Candidate* cand, float* weight, int32_t n, float lmax, float temperature) {
   fill_weights(cand, weight, n, lmax, temperature);
   return sum_weights(weight, n);
 }
 
 // Inverse-CDF draw: the first candidate, in walk order, whose cumulative
 // weight exceeds u * total. Zero weights can never be chosen.
-int32_t draw(const Candidate *cand, const float *weight, int32_t n, double total, float u) {
+int32_t draw(const Candidate* cand, const float* weight, int32_t n, double total, float u) {
   const double target = (double)u * total;
   double cum = 0.0;
   int32_t last_positive = 0;
@@ -236,26 +233,25 @@ int32_t draw(const Candidate *cand, const float *weight, int32_t n, double total
 // w.cand[0, n) in walk order, or a negative error code; *lmax receives the
 // largest penalised logit and *greedy whether step 2 short-circuited (then
 // w.cand[0] holds the argmax).
-int32_t prepare(smolc_sampler *s, const float *logits, const int32_t *history, int32_t n_history,
-                float *lmax, bool *greedy) {
+int32_t prepare(smolc_sampler* s, const float* logits, const int32_t* history, int32_t n_history, float* lmax,
+                bool* greedy) {
   if (!s || !logits || !s->work) return SMOLC_SAMPLER_E_NULL;
   if (n_history < 0) return SMOLC_SAMPLER_E_HISTORY;
   if (n_history > 0 && !history) return SMOLC_SAMPLER_E_NULL;
-  const smolc_sampler_params &p = s->params;
+  const smolc_sampler_params& p = s->params;
   const int32_t vocab = s->vocab;
 
   // Penalty window [start, n_history): checked before anything changes.
   const bool penalise = p.repeat_penalty != 1.0f && p.repeat_last_n != 0 && n_history > 0;
   int32_t start = n_history;
-  if (penalise)
-    start = (p.repeat_last_n < 0 || p.repeat_last_n >= n_history) ? 0 : n_history - p.repeat_last_n;
+  if (penalise) start = (p.repeat_last_n < 0 || p.repeat_last_n >= n_history) ? 0 : n_history - p.repeat_last_n;
   for (int32_t j = start; j < n_history; ++j)
     if (history[j] < 0 || history[j] >= vocab) return SMOLC_SAMPLER_E_HISTORY;
 
   if (s->work_bytes < smolc_sampler_work_bytes_for(vocab, p.top_k)) return SMOLC_SAMPLER_E_WORK;
   Work w = carve(s->work, slots(p.top_k, vocab));
   if (penalise) mark_seen(w.seen, vocab, history, start, n_history);
-  const uint32_t *seen = penalise ? w.seen : nullptr;
+  const uint32_t* seen = penalise ? w.seen : nullptr;
 
   int32_t n = vocab;
   bool sorted = false;
@@ -311,21 +307,20 @@ size_t smolc_sampler_work_bytes_for(int32_t vocab, int32_t top_k) {
   return SMOLC_SAMPLER_WORK_BYTES_TOP_K(vocab, top_k);
 }
 
-const char *smolc_sampler_strerror(int code) {
+const char* smolc_sampler_strerror(int code) {
   switch (code) {
     case SMOLC_SAMPLER_OK: return "ok";
     case SMOLC_SAMPLER_E_NULL: return "sampler: a required pointer is NULL";
     case SMOLC_SAMPLER_E_VOCAB: return "sampler: vocabulary size out of range";
-    case SMOLC_SAMPLER_E_WORK:
-      return "sampler: work buffer smaller than smolc_sampler_work_bytes_for(vocab, top_k)";
+    case SMOLC_SAMPLER_E_WORK: return "sampler: work buffer smaller than smolc_sampler_work_bytes_for(vocab, top_k)";
     case SMOLC_SAMPLER_E_PARAMS: return "sampler: a parameter is outside its range";
     case SMOLC_SAMPLER_E_HISTORY: return "sampler: history length or an id in the penalty window out of range";
     default: return "sampler: unknown error code";
   }
 }
 
-int smolc_sampler_init(smolc_sampler *s, const smolc_sampler_params *params, int32_t vocab,
-                       void *work, size_t work_bytes) {
+int smolc_sampler_init(smolc_sampler* s, const smolc_sampler_params* params, int32_t vocab, void* work,
+                       size_t work_bytes) {
   if (!s || !params || !work) return SMOLC_SAMPLER_E_NULL;
   if (vocab <= 0 || vocab > SMOLC_SAMPLER_MAX_VOCAB) return SMOLC_SAMPLER_E_VOCAB;
   if (work_bytes < smolc_sampler_work_bytes_for(vocab, params->top_k)) return SMOLC_SAMPLER_E_WORK;
@@ -338,13 +333,12 @@ int smolc_sampler_init(smolc_sampler *s, const smolc_sampler_params *params, int
   return SMOLC_SAMPLER_OK;
 }
 
-void smolc_sampler_reseed(smolc_sampler *s, uint64_t seed) {
+void smolc_sampler_reseed(smolc_sampler* s, uint64_t seed) {
   s->params.seed = seed;
   smolc_pcg32_seed(&s->rng, seed, SMOLC_SAMPLER_PCG_STREAM);
 }
 
-int32_t smolc_sampler_sample(smolc_sampler *s, const float *logits, const int32_t *history,
-                             int32_t n_history) {
+int32_t smolc_sampler_sample(smolc_sampler* s, const float* logits, const int32_t* history, int32_t n_history) {
   float lmax = 0.0f;
   bool greedy = false;
   const int32_t n = prepare(s, logits, history, n_history, &lmax, &greedy);
@@ -357,8 +351,8 @@ int32_t smolc_sampler_sample(smolc_sampler *s, const float *logits, const int32_
   return draw(w.cand, w.weight, n, total, u);
 }
 
-int32_t smolc_sampler_candidates(smolc_sampler *s, const float *logits, const int32_t *history,
-                                 int32_t n_history, int32_t *ids, float *probs, int32_t cap) {
+int32_t smolc_sampler_candidates(smolc_sampler* s, const float* logits, const int32_t* history, int32_t n_history,
+                                 int32_t* ids, float* probs, int32_t cap) {
   if (cap > 0 && !ids) return SMOLC_SAMPLER_E_NULL;
   float lmax = 0.0f;
   bool greedy = false;
@@ -380,7 +374,7 @@ int32_t smolc_sampler_candidates(smolc_sampler *s, const float *logits, const in
   return n;
 }
 
-int32_t smolc_argmax(const float *logits, int32_t n) {
+int32_t smolc_argmax(const float* logits, int32_t n) {
   if (!logits || n <= 0) return -1;
   int32_t best = -1;
   for (int32_t i = 0; i < n; ++i) {

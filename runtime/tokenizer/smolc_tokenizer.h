@@ -32,11 +32,11 @@ struct TokMerge {
 };
 
 struct TokTables {
-  int32_t kind;        // TokKind
+  int32_t kind;  // TokKind
   int32_t vocab_size;
   int32_t bos_id, eos_id;  // -1: none
-  int32_t space_id;    // SentencePiece: id of the piece " " (dummy prefix), -1: none
-  int32_t split_digits;  // byte-level: 1 = Digits(individual_digits) pre-tokenizer first
+  int32_t space_id;        // SentencePiece: id of the piece " " (dummy prefix), -1: none
+  int32_t split_digits;    // byte-level: 1 = Digits(individual_digits) pre-tokenizer first
 
   // Token text, concatenated: token i is token_bytes[token_offsets[i] ..
   // token_offsets[i + 1]). Byte-level BPE: the raw bytes the token stands
@@ -51,16 +51,16 @@ struct TokTables {
   const int32_t* token_hash;
   uint32_t token_hash_size;
 
-  const float* scores;            // SentencePiece: [vocab_size]; else null
+  const float* scores;  // SentencePiece: [vocab_size]; else null
 
   // Byte-level BPE: open addressing from (left, right) (tok_hash_pair) to the merge.
   const TokMerge* merges;
-  uint32_t merge_hash_size;       // power of two; 0 for SentencePiece
+  uint32_t merge_hash_size;  // power of two; 0 for SentencePiece
 
   // Byte-level BPE: id of the token for each single byte (GPT-2 byte-to-unicode),
   // -1 if the vocab has none (such bytes are dropped, as HF does without an
   // unk token). SentencePiece: id of the byte-fallback piece "<0xHH>".
-  const int32_t* byte_token;      // [256]
+  const int32_t* byte_token;  // [256]
 
   // Tokens matched verbatim in the text (leftmost, longest first), by id.
   const int32_t* added_ids;
@@ -90,8 +90,8 @@ enum : int64_t { kTokErrOutputFull = -1, kTokErrScratch = -2, kTokErrTables = -3
 // Encodes `text` (any bytes; see docs/tokenizer.md for invalid UTF-8) into
 // `out`. out_cap >= text_len + 1 always suffices. Returns the number of ids,
 // or a negative kTokErr*. No BOS/EOS is added.
-int64_t tok_encode(const TokTables* t, const char* text, size_t text_len, int32_t* out,
-                   size_t out_cap, void* scratch, size_t scratch_bytes);
+int64_t tok_encode(const TokTables* t, const char* text, size_t text_len, int32_t* out, size_t out_cap, void* scratch,
+                   size_t scratch_bytes);
 
 // The bytes token `id` contributes after token `prev` (-1: none): sets *bytes
 // and returns the length (0 for an id out of range). SentencePiece drops the

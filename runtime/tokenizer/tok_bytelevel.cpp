@@ -34,7 +34,7 @@ const TokMerge* find_merge(const TokTables* t, int32_t left, int32_t right) {
 // Direct-mapped cache of short pre-tokens -> ids, in the optional part of
 // the scratch buffer (long texts repeat the same words over and over).
 struct WordCacheEntry {
-  uint8_t len;    // 0: empty
+  uint8_t len;  // 0: empty
   uint8_t n_ids;
   char bytes[22];
   int32_t ids[10];
@@ -62,7 +62,8 @@ struct Encoder {
   void push_pair(TokHeap<uint64_t, MinKey>* heap, const TokSym* sym, int32_t pos) {
     if (pos < 0 || sym[pos].next < 0) return;
     const TokMerge* m = find_merge(t, sym[pos].id, sym[sym[pos].next].id);
-    if (m != nullptr) heap->push((static_cast<uint64_t>(static_cast<uint32_t>(m->rank)) << 32) | static_cast<uint32_t>(pos));
+    if (m != nullptr)
+      heap->push((static_cast<uint64_t>(static_cast<uint32_t>(m->rank)) << 32) | static_cast<uint32_t>(pos));
   }
 
   bool bpe(const char* s, size_t n) {

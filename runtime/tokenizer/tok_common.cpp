@@ -91,18 +91,18 @@ size_t tok_utf8_complete_prefix(const char* s, size_t n) {
 
 size_t tok_encode_min_scratch_bytes(size_t text_len) { return 36 * (text_len + 1) + 64; }
 size_t tok_encode_scratch_bytes(size_t text_len) {
-  return tok_encode_min_scratch_bytes(text_len) + (text_len >= kTokWordCacheMinText ? size_t{kTokWordCacheBytes} : size_t{0});
+  return tok_encode_min_scratch_bytes(text_len) +
+         (text_len >= kTokWordCacheMinText ? size_t{kTokWordCacheBytes} : size_t{0});
 }
 
-int64_t tok_encode(const TokTables* t, const char* text, size_t text_len, int32_t* out,
-                   size_t out_cap, void* scratch, size_t scratch_bytes) {
+int64_t tok_encode(const TokTables* t, const char* text, size_t text_len, int32_t* out, size_t out_cap, void* scratch,
+                   size_t scratch_bytes) {
   if (t == nullptr || t->vocab_size <= 0) return kTokErrTables;
   if (text_len > 0x3fffffffu) return kTokErrScratch;  // positions are int32
   if (scratch_bytes < tok_encode_min_scratch_bytes(text_len)) return kTokErrScratch;
   if (t->kind == kTokSentencePieceBPE)
     return tok_encode_sentencepiece(t, text, text_len, out, out_cap, scratch, scratch_bytes);
-  if (t->kind == kTokByteLevelBPE)
-    return tok_encode_bytelevel(t, text, text_len, out, out_cap, scratch, scratch_bytes);
+  if (t->kind == kTokByteLevelBPE) return tok_encode_bytelevel(t, text, text_len, out, out_cap, scratch, scratch_bytes);
   return kTokErrTables;
 }
 

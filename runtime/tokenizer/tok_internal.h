@@ -12,7 +12,7 @@ namespace rt {
 // One symbol of the word being merged; merging keeps the left symbol and
 // unlinks the right one (id = kTokSymDead), so positions keep their text order.
 struct TokSym {
-  int32_t id;  // -1: a byte the vocab has no token for (never merges, not emitted)
+  int32_t id;    // -1: a byte the vocab has no token for (never merges, not emitted)
   int32_t prev;  // -1: first
   int32_t next;  // -1: last
 };
@@ -65,10 +65,10 @@ inline const char* tok_text(const TokTables* t, int32_t id, size_t* len) {
   return t->token_bytes + b;
 }
 
-int64_t tok_encode_sentencepiece(const TokTables* t, const char* text, size_t len, int32_t* out,
-                                 size_t out_cap, void* scratch, size_t scratch_bytes);
-int64_t tok_encode_bytelevel(const TokTables* t, const char* text, size_t len, int32_t* out,
-                             size_t out_cap, void* scratch, size_t scratch_bytes);
+int64_t tok_encode_sentencepiece(const TokTables* t, const char* text, size_t len, int32_t* out, size_t out_cap,
+                                 void* scratch, size_t scratch_bytes);
+int64_t tok_encode_bytelevel(const TokTables* t, const char* text, size_t len, int32_t* out, size_t out_cap,
+                             void* scratch, size_t scratch_bytes);
 
 }  // namespace rt
 }  // namespace smolc

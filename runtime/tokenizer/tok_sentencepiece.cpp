@@ -49,8 +49,8 @@ void push_pair(const TokTables* t, TokHeap<SpCand, SpBefore>* heap, const TokSym
 
 }  // namespace
 
-int64_t tok_encode_sentencepiece(const TokTables* t, const char* text, size_t len, int32_t* out,
-                                 size_t out_cap, void* scratch, size_t scratch_bytes) {
+int64_t tok_encode_sentencepiece(const TokTables* t, const char* text, size_t len, int32_t* out, size_t out_cap,
+                                 void* scratch, size_t scratch_bytes) {
   if (t->token_hash_size == 0 || t->scores == nullptr || t->byte_token == nullptr) return kTokErrTables;
   if (len == 0) return 0;
   TokSym* sym = static_cast<TokSym*>(scratch);

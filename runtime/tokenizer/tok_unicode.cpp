@@ -24,8 +24,9 @@ constexpr AsciiClasses kAscii;
 
 const TokClass kTokAsciiClass[128] = {
 #define C(i) kAscii.c[i], kAscii.c[i + 1], kAscii.c[i + 2], kAscii.c[i + 3]
-    C(0),  C(4),  C(8),  C(12), C(16), C(20), C(24), C(28), C(32), C(36),  C(40),  C(44),  C(48),  C(52),  C(56),  C(60),
-    C(64), C(68), C(72), C(76), C(80), C(84), C(88), C(92), C(96), C(100), C(104), C(108), C(112), C(116), C(120), C(124),
+    C(0),  C(4),  C(8),  C(12),  C(16),  C(20),  C(24),  C(28),  C(32),  C(36),  C(40),
+    C(44), C(48), C(52), C(56),  C(60),  C(64),  C(68),  C(72),  C(76),  C(80),  C(84),
+    C(88), C(92), C(96), C(100), C(104), C(108), C(112), C(116), C(120), C(124),
 #undef C
 };
 
@@ -34,8 +35,10 @@ TokClass tok_codepoint_class(uint32_t cp) {
   size_t lo = 0, hi = kNumRanges;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (kTokClassRanges[mid].last < cp) lo = mid + 1;
-    else hi = mid;
+    if (kTokClassRanges[mid].last < cp)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo < kNumRanges && kTokClassRanges[lo].first <= cp ? kTokClassRanges[lo].cls : kTokClassOther;
 }
@@ -48,10 +51,14 @@ size_t tok_utf8_decode(const char* s, size_t n, size_t i, uint32_t* cp) {
   }
   size_t len;
   uint32_t v, min;
-  if (c >= 0xC2 && c <= 0xDF) len = 2, v = c & 0x1F, min = 0x80;
-  else if (c >= 0xE0 && c <= 0xEF) len = 3, v = c & 0x0F, min = 0x800;
-  else if (c >= 0xF0 && c <= 0xF4) len = 4, v = c & 0x07, min = 0x10000;
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF)
+    len = 2, v = c & 0x1F, min = 0x80;
+  else if (c >= 0xE0 && c <= 0xEF)
+    len = 3, v = c & 0x0F, min = 0x800;
+  else if (c >= 0xF0 && c <= 0xF4)
+    len = 4, v = c & 0x07, min = 0x10000;
+  else
+    return 0;
   if (len > n - i) return 0;
   for (size_t k = 1; k < len; ++k) {
     const uint8_t d = static_cast<uint8_t>(s[i + k]);

@@ -34,8 +34,7 @@ static inline uint64_t smolc_weights_hash(const unsigned char* p, size_t n) {
 }
 
 /* The 64-byte header of a payload of `bytes` bytes with hash `hash`. */
-static inline void smolc_weights_header(unsigned char out[SMOLC_WEIGHTS_HEADER_BYTES], uint64_t bytes,
-                                        uint64_t hash) {
+static inline void smolc_weights_header(unsigned char out[SMOLC_WEIGHTS_HEADER_BYTES], uint64_t bytes, uint64_t hash) {
   const uint32_t version = SMOLC_WEIGHTS_VERSION;
   memset(out, 0, SMOLC_WEIGHTS_HEADER_BYTES);
   memcpy(out, SMOLC_WEIGHTS_MAGIC, 8);
