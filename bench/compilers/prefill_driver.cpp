@@ -5,8 +5,10 @@
 // directory), with its header forced in:
 //   CXX -O2 -DENGINE=NAME -DENGINE_U=UNAME -include DIR/include/NAME.h -IDIR/include \
 //       prefill_driver.cpp DIR/lib/libNAME.a -lpthread
-//   prefill_driver N
-// It prints the argmax and a digest of the logits after the prefill.
+//   prefill_driver N [D]
+// It prints the argmax and a digest of the logits after the prefill, and
+// after D greedy decode steps that follow it (default 0; callgrind's
+// --toggle-collect=NAME_decode counts those alone).
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +19,10 @@
 #define U(x) CAT(ENGINE_U, x)  // engine constant UNAME_x
 
 int main(int argc, char** argv) {
-  const int n = argc == 2 ? atoi(argv[1]) : 0;
-  if (n < 1 || n > U(CTX_MAX)) {
-    fprintf(stderr, "usage: prefill_driver N (1 <= N <= %d)\n", U(CTX_MAX));
+  const int n = argc == 2 || argc == 3 ? atoi(argv[1]) : 0;
+  const int d = argc == 3 ? atoi(argv[2]) : 0;
+  if (n < 1 || d < 0 || n + d > U(CTX_MAX)) {
+    fprintf(stderr, "usage: prefill_driver N [D] (1 <= N, 0 <= D, N + D <= %d)\n", U(CTX_MAX));
     return 2;
   }
   void* state = aligned_alloc(U(STATE_ALIGN), (U(STATE_BYTES) + U(STATE_ALIGN) - 1) / U(STATE_ALIGN) * U(STATE_ALIGN));
@@ -30,17 +33,22 @@ int main(int argc, char** argv) {
   int rc = E(init)(state, U(STATE_BYTES));
   if (rc == 0) rc = E(set_threads)(state, 1);
   if (rc == 0) rc = E(prefill)(state, ids, n);
+  for (int step = 0; rc == 0 && step <= d; ++step) {
+    if (step > 0) rc = E(decode)(state, E(argmax)(state));
+    if (rc != 0) break;
+    if (step > 0 && step < d) continue;
+    printf("%s argmax %d\n", step == 0 ? "prefill" : "decode", E(argmax)(state));  // what the compilers' engines should agree on (up to rounding)
+    // FNV-1a of the last logits' bytes: equal digests say a template change
+    // (or another compiler) left them bit-identical.
+    const unsigned char* bytes = reinterpret_cast<const unsigned char*>(E(logits)(state));
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < sizeof(float) * U(VOCAB_SIZE); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
+    printf("%s logits fnv1a %016llx\n", step == 0 ? "prefill" : "decode", static_cast<unsigned long long>(h));
+  }
   if (rc != 0) {
     fprintf(stderr, "prefill_driver: %s\n", E(strerror)(rc));
     return 1;
   }
-  printf("argmax %d\n", E(argmax)(state));  // what the compilers' engines should agree on (up to rounding)
-  // FNV-1a of the last logits' bytes: equal digests say a template change
-  // (or another compiler) left them bit-identical.
-  const unsigned char* bytes = reinterpret_cast<const unsigned char*>(E(logits)(state));
-  uint64_t h = 14695981039346656037ull;
-  for (size_t i = 0; i < sizeof(float) * U(VOCAB_SIZE); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
-  printf("logits fnv1a %016llx\n", static_cast<unsigned long long>(h));
   free(ids);
   free(state);
   return 0;

@@ -78,13 +78,15 @@ def timing_table(rows, cxxs):
 
 
 def callgrind_table(rows, cxxs, top):
-    print("\n## Instructions of one prefill (callgrind, avx2 engine, 1 thread)\n")
+    print("\n## Instructions of one prefill, or of D decode steps after it (format 'F decode'), per token "
+          "(callgrind, avx2 engine, 1 thread)\n")
     for key in sorted({key_of(r) for r in rows}):
         by = {c: next((r for r in reversed(rows) if key_of(r) == key and r["cxx"] == c), None) for c in cxxs}
         base = by[cxxs[0]]
         if base is None:
             continue
-        print(f"### {key[0]} {key[1]}, {base['tokens']}-token prefill\n")
+        what = "decode steps" if key[1].endswith(" decode") else "-token prefill"
+        print(f"### {key[0]} {key[1]}, {base['tokens']}{' ' if what[0] != '-' else ''}{what}\n")
         print("| function | " + " | ".join(f"{c} Ir/token" for c in cxxs) + " | " +
               " | ".join(f"{c}/{cxxs[0]}" for c in cxxs[1:]) + " |")
         print("|---|" + "---|" * (2 * len(cxxs) - 1))

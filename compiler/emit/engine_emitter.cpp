@@ -386,6 +386,7 @@ void set_attention_includes(TemplateVars& v, Isa isa) {
   v["EXP"] = include_text("engine/exp.inc.in", v);
   // The elementwise loops (softmax exp, SwiGLU, RoPE, RMS scaling, residual
   // add): explicit vectors on x86, where g++ -O2 left the portable loops scalar.
+  v.emplace("BF16_ACT", int64_t(0));  // callers without the option (the tune probe): no round_bf16
   v["ELEMENTWISE"] = render_embedded("engine/elementwise-" + flavour + ".inc.in", v);
 }
 

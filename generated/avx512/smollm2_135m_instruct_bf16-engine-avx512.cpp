@@ -197,22 +197,6 @@ inline void parallel(const Step& s, smolc_range_fn fn, void* ctx, int n, int gra
   s.plat->parallel_for(s.plat->user, fn, ctx, n, grain);
 }
 
-// The input of projection p as its kernels read it: x itself, or x quantised
-// to int8 blocks (once per product, before the rows are split over threads).
-inline const void* project_input(const Step& s, const Proj& p, const float* x, int n) {
-  (void)s;
-  (void)p;
-  (void)n;
-  return x;
-}
-
-// y[t * ldy + r] = W[r, :] . x[t, :] for t < s.n, r in [r0, r1); xin from project_input.
-inline void project(const Step& s, const Proj& p, const void* xin, float* y, int ldy, int r0, int r1) {
-  const float* x = static_cast<const float*>(xin);
-  if (s.n == 1) p.gemv(s.w + p.offset, x, y, r0, r1);
-  else p.gemm(s.w + p.offset, x, s.n, y, ldy, r0, r1);
-}
-
 // q . k over one head (AVX2 + FMA; the avx2 and avx512 targets both
 // have them). With head_dim a multiple of 8 it keeps the 8 partial sums of the
 // portable version (engine/dot-head-scalar.inc.in) in one register and adds
@@ -568,6 +552,23 @@ inline void add_row(float* x, const float* y, int n) {
   for_vectors(n, [&](int i, auto lanes) { lanes.store(x + i, vadd(lanes.load(x + i), lanes.load(y + i))); });
 }
 
+
+
+// The input of projection p as its kernels read it: x itself, or x quantised
+// to int8 blocks (once per product, before the rows are split over threads).
+inline const void* project_input(const Step& s, const Proj& p, const float* x, int n) {
+  (void)s;
+  (void)p;
+  (void)n;
+  return x;
+}
+
+// y[t * ldy + r] = W[r, :] . x[t, :] for t < s.n, r in [r0, r1); xin from project_input.
+inline void project(const Step& s, const Proj& p, const void* xin, float* y, int ldy, int r0, int r1) {
+  const float* x = static_cast<const float*>(xin);
+  if (s.n == 1) p.gemv(s.w + p.offset, x, y, r0, r1);
+  else p.gemm(s.w + p.offset, x, s.n, y, ldy, r0, r1);
+}
 
 // out[t] = x[t] / rms(x[t]) (* gain): the mean of squares accumulates in double.
 void rms_norm(const float* x, float* out, int n, const float* gain) {

@@ -196,22 +196,6 @@ inline void parallel(const Step& s, smolc_range_fn fn, void* ctx, int n, int gra
   s.plat->parallel_for(s.plat->user, fn, ctx, n, grain);
 }
 
-// The input of projection p as its kernels read it: x itself, or x quantised
-// to int8 blocks (once per product, before the rows are split over threads).
-inline const void* project_input(const Step& s, const Proj& p, const float* x, int n) {
-  (void)s;
-  (void)p;
-  (void)n;
-  return x;
-}
-
-// y[t * ldy + r] = W[r, :] . x[t, :] for t < s.n, r in [r0, r1); xin from project_input.
-inline void project(const Step& s, const Proj& p, const void* xin, float* y, int ldy, int r0, int r1) {
-  const float* x = static_cast<const float*>(xin);
-  if (s.n == 1) p.gemv(s.w + p.offset, x, y, r0, r1);
-  else p.gemm(s.w + p.offset, x, s.n, y, ldy, r0, r1);
-}
-
 // q . k over one head, in kDotLanes independent partial sums so the compiler
 // can vectorise it without reassociating (the order is fixed, whatever the ISA).
 constexpr int kDotLanes = kHeadDim % 8 == 0 ? 8 : (kHeadDim % 4 == 0 ? 4 : 1);
@@ -333,6 +317,23 @@ inline void add_row(float* x, const float* y, int n) {
   for (int i = 0; i < n; ++i) x[i] += y[i];
 }
 
+
+
+// The input of projection p as its kernels read it: x itself, or x quantised
+// to int8 blocks (once per product, before the rows are split over threads).
+inline const void* project_input(const Step& s, const Proj& p, const float* x, int n) {
+  (void)s;
+  (void)p;
+  (void)n;
+  return x;
+}
+
+// y[t * ldy + r] = W[r, :] . x[t, :] for t < s.n, r in [r0, r1); xin from project_input.
+inline void project(const Step& s, const Proj& p, const void* xin, float* y, int ldy, int r0, int r1) {
+  const float* x = static_cast<const float*>(xin);
+  if (s.n == 1) p.gemv(s.w + p.offset, x, y, r0, r1);
+  else p.gemm(s.w + p.offset, x, s.n, y, ldy, r0, r1);
+}
 
 // out[t] = x[t] / rms(x[t]) (* gain): the mean of squares accumulates in double.
 void rms_norm(const float* x, float* out, int n, const float* gain) {
