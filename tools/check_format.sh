@@ -7,7 +7,7 @@
 set -euo pipefail
 ROOT="$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")/..}" && pwd)"
 FORMAT="${CLANG_FORMAT:-clang-format-19}"
-FOLDERS=(compiler/lower compiler/driver compiler/target compiler/schedule compiler/passes compiler/ir compiler/common compiler/quantize compiler/reference compiler/synth compiler/text runtime/quant runtime/weights runtime/platform runtime/chat compiler/package compiler/bench compiler/emit runtime/speculate runtime/tokenizer runtime/sampler)
+FOLDERS=(compiler/lower compiler/driver compiler/target compiler/schedule compiler/passes compiler/ir compiler/common compiler/quantize compiler/reference compiler/synth compiler/text runtime/quant runtime/weights runtime/platform runtime/chat compiler/package compiler/bench compiler/emit runtime/speculate runtime/tokenizer runtime/sampler compiler/frontend)
 if ! command -v "$FORMAT" >/dev/null; then
   echo "check_format: $FORMAT not found (tools/setup.sh installs clang-format-19)" >&2
   exit 1

@@ -19,12 +19,12 @@ enum class DType : uint8_t { F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_0, Q6_K };
 const char* dtype_name(DType t);
 
 struct TensorInfo {
-  std::string name;             // HF name: "model.layers.3.self_attn.q_proj.weight"
+  std::string name;  // HF name: "model.layers.3.self_attn.q_proj.weight"
   DType dtype = DType::F32;
-  std::vector<int64_t> shape;   // HF order: Linear weights are [out_features, in_features]
+  std::vector<int64_t> shape;     // HF order: Linear weights are [out_features, in_features]
   const uint8_t* data = nullptr;  // points into a MappedFile
   size_t nbytes = 0;
-  std::string file;             // source file, for messages
+  std::string file;  // source file, for messages
   uint64_t file_offset = 0;
   // Logical row r is stored row row_perm[r] (empty: identity). Importers use
   // this to turn GGUF's and llama2.c's interleaved-RoPE Q/K rows into HF's
@@ -37,9 +37,9 @@ struct TensorInfo {
 };
 
 struct Checkpoint {
-  std::string path;     // directory or file the user named
-  std::string name;     // model name, e.g. "SmolLM2-135M-Instruct", "stories260K"
-  std::string format;   // "hf", "gguf" or "llama2c"
+  std::string path;    // directory or file the user named
+  std::string name;    // model name, e.g. "SmolLM2-135M-Instruct", "stories260K"
+  std::string format;  // "hf", "gguf" or "llama2c"
   ModelConfig cfg;
   std::map<std::string, TensorInfo> tensors;
   TokenizerData tokenizer;

@@ -39,7 +39,10 @@ int64_t get_int(const Json& j, const char* key, const std::string& file, int64_t
   const Json& v = j.at(key);
   if (v.is_number_unsigned()) {
     const uint64_t u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(hi)) throw InputError(file, key, std::to_string(u) + " is out of range (expected " + std::to_string(lo) + ".." + std::to_string(hi) + ")");
+    if (u > static_cast<uint64_t>(hi))
+      throw InputError(
+          file, key,
+          std::to_string(u) + " is out of range (expected " + std::to_string(lo) + ".." + std::to_string(hi) + ")");
     const int64_t s = static_cast<int64_t>(u);
     check_range(s, lo, hi, file, key);
     return s;
@@ -49,7 +52,9 @@ int64_t get_int(const Json& j, const char* key, const std::string& file, int64_t
     check_range(s, lo, hi, file, key);
     return s;
   }
-  throw InputError(file, key, json_brief(v) + " is not an integer (expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi) + ")");
+  throw InputError(file, key,
+                   json_brief(v) + " is not an integer (expected an integer in " + std::to_string(lo) + ".." +
+                       std::to_string(hi) + ")");
 }
 
 double get_double(const Json& j, const char* key, const std::string& file, double lo, double hi) {
@@ -88,7 +93,7 @@ int64_t get_token_id(const Json& j, const char* key, const std::string& file) {
 
 int64_t ModelConfig::param_count() const {
   // Inside the validated limits none of these products overflows.
-  const int64_t per_layer = 2 * dim                      // attention and FFN RMSNorm weights
+  const int64_t per_layer = 2 * dim                          // attention and FFN RMSNorm weights
                             + dim * q_dim() + q_dim() * dim  // wq, wo
                             + 2 * dim * kv_dim()             // wk, wv
                             + 3 * dim * hidden_dim;          // w1 gate, w2 down, w3 up
@@ -105,8 +110,9 @@ void validate_config(const ModelConfig& c, const std::string& file) {
   check_range(c.n_heads, 1, kMaxHeads, file, "num_attention_heads");
   check_range(c.n_kv_heads, 1, c.n_heads, file, "num_key_value_heads");
   if (c.n_heads % c.n_kv_heads != 0)
-    throw InputError(file, "num_key_value_heads", std::to_string(c.n_kv_heads) + " does not divide num_attention_heads " +
-                                                      std::to_string(c.n_heads));
+    throw InputError(
+        file, "num_key_value_heads",
+        std::to_string(c.n_kv_heads) + " does not divide num_attention_heads " + std::to_string(c.n_heads));
   check_range(c.head_dim, 2, kMaxHeadDim, file, "head_dim");
   if (c.head_dim % 2 != 0)
     throw InputError(file, "head_dim", std::to_string(c.head_dim) + " is odd (RoPE needs an even head dimension)");
@@ -117,13 +123,16 @@ void validate_config(const ModelConfig& c, const std::string& file) {
   if (!std::isfinite(c.rope_theta) || c.rope_theta < 1 || c.rope_theta > 1e12)
     throw InputError(file, "rope_theta", std::to_string(c.rope_theta) + " is out of range (expected 1..1e12)");
   if (c.bos_id < -1 || c.bos_id >= c.vocab_size)
-    throw InputError(file, "bos_token_id", std::to_string(c.bos_id) + " is not a token id (vocab_size " + std::to_string(c.vocab_size) + ")");
+    throw InputError(file, "bos_token_id",
+                     std::to_string(c.bos_id) + " is not a token id (vocab_size " + std::to_string(c.vocab_size) + ")");
   if (c.eos_id < -1 || c.eos_id >= c.vocab_size)
-    throw InputError(file, "eos_token_id", std::to_string(c.eos_id) + " is not a token id (vocab_size " + std::to_string(c.vocab_size) + ")");
+    throw InputError(file, "eos_token_id",
+                     std::to_string(c.eos_id) + " is not a token id (vocab_size " + std::to_string(c.vocab_size) + ")");
   const int64_t params = c.param_count();
   if (params > kMaxParams)
-    throw InputError(file, "", "the model would have " + std::to_string(params) + " parameters (limit " +
-                                   std::to_string(kMaxParams) + ")");
+    throw InputError(
+        file, "",
+        "the model would have " + std::to_string(params) + " parameters (limit " + std::to_string(kMaxParams) + ")");
 }
 
 ModelConfig parse_hf_config(const std::string& path) {
@@ -168,8 +177,9 @@ ModelConfig parse_hf_config(const std::string& path) {
     c.head_dim = get_int(j, "head_dim", path, 1, kMaxHeadDim);
   } else {
     if (c.dim % c.n_heads != 0)
-      throw InputError(path, "num_attention_heads", std::to_string(c.n_heads) + " does not divide hidden_size " +
-                                                        std::to_string(c.dim) + " (and there is no head_dim)");
+      throw InputError(path, "num_attention_heads",
+                       std::to_string(c.n_heads) + " does not divide hidden_size " + std::to_string(c.dim) +
+                           " (and there is no head_dim)");
     c.head_dim = c.dim / c.n_heads;
   }
   c.bos_id = get_token_id(j, "bos_token_id", path);

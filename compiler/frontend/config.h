@@ -9,18 +9,18 @@ namespace smolc {
 
 struct ModelConfig {
   std::string model_type = "llama";
-  int64_t dim = 0;          // hidden_size
-  int64_t hidden_dim = 0;   // intermediate_size (FFN)
-  int64_t n_layers = 0;     // num_hidden_layers
-  int64_t n_heads = 0;      // num_attention_heads
-  int64_t n_kv_heads = 0;   // num_key_value_heads
-  int64_t head_dim = 0;     // head_dim, or dim / n_heads
+  int64_t dim = 0;         // hidden_size
+  int64_t hidden_dim = 0;  // intermediate_size (FFN)
+  int64_t n_layers = 0;    // num_hidden_layers
+  int64_t n_heads = 0;     // num_attention_heads
+  int64_t n_kv_heads = 0;  // num_key_value_heads
+  int64_t head_dim = 0;    // head_dim, or dim / n_heads
   int64_t vocab_size = 0;
   int64_t max_seq_len = 0;  // max_position_embeddings
   double rms_eps = 1e-5;
   double rope_theta = 10000.0;
   bool tie_embeddings = true;
-  int64_t bos_id = -1;      // -1: none
+  int64_t bos_id = -1;  // -1: none
   int64_t eos_id = -1;
 
   int64_t q_dim() const { return n_heads * head_dim; }

@@ -12,9 +12,12 @@ namespace smolc {
 float f16_to_f32(uint16_t h) {
   const uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
   float v;
-  if (exp == 0) v = std::ldexp(static_cast<float>(mant), -24);
-  else if (exp == 31) v = mant ? NAN : INFINITY;
-  else v = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
+  if (exp == 0)
+    v = std::ldexp(static_cast<float>(mant), -24);
+  else if (exp == 31)
+    v = mant ? NAN : INFINITY;
+  else
+    v = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
   return sign ? -v : v;
 }
 
@@ -41,7 +44,7 @@ uint16_t f32_to_f16(float f) {
   if (std::isnan(f)) return static_cast<uint16_t>(sign | 0x7e00);
   float a = std::fabs(f);
   if (a >= 65520.0f) return static_cast<uint16_t>(sign | 0x7c00);  // rounds to inf
-  if (a < 6.103515625e-05f) {  // subnormal: multiples of 2^-24, nearest even
+  if (a < 6.103515625e-05f) {                                      // subnormal: multiples of 2^-24, nearest even
     float q = std::nearbyint(a * 16777216.0f);
     return static_cast<uint16_t>(sign | static_cast<uint32_t>(q));
   }
@@ -56,9 +59,14 @@ uint16_t f32_to_f16(float f) {
 
 int64_t dtype_block_elems(DType t) {
   switch (t) {
-    case DType::F32: case DType::F16: case DType::BF16: return 1;
-    case DType::Q8_0: case DType::Q4_0: case DType::Q5_0: return 32;
-    case DType::Q4_K: case DType::Q6_K: return 256;
+    case DType::F32:
+    case DType::F16:
+    case DType::BF16: return 1;
+    case DType::Q8_0:
+    case DType::Q4_0:
+    case DType::Q5_0: return 32;
+    case DType::Q4_K:
+    case DType::Q6_K: return 256;
   }
   return 1;
 }
@@ -69,7 +77,8 @@ size_t dtype_row_bytes(DType t, int64_t n) {
   const size_t blocks = static_cast<size_t>(n / be);
   switch (t) {
     case DType::F32: return blocks * 4;
-    case DType::F16: case DType::BF16: return blocks * 2;
+    case DType::F16:
+    case DType::BF16: return blocks * 2;
     case DType::Q8_0: return blocks * 34;
     case DType::Q4_0: return blocks * 18;
     case DType::Q5_0: return blocks * 22;
@@ -81,9 +90,7 @@ size_t dtype_row_bytes(DType t, int64_t n) {
 
 void dequantize_row(DType t, const uint8_t* src, float* dst, int64_t n) {
   switch (t) {
-    case DType::F32:
-      std::memcpy(dst, src, static_cast<size_t>(n) * 4);
-      return;
+    case DType::F32: std::memcpy(dst, src, static_cast<size_t>(n) * 4); return;
     case DType::F16:
       for (int64_t i = 0; i < n; ++i) {
         uint16_t h;
@@ -98,8 +105,7 @@ void dequantize_row(DType t, const uint8_t* src, float* dst, int64_t n) {
         dst[i] = bf16_to_f32(h);
       }
       return;
-    default:
-      break;
+    default: break;
   }
   // GGUF block formats (gguf/gguf_dequant.cpp), one block at a time.
   void (*block)(const uint8_t*, float*) = nullptr;
@@ -113,7 +119,8 @@ void dequantize_row(DType t, const uint8_t* src, float* dst, int64_t n) {
   }
   const int64_t be = dtype_block_elems(t);
   const size_t bb = dtype_row_bytes(t, be);
-  if (n % be != 0) throw std::logic_error(std::string("dequantize_row: row length not a multiple of the ") + dtype_name(t) + " block");
+  if (n % be != 0)
+    throw std::logic_error(std::string("dequantize_row: row length not a multiple of the ") + dtype_name(t) + " block");
   for (int64_t i = 0; i < n / be; ++i) block(src + static_cast<size_t>(i) * bb, dst + i * be);
 }
 

@@ -12,8 +12,7 @@ class InputError : public std::runtime_error {
   // file: the path the user can open; where: the JSON field, tensor name or
   // "offset N"; what: what was found and what was expected.
   InputError(const std::string& file, const std::string& where, const std::string& what)
-      : std::runtime_error(file + ": " + (where.empty() ? "" : where + ": ") + what),
-        file_(file), where_(where) {}
+      : std::runtime_error(file + ": " + (where.empty() ? "" : where + ": ") + what), file_(file), where_(where) {}
   const std::string& file() const { return file_; }
   const std::string& where() const { return where_; }
 

@@ -18,7 +18,8 @@ std::string model_name_from_dir(const std::filesystem::path& dir) {
   if (p.parent_path().filename() == "snapshots") {
     const std::string repo = p.parent_path().parent_path().filename().string();
     const size_t sep = repo.rfind("--");
-    if (repo.rfind("models--", 0) == 0 && sep != std::string::npos && sep + 2 < repo.size()) return repo.substr(sep + 2);
+    if (repo.rfind("models--", 0) == 0 && sep != std::string::npos && sep + 2 < repo.size())
+      return repo.substr(sep + 2);
   }
   const std::string name = p.filename().string();
   return name.empty() || name == "." ? std::filesystem::absolute(p).filename().string() : name;
@@ -34,17 +35,21 @@ Checkpoint load_hf_dir(const std::string& dir) {
   ck.name = model_name_from_dir(fs::path(dir));
   ck.cfg = parse_hf_config((fs::path(dir) / "config.json").string());
   const fs::path tok = fs::path(dir) / "tokenizer.json";
-  if (!fs::exists(tok)) throw InputError(tok.string(), "", "missing (a HuggingFace model directory needs tokenizer.json)");
+  if (!fs::exists(tok))
+    throw InputError(tok.string(), "", "missing (a HuggingFace model directory needs tokenizer.json)");
   ck.tokenizer = load_hf_tokenizer_json(tok.string());
   const int64_t tok_vocab = static_cast<int64_t>(ck.tokenizer.vocab.size());
   // The embedding may be padded past the tokenizer's ids, never the reverse.
   if (tok_vocab > ck.cfg.vocab_size)
-    throw InputError(tok.string(), "model.vocab", std::to_string(tok_vocab) + " tokens, but config.json vocab_size is " +
-                                                      std::to_string(ck.cfg.vocab_size));
-  for (const auto& [field, id] : {std::pair<const char*, int64_t>{"bos_token_id", ck.cfg.bos_id}, {"eos_token_id", ck.cfg.eos_id}})
+    throw InputError(
+        tok.string(), "model.vocab",
+        std::to_string(tok_vocab) + " tokens, but config.json vocab_size is " + std::to_string(ck.cfg.vocab_size));
+  for (const auto& [field, id] :
+       {std::pair<const char*, int64_t>{"bos_token_id", ck.cfg.bos_id}, {"eos_token_id", ck.cfg.eos_id}})
     if (id >= tok_vocab)
-      throw InputError((fs::path(dir) / "config.json").string(), field,
-                       std::to_string(id) + " is not a token of tokenizer.json (" + std::to_string(tok_vocab) + " tokens)");
+      throw InputError(
+          (fs::path(dir) / "config.json").string(), field,
+          std::to_string(id) + " is not a token of tokenizer.json (" + std::to_string(tok_vocab) + " tokens)");
   ck.tokenizer.bos_id = static_cast<int32_t>(ck.cfg.bos_id);
   ck.tokenizer.eos_id = static_cast<int32_t>(ck.cfg.eos_id);
   load_safetensors_dir(dir, ck);

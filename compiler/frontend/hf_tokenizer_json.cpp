@@ -24,7 +24,8 @@ bool is_null_or(const Json& j, const char* key, const Json& want) {
 // ByteLevel(add_prefix_space=false) with the GPT-2 regex, as the runtime does.
 void check_byte_level(const Json& p, const std::string& path, const std::string& where) {
   if (!is_null_or(p, "add_prefix_space", false))
-    throw InputError(path, where + ".add_prefix_space", json_brief(p.at("add_prefix_space")) + " is not supported (expected false)");
+    throw InputError(path, where + ".add_prefix_space",
+                     json_brief(p.at("add_prefix_space")) + " is not supported (expected false)");
   if (!is_null_or(p, "use_regex", true))
     throw InputError(path, where + ".use_regex", json_brief(p.at("use_regex")) + " is not supported (expected true)");
 }
@@ -58,7 +59,8 @@ std::string get_string(const Json& v, const std::string& path, const std::string
 
 int64_t get_id(const Json& v, const std::string& path, const std::string& where) {
   if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() >= kMaxVocab)
-    throw InputError(path, where, "id " + json_brief(v) + " is out of range (expected 0.." + std::to_string(kMaxVocab - 1) + ")");
+    throw InputError(path, where,
+                     "id " + json_brief(v) + " is out of range (expected 0.." + std::to_string(kMaxVocab - 1) + ")");
   return v.get<int64_t>();
 }
 
@@ -92,9 +94,11 @@ TokenizerData load_hf_tokenizer_json(const std::string& path) {
   t.source = path;
   t.split_digits = check_pre_tokenizer(j.at("pre_tokenizer"), path);
 
-  if (!m.contains("vocab") || !m.at("vocab").is_object()) throw InputError(path, "model.vocab", "missing or not an object");
+  if (!m.contains("vocab") || !m.at("vocab").is_object())
+    throw InputError(path, "model.vocab", "missing or not an object");
   const Json& vocab = m.at("vocab");
-  const Json added = j.contains("added_tokens") && !j.at("added_tokens").is_null() ? j.at("added_tokens") : Json::array();
+  const Json added =
+      j.contains("added_tokens") && !j.at("added_tokens").is_null() ? j.at("added_tokens") : Json::array();
   if (!added.is_array()) throw InputError(path, "added_tokens", "is not a list");
 
   // Ids must be dense: every id 0..n-1 named exactly once by vocab or
@@ -133,18 +137,21 @@ TokenizerData load_hf_tokenizer_json(const std::string& path) {
     }
     const size_t id = static_cast<size_t>(a.id);
     if (filled[id] && t.vocab[id] != a.content)
-      throw InputError(path, where, "id " + std::to_string(id) + " is \"" + a.content + "\" here but " +
-                                        json_brief(t.vocab[id]) + " in model.vocab");
+      throw InputError(path, where,
+                       "id " + std::to_string(id) + " is \"" + a.content + "\" here but " + json_brief(t.vocab[id]) +
+                           " in model.vocab");
     filled[id] = true;
     t.vocab[id] = a.content;
     t.added.push_back(std::move(a));
   }
   for (size_t id = 0; id < filled.size(); ++id)
     if (!filled[id])
-      throw InputError(path, "model.vocab", "token ids are not dense: no token has id " + std::to_string(id) +
-                                                " (vocab has " + std::to_string(n) + " ids)");
+      throw InputError(path, "model.vocab",
+                       "token ids are not dense: no token has id " + std::to_string(id) + " (vocab has " +
+                           std::to_string(n) + " ids)");
 
-  if (!m.contains("merges") || !m.at("merges").is_array()) throw InputError(path, "model.merges", "missing or not a list");
+  if (!m.contains("merges") || !m.at("merges").is_array())
+    throw InputError(path, "model.merges", "missing or not a list");
   const Json& merges = m.at("merges");
   t.merges.reserve(merges.size());
   for (size_t i = 0; i < merges.size(); ++i) {
@@ -166,7 +173,8 @@ TokenizerData load_hf_tokenizer_json(const std::string& path) {
     }
     for (const std::string* s : {&a, &b})
       if (!ids.count(*s)) throw InputError(path, where, "token " + json_brief(*s) + " is not in model.vocab");
-    if (!ids.count(a + b)) throw InputError(path, where, "merged token " + json_brief(a + b) + " is not in model.vocab");
+    if (!ids.count(a + b))
+      throw InputError(path, where, "merged token " + json_brief(a + b) + " is not in model.vocab");
     t.merges.emplace_back(std::move(a), std::move(b));
   }
   return t;

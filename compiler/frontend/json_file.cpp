@@ -14,13 +14,23 @@ size_t find_invalid_utf8(const uint8_t* d, size_t n) {
   size_t i = 0;
   while (i < n) {
     const uint8_t b = d[i];
-    if (b < 0x80) { ++i; continue; }
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
     size_t len;
     uint32_t cp;
-    if ((b & 0xe0) == 0xc0) { len = 2; cp = b & 0x1f; }
-    else if ((b & 0xf0) == 0xe0) { len = 3; cp = b & 0x0f; }
-    else if ((b & 0xf8) == 0xf0) { len = 4; cp = b & 0x07; }
-    else return i;
+    if ((b & 0xe0) == 0xc0) {
+      len = 2;
+      cp = b & 0x1f;
+    } else if ((b & 0xf0) == 0xe0) {
+      len = 3;
+      cp = b & 0x0f;
+    } else if ((b & 0xf8) == 0xf0) {
+      len = 4;
+      cp = b & 0x07;
+    } else
+      return i;
     if (n - i < len) return i;
     for (size_t k = 1; k < len; ++k) {
       if ((d[i + k] & 0xc0) != 0x80) return i;
@@ -68,9 +78,7 @@ class DuplicateKeyCheck {
   explicit DuplicateKeyCheck(const std::string& file) : file_(file) {}
   bool operator()(int /*depth*/, Json::parse_event_t ev, Json& parsed) {
     switch (ev) {
-      case Json::parse_event_t::object_start:
-        objects_.push_back({});
-        break;
+      case Json::parse_event_t::object_start: objects_.push_back({}); break;
       case Json::parse_event_t::object_end:
         if (!objects_.empty()) objects_.pop_back();
         break;
@@ -80,8 +88,7 @@ class DuplicateKeyCheck {
         if (!f.keys.insert(f.key).second) throw InputError(file_, where(), "duplicate key (each key may appear once)");
         break;
       }
-      default:
-        break;
+      default: break;
     }
     return true;
   }
@@ -140,8 +147,9 @@ Json parse_json_text(const uint8_t* d, size_t n, const std::string& file, uint64
 Json read_json_file(const std::string& path, size_t max_bytes) {
   auto f = MappedFile::open(path);
   if (f->size() > max_bytes)
-    throw InputError(path, "", "file is " + std::to_string(f->size()) + " bytes, expected at most " +
-                                   std::to_string(max_bytes) + " for a JSON file of this kind");
+    throw InputError(path, "",
+                     "file is " + std::to_string(f->size()) + " bytes, expected at most " + std::to_string(max_bytes) +
+                         " for a JSON file of this kind");
   return parse_json_text(f->data(), f->size(), path, 0);
 }
 

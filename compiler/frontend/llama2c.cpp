@@ -38,9 +38,9 @@ int32_t read_i32(const uint8_t* p) {
 // limits afterwards; the file-size check below is what really protects us.
 void check_field(const std::string& file, const char* field, size_t offset, int64_t v, int64_t lo, int64_t hi) {
   if (v < lo || v > hi)
-    throw InputError(file, std::string("header field ") + field + " (offset " + std::to_string(offset) + ")",
-                     "value " + std::to_string(v) + " is out of range, expected " + std::to_string(lo) + ".." +
-                         std::to_string(hi));
+    throw InputError(
+        file, std::string("header field ") + field + " (offset " + std::to_string(offset) + ")",
+        "value " + std::to_string(v) + " is out of range, expected " + std::to_string(lo) + ".." + std::to_string(hi));
 }
 
 Header parse_header(const MappedFile& f) {
@@ -49,8 +49,8 @@ Header parse_header(const MappedFile& f) {
   const uint8_t* p = f.data();
   if (f.size() >= 4 && static_cast<uint32_t>(read_i32(p)) == kMagicV1) {
     if (f.size() < kHeaderV1)
-      throw InputError(file, "offset 0", "file has " + std::to_string(f.size()) +
-                                             " bytes, shorter than the 256-byte llama2.c v1 header");
+      throw InputError(file, "offset 0",
+                       "file has " + std::to_string(f.size()) + " bytes, shorter than the 256-byte llama2.c v1 header");
     const int32_t version = read_i32(p + 4);
     if (version != 1)
       throw InputError(file, "header field version (offset 4)",
@@ -66,8 +66,8 @@ Header parse_header(const MappedFile& f) {
     h.weights_offset = kHeaderV1;
   } else {
     if (f.size() < kHeaderV0)
-      throw InputError(file, "offset 0", "file has " + std::to_string(f.size()) +
-                                             " bytes, shorter than the 28-byte llama2.c header");
+      throw InputError(file, "offset 0",
+                       "file has " + std::to_string(f.size()) + " bytes, shorter than the 28-byte llama2.c header");
     h.weights_offset = kHeaderV0;
   }
   const size_t base = h.version == 1 ? 8 : 0;
@@ -94,9 +94,9 @@ Header parse_header(const MappedFile& f) {
     throw InputError(file, "header field n_heads (offset " + std::to_string(base + 12) + ")",
                      "dim " + std::to_string(h.dim) + " is not a multiple of n_heads " + std::to_string(h.n_heads));
   if (h.n_heads % h.n_kv_heads != 0)
-    throw InputError(file, "header field n_kv_heads (offset " + std::to_string(base + 16) + ")",
-                     "n_heads " + std::to_string(h.n_heads) + " is not a multiple of n_kv_heads " +
-                         std::to_string(h.n_kv_heads));
+    throw InputError(
+        file, "header field n_kv_heads (offset " + std::to_string(base + 16) + ")",
+        "n_heads " + std::to_string(h.n_heads) + " is not a multiple of n_kv_heads " + std::to_string(h.n_kv_heads));
   if ((h.dim / h.n_heads) % 2 != 0)
     throw InputError(file, "header field n_heads (offset " + std::to_string(base + 12) + ")",
                      "head size dim/n_heads = " + std::to_string(h.dim / h.n_heads) + " is odd; RoPE needs it even");
@@ -196,8 +196,8 @@ Checkpoint load_llama2c(const std::string& file, const std::string& tokenizer_pa
   c.head_dim = h.dim / h.n_heads;
   c.vocab_size = h.vocab;
   c.max_seq_len = h.seq_len;
-  c.rms_eps = 1e-5;         // llama2.c's model.py default (run.c hard-codes it)
-  c.rope_theta = 10000.0;   // likewise
+  c.rms_eps = 1e-5;        // llama2.c's model.py default (run.c hard-codes it)
+  c.rope_theta = 10000.0;  // likewise
   c.tie_embeddings = h.shared_classifier;
   c.bos_id = 1;
   c.eos_id = 2;

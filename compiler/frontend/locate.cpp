@@ -35,13 +35,15 @@ Checkpoint load_path(const fs::path& p, const std::string& tokenizer_override) {
     if (!is_hf_dir(p))
       throw InputError(p.string(), "", "directory has no config.json (expected a HuggingFace model directory)");
     if (!tokenizer_override.empty())
-      throw InputError(tokenizer_override, "", "--tokenizer applies to llama2.c files only (a HuggingFace directory uses its tokenizer.json)");
+      throw InputError(tokenizer_override, "",
+                       "--tokenizer applies to llama2.c files only (a HuggingFace directory uses its tokenizer.json)");
     return load_hf_dir(p.string());
   }
   // A .gguf file without the magic gets the GGUF reader's "bad magic" error.
   if (has_gguf_magic(p) || p.extension() == ".gguf") {
     if (!tokenizer_override.empty())
-      throw InputError(tokenizer_override, "", "--tokenizer applies to llama2.c files only (a GGUF file carries its tokenizer)");
+      throw InputError(tokenizer_override, "",
+                       "--tokenizer applies to llama2.c files only (a GGUF file carries its tokenizer)");
     return load_gguf(p.string());
   }
   return load_llama2c(p.string(), tokenizer_override);
@@ -79,9 +81,9 @@ Checkpoint load_checkpoint(const std::string& model, const std::string& tokenize
   const fs::path as_path(model);
   if (fs::exists(as_path, ec)) return load_path(as_path, tokenizer_override);
   // Something that is clearly a path but does not exist is not a name.
-  const bool looks_like_path = model.find('/') != std::string::npos &&
-                               (model[0] == '/' || model[0] == '.' || model.rfind("~/", 0) == 0 ||
-                                std::count(model.begin(), model.end(), '/') > 1);
+  const bool looks_like_path =
+      model.find('/') != std::string::npos && (model[0] == '/' || model[0] == '.' || model.rfind("~/", 0) == 0 ||
+                                               std::count(model.begin(), model.end(), '/') > 1);
   if (looks_like_path) throw InputError(model, "", "no such file or directory");
 
   std::vector<std::string> looked;
@@ -112,8 +114,9 @@ Checkpoint load_checkpoint(const std::string& model, const std::string& tokenize
   }
   std::string where = "./" + model;
   for (const auto& l : looked) where += ", " + l;
-  throw InputError(model, "", "model not found (looked in " + where + "); download it with `huggingface-cli download " +
-                                  org + "/" + name + "` or pass a path");
+  throw InputError(model, "",
+                   "model not found (looked in " + where + "); download it with `huggingface-cli download " + org +
+                       "/" + name + "` or pass a path");
 }
 
 }  // namespace smolc

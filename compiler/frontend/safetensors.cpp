@@ -21,9 +21,21 @@ constexpr int64_t kMaxDims = 8;
 constexpr int64_t kMaxElements = int64_t{1} << 40;
 
 bool parse_dtype(const std::string& s, DType& t, size_t& size) {
-  if (s == "F32") { t = DType::F32; size = 4; return true; }
-  if (s == "BF16") { t = DType::BF16; size = 2; return true; }
-  if (s == "F16") { t = DType::F16; size = 2; return true; }
+  if (s == "F32") {
+    t = DType::F32;
+    size = 4;
+    return true;
+  }
+  if (s == "BF16") {
+    t = DType::BF16;
+    size = 2;
+    return true;
+  }
+  if (s == "F16") {
+    t = DType::F16;
+    size = 2;
+    return true;
+  }
   return false;
 }
 
@@ -45,16 +57,18 @@ void load_safetensors_file(const std::string& path, Checkpoint& ck) {
   const uint64_t size = file->size();
   const uint8_t* d = file->data();
   if (size < 8)
-    throw InputError(path, "offset 0", "file is " + std::to_string(size) +
-                                           " bytes, too short for the 8-byte header length (truncated?)");
+    throw InputError(path, "offset 0",
+                     "file is " + std::to_string(size) + " bytes, too short for the 8-byte header length (truncated?)");
   uint64_t hlen = 0;
   for (int i = 7; i >= 0; --i) hlen = (hlen << 8) | d[i];
   if (hlen > size - 8)
-    throw InputError(path, "offset 0", "header length " + std::to_string(hlen) + " runs past the end of the file (" +
-                                           std::to_string(size) + " bytes; truncated?)");
+    throw InputError(path, "offset 0",
+                     "header length " + std::to_string(hlen) + " runs past the end of the file (" +
+                         std::to_string(size) + " bytes; truncated?)");
   if (hlen > kMaxHeaderBytes || hlen < 2)
-    throw InputError(path, "offset 0", "header length " + std::to_string(hlen) + " is out of range (expected 2.." +
-                                           std::to_string(kMaxHeaderBytes) + ")");
+    throw InputError(path, "offset 0",
+                     "header length " + std::to_string(hlen) + " is out of range (expected 2.." +
+                         std::to_string(kMaxHeaderBytes) + ")");
   const Json h = parse_json_text(d + 8, hlen, path, 8);
   if (!h.is_object()) throw InputError(path, "offset 8", "header is not a JSON object");
   const uint64_t data_start = 8 + hlen, data_size = size - data_start;
@@ -91,14 +105,16 @@ void load_safetensors_file(const std::string& path, Checkpoint& ck) {
     const uint64_t b = get_u64(offs[0], path, name, "data_offsets begin");
     const uint64_t e = get_u64(offs[1], path, name, "data_offsets end");
     if (b > e || e > data_size)
-      throw InputError(path, name, "data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
-                                       "] are out of range (data area is " + std::to_string(data_size) +
-                                       " bytes at file offset " + std::to_string(data_start) + ")");
+      throw InputError(path, name,
+                       "data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
+                           "] are out of range (data area is " + std::to_string(data_size) + " bytes at file offset " +
+                           std::to_string(data_start) + ")");
     const uint64_t want = static_cast<uint64_t>(numel) * esize;  // <= 2^42: no overflow
     if (e - b != want)
-      throw InputError(path, name, "data_offsets [" + std::to_string(b) + ", " + std::to_string(e) + "] hold " +
-                                       std::to_string(e - b) + " bytes, expected " + std::to_string(want) +
-                                       " for shape " + json_brief(shape) + " " + dtype_name(info.dtype));
+      throw InputError(path, name,
+                       "data_offsets [" + std::to_string(b) + ", " + std::to_string(e) + "] hold " +
+                           std::to_string(e - b) + " bytes, expected " + std::to_string(want) + " for shape " +
+                           json_brief(shape) + " " + dtype_name(info.dtype));
     info.data = d + data_start + b;
     info.nbytes = static_cast<size_t>(want);
     info.file_offset = data_start + b;
@@ -106,19 +122,18 @@ void load_safetensors_file(const std::string& path, Checkpoint& ck) {
     infos.push_back(std::move(info));
   }
 
-  std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) {
-    return x.begin != y.begin ? x.begin < y.begin : x.end < y.end;
-  });
+  std::sort(spans.begin(), spans.end(),
+            [](const Span& x, const Span& y) { return x.begin != y.begin ? x.begin < y.begin : x.end < y.end; });
   // Compare each span with the furthest-reaching one before it, so that an
   // overlap is found even when a shorter tensor sits in between.
   const Span* reach = nullptr;
   for (const Span& c : spans) {
     if (c.end == c.begin) continue;  // empty tensors occupy no bytes
     if (reach && c.begin < reach->end)
-      throw InputError(path, c.name, "data_offsets [" + std::to_string(c.begin) + ", " + std::to_string(c.end) +
-                                         "] overlap those of " + reach->name + " [" + std::to_string(reach->begin) +
-                                         ", " + std::to_string(reach->end) + "] (file offset " +
-                                         std::to_string(data_start + c.begin) + ")");
+      throw InputError(path, c.name,
+                       "data_offsets [" + std::to_string(c.begin) + ", " + std::to_string(c.end) +
+                           "] overlap those of " + reach->name + " [" + std::to_string(reach->begin) + ", " +
+                           std::to_string(reach->end) + "] (file offset " + std::to_string(data_start + c.begin) + ")");
     if (!reach || c.end > reach->end) reach = &c;
   }
 

@@ -60,8 +60,8 @@ void check_storable(const std::string& file, const std::string& tensor, const fl
   std::string where = tensor + "[" + std::to_string(i) + "]";
   if (cols > 0) {
     const size_t c = static_cast<size_t>(cols);
-    where += " (row " + std::to_string(static_cast<int64_t>(i / c) + row_offset) + ", column " +
-             std::to_string(i % c) + ")";
+    where +=
+        " (row " + std::to_string(static_cast<int64_t>(i / c) + row_offset) + ", column " + std::to_string(i % c) + ")";
   }
   throw InputError(file, where, unstorable_reason(v[i], s) + " " + kAllowNonfiniteHint);
 }

@@ -12,11 +12,11 @@
 namespace smolc {
 
 enum class StoredAs {
-  F32,           // any finite float
-  BF16,          // |v| below the bf16 round-to-Inf point
-  F16,           // |v| <= 65504
-  F16Scale127,   // q8 / Q8_0 block: scale amax/127 stored as f16
-  F16Scale8,     // q4 / Q4_0 block: scale about amax/8 stored as f16 (smolc's search goes down to amax/6.5)
+  F32,          // any finite float
+  BF16,         // |v| below the bf16 round-to-Inf point
+  F16,          // |v| <= 65504
+  F16Scale127,  // q8 / Q8_0 block: scale amax/127 stored as f16
+  F16Scale8,    // q4 / Q4_0 block: scale about amax/8 stored as f16 (smolc's search goes down to amax/6.5)
 };
 const char* stored_as_name(StoredAs s);  // "f32", "bf16", "f16", "q8 (f16 block scale)", ...
 double storable_limit(StoredAs s);       // the largest magnitude `s` holds

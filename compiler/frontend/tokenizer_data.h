@@ -18,13 +18,13 @@ struct AddedToken {
 struct TokenizerData {
   enum class Kind { None, ByteLevelBPE, SentencePieceBPE };
   Kind kind = Kind::None;
-  std::string source;                 // file it came from, for error messages
+  std::string source;  // file it came from, for error messages
   // Token strings exactly as stored: GPT-2 byte-to-unicode form for
   // ByteLevelBPE, SentencePiece pieces ("<0x0A>", "\u2581the" or llama2.c's raw bytes) otherwise.
   std::vector<std::string> vocab;
-  std::vector<float> scores;          // SentencePieceBPE: merge priority per token
+  std::vector<float> scores;                                // SentencePieceBPE: merge priority per token
   std::vector<std::pair<std::string, std::string>> merges;  // ByteLevelBPE, by rank
-  std::vector<AddedToken> added;      // matched verbatim in text before BPE
+  std::vector<AddedToken> added;                            // matched verbatim in text before BPE
   // ByteLevelBPE: the pre-tokenizer first isolates every digit (HF
   // Sequence[Digits(individual_digits=true), ByteLevel], as SmolLM2 does);
   // false for a plain ByteLevel pre-tokenizer.

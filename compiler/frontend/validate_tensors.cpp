@@ -56,14 +56,17 @@ void validate_tensors(const Checkpoint& ck) {
       throw InputError(t.file, name, "shape " + shape_str(t.shape) + ", expected " + shape_str(shape));
     const size_t row_bytes = dtype_row_bytes(t.dtype, t.row_len());
     if (row_bytes == 0 || t.nbytes / row_bytes != static_cast<size_t>(t.rows()) || t.nbytes % row_bytes != 0)
-      throw InputError(t.file, name, std::to_string(t.nbytes) + " bytes do not hold shape " + shape_str(t.shape) +
-                                         " in " + dtype_name(t.dtype));
+      throw InputError(
+          t.file, name,
+          std::to_string(t.nbytes) + " bytes do not hold shape " + shape_str(t.shape) + " in " + dtype_name(t.dtype));
     if (!t.row_perm.empty()) {
       if (static_cast<int64_t>(t.row_perm.size()) != t.rows())
-        throw InputError(t.file, name, "row permutation has " + std::to_string(t.row_perm.size()) + " rows, expected " +
-                                           std::to_string(t.rows()));
+        throw InputError(
+            t.file, name,
+            "row permutation has " + std::to_string(t.row_perm.size()) + " rows, expected " + std::to_string(t.rows()));
       for (int32_t r : t.row_perm)
-        if (r < 0 || r >= t.rows()) throw InputError(t.file, name, "row permutation entry " + std::to_string(r) + " is out of range");
+        if (r < 0 || r >= t.rows())
+          throw InputError(t.file, name, "row permutation entry " + std::to_string(r) + " is out of range");
     }
   }
   for (const auto& [name, t] : ck.tensors) {

@@ -73,8 +73,8 @@ void dequant_block_q4_k(const uint8_t* b, float* y) {
 }
 
 void dequant_block_q6_k(const uint8_t* b, float* y) {
-  const uint8_t* ql = b;         // low 4 bits, 128 bytes
-  const uint8_t* qh = b + 128;   // high 2 bits, 64 bytes
+  const uint8_t* ql = b;                                        // low 4 bits, 128 bytes
+  const uint8_t* qh = b + 128;                                  // high 2 bits, 64 bytes
   const int8_t* sc = reinterpret_cast<const int8_t*>(b + 192);  // 16 sub-block scales
   const float d = f16_at(b + 208);
   // Two halves of 128 values; in each, value l + 32k (k = 0..3, l < 32) takes

@@ -6,17 +6,24 @@
 namespace smolc::gguf {
 
 const char* value_type_name(uint32_t t) {
-  static const char* names[] = {"uint8", "int8", "uint16", "int16", "uint32", "int32", "float32",
-                                "bool", "string", "array", "uint64", "int64", "float64"};
+  static const char* names[] = {"uint8", "int8",   "uint16", "int16",  "uint32", "int32",  "float32",
+                                "bool",  "string", "array",  "uint64", "int64",  "float64"};
   return t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
 }
 
 size_t value_type_size(uint32_t t) {
   switch (static_cast<ValueType>(t)) {
-    case ValueType::U8: case ValueType::I8: case ValueType::BOOL: return 1;
-    case ValueType::U16: case ValueType::I16: return 2;
-    case ValueType::U32: case ValueType::I32: case ValueType::F32: return 4;
-    case ValueType::U64: case ValueType::I64: case ValueType::F64: return 8;
+    case ValueType::U8:
+    case ValueType::I8:
+    case ValueType::BOOL: return 1;
+    case ValueType::U16:
+    case ValueType::I16: return 2;
+    case ValueType::U32:
+    case ValueType::I32:
+    case ValueType::F32: return 4;
+    case ValueType::U64:
+    case ValueType::I64:
+    case ValueType::F64: return 8;
     default: return 0;
   }
 }
@@ -51,10 +58,10 @@ uint32_t ggml_from_dtype(DType t) {
 
 const char* ggml_type_name(uint32_t t) {
   // Codes 4 and 5 (old Q4_2/Q4_3) were removed from ggml.
-  static const char* names[] = {"F32", "F16", "Q4_0", "Q4_1", "(removed)", "(removed)", "Q5_0", "Q5_1",
-                                "Q8_0", "Q8_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K",
-                                "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL", "IQ3_S", "IQ2_S",
-                                "IQ4_XS", "I8", "I16", "I32", "I64", "F64", "IQ1_M", "BF16"};
+  static const char* names[] = {"F32",     "F16",    "Q4_0",    "Q4_1",  "(removed)", "(removed)", "Q5_0",  "Q5_1",
+                                "Q8_0",    "Q8_1",   "Q2_K",    "Q3_K",  "Q4_K",      "Q5_K",      "Q6_K",  "Q8_K",
+                                "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S", "IQ4_NL",    "IQ3_S",     "IQ2_S", "IQ4_XS",
+                                "I8",      "I16",    "I32",     "I64",   "F64",       "IQ1_M",     "BF16"};
   return t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
 }
 
@@ -62,14 +69,10 @@ namespace {
 // GGUF per-layer suffix -> HF per-layer suffix.
 const std::map<std::string, std::string>& layer_names() {
   static const std::map<std::string, std::string> m = {
-      {"attn_norm.weight", "input_layernorm.weight"},
-      {"attn_q.weight", "self_attn.q_proj.weight"},
-      {"attn_k.weight", "self_attn.k_proj.weight"},
-      {"attn_v.weight", "self_attn.v_proj.weight"},
-      {"attn_output.weight", "self_attn.o_proj.weight"},
-      {"ffn_norm.weight", "post_attention_layernorm.weight"},
-      {"ffn_gate.weight", "mlp.gate_proj.weight"},
-      {"ffn_up.weight", "mlp.up_proj.weight"},
+      {"attn_norm.weight", "input_layernorm.weight"},    {"attn_q.weight", "self_attn.q_proj.weight"},
+      {"attn_k.weight", "self_attn.k_proj.weight"},      {"attn_v.weight", "self_attn.v_proj.weight"},
+      {"attn_output.weight", "self_attn.o_proj.weight"}, {"ffn_norm.weight", "post_attention_layernorm.weight"},
+      {"ffn_gate.weight", "mlp.gate_proj.weight"},       {"ffn_up.weight", "mlp.up_proj.weight"},
       {"ffn_down.weight", "mlp.down_proj.weight"},
   };
   return m;

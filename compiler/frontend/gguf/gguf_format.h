@@ -16,8 +16,19 @@ constexpr uint64_t kDefaultAlignment = 32;
 
 // Metadata value types (gguf_metadata_value_type).
 enum class ValueType : uint32_t {
-  U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, F32 = 6, BOOL = 7,
-  STRING = 8, ARRAY = 9, U64 = 10, I64 = 11, F64 = 12,
+  U8 = 0,
+  I8 = 1,
+  U16 = 2,
+  I16 = 3,
+  U32 = 4,
+  I32 = 5,
+  F32 = 6,
+  BOOL = 7,
+  STRING = 8,
+  ARRAY = 9,
+  U64 = 10,
+  I64 = 11,
+  F64 = 12,
 };
 const char* value_type_name(uint32_t t);  // "?" for unknown codes
 // Bytes of one scalar of type t; 0 for STRING/ARRAY/unknown.

@@ -29,8 +29,14 @@ std::string where(const std::string& key, const Value* v) {
 
 bool is_int_type(uint32_t t) {
   switch (static_cast<ValueType>(t)) {
-    case ValueType::U8: case ValueType::I8: case ValueType::U16: case ValueType::I16:
-    case ValueType::U32: case ValueType::I32: case ValueType::U64: case ValueType::I64: return true;
+    case ValueType::U8:
+    case ValueType::I8:
+    case ValueType::U16:
+    case ValueType::I16:
+    case ValueType::U32:
+    case ValueType::I32:
+    case ValueType::U64:
+    case ValueType::I64: return true;
     default: return false;
   }
 }
@@ -44,8 +50,8 @@ int64_t get_int(const File& f, const std::string& key, int64_t fallback) {
     return fallback;
   }
   if (!is_int_type(v->type))
-    throw InputError(f.map->path(), where(key, v), std::string("has type ") + gguf::value_type_name(v->type) +
-                                                       " (expected an integer)");
+    throw InputError(f.map->path(), where(key, v),
+                     std::string("has type ") + gguf::value_type_name(v->type) + " (expected an integer)");
   if (v->type == static_cast<uint32_t>(ValueType::U64) && v->u > (1ull << 40))
     throw InputError(f.map->path(), where(key, v), std::to_string(v->u) + " is out of range");
   return v->type == static_cast<uint32_t>(ValueType::U64) ? static_cast<int64_t>(v->u) : v->i;
@@ -58,8 +64,8 @@ double get_float(const File& f, const std::string& key, double fallback, bool re
     return fallback;
   }
   if (v->type != static_cast<uint32_t>(ValueType::F32) && v->type != static_cast<uint32_t>(ValueType::F64))
-    throw InputError(f.map->path(), where(key, v), std::string("has type ") + gguf::value_type_name(v->type) +
-                                                       " (expected float32)");
+    throw InputError(f.map->path(), where(key, v),
+                     std::string("has type ") + gguf::value_type_name(v->type) + " (expected float32)");
   return v->f;
 }
 
@@ -67,8 +73,8 @@ std::string get_string(const File& f, const std::string& key) {
   const Value* v = find(f, key);
   if (!v) return "";
   if (v->type != static_cast<uint32_t>(ValueType::STRING))
-    throw InputError(f.map->path(), where(key, v), std::string("has type ") + gguf::value_type_name(v->type) +
-                                                       " (expected string)");
+    throw InputError(f.map->path(), where(key, v),
+                     std::string("has type ") + gguf::value_type_name(v->type) + " (expected string)");
   return v->s;
 }
 
@@ -100,8 +106,8 @@ ModelConfig config_from_gguf(const File& f, const Checkpoint& ck) {
     c.head_dim = c.dim / c.n_heads;
   }
   if (find(f, "llama.attention.value_length") && get_int(f, "llama.attention.value_length", -1) != c.head_dim)
-    throw InputError(path, "llama.attention.value_length", "differs from the key length " + std::to_string(c.head_dim) +
-                                                               " (not supported)");
+    throw InputError(path, "llama.attention.value_length",
+                     "differs from the key length " + std::to_string(c.head_dim) + " (not supported)");
   if (find(f, "llama.rope.dimension_count") && get_int(f, "llama.rope.dimension_count", -1) != c.head_dim)
     throw InputError(path, "llama.rope.dimension_count",
                      std::to_string(get_int(f, "llama.rope.dimension_count", -1)) +

@@ -17,10 +17,10 @@
 namespace smolc::gguf {
 namespace {
 
-constexpr uint64_t kMaxDims = 4;              // GGML_MAX_DIMS
+constexpr uint64_t kMaxDims = 4;  // GGML_MAX_DIMS
 constexpr uint64_t kMaxDimLen = 1ull << 40;
 constexpr uint64_t kMaxKeyLen = 65535;
-constexpr uint64_t kMinKvBytes = 8 + 4 + 1;   // key length, type, smallest value
+constexpr uint64_t kMinKvBytes = 8 + 4 + 1;                  // key length, type, smallest value
 constexpr uint64_t kMinTensorInfoBytes = 8 + 4 + 8 + 4 + 8;  // name len, n_dims, one dim, type, offset
 
 class Cursor {
@@ -94,7 +94,8 @@ double read_number(Cursor& c, uint32_t type, const std::string& what) {
     case ValueType::I64: {
       const uint64_t at = c.pos();
       int64_t v = c.get<int64_t>(what);
-      if (v > (1ll << 53) || v < -(1ll << 53)) c.fail(at, what + ": int64 value " + std::to_string(v) + " is too large");
+      if (v > (1ll << 53) || v < -(1ll << 53))
+        c.fail(at, what + ": int64 value " + std::to_string(v) + " is too large");
       return static_cast<double>(v);
     }
     default: break;
@@ -108,9 +109,7 @@ Value read_value(Cursor& c, uint32_t type, const std::string& key) {
   v.offset = c.pos();
   const std::string what = "metadata value \"" + key + "\"";
   switch (static_cast<ValueType>(type)) {
-    case ValueType::STRING:
-      v.s = c.str(what);
-      return v;
+    case ValueType::STRING: v.s = c.str(what); return v;
     case ValueType::ARRAY: {
       v.elem_type = c.get<uint32_t>(what + " element type");
       const uint64_t count_at = c.pos();
@@ -125,7 +124,8 @@ Value read_value(Cursor& c, uint32_t type, const std::string& key) {
         const size_t es = value_type_size(v.elem_type);
         if (es == 0)
           c.fail(count_at - 4, what + ": array element type " + std::to_string(v.elem_type) + " (" +
-                                   value_type_name(v.elem_type) + ") is not supported (expected a number, bool or string)");
+                                   value_type_name(v.elem_type) +
+                                   ") is not supported (expected a number, bool or string)");
         if (n > c.left() / es)
           c.fail(count_at, what + ": " + std::to_string(n) + " elements of " + std::to_string(es) +
                                " bytes run past the end of the file (" + std::to_string(c.left()) + " bytes left)");
@@ -134,19 +134,25 @@ Value read_value(Cursor& c, uint32_t type, const std::string& key) {
       }
       return v;
     }
-    case ValueType::U8: case ValueType::U16: case ValueType::U32: case ValueType::U64: case ValueType::BOOL:
+    case ValueType::U8:
+    case ValueType::U16:
+    case ValueType::U32:
+    case ValueType::U64:
+    case ValueType::BOOL:
       v.u = static_cast<uint64_t>(read_number(c, type, what));
       v.f = static_cast<double>(v.u);
       v.i = static_cast<int64_t>(v.u);
       return v;
-    case ValueType::I8: case ValueType::I16: case ValueType::I32: case ValueType::I64:
+    case ValueType::I8:
+    case ValueType::I16:
+    case ValueType::I32:
+    case ValueType::I64:
       v.i = static_cast<int64_t>(read_number(c, type, what));
       v.f = static_cast<double>(v.i);
       v.u = v.i < 0 ? 0 : static_cast<uint64_t>(v.i);
       return v;
-    case ValueType::F32: case ValueType::F64:
-      v.f = read_number(c, type, what);
-      return v;
+    case ValueType::F32:
+    case ValueType::F64: v.f = read_number(c, type, what); return v;
   }
   c.fail(v.offset - 4, what + ": value type " + std::to_string(type) + " is not a GGUF type (expected 0..12)");
 }
@@ -176,7 +182,8 @@ File parse(const std::string& path) {
   const uint64_t n_tensors = c.get<uint64_t>("tensor count");
   const uint64_t n_kv = c.get<uint64_t>("metadata count");
   if (n_kv > c.left() / kMinKvBytes)
-    c.fail(16, "metadata count " + std::to_string(n_kv) + " cannot fit in the " + std::to_string(c.left()) + " bytes left");
+    c.fail(16,
+           "metadata count " + std::to_string(n_kv) + " cannot fit in the " + std::to_string(c.left()) + " bytes left");
   if (n_tensors > c.left() / kMinTensorInfoBytes)
     c.fail(8, "tensor count " + std::to_string(n_tensors) + " cannot fit in the " + std::to_string(c.left()) +
                   " bytes left");

@@ -16,25 +16,25 @@ namespace smolc::gguf {
 // their element type and count. Numeric arrays are widened to double (exact
 // for every 32-bit type; 64-bit integers beyond 2^53 are rejected).
 struct Value {
-  uint32_t type = 0;       // ValueType
-  uint32_t elem_type = 0;  // ARRAY only
-  uint64_t offset = 0;     // file offset of the value, for messages
-  uint64_t u = 0;          // unsigned integers and bool
-  int64_t i = 0;           // signed integers
-  double f = 0;            // floats
-  std::string s;           // STRING
+  uint32_t type = 0;              // ValueType
+  uint32_t elem_type = 0;         // ARRAY only
+  uint64_t offset = 0;            // file offset of the value, for messages
+  uint64_t u = 0;                 // unsigned integers and bool
+  int64_t i = 0;                  // signed integers
+  double f = 0;                   // floats
+  std::string s;                  // STRING
   std::vector<std::string> strs;  // ARRAY of STRING
   std::vector<double> nums;       // ARRAY of numbers/bools
 };
 
 struct TensorRecord {
-  std::string name;           // GGUF name, e.g. "blk.0.attn_q.weight"
-  std::vector<uint64_t> ne;   // GGUF order: ne[0] is the innermost (contiguous) dimension
+  std::string name;          // GGUF name, e.g. "blk.0.attn_q.weight"
+  std::vector<uint64_t> ne;  // GGUF order: ne[0] is the innermost (contiguous) dimension
   uint32_t ggml_type = 0;
-  uint64_t rel_offset = 0;    // relative to the data section
-  uint64_t abs_offset = 0;    // in the file
+  uint64_t rel_offset = 0;  // relative to the data section
+  uint64_t abs_offset = 0;  // in the file
   uint64_t nbytes = 0;
-  uint64_t info_offset = 0;   // where its tensor info starts, for messages
+  uint64_t info_offset = 0;  // where its tensor info starts, for messages
 };
 
 struct File {

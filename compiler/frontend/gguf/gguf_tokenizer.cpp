@@ -26,12 +26,13 @@ const Value* array_of(const File& f, const std::string& key, bool strings, bool 
     if (required) bad(f, key, nullptr, "is missing");
     return nullptr;
   }
-  const bool is_str_array = v->type == static_cast<uint32_t>(ValueType::ARRAY) &&
-                            v->elem_type == static_cast<uint32_t>(ValueType::STRING);
+  const bool is_str_array =
+      v->type == static_cast<uint32_t>(ValueType::ARRAY) && v->elem_type == static_cast<uint32_t>(ValueType::STRING);
   const bool is_num_array = v->type == static_cast<uint32_t>(ValueType::ARRAY) && !is_str_array;
   if (strings ? !is_str_array : !is_num_array)
-    bad(f, key, v, std::string("has type ") + value_type_name(v->type) + " (expected an array of " +
-                       (strings ? "strings" : "numbers") + ")");
+    bad(f, key, v,
+        std::string("has type ") + value_type_name(v->type) + " (expected an array of " +
+            (strings ? "strings" : "numbers") + ")");
   return v;
 }
 
@@ -53,10 +54,14 @@ TokenizerData tokenizer_from_gguf(const File& f) {
   const Value* model = find(f, "tokenizer.ggml.model");
   if (!model) return t;
   if (model->type != static_cast<uint32_t>(ValueType::STRING))
-    bad(f, "tokenizer.ggml.model", model, std::string("has type ") + value_type_name(model->type) + " (expected string)");
-  if (model->s == "gpt2") t.kind = TokenizerData::Kind::ByteLevelBPE;
-  else if (model->s == "llama") t.kind = TokenizerData::Kind::SentencePieceBPE;
-  else bad(f, "tokenizer.ggml.model", model, "\"" + model->s + "\" is not supported (expected \"gpt2\" or \"llama\")");
+    bad(f, "tokenizer.ggml.model", model,
+        std::string("has type ") + value_type_name(model->type) + " (expected string)");
+  if (model->s == "gpt2")
+    t.kind = TokenizerData::Kind::ByteLevelBPE;
+  else if (model->s == "llama")
+    t.kind = TokenizerData::Kind::SentencePieceBPE;
+  else
+    bad(f, "tokenizer.ggml.model", model, "\"" + model->s + "\" is not supported (expected \"gpt2\" or \"llama\")");
 
   const Value* tokens = array_of(f, "tokenizer.ggml.tokens", true, true);
   if (tokens->strs.empty()) bad(f, "tokenizer.ggml.tokens", tokens, "is empty");
@@ -95,9 +100,11 @@ TokenizerData tokenizer_from_gguf(const File& f) {
     if (const Value* pre = find(f, "tokenizer.ggml.pre")) {
       if (pre->type != static_cast<uint32_t>(ValueType::STRING))
         bad(f, "tokenizer.ggml.pre", pre, std::string("has type ") + value_type_name(pre->type) + " (expected string)");
-      if (pre->s == "smollm") t.split_digits = true;
+      if (pre->s == "smollm")
+        t.split_digits = true;
       else if (pre->s != "gpt-2")
-        bad(f, "tokenizer.ggml.pre", pre, "pre-tokenizer \"" + pre->s + "\" is not supported (expected \"smollm\" or \"gpt-2\")");
+        bad(f, "tokenizer.ggml.pre", pre,
+            "pre-tokenizer \"" + pre->s + "\" is not supported (expected \"smollm\" or \"gpt-2\")");
     }
   } else {
     const Value* scores = array_of(f, "tokenizer.ggml.scores", false, true);

@@ -11,8 +11,8 @@
 #include "frontend/dequant.h"
 #include "frontend/error.h"
 #include "frontend/gguf/gguf_format.h"
-#include "frontend/storable.h"
 #include "frontend/gguf/gguf_quant.h"
+#include "frontend/storable.h"
 
 namespace smolc::gguf {
 namespace {
@@ -82,8 +82,8 @@ struct PlannedTensor {
 };
 
 bool is_sentencepiece_byte(const std::string& s) {
-  return s.size() == 6 && s.compare(0, 3, "<0x") == 0 && s[5] == '>' && std::isxdigit(static_cast<unsigned char>(s[3])) &&
-         std::isxdigit(static_cast<unsigned char>(s[4]));
+  return s.size() == 6 && s.compare(0, 3, "<0x") == 0 && s[5] == '>' &&
+         std::isxdigit(static_cast<unsigned char>(s[3])) && std::isxdigit(static_cast<unsigned char>(s[4]));
 }
 
 void add_tokenizer(Metadata& md, const Checkpoint& ck) {
@@ -97,8 +97,9 @@ void add_tokenizer(Metadata& md, const Checkpoint& ck) {
   // than the tokenizer (padding rows) gets unused "[PAD<id>]" tokens.
   const size_t n_vocab = static_cast<size_t>(ck.cfg.vocab_size);
   if (t.vocab.size() > n_vocab)
-    throw InputError(t.source, "vocab", std::to_string(t.vocab.size()) + " tokens but the model has only " +
-                                            std::to_string(n_vocab) + " embedding rows");
+    throw InputError(t.source, "vocab",
+                     std::to_string(t.vocab.size()) + " tokens but the model has only " + std::to_string(n_vocab) +
+                         " embedding rows");
   std::vector<std::string> tokens = t.vocab;
   for (size_t id = t.vocab.size(); id < n_vocab; ++id) tokens.push_back("[PAD" + std::to_string(id) + "]");
   md.strs("tokenizer.ggml.tokens", tokens);
@@ -106,12 +107,15 @@ void add_tokenizer(Metadata& md, const Checkpoint& ck) {
   for (size_t id = t.vocab.size(); id < n_vocab; ++id) types[id] = kUnused;
   if (!bpe) {
     for (size_t id = 0; id < t.vocab.size(); ++id) {
-      if (is_sentencepiece_byte(t.vocab[id])) types[id] = kByte;
-      else if (t.vocab[id] == "<unk>") types[id] = kUnknown;
+      if (is_sentencepiece_byte(t.vocab[id]))
+        types[id] = kByte;
+      else if (t.vocab[id] == "<unk>")
+        types[id] = kUnknown;
     }
   }
   for (const AddedToken& a : t.added)
-    if (a.id >= 0 && static_cast<size_t>(a.id) < types.size()) types[static_cast<size_t>(a.id)] = a.special ? kControl : kUserDefined;
+    if (a.id >= 0 && static_cast<size_t>(a.id) < types.size())
+      types[static_cast<size_t>(a.id)] = a.special ? kControl : kUserDefined;
   md.nums("tokenizer.ggml.token_type", ValueType::I32, types);
   if (bpe) {
     std::vector<std::string> merges;
@@ -156,11 +160,11 @@ void encode_row(const PlannedTensor& p, const float* x, int64_t n, uint8_t* out)
 
 uint32_t llama_file_type(DType type) {
   switch (type) {
-    case DType::F32: return 0;   // LLAMA_FTYPE_ALL_F32
-    case DType::F16: return 1;   // MOSTLY_F16
-    case DType::Q4_0: return 2;  // MOSTLY_Q4_0
-    case DType::Q8_0: return 7;  // MOSTLY_Q8_0
-    case DType::BF16: return 32; // MOSTLY_BF16
+    case DType::F32: return 0;    // LLAMA_FTYPE_ALL_F32
+    case DType::F16: return 1;    // MOSTLY_F16
+    case DType::Q4_0: return 2;   // MOSTLY_Q4_0
+    case DType::Q8_0: return 7;   // MOSTLY_Q8_0
+    case DType::BF16: return 32;  // MOSTLY_BF16
     default: break;
   }
   throw std::logic_error(std::string("llama_file_type: ") + dtype_name(type) + " is not a GGUF output type");
