@@ -33,8 +33,9 @@ double estimate_s(const Candidate& c, const ShapeChoice& sh, int tokens) {
   const KernelSpec spec = variant_spec(c.variant, sh.M, sh.K);
   const double bytes = double(packed_weight_bytes(spec));
   const int n = c.step ? c.step : tokens;
-  const double call = c.variant.op == KernelOp::Gemv ? bytes / 10e9
-                                                     : std::max(c.step ? bytes / 10e9 : 0.0, 2.0 * double(sh.M * sh.K) * n / 20e9);
+  const double call = c.variant.op == KernelOp::Gemv
+                          ? bytes / 10e9
+                          : std::max(c.step ? bytes / 10e9 : 0.0, 2.0 * double(sh.M * sh.K) * n / 20e9);
   return (c.step ? 0.0 : 1.0) + (kReps + 3) * std::max(0.002, call);
 }
 
@@ -46,7 +47,8 @@ double attention_estimate_s(int heads, int head_dim, int n, int pos) {
 }
 
 bool is_default(const Candidate& c, const ShapeChoice& sh) {
-  return c.variant.tile_m == sh.default_tile_m && (c.variant.op == KernelOp::Gemv || c.variant.tile_n == sh.default_tile_n);
+  return c.variant.tile_m == sh.default_tile_m &&
+         (c.variant.op == KernelOp::Gemv || c.variant.tile_n == sh.default_tile_n);
 }
 
 bool has_variant(KernelOp op, Format f, Isa isa, int tile_m) {
@@ -104,8 +106,8 @@ Search plan_search(const schedule::Schedule& s, const ModelConfig& cfg, int thre
     out.candidates.push_back({i, {KernelOp::Gemm, sh.fmt, isa, sh.default_tile_m, sh.default_tile_n}, 0});
     std::set<int> heights = {sh.default_tile_m};
     for (const KernelVariant& v : kernel_variants())
-      if (v.op == KernelOp::Gemv && v.fmt == sh.fmt && v.isa == isa && has_variant(KernelOp::Gemm, sh.fmt, isa, v.tile_m) &&
-          (!tied[i] || v.tile_m == sh.default_tile_m))
+      if (v.op == KernelOp::Gemv && v.fmt == sh.fmt && v.isa == isa &&
+          has_variant(KernelOp::Gemm, sh.fmt, isa, v.tile_m) && (!tied[i] || v.tile_m == sh.default_tile_m))
         heights.insert(v.tile_m);
     for (const KernelVariant& v : kernel_variants()) {
       // The bf16a gemm (--bf16-activations) is not timed: tuning times the plain kernels.
@@ -118,7 +120,8 @@ Search plan_search(const schedule::Schedule& s, const ModelConfig& cfg, int thre
   // (std::sort over (size, list position): stable_sort's temporary buffer is
   // deprecated in this libstdc++ under -Werror.)
   std::vector<std::pair<int64_t, size_t>> order;
-  for (size_t k = 0; k < alts.size(); ++k) order.push_back({out.shapes[alts[k].shape].M * out.shapes[alts[k].shape].K, k});
+  for (size_t k = 0; k < alts.size(); ++k)
+    order.push_back({out.shapes[alts[k].shape].M * out.shapes[alts[k].shape].K, k});
   std::sort(order.begin(), order.end());
   std::vector<Candidate> sorted;
   for (const auto& o : order) sorted.push_back(alts[o.second]);
@@ -166,7 +169,8 @@ Search plan_search(const schedule::Schedule& s, const ModelConfig& cfg, int thre
   const int dr = s.attn_rows, dt = s.attn_tokens;
   // The first decode time is the default's: the schedule's decode and prefill
   // blocks start equal (kDefaultAttnRows), so one candidate list serves both.
-  if (s.attn_decode_rows != dr) throw std::logic_error("plan_search: a schedule whose decode attention block is not its prefill block");
+  if (s.attn_decode_rows != dr)
+    throw std::logic_error("plan_search: a schedule whose decode attention block is not its prefill block");
   out.candidates.push_back(attn(dr, dt, 1, out.attn_decode_pos));
   out.candidates.push_back(attn(dr, dt, n_pre, out.attn_prefill_pos));
   spent += attention_estimate_s(out.heads, out.head_dim, 1, out.attn_decode_pos) +
@@ -237,7 +241,8 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
       std::ofstream(fs::path(dir) / src.file_name, std::ios::binary) << src.code;
       units.push_back({src.file_name, src.cxx_flags});
       decls += std::string("extern \"C\" void ") + src.function_name +
-               (gemv ? (a8 ? "(const void*, const void*, float*, int, int);\n" : "(const void*, const float*, float*, int, int);\n")
+               (gemv ? (a8 ? "(const void*, const void*, float*, int, int);\n"
+                           : "(const void*, const float*, float*, int, int);\n")
                      : (a8 ? "(const void*, const void*, int, float*, int, int, int);\n"
                            : "(const void*, const float*, int, float*, int, int, int);\n"));
     }
@@ -292,8 +297,10 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
     // tokens) pair: its decode blocks are `rows` too.
     cands += "// kAttnRows " + std::to_string(blocks[k].first) + ", kAttnTokens " + std::to_string(blocks[k].second) +
              ", kAttnDecodeRows " + std::to_string(blocks[k].first) + "\nnamespace " + ns + " {\n" +
-             render_attention(av, blocks[k].first, blocks[k].second, blocks[k].first) + "\n}  // namespace " + ns + "\n\n";
-    dispatch += "    case " + std::to_string(k) + ":\n      tune_attention::" + ns + "::attention(s, 0, qkv, out);\n      break;\n";
+             render_attention(av, blocks[k].first, blocks[k].second, blocks[k].first) + "\n}  // namespace " + ns +
+             "\n\n";
+    dispatch += "    case " + std::to_string(k) + ":\n      tune_attention::" + ns +
+                "::attention(s, 0, qkv, out);\n      break;\n";
   }
   av["CANDIDATES"] = cands;
   av["DISPATCH"] = dispatch;
@@ -301,12 +308,15 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
   units.push_back({"tune-attention.cpp", t.cxx_flags()});
   std::ofstream(fs::path(dir) / "tune-probe.cpp", std::ios::binary) << render_embedded("tune/probe.cpp.in", v);
   units.push_back({"tune-probe.cpp", {}});
-  // The block-format kernels include "quant/smolc_quant.h", as in an engine's src/runtime.
+  // Kernels include the runtime's quant headers ("quant/smolc_quant.h" for the
+  // block formats, "quant/smolc_bf16.h" for bf16 rounding), as in an engine's
+  // src/runtime.
   const fs::path rt = std::getenv("SMOLC_RUNTIME_DIR") ? fs::path(std::getenv("SMOLC_RUNTIME_DIR"))
                                                        : fs::path(SMOLC_SOURCE_DIR) / "runtime";
   fs::create_directories(fs::path(dir) / "quant");
-  fs::copy_file(rt / "quant" / "smolc_quant.h", fs::path(dir) / "quant" / "smolc_quant.h",
-                fs::copy_options::overwrite_existing);
+  for (const auto& e : fs::directory_iterator(rt / "quant"))
+    if (e.path().extension() == ".h")
+      fs::copy_file(e.path(), fs::path(dir) / "quant" / e.path().filename(), fs::copy_options::overwrite_existing);
 
   const bool clang = fs::path(cxx).filename().string().find("clang") != std::string::npos;
   const std::string cross = t.triple.empty() ? "" : (clang ? " --target=" + shell_quote(t.triple) : std::string());
@@ -325,8 +335,8 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
   }
   const std::string log = (fs::path(dir) / "compile.log").string();
   if (progress) progress(0, units.size() + 1);
-  const std::string run = "xargs -P 2 -d '\\n' -I{} sh -c '{} || echo FAILED' < " + shell_quote(cmds) + " > " +
-                          shell_quote(log) + " 2>&1";
+  const std::string run =
+      "xargs -P 2 -d '\\n' -I{} sh -c '{} || echo FAILED' < " + shell_quote(cmds) + " > " + shell_quote(log) + " 2>&1";
   const int st = std::system(run.c_str());
   std::stringstream ls;
   ls << std::ifstream(log).rdbuf();
@@ -337,7 +347,8 @@ std::string build_probe(const Search& search, const schedule::TargetDesc& t, con
   for (const auto& u : units) objs += " " + shell_quote(u.first + ".o");
   const std::string exe = (fs::path(dir) / "tune-probe").string();
   const std::string link = "cd " + shell_quote(dir) + " && " + shell_quote(cxx) + cross +
-                           (t.triple.empty() ? "" : " -static") + objs + " -o tune-probe >> " + shell_quote(log) + " 2>&1";
+                           (t.triple.empty() ? "" : " -static") + objs + " -o tune-probe >> " + shell_quote(log) +
+                           " 2>&1";
   if (std::system(link.c_str()) != 0) throw std::runtime_error("linking the tune probe failed (" + log + ")");
   if (progress) progress(units.size() + 1, units.size() + 1);
   return exe;
@@ -360,15 +371,22 @@ void read_probe_output(Search& search, const std::string& text, const std::strin
       auto bytes = [&] {
         char* end = nullptr;
         const long long v = std::strtoll(rest.c_str(), &end, 10);
-        if (rest.empty() || *end != '\0' || v < 0) throw InputError(source, where, "expected a byte count after '# " + key + "'");
+        if (rest.empty() || *end != '\0' || v < 0)
+          throw InputError(source, where, "expected a byte count after '# " + key + "'");
         return int64_t(v);
       };
-      if (key == "model") cpu.model = rest;
-      else if (key == "flags") cpu.flags = rest;
-      else if (key == "l1d") cpu.l1d_bytes = bytes();
-      else if (key == "l2") cpu.l2_bytes = bytes();
-      else if (key == "l3") cpu.l3_bytes = bytes();
-      else throw InputError(source, where, "unknown CPU line '# " + key + "'");
+      if (key == "model")
+        cpu.model = rest;
+      else if (key == "flags")
+        cpu.flags = rest;
+      else if (key == "l1d")
+        cpu.l1d_bytes = bytes();
+      else if (key == "l2")
+        cpu.l2_bytes = bytes();
+      else if (key == "l3")
+        cpu.l3_bytes = bytes();
+      else
+        throw InputError(source, where, "unknown CPU line '# " + key + "'");
       continue;
     }
     std::istringstream ls(line);
@@ -377,13 +395,15 @@ void read_probe_output(Search& search, const std::string& text, const std::strin
     double ns = -1;
     std::string extra;
     if (!(ls >> idx >> op >> ns) || (ls >> extra) || idx < 0 || size_t(idx) >= search.candidates.size() || !(ns > 0))
-      throw InputError(source, where, "expected 'INDEX OP NANOSECONDS' with INDEX < " +
-                                          std::to_string(search.candidates.size()) + " (a tune-probe of this model, "
-                                          "format, target and budget)");
+      throw InputError(source, where,
+                       "expected 'INDEX OP NANOSECONDS' with INDEX < " + std::to_string(search.candidates.size()) +
+                           " (a tune-probe of this model, "
+                           "format, target and budget)");
     Candidate& c = search.candidates[size_t(idx)];
     if (op != candidate_op(c))
-      throw InputError(source, where, "candidate " + std::to_string(idx) + " is a " + candidate_op(c) +
-                                          ", the probe says " + op + " (a probe of another search)");
+      throw InputError(source, where,
+                       "candidate " + std::to_string(idx) + " is a " + candidate_op(c) + ", the probe says " + op +
+                           " (a probe of another search)");
     c.ns = ns;
     got[size_t(idx)] = true;
   }
@@ -396,7 +416,8 @@ void choose(Search& search) {
     ShapeChoice& sh = search.shapes[i];
     auto time_of = [&](KernelOp op, int tm, int tn) {
       for (const Candidate& c : search.candidates)
-        if (c.shape == i && c.step == 0 && c.attn_rows == 0 && c.variant.op == op && c.variant.tile_m == tm && (op == KernelOp::Gemv || c.variant.tile_n == tn))
+        if (c.shape == i && c.step == 0 && c.attn_rows == 0 && c.variant.op == op && c.variant.tile_m == tm &&
+            (op == KernelOp::Gemv || c.variant.tile_n == tn))
           return c.ns;
       return 0.0;
     };
@@ -449,7 +470,8 @@ void choose(Search& search) {
     return 0.0;
   };
   for (const Candidate& c : search.candidates)
-    if (c.attn_rows && c.attn_n != 1) search.attn_times.push_back({c.attn_rows, c.attn_tokens, decode_of(c.attn_rows), c.ns});
+    if (c.attn_rows && c.attn_n != 1)
+      search.attn_times.push_back({c.attn_rows, c.attn_tokens, decode_of(c.attn_rows), c.ns});
   if (search.attn_times.empty()) return;
   const AttentionTime& d = search.attn_times[0];
   search.attn_rows = d.rows;

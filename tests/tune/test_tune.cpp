@@ -577,6 +577,26 @@ TEST_CASE("every shape's default tiles are timed and applied, also where the ker
                   "'/e/src/*-engine-scalar.cpp").exit_code == 0);
 }
 
+TEST_CASE("the host probe compiles kernels that include the runtime's quant headers (avx512 bf16 and q8)") {
+  // The avx512 bf16 gemm includes "quant/smolc_bf16.h" and the q8 kernels
+  // "quant/smolc_quant.h": the probe directory must hold every runtime quant
+  // header, as an engine's src/runtime does (once it held smolc_quant.h only,
+  // and bf16 tuning failed to compile).
+  if (!host_supports(Isa::AVX512)) {
+    WARN("not executed: this CPU lacks AVX-512");
+    return;
+  }
+  const std::string dir = temp_dir("tune_probe_headers");
+  for (const char* fmt : {"bf16", "q8"}) {
+    INFO(fmt);
+    RunResult r = run_smolc("tune " + model_arg() + " --" + fmt + " --target avx512 --budget 2 --no-verify -o '" + dir +
+                            "/" + fmt + ".json'");
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(tune::read_tuning(dir + "/" + fmt + ".json").target == "avx512");
+  }
+}
+
 TEST_CASE("tune for a board this CPU cannot run prints the probe command, and its output read back makes the file") {
   if (std::system("command -v qemu-aarch64 >/dev/null 2>&1") != 0) return;  // tools/setup.sh installs it
   const std::string dir = temp_dir("tune_board");
