@@ -21,7 +21,6 @@
 #include "bench/bench_runner.h"
 #include "bench/cache_store.h"
 #include "bench/engine_cache.h"
-#include "package/shell.h"
 #include "cli/command.h"
 #include "cli/engine_pipe.h"
 #include "cli/format_flags.h"
@@ -29,6 +28,7 @@
 #include "cli/progress.h"
 #include "emit/kernel_api.h"
 #include "frontend/error.h"
+#include "package/shell.h"
 #include "schedule/schedule.h"
 
 namespace {
@@ -85,8 +85,10 @@ nlohmann::json speculation_json(const nlohmann::json& s) {
 }
 
 void print_speculation(const nlohmann::json& s) {
-  std::printf("  speculation, greedy, longest guess %d (same tokens as plain decoding, checked):\n", s["max_draft"].get<int>());
-  std::printf("  %-12s %12s %12s %7s %10s %11s\n", "task", "plain tok/s", "spec tok/s", "ratio", "accepted", "tokens/step");
+  std::printf("  speculation, greedy, longest guess %d (same tokens as plain decoding, checked):\n",
+              s["max_draft"].get<int>());
+  std::printf("  %-12s %12s %12s %7s %10s %11s\n", "task", "plain tok/s", "spec tok/s", "ratio", "accepted",
+              "tokens/step");
   for (const char* task : {"free", "repetitive"}) {
     const nlohmann::json& t = s[task];
     std::printf("  %-12s %12.1f %12.1f %6.2fx %9.0f%% %11.2f\n", task, t["plain_tok_s"].get<double>(),
@@ -106,12 +108,14 @@ smolc::CachedEngine compiled_dir(const BenchArgs& a, const CLI::App& app) {
     throw InputError(manifest, "format", "the engine is " + e.format + ", not " + plan->describe());
   for (const char* opt : {"--target", "--ctx", "--kv", "--allow-nonfinite", "--tokenizer"})
     if (app.count(opt) > 0)
-      throw InputError(opt, "", "does not apply to a compiled directory (" + a.model + "): it is fixed at compile time");
+      throw InputError(opt, "",
+                       "does not apply to a compiled directory (" + a.model + "): it is fixed at compile time");
   if (e.external_weights)
     throw InputError(manifest, "weights", "external: smolc bench links engines with embedded weights only");
   if (e.ctx < bench::kMinScaledCtx)
-    throw InputError(manifest, "ctx", "the engine holds " + std::to_string(e.ctx) + " positions; bench needs at least " +
-                                          std::to_string(bench::kMinScaledCtx));
+    throw InputError(manifest, "ctx",
+                     "the engine holds " + std::to_string(e.ctx) + " positions; bench needs at least " +
+                         std::to_string(bench::kMinScaledCtx));
   return e;
 }
 
@@ -127,8 +131,9 @@ int run(const BenchArgs& a, const CLI::App& app) {
                      "expected at least " + std::to_string(bench::kMinScaledCtx) + " (default " +
                          std::to_string(bench::kMinCtx) + ": a 512-token prompt plus 128 decoded tokens)");
   if (a.speculate > 0 && a.ctx != 0 && a.ctx < bench::kSpecCtx)
-    throw InputError("--speculate", "", "its tasks need a context of " + std::to_string(bench::kSpecCtx) +
-                                            " positions; --ctx is " + std::to_string(a.ctx));
+    throw InputError("--speculate", "",
+                     "its tasks need a context of " + std::to_string(bench::kSpecCtx) + " positions; --ctx is " +
+                         std::to_string(a.ctx));
   // The engine runs here unless a runner command runs it elsewhere (an
   // emulator, a board); without one, an aarch64 engine on another host runs
   // under qemu-aarch64 when it is installed, else the target must run here.
@@ -167,12 +172,14 @@ int run(const BenchArgs& a, const CLI::App& app) {
     smolc::cli::note_evictions(e.evicted);
   }
   if (a.speculate > 0 && e.ctx < bench::kSpecCtx)  // a model whose max_seq_len is shorter
-    throw InputError("--speculate", "", "its tasks need a context of " + std::to_string(bench::kSpecCtx) +
-                                            " positions; the engine has " + std::to_string(e.ctx));
+    throw InputError("--speculate", "",
+                     "its tasks need a context of " + std::to_string(bench::kSpecCtx) + " positions; the engine has " +
+                         std::to_string(e.ctx));
   const bench::Lengths len = bench::lengths_for(e.ctx);
   // A compiled directory stays as the user left it: its runner goes to the cache.
-  const std::string runner = given ? bench::build_runner(e, a.cxx, target->triple, linked_root(), engine_dir_link_key(e, a.cxx))
-                                   : bench::build_runner(e, a.cxx, target->triple);
+  const std::string runner =
+      given ? bench::build_runner(e, a.cxx, target->triple, linked_root(), engine_dir_link_key(e, a.cxx))
+            : bench::build_runner(e, a.cxx, target->triple);
   if (given) cli::note_evictions(admit_cache_entry(cache_root(), std::filesystem::path(runner).parent_path().string()));
   if (a.prepare) {
     std::printf("%s\n", e.dir.c_str());
@@ -183,10 +190,10 @@ int run(const BenchArgs& a, const CLI::App& app) {
   // A wasm engine's runner reads the engine's weights file from $SMOLC_WEIGHTS.
   const std::string weights_env =
       target->wasm() ? "SMOLC_WEIGHTS=" + shell_quote(e.dir + "/" + e.name + ".weights") + " " : std::string();
-  const std::string out =
-      run_capture(weights_env + (runner_cmd.empty() ? "" : runner_cmd + " ") + "'" + runner + "' " + std::to_string(a.threads) + " " +
-                      std::to_string(a.reps) + (a.speculate > 0 ? " " + std::to_string(a.speculate) : ""),
-                  rc);
+  const std::string out = run_capture(weights_env + (runner_cmd.empty() ? "" : runner_cmd + " ") + "'" + runner + "' " +
+                                          std::to_string(a.threads) + " " + std::to_string(a.reps) +
+                                          (a.speculate > 0 ? " " + std::to_string(a.speculate) : ""),
+                                      rc);
   if (rc == 3)  // the runner found NaN/Inf logits: the model's numbers, not a smolc bug
     throw InputError(a.model, "logits",
                      "the compiled engine computes NaN/Inf logits, so there is nothing to measure (its weights hold "
@@ -233,12 +240,14 @@ int run(const BenchArgs& a, const CLI::App& app) {
   auto range = [&](const char* k) {
     const auto v = r.at(k).get<std::vector<double>>();
     char b[64];
-    std::snprintf(b, sizeof b, "%.1f .. %.1f", *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
+    std::snprintf(b, sizeof b, "%.1f .. %.1f", *std::min_element(v.begin(), v.end()),
+                  *std::max_element(v.begin(), v.end()));
     return std::string(b);
   };
-  std::printf("smolc bench: %s (%s, %s, %d thread%s, median of %d)%s\n", e.name.c_str(), e.format.c_str(),
-              e.target.c_str(), a.threads, a.threads == 1 ? "" : "s", a.reps,
-              e.reused ? "" : (" compiled in " + std::to_string(static_cast<int>(e.compile_seconds + 0.5)) + " s").c_str());
+  std::printf(
+      "smolc bench: %s (%s, %s, %d thread%s, median of %d)%s\n", e.name.c_str(), e.format.c_str(), e.target.c_str(),
+      a.threads, a.threads == 1 ? "" : "s", a.reps,
+      e.reused ? "" : (" compiled in " + std::to_string(static_cast<int>(e.compile_seconds + 0.5)) + " s").c_str());
   if (emulated) std::printf("  run under `%s`: emulated timings, NOT speeds\n", runner_cmd.c_str());
   if (len.scaled)
     std::printf("  context %d < %d: lengths scaled to fit it (prompts %d and %d tokens, %d decoded)\n", e.ctx,
@@ -265,32 +274,42 @@ int run(const BenchArgs& a, const CLI::App& app) {
   return 0;
 }
 
-smolc::cli::Register reg({"bench", "Measure a compiled engine: prefill, decode, time to first token, memory",
-                          [](CLI::App& sub) {
-  auto a = std::make_shared<BenchArgs>();
-  sub.add_option("model", a->model, "Model path or name, or a `smolc compile` output directory (benchmarked as compiled)")
-      ->required();
-  a->formats.add_to(sub);
-  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|aarch64-i8mm (one this CPU runs, or with --runner)");
-  sub.add_option("--runner", a->runner,
-                 "command that runs the bench executable (CMD EXE THREADS REPS), e.g. 'qemu-aarch64 -cpu max' or "
-                 "bench/aarch64/ssh_runner.sh pi@board; default for aarch64 on another host: qemu-aarch64 -cpu max if installed");
-  smolc::cli::add_number(sub, "--threads", a->threads, "threads the engine uses (default 1)", 1, 64);
-  smolc::cli::add_number(sub, "--reps", a->reps, "timed repetitions after one warm-up; medians are reported (default 5)", 1, 1000);
-  sub.add_option("--kv", a->kv, "KV cache element type of the benchmarked engine: f32 (default, as llama.cpp is run) or f16");
-  smolc::cli::add_number(sub, "--ctx", a->ctx, "KV cache positions of the benchmarked engine (default 640, the least it needs)", 0, smolc::cli::kIntMax);
-  sub.add_option("--cxx", a->cxx, "C++ compiler (default clang++-19)");
-  sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
-  sub.add_option("--tune", a->tune, "Tuning file of `smolc tune`: benchmark the engine compiled with it");
-  sub.add_option("--speculate", a->speculate,
-                 "also time prompt-lookup speculative against plain greedy generation, guessing up to N tokens per step "
-                 "(default 8; a free and a repetitive task, docs/speculative.md)")
-      ->expected(0, 1)
-      ->default_str("8")
-      ->check(smolc::cli::number_in<int>(1, 64));
-  sub.add_flag("--json", a->json, "print one JSON object");
-  sub.add_flag("--prepare", a->prepare, "only compile the engine and runner (into the cache) and print the engine directory");
-  return std::function<int()>([a, &sub] { return run(*a, sub); });
-}});
+smolc::cli::Register reg(
+    {"bench", "Measure a compiled engine: prefill, decode, time to first token, memory", [](CLI::App& sub) {
+       auto a = std::make_shared<BenchArgs>();
+       sub.add_option("model", a->model,
+                      "Model path or name, or a `smolc compile` output directory (benchmarked as compiled)")
+           ->required();
+       a->formats.add_to(sub);
+       sub.add_option(
+           "--target", a->target,
+           "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|aarch64-i8mm (one this CPU runs, or with --runner)");
+       sub.add_option("--runner", a->runner,
+                      "command that runs the bench executable (CMD EXE THREADS REPS), e.g. 'qemu-aarch64 -cpu max' or "
+                      "bench/aarch64/ssh_runner.sh pi@board; default for aarch64 on another host: qemu-aarch64 -cpu "
+                      "max if installed");
+       smolc::cli::add_number(sub, "--threads", a->threads, "threads the engine uses (default 1)", 1, 64);
+       smolc::cli::add_number(sub, "--reps", a->reps,
+                              "timed repetitions after one warm-up; medians are reported (default 5)", 1, 1000);
+       sub.add_option("--kv", a->kv,
+                      "KV cache element type of the benchmarked engine: f32 (default, as llama.cpp is run) or f16");
+       smolc::cli::add_number(sub, "--ctx", a->ctx,
+                              "KV cache positions of the benchmarked engine (default 640, the least it needs)", 0,
+                              smolc::cli::kIntMax);
+       sub.add_option("--cxx", a->cxx, "C++ compiler (default clang++-19)");
+       sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
+       sub.add_option("--tune", a->tune, "Tuning file of `smolc tune`: benchmark the engine compiled with it");
+       sub.add_option(
+              "--speculate", a->speculate,
+              "also time prompt-lookup speculative against plain greedy generation, guessing up to N tokens per step "
+              "(default 8; a free and a repetitive task, docs/speculative.md)")
+           ->expected(0, 1)
+           ->default_str("8")
+           ->check(smolc::cli::number_in<int>(1, 64));
+       sub.add_flag("--json", a->json, "print one JSON object");
+       sub.add_flag("--prepare", a->prepare,
+                    "only compile the engine and runner (into the cache) and print the engine directory");
+       return std::function<int()>([a, &sub] { return run(*a, sub); });
+     }});
 
 }  // namespace

@@ -58,8 +58,8 @@ int list(const std::string& root) {
                 smolc::printable(it->name).c_str());
     total += it->bytes;
   }
-  std::printf("%s, %s in %s (cap %s)\n", count_line(entries).c_str(), mb(total).c_str(),
-              smolc::printable(root).c_str(), mb(smolc::cache_cap_bytes()).c_str());
+  std::printf("%s, %s in %s (cap %s)\n", count_line(entries).c_str(), mb(total).c_str(), smolc::printable(root).c_str(),
+              mb(smolc::cache_cap_bytes()).c_str());
   return 0;
 }
 
@@ -77,19 +77,23 @@ int prune(const std::string& root, uint64_t cap) {
 int run(const CacheArgs& a) {
   const std::string root = smolc::cache_root();
   if (a.action == "list") return list(root);
-  if (a.action == "prune") return prune(root, a.max_mb < 0 ? smolc::cache_cap_bytes() : static_cast<uint64_t>(a.max_mb) << 20);
+  if (a.action == "prune")
+    return prune(root, a.max_mb < 0 ? smolc::cache_cap_bytes() : static_cast<uint64_t>(a.max_mb) << 20);
   if (a.action == "clear") return prune(root, 0);
   throw smolc::InputError("smolc cache", a.action, "unknown action (expected list, prune or clear)");
 }
 
-smolc::cli::Register reg({"cache", "Show or trim the engine cache (engines, linked objects, firmware builds): list, prune [--max-mb N], clear", [](CLI::App& sub) {
-  auto a = std::make_shared<CacheArgs>();
-  sub.add_option("action", a->action, "list | prune | clear")->required();
-  smolc::cli::add_number(sub, "--max-mb", a->max_mb,
-                         "prune: remove least recently used entries until the cache holds at most N MB "
-                         "(default: $SMOLC_CACHE_MAX_MB, else 4096)",
-                         int64_t{0}, int64_t{1} << 40);
-  return std::function<int()>([a] { return run(*a); });
-}});
+smolc::cli::Register reg(
+    {"cache",
+     "Show or trim the engine cache (engines, linked objects, firmware builds): list, prune [--max-mb N], clear",
+     [](CLI::App& sub) {
+       auto a = std::make_shared<CacheArgs>();
+       sub.add_option("action", a->action, "list | prune | clear")->required();
+       smolc::cli::add_number(sub, "--max-mb", a->max_mb,
+                              "prune: remove least recently used entries until the cache holds at most N MB "
+                              "(default: $SMOLC_CACHE_MAX_MB, else 4096)",
+                              int64_t{0}, int64_t{1} << 40);
+       return std::function<int()>([a] { return run(*a); });
+     }});
 
 }  // namespace

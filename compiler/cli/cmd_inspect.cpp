@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "common/escape.h"
 #include "cli/command.h"
+#include "common/escape.h"
 #include "frontend/checkpoint.h"
 #include "frontend/format_sizes.h"
 
@@ -86,9 +86,12 @@ std::string json_text(const nlohmann::ordered_json& v) {
 
 std::string human(int64_t bytes) {
   char buf[64];
-  if (bytes >= (int64_t{1} << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / 1073741824.0);
-  else if (bytes >= (1 << 20)) std::snprintf(buf, sizeof buf, "%.2f MiB", bytes / 1048576.0);
-  else std::snprintf(buf, sizeof buf, "%.2f KiB", bytes / 1024.0);
+  if (bytes >= (int64_t{1} << 30))
+    std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / 1073741824.0);
+  else if (bytes >= (1 << 20))
+    std::snprintf(buf, sizeof buf, "%.2f MiB", bytes / 1048576.0);
+  else
+    std::snprintf(buf, sizeof buf, "%.2f KiB", bytes / 1024.0);
   return buf;
 }
 
@@ -96,8 +99,7 @@ void print_text(const nlohmann::ordered_json& j) {
   auto i = [&](const char* k) { return j.at(k).get<int64_t>(); };
   // Names come from the model file: printable() keeps them on one line.
   std::printf("model          %s (%s, %s)\n", smolc::printable(j["name"].get<std::string>()).c_str(),
-              smolc::printable(j["format"].get<std::string>()).c_str(),
-              j["path"].get<std::string>().c_str());
+              smolc::printable(j["format"].get<std::string>()).c_str(), j["path"].get<std::string>().c_str());
   std::printf("architecture   %s decoder (RMSNorm, RoPE, GQA attention, SwiGLU FFN)\n",
               j["architecture"].get<std::string>().c_str());
   std::printf("layers         %lld\n", static_cast<long long>(i("num_hidden_layers")));
@@ -105,7 +107,8 @@ void print_text(const nlohmann::ordered_json& j) {
   std::printf("ffn            %lld\n", static_cast<long long>(i("intermediate_size")));
   std::printf("heads          %lld query, %lld key/value, head dim %lld (q %lld, kv %lld)\n",
               static_cast<long long>(i("num_attention_heads")), static_cast<long long>(i("num_key_value_heads")),
-              static_cast<long long>(i("head_dim")), static_cast<long long>(i("q_dim")), static_cast<long long>(i("kv_dim")));
+              static_cast<long long>(i("head_dim")), static_cast<long long>(i("q_dim")),
+              static_cast<long long>(i("kv_dim")));
   std::printf("vocab          %lld\n", static_cast<long long>(i("vocab_size")));
   std::printf("max positions  %lld\n", static_cast<long long>(i("max_position_embeddings")));
   std::printf("rms eps        %g\n", j["rms_norm_eps"].get<double>());
@@ -117,18 +120,21 @@ void print_text(const nlohmann::ordered_json& j) {
     std::printf(" %s %lld (%s);", k.c_str(), static_cast<long long>(v.get<int64_t>()), human(v.get<int64_t>()).c_str());
   std::printf("\n");
   const auto& kv = j["kv_bytes_per_position"];
-  std::printf("kv cache       %lld B/position f32, %lld B/position f16\n", static_cast<long long>(kv["f32"].get<int64_t>()),
-              static_cast<long long>(kv["f16"].get<int64_t>()));
+  std::printf("kv cache       %lld B/position f32, %lld B/position f16\n",
+              static_cast<long long>(kv["f32"].get<int64_t>()), static_cast<long long>(kv["f16"].get<int64_t>()));
   std::printf("tensors        %lld:", static_cast<long long>(i("tensors")));
-  for (const auto& [k, v] : j["source_dtypes"].items()) std::printf(" %s %lld", k.c_str(), static_cast<long long>(v.get<int64_t>()));
+  for (const auto& [k, v] : j["source_dtypes"].items())
+    std::printf(" %s %lld", k.c_str(), static_cast<long long>(v.get<int64_t>()));
   std::printf("\n");
   const auto& t = j["tokenizer"];
   std::printf("tokenizer      %s, %lld tokens, %lld merges, %lld added (%lld special)\n",
               t["kind"].get<std::string>().c_str(), static_cast<long long>(t["vocab"].get<int64_t>()),
-              static_cast<long long>(t["merges"].get<int64_t>()), static_cast<long long>(t["added_tokens"].get<int64_t>()),
+              static_cast<long long>(t["merges"].get<int64_t>()),
+              static_cast<long long>(t["added_tokens"].get<int64_t>()),
               static_cast<long long>(t["special_tokens"].get<int64_t>()));
   std::printf("bos / eos      %lld %s / %lld %s\n", static_cast<long long>(t["bos_id"].get<int64_t>()),
-              json_text(t["bos"]).c_str(), static_cast<long long>(t["eos_id"].get<int64_t>()), json_text(t["eos"]).c_str());
+              json_text(t["bos"]).c_str(), static_cast<long long>(t["eos_id"].get<int64_t>()),
+              json_text(t["eos"]).c_str());
 }
 
 struct InspectArgs {
@@ -137,17 +143,20 @@ struct InspectArgs {
 };
 
 smolc::cli::Register reg({"inspect", "Show a model's shapes, parameter count, sizes and tokenizer", [](CLI::App& sub) {
-  auto a = std::make_shared<InspectArgs>();
-  sub.add_option("MODEL", a->model, "Model path or name")->required();
-  sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
-  sub.add_flag("--json", a->json, "Machine-readable output");
-  return std::function<int()>([a] {
-    const Checkpoint ck = smolc::load_checkpoint(a->model, a->tokenizer);
-    const auto j = describe(ck);
-    if (a->json) std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-    else print_text(j);
-    return 0;
-  });
-}});
+                            auto a = std::make_shared<InspectArgs>();
+                            sub.add_option("MODEL", a->model, "Model path or name")->required();
+                            sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
+                            sub.add_flag("--json", a->json, "Machine-readable output");
+                            return std::function<int()>([a] {
+                              const Checkpoint ck = smolc::load_checkpoint(a->model, a->tokenizer);
+                              const auto j = describe(ck);
+                              if (a->json)
+                                std::printf("%s\n",
+                                            j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+                              else
+                                print_text(j);
+                              return 0;
+                            });
+                          }});
 
 }  // namespace

@@ -13,20 +13,19 @@
 #include <string>
 #include <vector>
 
+#include "bench/cache_store.h"
+#include "bench/engine_cache.h"
 #include "chat/chatml.h"
-#include "common/escape.h"
 #include "cli/command.h"
 #include "cli/engine.h"
 #include "cli/format_flags.h"
 #include "cli/generate.h"
 #include "cli/number_option.h"
+#include "cli/progress.h"
 #include "cli/stop_text.h"
+#include "common/escape.h"
 #include "frontend/checkpoint.h"
 #include "frontend/error.h"
-#include "bench/cache_store.h"
-#include "bench/engine_cache.h"
-#include "cli/progress.h"
-#include "common/escape.h"
 #include "reference/npy.h"
 #include "sampler/sampler.h"
 #include "schedule/schedule.h"
@@ -54,7 +53,7 @@ struct RunOptions {
   FormatFlags formats;  // a compiled engine of this format
   std::string target = "native", cxx = "clang++-19", tune, runner;
   int threads = 0;
-  int speculate = 0;  // longest prompt-lookup guess; 0: off
+  int speculate = 0;               // longest prompt-lookup guess; 0: off
   std::string system;              // --chat: the system message
   std::vector<std::string> stops;  // --stop: text that ends a reply
   bool quiet = false;              // no speed line on stderr
@@ -80,7 +79,7 @@ struct Speed {
 volatile sig_atomic_t g_interrupted = 0;
 extern "C" void on_sigint(int) { g_interrupted = 1; }
 void catch_sigint() {
-  struct sigaction sa {};
+  struct sigaction sa{};
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: an interrupted read at the prompt ends the chat
@@ -111,16 +110,20 @@ std::string compiled_model(RunOptions& o, const CLI::App& app) {
   const std::string manifest = o.model + "/manifest.json";
   const std::optional<schedule::FormatPlan> plan = o.formats.plan();
   if (plan && plan->describe() != e.format)
-    throw InputError(manifest, "format", "the engine is " + e.format + ", not " + plan->describe() +
-                                             " (leave the format flag out to run it as compiled)");
+    throw InputError(manifest, "format",
+                     "the engine is " + e.format + ", not " + plan->describe() +
+                         " (leave the format flag out to run it as compiled)");
   for (const char* opt : {"--reference", "--target", "--allow-nonfinite"})
     if (app.count(opt) > 0) throw InputError(opt, "", "does not apply to a compiled directory (" + o.model + ")");
   if (o.ctx != 0 && o.ctx != e.ctx)
-    throw InputError(manifest, "ctx", "the engine holds " + std::to_string(e.ctx) + " positions; --ctx " +
-                                          std::to_string(o.ctx) + " needs a new compile");
+    throw InputError(manifest, "ctx",
+                     "the engine holds " + std::to_string(e.ctx) + " positions; --ctx " + std::to_string(o.ctx) +
+                         " needs a new compile");
   if (!std::filesystem::exists(e.model_path))
-    throw InputError(manifest, "model_path", "'" + e.model_path + "' is not there; run reads the model's "
-                                             "tokenizer and config from it");
+    throw InputError(manifest, "model_path",
+                     "'" + e.model_path +
+                         "' is not there; run reads the model's "
+                         "tokenizer and config from it");
   o.engine_dir = o.model;
   return e.model_path;
 }
@@ -159,8 +162,7 @@ smolc_sampler_params sampler_params(const RunOptions& o) {
   p.min_p = o.min_p;
   p.repeat_penalty = o.repeat_penalty;
   p.repeat_last_n = o.repeat_last_n;
-  p.seed = o.has_seed ? o.seed : (static_cast<uint64_t>(std::random_device{}()) << 32) ^
-                                                               std::random_device{}();
+  p.seed = o.has_seed ? o.seed : (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
   return p;
 }
 
@@ -174,7 +176,8 @@ struct SamplerBox {
     if (rc == SMOLC_SAMPLER_E_PARAMS)
       throw InputError("sampling options", "",
                        "out of range (need finite --temp, 0 < --top-p <= 1, 0 <= --min-p <= 1, --repeat-penalty > 0)");
-    if (rc != SMOLC_SAMPLER_OK) throw std::logic_error(std::string(smolc_sampler_strerror(rc)) + " (code " + std::to_string(rc) + ")");
+    if (rc != SMOLC_SAMPLER_OK)
+      throw std::logic_error(std::string(smolc_sampler_strerror(rc)) + " (code " + std::to_string(rc) + ")");
   }
 };
 
@@ -182,7 +185,9 @@ struct SamplerBox {
 void report_speculation(const RunOptions& o, const Generator& gen) {
   if (o.speculate <= 0) return;
   const Generator::SpecStats& s = gen.spec_stats;
-  std::fprintf(stderr, "smolc: speculation: %lld tokens in %lld steps (%.2f tokens/step), %lld of %lld guessed tokens accepted (%.1f%%)\n",
+  std::fprintf(stderr,
+               "smolc: speculation: %lld tokens in %lld steps (%.2f tokens/step), %lld of %lld guessed tokens accepted "
+               "(%.1f%%)\n",
                static_cast<long long>(s.generated), static_cast<long long>(s.steps),
                s.steps ? static_cast<double>(s.generated) / static_cast<double>(s.steps) : 0.0,
                static_cast<long long>(s.accepted), static_cast<long long>(s.drafted),
@@ -215,8 +220,9 @@ int run_once(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
                        "is not a token id, expected 0.." + std::to_string(ck.cfg.vocab_size - 1));
   const int64_t max_seq = ck.cfg.max_seq_len;
   if (static_cast<int64_t>(prompt.size()) > max_seq)
-    throw InputError("prompt", "", std::to_string(prompt.size()) + " tokens exceed the model's max_seq_len " +
-                                       std::to_string(max_seq));
+    throw InputError(
+        "prompt", "",
+        std::to_string(prompt.size()) + " tokens exceed the model's max_seq_len " + std::to_string(max_seq));
   const int n = o.n < 0 ? 256 : o.n;
   // Positions evaluated: the prompt, then every sampled token but the last.
   const int64_t needed = static_cast<int64_t>(prompt.size()) + (n > 0 ? n - 1 : 0);
@@ -250,8 +256,7 @@ int run_once(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
     std::fprintf(stderr, "smolc: %d tokens generated, %.1f tokens/s (timed with the %zu-token prompt's prefill)\n",
                  emitted, tok_s, prompt.size());
   if (!o.dump_logits.empty())
-    write_npy_f32(o.dump_logits, dump.data(), static_cast<int64_t>(dump.size()) / ck.cfg.vocab_size,
-                  ck.cfg.vocab_size);
+    write_npy_f32(o.dump_logits, dump.data(), static_cast<int64_t>(dump.size()) / ck.cfg.vocab_size, ck.cfg.vocab_size);
   return 0;
 }
 
@@ -267,8 +272,10 @@ constexpr const char* kChatHelp =
 void chat_stats_line(const char* what, int tokens, double tok_s, const Engine& e) {
   const bool tty = ::isatty(STDERR_FILENO);
   char speed[48];
-  if (e.emulated()) std::snprintf(speed, sizeof speed, "emulated");
-  else std::snprintf(speed, sizeof speed, "%.1f tokens/s", tok_s);
+  if (e.emulated())
+    std::snprintf(speed, sizeof speed, "emulated");
+  else
+    std::snprintf(speed, sizeof speed, "%.1f tokens/s", tok_s);
   std::fprintf(stderr, "%s[%s%d tokens, %s, context %d/%d]%s\n", tty ? "\x1b[2m" : "", what, tokens, speed,
                e.position(), e.ctx(), tty ? "\x1b[0m" : "");
 }
@@ -280,16 +287,19 @@ void chat_stats_line(const char* what, int tokens, double tok_s, const Engine& e
 // unknown), else SmolLM2's ChatML. The tokenizer must have its special tokens.
 ChatStyle chat_style(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   ChatStyle s = ChatStyle::SmolLM2;
-  if (!o.chat_template.empty()) s = chat_style_flag(o.chat_template);
-  else if (const auto src = read_chat_template(ck.format, ck.path)) s = recognise_chat_template(*src);
+  if (!o.chat_template.empty())
+    s = chat_style_flag(o.chat_template);
+  else if (const auto src = read_chat_template(ck.format, ck.path))
+    s = recognise_chat_template(*src);
   const bool chatml = s == ChatStyle::SmolLM2 || s == ChatStyle::ChatML;
-  for (const char* t : chatml ? std::vector<const char*>{SMOLC_CHATML_IM_START, SMOLC_CHATML_IM_END}
-                     : s == ChatStyle::Llama3 ? std::vector<const char*>{"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"}
-                                              : std::vector<const char*>{"<s>", "</s>"})
+  for (const char* t : chatml                   ? std::vector<const char*>{SMOLC_CHATML_IM_START, SMOLC_CHATML_IM_END}
+                       : s == ChatStyle::Llama3 ? std::vector<const char*>{"<|begin_of_text|>", "<|start_header_id|>",
+                                                                           "<|end_header_id|>", "<|eot_id|>"}
+                                                : std::vector<const char*>{"<s>", "</s>"})
     if (tok.token_id(t) < 0)
-      throw InputError(ck.path, "tokenizer", std::string("has no ") + t + " token, which the " + chat_style_name(s) +
-                                                 " chat template needs (--chat needs a " +
-                                                 (chatml ? "ChatML " : "") + "chat model)");
+      throw InputError(ck.path, "tokenizer",
+                       std::string("has no ") + t + " token, which the " + chat_style_name(s) +
+                           " chat template needs (--chat needs a " + (chatml ? "ChatML " : "") + "chat model)");
   return s;
 }
 
@@ -297,9 +307,10 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
   const ChatStyle style = chat_style(o, ck, tok);
   const std::string bos_text = style == ChatStyle::Llama3 ? "<|begin_of_text|>" : "<s>";
   if (!o.prompt_ids.empty() || o.has_prompt || !o.dump_logits.empty())
-    throw InputError("--chat", "", "reads the conversation from stdin; -p, --prompt-ids and --dump-logits do not apply");
-  std::unique_ptr<Engine> engine =
-      make_engine(ck, engine_request(o), static_cast<int>(std::min<int64_t>(ck.cfg.max_seq_len, kChatDefaultCtx)), o.ctx);
+    throw InputError("--chat", "",
+                     "reads the conversation from stdin; -p, --prompt-ids and --dump-logits do not apply");
+  std::unique_ptr<Engine> engine = make_engine(
+      ck, engine_request(o), static_cast<int>(std::min<int64_t>(ck.cfg.max_seq_len, kChatDefaultCtx)), o.ctx);
   SamplerBox sb(o, static_cast<int32_t>(ck.cfg.vocab_size));
   Generator gen{*engine, sb.s, run_stop_ids(ck, tok), nullptr};
   gen.speculate = o.speculate;
@@ -355,8 +366,9 @@ int run_chat(const RunOptions& o, const Checkpoint& ck, const Tokenizer& tok) {
     const std::vector<int32_t> fresh = tok.encode(std::string_view(full).substr(fed_text.size()));
     input.insert(input.end(), fresh.begin(), fresh.end());
     if (engine->position() + static_cast<int64_t>(input.size()) > engine->ctx())
-      throw InputError("--chat", "", "the conversation no longer fits in the context of " +
-                                         std::to_string(engine->ctx()) + " tokens (raise --ctx, or /reset)");
+      throw InputError("--chat", "",
+                       "the conversation no longer fits in the context of " + std::to_string(engine->ctx()) +
+                           " tokens (raise --ctx, or /reset)");
 
     StreamDecoder out(tok);
     StopText stop(o.stops);
@@ -387,8 +399,9 @@ int run_firmware(const RunOptions& o, const schedule::TargetDesc& t, const CLI::
   for (const char* opt : {"--chat", "--dump-logits", "--prompt-ids", "--speculate", "--top-k", "--min-p", "--runner",
                           "--repeat-penalty", "--repeat-last-n", "--ctx", "--threads", "--cxx", "--tokenizer"})
     if (app.count(opt) > 0)
-      throw InputError("--target " + t.name, opt, "does not apply to a bare-metal run (the firmware takes -n, --temp, "
-                                                  "--seed, --top-p and -p)");
+      throw InputError("--target " + t.name, opt,
+                       "does not apply to a bare-metal run (the firmware takes -n, --temp, "
+                       "--seed, --top-p and -p)");
   const std::optional<schedule::FormatPlan> plan = o.formats.plan();
   if (!plan) throw InputError("--target " + t.name, "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
   if (!plan->keep.empty() || plan->q4_all || !plan->calibrate)
@@ -418,74 +431,83 @@ int run_firmware(const RunOptions& o, const schedule::TargetDesc& t, const CLI::
 
 }  // namespace
 
-Register reg({"run", "Generate text with a model (or chat with --chat)", [](CLI::App& app) {
-                auto o = std::make_shared<RunOptions>();
-                app.add_option("model", o->model,
-                               "Model: llama2.c .bin, HF directory, .gguf, a known name, or a `smolc compile` output "
-                               "directory (run as compiled, nothing recompiled)")
-                    ->required();
-                app.add_flag("--reference", o->reference, "Use the scalar reference engine");
-                // --f32 ... --q16: run a compiled engine of that format (compiled once into the engine cache).
-                o->formats.add_to(app);
-                app.add_option("--target", o->target, "Compiled engine target: native|avx512|avx2|scalar, aarch64|aarch64-dotprod|aarch64-i8mm (qemu-aarch64 or --runner on x86), wasm32|wasm32-simd128 (in node), or cortex-m55|cortex-m4 (qemu-system-arm, docs/firmware.md)");
-                app.add_option("--runner", o->runner,
-                               "Command that runs the compiled engine as a program speaking over stdin/stdout (CMD PROGRAM "
-                               "THREADS [WEIGHTS]), e.g. 'qemu-aarch64 -cpu cortex-a53' or 'bench/aarch64/ssh_runner.sh "
-                               "pi@board'; default for aarch64 on another host: qemu-aarch64 -cpu max if installed");
-                add_number(app, "--threads", o->threads, "Compiled engine threads (default: one per CPU)", 0, 64);
-                app.add_option("--tune", o->tune, "Tuning file of `smolc tune`: the compiled engine uses its kernel choices");
-                app.add_option("--cxx", o->cxx, "C++ compiler for the compiled engine (default clang++-19)");
-                app.add_option("-p,--prompt", o->prompt, "Prompt text");
-                app.add_option("--prompt-ids", o->prompt_ids, "Prompt as token ids, e.g. 1,403,407 (used verbatim)");
-                add_number(app, "-n", o->n, "Tokens to generate (default 256; --chat: per reply, default 512)", 0, kIntMax);
-                add_number(app, "--temp", o->temp, "Temperature; 0 = greedy (default 1.0)", 0.0f, 1e6f);
-                add_number(app, "--seed", o->seed, "Random seed (default: random)", uint64_t{0}, UINT64_MAX);
-                add_number(app, "--top-k", o->top_k, "Keep the K most likely tokens (0 = off)", 0, kIntMax);
-                add_number(app, "--top-p", o->top_p, "Nucleus sampling threshold, above 0 (default 0.9, 1 = off)", 0.0f, 1.0f);
-                add_number(app, "--min-p", o->min_p, "Keep tokens with p >= P * p_max (0 = off)", 0.0f, 1.0f);
-                add_number(app, "--repeat-penalty", o->repeat_penalty, "Repetition penalty, above 0 (1 = off)", 0.0f, 1e6f);
-                add_number(app, "--repeat-last-n", o->repeat_last_n, "Penalty window in tokens (default 64, -1 = all)", -1, kIntMax);
-                app.add_option("--tokenizer", o->tokenizer, "Tokenizer file (llama2.c: default tok<vocab>.bin or tokenizer.bin next to the model)");
-                app.add_option("--dump-logits", o->dump_logits, "Write every evaluated position's logits as float32 .npy [positions, vocab]");
-                add_number(app, "--ctx", o->ctx, "KV cache size in tokens (default: what the run needs; --chat: min(2048, max_seq_len))", 0, kIntMax);
-                app.add_flag("--chat", o->chat, "Interactive ChatML chat, one user turn per stdin line (/help lists its commands)");
-                app.add_option("--system", o->system, "--chat: the system message of the conversation");
-                app.add_option("--chat-template", o->chat_template,
-                               "--chat: chatml (SmolLM2's), chatml-plain, llama2 or llama3 instead of the model's own "
-                               "template (default: the model's, else chatml)");
-                app.add_option("--stop", o->stops, "End the output (or a --chat reply) before this text; repeatable")
-                    ->take_all()
-                    ->expected(1)
-                    ->allow_extra_args(false);
-                app.add_flag("-q,--quiet", o->quiet, "No speed line on stderr after the output (after each --chat reply)");
-                app.add_option("--speculate", o->speculate,
-                               "Prompt-lookup speculative decoding, guessing up to N tokens per step (default 8; "
-                               "same output as without, docs/speculative.md)")
-                    ->expected(0, 1)
-                    ->default_str("8");
-                return std::function<int()>([o, &app] {
-                  o->has_prompt = app.count("--prompt") > 0;
-                  o->has_seed = app.count("--seed") > 0;
-                  if (o->has_prompt && !o->prompt_ids.empty())
-                    throw InputError("-p", "", "give either -p or --prompt-ids, not both");
-                  if (app.count("--speculate") > 0 && (o->speculate < 1 || o->speculate > 64))
-                    throw InputError("--speculate", "", std::to_string(o->speculate) + " is out of range (expected 1..64)");
-                  if (!o->system.empty() && !o->chat) throw InputError("--system", "", "applies to --chat only");
-                  if (!o->chat_template.empty() && !o->chat)
-                    throw InputError("--chat-template", "", "applies to --chat only");
-                  for (const std::string& st : o->stops)
-                    if (st.empty()) throw InputError("--stop", "", "an empty stop string would end the output at once");
-                  if (o->speculate > 0 && !o->dump_logits.empty())
-                    throw InputError("--speculate", "", "does not combine with --dump-logits (a dump needs every row one at a time)");
-                  const std::string model = is_engine_dir(o->model) ? compiled_model(*o, app) : o->model;
-                  if (!o->reference && o->target != "native") {
-                    const schedule::TargetDesc& t = schedule::target_flag(o->target, false);
-                    if (t.bare_metal()) return run_firmware(*o, t, app);
-                  }
-                  const Checkpoint ck = load_checkpoint(model, o->tokenizer);
-                  const Tokenizer tok(ck.tokenizer);
-                  return o->chat ? run_chat(*o, ck, tok) : run_once(*o, ck, tok);
-                });
-              }});
+Register reg(
+    {"run", "Generate text with a model (or chat with --chat)", [](CLI::App& app) {
+       auto o = std::make_shared<RunOptions>();
+       app.add_option("model", o->model,
+                      "Model: llama2.c .bin, HF directory, .gguf, a known name, or a `smolc compile` output "
+                      "directory (run as compiled, nothing recompiled)")
+           ->required();
+       app.add_flag("--reference", o->reference, "Use the scalar reference engine");
+       // --f32 ... --q16: run a compiled engine of that format (compiled once into the engine cache).
+       o->formats.add_to(app);
+       app.add_option("--target", o->target,
+                      "Compiled engine target: native|avx512|avx2|scalar, aarch64|aarch64-dotprod|aarch64-i8mm "
+                      "(qemu-aarch64 or --runner on x86), wasm32|wasm32-simd128 (in node), or cortex-m55|cortex-m4 "
+                      "(qemu-system-arm, docs/firmware.md)");
+       app.add_option("--runner", o->runner,
+                      "Command that runs the compiled engine as a program speaking over stdin/stdout (CMD PROGRAM "
+                      "THREADS [WEIGHTS]), e.g. 'qemu-aarch64 -cpu cortex-a53' or 'bench/aarch64/ssh_runner.sh "
+                      "pi@board'; default for aarch64 on another host: qemu-aarch64 -cpu max if installed");
+       add_number(app, "--threads", o->threads, "Compiled engine threads (default: one per CPU)", 0, 64);
+       app.add_option("--tune", o->tune, "Tuning file of `smolc tune`: the compiled engine uses its kernel choices");
+       app.add_option("--cxx", o->cxx, "C++ compiler for the compiled engine (default clang++-19)");
+       app.add_option("-p,--prompt", o->prompt, "Prompt text");
+       app.add_option("--prompt-ids", o->prompt_ids, "Prompt as token ids, e.g. 1,403,407 (used verbatim)");
+       add_number(app, "-n", o->n, "Tokens to generate (default 256; --chat: per reply, default 512)", 0, kIntMax);
+       add_number(app, "--temp", o->temp, "Temperature; 0 = greedy (default 1.0)", 0.0f, 1e6f);
+       add_number(app, "--seed", o->seed, "Random seed (default: random)", uint64_t{0}, UINT64_MAX);
+       add_number(app, "--top-k", o->top_k, "Keep the K most likely tokens (0 = off)", 0, kIntMax);
+       add_number(app, "--top-p", o->top_p, "Nucleus sampling threshold, above 0 (default 0.9, 1 = off)", 0.0f, 1.0f);
+       add_number(app, "--min-p", o->min_p, "Keep tokens with p >= P * p_max (0 = off)", 0.0f, 1.0f);
+       add_number(app, "--repeat-penalty", o->repeat_penalty, "Repetition penalty, above 0 (1 = off)", 0.0f, 1e6f);
+       add_number(app, "--repeat-last-n", o->repeat_last_n, "Penalty window in tokens (default 64, -1 = all)", -1,
+                  kIntMax);
+       app.add_option("--tokenizer", o->tokenizer,
+                      "Tokenizer file (llama2.c: default tok<vocab>.bin or tokenizer.bin next to the model)");
+       app.add_option("--dump-logits", o->dump_logits,
+                      "Write every evaluated position's logits as float32 .npy [positions, vocab]");
+       add_number(app, "--ctx", o->ctx,
+                  "KV cache size in tokens (default: what the run needs; --chat: min(2048, max_seq_len))", 0, kIntMax);
+       app.add_flag("--chat", o->chat,
+                    "Interactive ChatML chat, one user turn per stdin line (/help lists its commands)");
+       app.add_option("--system", o->system, "--chat: the system message of the conversation");
+       app.add_option("--chat-template", o->chat_template,
+                      "--chat: chatml (SmolLM2's), chatml-plain, llama2 or llama3 instead of the model's own "
+                      "template (default: the model's, else chatml)");
+       app.add_option("--stop", o->stops, "End the output (or a --chat reply) before this text; repeatable")
+           ->take_all()
+           ->expected(1)
+           ->allow_extra_args(false);
+       app.add_flag("-q,--quiet", o->quiet, "No speed line on stderr after the output (after each --chat reply)");
+       app.add_option("--speculate", o->speculate,
+                      "Prompt-lookup speculative decoding, guessing up to N tokens per step (default 8; "
+                      "same output as without, docs/speculative.md)")
+           ->expected(0, 1)
+           ->default_str("8");
+       return std::function<int()>([o, &app] {
+         o->has_prompt = app.count("--prompt") > 0;
+         o->has_seed = app.count("--seed") > 0;
+         if (o->has_prompt && !o->prompt_ids.empty())
+           throw InputError("-p", "", "give either -p or --prompt-ids, not both");
+         if (app.count("--speculate") > 0 && (o->speculate < 1 || o->speculate > 64))
+           throw InputError("--speculate", "", std::to_string(o->speculate) + " is out of range (expected 1..64)");
+         if (!o->system.empty() && !o->chat) throw InputError("--system", "", "applies to --chat only");
+         if (!o->chat_template.empty() && !o->chat) throw InputError("--chat-template", "", "applies to --chat only");
+         for (const std::string& st : o->stops)
+           if (st.empty()) throw InputError("--stop", "", "an empty stop string would end the output at once");
+         if (o->speculate > 0 && !o->dump_logits.empty())
+           throw InputError("--speculate", "",
+                            "does not combine with --dump-logits (a dump needs every row one at a time)");
+         const std::string model = is_engine_dir(o->model) ? compiled_model(*o, app) : o->model;
+         if (!o->reference && o->target != "native") {
+           const schedule::TargetDesc& t = schedule::target_flag(o->target, false);
+           if (t.bare_metal()) return run_firmware(*o, t, app);
+         }
+         const Checkpoint ck = load_checkpoint(model, o->tokenizer);
+         const Tokenizer tok(ck.tokenizer);
+         return o->chat ? run_chat(*o, ck, tok) : run_once(*o, ck, tok);
+       });
+     }});
 
 }  // namespace smolc::cli

@@ -30,21 +30,24 @@ struct TokenizeArgs {
   bool chat = false;
 };
 
-smolc::cli::Register reg_tokenize({"tokenize", "Print the token ids of TEXT as a JSON array", [](CLI::App& sub) {
-  auto a = std::make_shared<TokenizeArgs>();
-  sub.add_option("MODEL", a->model, "Model (path or name), tokenizer.json, or model dir without weights")->required();
-  sub.add_option("TEXT", a->text, "Text to encode (no BOS/EOS added)")->required();
-  sub.add_flag("--chat", a->chat, "Wrap TEXT as one user turn with the default system message and the generation prompt");
-  return std::function<int()>([a] {
-    smolc::Tokenizer tok(smolc::load_tokenizer_only(a->model));
-    std::vector<int32_t> ids = tok.encode(a->chat ? render_chat(a->text) : a->text);
-    std::string out = "[";
-    for (size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
-    out += "]\n";
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    return 0;
-  });
-}});
+smolc::cli::Register reg_tokenize(
+    {"tokenize", "Print the token ids of TEXT as a JSON array", [](CLI::App& sub) {
+       auto a = std::make_shared<TokenizeArgs>();
+       sub.add_option("MODEL", a->model, "Model (path or name), tokenizer.json, or model dir without weights")
+           ->required();
+       sub.add_option("TEXT", a->text, "Text to encode (no BOS/EOS added)")->required();
+       sub.add_flag("--chat", a->chat,
+                    "Wrap TEXT as one user turn with the default system message and the generation prompt");
+       return std::function<int()>([a] {
+         smolc::Tokenizer tok(smolc::load_tokenizer_only(a->model));
+         std::vector<int32_t> ids = tok.encode(a->chat ? render_chat(a->text) : a->text);
+         std::string out = "[";
+         for (size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+         out += "]\n";
+         std::fwrite(out.data(), 1, out.size(), stdout);
+         return 0;
+       });
+     }});
 
 struct DetokenizeArgs {
   std::string model;
@@ -65,17 +68,20 @@ int32_t parse_id(const std::string& s) {
 }
 
 smolc::cli::Register reg_detokenize({"detokenize", "Print the exact text of token ids", [](CLI::App& sub) {
-  auto a = std::make_shared<DetokenizeArgs>();
-  sub.add_option("MODEL", a->model, "Model (path or name), tokenizer.json, or model dir without weights")->required();
-  sub.add_option("ID", a->ids, "Token ids")->required();
-  return std::function<int()>([a] {
-    smolc::Tokenizer tok(smolc::load_tokenizer_only(a->model));
-    std::vector<int32_t> ids;
-    for (const std::string& s : a->ids) ids.push_back(parse_id(s));
-    std::string text = tok.decode(ids);
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    return 0;
-  });
-}});
+                                       auto a = std::make_shared<DetokenizeArgs>();
+                                       sub.add_option(
+                                              "MODEL", a->model,
+                                              "Model (path or name), tokenizer.json, or model dir without weights")
+                                           ->required();
+                                       sub.add_option("ID", a->ids, "Token ids")->required();
+                                       return std::function<int()>([a] {
+                                         smolc::Tokenizer tok(smolc::load_tokenizer_only(a->model));
+                                         std::vector<int32_t> ids;
+                                         for (const std::string& s : a->ids) ids.push_back(parse_id(s));
+                                         std::string text = tok.decode(ids);
+                                         std::fwrite(text.data(), 1, text.size(), stdout);
+                                         return 0;
+                                       });
+                                     }});
 
 }  // namespace

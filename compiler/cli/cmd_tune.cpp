@@ -111,15 +111,17 @@ void print_verification(const smolc::tune::Verification& v) {
   }
   std::string threads;
   for (int n : v.threads) threads += (threads.empty() ? "" : ",") + std::to_string(n);
-  std::printf("verification (smolc bench of the whole engines, %d rounds interleaved, %s thread%s; tokens/s, "
-              "tuned / default of the medians):\n",
-              v.rounds, threads.c_str(), v.threads.size() == 1 && v.threads[0] == 1 ? "" : "s");
+  std::printf(
+      "verification (smolc bench of the whole engines, %d rounds interleaved, %s thread%s; tokens/s, "
+      "tuned / default of the medians):\n",
+      v.rounds, threads.c_str(), v.threads.size() == 1 && v.threads[0] == 1 ? "" : "s");
   for (size_t i = 0; i < v.stages.size(); ++i)
     std::printf("  stage %zu: prefill (pp512) %.3f, decode (the lesser of tg128, tg128 @ d512) %.3f\n", i + 1,
                 v.stages[i].prefill, v.stages[i].decode);
-  std::printf("  prefill choices: %s, decode choices: %s (kept: %.0f%% faster; the other phase no more than %.0f%% "
-              "slower)\n",
-              v.prefill.c_str(), v.decode.c_str(), 100 * smolc::tune::kMargin, 100 * smolc::tune::kMargin);
+  std::printf(
+      "  prefill choices: %s, decode choices: %s (kept: %.0f%% faster; the other phase no more than %.0f%% "
+      "slower)\n",
+      v.prefill.c_str(), v.decode.c_str(), 100 * smolc::tune::kMargin, 100 * smolc::tune::kMargin);
 }
 
 void print_table(const smolc::tune::Tuning& t) {
@@ -137,14 +139,16 @@ void print_table(const smolc::tune::Tuning& t) {
   std::printf("prefill step (tokens per forward step; the prefill projections' gemms, cold weights, per token):\n");
   for (const auto& p : t.prefill_steps)
     std::printf("  %4d tokens %10.1f ns/token%s%s\n", p.tokens, p.ns_per_token,
-                p.tokens == t.default_prefill_tokens ? "  (default)" : "", p.tokens == t.prefill_tokens ? "  <- chosen" : "");
+                p.tokens == t.default_prefill_tokens ? "  (default)" : "",
+                p.tokens == t.prefill_tokens ? "  <- chosen" : "");
   std::printf("attention, decode block (one layer, one thread, 1 token at position %d, KV cache cold):\n",
               t.attn_decode_pos);
   std::vector<int> rows_seen;
   for (const auto& x : t.attn_times) {
     if (x.decode_ns <= 0 || std::find(rows_seen.begin(), rows_seen.end(), x.rows) != rows_seen.end()) continue;
     rows_seen.push_back(x.rows);
-    std::printf("  %3d rows  %8.1fus%s%s\n", x.rows, x.decode_ns / 1e3, x.rows == t.default_attn_decode_rows ? "  (default)" : "",
+    std::printf("  %3d rows  %8.1fus%s%s\n", x.rows, x.decode_ns / 1e3,
+                x.rows == t.default_attn_decode_rows ? "  (default)" : "",
                 x.rows == t.attn_decode_rows ? "  <- chosen" : "");
   }
   std::printf("attention, prefill block (one layer, one thread, %d tokens at position %d):\n", t.attn_prefill_tokens,
@@ -165,13 +169,16 @@ int run(const Args& a) {
   if (!plan) throw InputError("command line", "format", "give one of --f32, --bf16, --f16, --q8, --q4, --q16");
   const schedule::TargetDesc* target = &schedule::target_flag(a.target, false);
   if (target->bare_metal())
-    throw InputError("command line", "--target", "'" + target->name + "' is bare metal: the tune probe is a hosted "
-                                                   "program (docs/compiler.md, \"Tuning\")");
+    throw InputError("command line", "--target",
+                     "'" + target->name +
+                         "' is bare metal: the tune probe is a hosted "
+                         "program (docs/compiler.md, \"Tuning\")");
   if (a.budget < 1) throw InputError("command line", "--budget", "expected at least 1 second");
   const bool emulated = a.runner.find("qemu") != std::string::npos;
   if (emulated)
-    std::fprintf(stderr, "smolc tune: WARNING: the runner `%s` is an emulator: its times are NOT speeds of any CPU; "
-                         "the file is marked \"emulated\": true and compile warns when it reads it\n",
+    std::fprintf(stderr,
+                 "smolc tune: WARNING: the runner `%s` is an emulator: its times are NOT speeds of any CPU; "
+                 "the file is marked \"emulated\": true and compile warns when it reads it\n",
                  a.runner.c_str());
 
   Checkpoint ck = load_checkpoint(a.model, a.tokenizer);
@@ -194,20 +201,21 @@ int run(const Args& a) {
     source = a.from_probe;
   } else {
     const std::string dir = a.probe_dir.empty() ? a.out + ".probe" : a.probe_dir;
-    const std::string probe = tune::build_probe(search, *target, a.cxx.empty() ? target->cxx : a.cxx, dir, ck.name,
-                                                plan->describe(), [](size_t d, size_t n) { cli::progress_bar("compiling", d, n); });
+    const std::string probe =
+        tune::build_probe(search, *target, a.cxx.empty() ? target->cxx : a.cxx, dir, ck.name, plan->describe(),
+                          [](size_t d, size_t n) { cli::progress_bar("compiling", d, n); });
     const std::string args = tune::probe_args(a.runner.empty() ? tune::host_cpu_info().l3_bytes : 0);
     if (a.runner.empty() && !host_supports(target->isa)) {
-      std::printf("smolc tune: this CPU cannot run %s code. Copy %s to the board and run there\n"
-                  "  ./tune-probe %s > probe.txt\nthen read its times back with\n"
-                  "  smolc tune %s%s --target %s --threads %d --budget %g -o %s --from-probe probe.txt\n",
-                  target->name.c_str(), shell_word(probe).c_str(), args.c_str(), shell_word(a.model).c_str(),
-                  plan->command_flags().c_str(), target->name.c_str(), a.threads, a.budget,
-                  shell_word(a.out).c_str());
+      std::printf(
+          "smolc tune: this CPU cannot run %s code. Copy %s to the board and run there\n"
+          "  ./tune-probe %s > probe.txt\nthen read its times back with\n"
+          "  smolc tune %s%s --target %s --threads %d --budget %g -o %s --from-probe probe.txt\n",
+          target->name.c_str(), shell_word(probe).c_str(), args.c_str(), shell_word(a.model).c_str(),
+          plan->command_flags().c_str(), target->name.c_str(), a.threads, a.budget, shell_word(a.out).c_str());
       return 0;
     }
-    output = run_probe((a.runner.empty() ? "" : a.runner + " ") + shell_quote(probe) + " " + args,
-                       search.candidates.size());
+    output =
+        run_probe((a.runner.empty() ? "" : a.runner + " ") + shell_quote(probe) + " " + args, search.candidates.size());
     source = probe;
   }
   tune::read_probe_output(search, output, source, t.cpu);
@@ -228,7 +236,7 @@ int run(const Args& a) {
   t.attn_times = search.attn_times;
   // The kernels' times cannot see the whole engine; the engines are timed
   // here, unless they cannot be (docs/compiler.md, "Tuning").
-  t.verification.note = a.no_verify            ? "--no-verify"
+  t.verification.note = a.no_verify             ? "--no-verify"
                         : !a.from_probe.empty() ? "times read from a probe's output: the engines did not run here"
                         : emulated              ? "the runner is an emulator: its times are not speeds"
                                                 : "";
@@ -252,26 +260,36 @@ int run(const Args& a) {
   return 0;
 }
 
-smolc::cli::Register reg({"tune", "Time the kernel choices per matrix shape, the prefill step and the attention blocks, and write a tuning file for compile --tune",
-                          [](CLI::App& sub) {
-  auto a = std::make_shared<Args>();
-  sub.add_option("model", a->model, "Model path or name")->required();
-  a->formats.add_to(sub);
-  sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|aarch64-i8mm");
-  smolc::cli::add_number(sub, "--threads", a->threads, "threads the engine will run: each timed call computes a thread's share of rows", 1, 64);
-  sub.add_option("--runner", a->runner, "command prefix that runs the probe on the device (e.g. 'ssh pi@board', an adb shell)");
-  smolc::cli::add_number(sub, "--budget", a->budget, "seconds the search may take (estimated; the defaults are always timed)", 1.0, 86400.0);
-  sub.add_option("-o,--output", a->out, "the tuning file to write (default tune.json)");
-  sub.add_option("--from-probe", a->from_probe, "read the times from a tune-probe's output (run on a board) instead of running it");
-  sub.add_option("--probe-dir", a->probe_dir, "where the probe is built (default OUTPUT.probe)");
-  sub.add_option("--cxx", a->cxx, "C++ compiler for the probe (default: the target's, clang++-19)");
-  sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
-  sub.add_flag("--no-verify", a->no_verify, "skip timing the tuned against the default engine (smolc bench) after the search");
-  smolc::cli::add_number(sub, "--verify-rounds", a->verify_rounds, "interleaved rounds of the verification (default 3)", 1, 50);
-  sub.add_option("--verify-threads", a->verify_threads, "thread counts the verification benches, comma separated (default --threads)")
-      ->delimiter(',')
-      ->check(CLI::Range(1, 64));
-  return std::function<int()>([a] { return run(*a); });
-}});
+smolc::cli::Register reg(
+    {"tune",
+     "Time the kernel choices per matrix shape, the prefill step and the attention blocks, and write a tuning file for "
+     "compile --tune",
+     [](CLI::App& sub) {
+       auto a = std::make_shared<Args>();
+       sub.add_option("model", a->model, "Model path or name")->required();
+       a->formats.add_to(sub);
+       sub.add_option("--target", a->target, "native|avx512|avx2|scalar|aarch64|aarch64-dotprod|aarch64-i8mm");
+       smolc::cli::add_number(sub, "--threads", a->threads,
+                              "threads the engine will run: each timed call computes a thread's share of rows", 1, 64);
+       sub.add_option("--runner", a->runner,
+                      "command prefix that runs the probe on the device (e.g. 'ssh pi@board', an adb shell)");
+       smolc::cli::add_number(sub, "--budget", a->budget,
+                              "seconds the search may take (estimated; the defaults are always timed)", 1.0, 86400.0);
+       sub.add_option("-o,--output", a->out, "the tuning file to write (default tune.json)");
+       sub.add_option("--from-probe", a->from_probe,
+                      "read the times from a tune-probe's output (run on a board) instead of running it");
+       sub.add_option("--probe-dir", a->probe_dir, "where the probe is built (default OUTPUT.probe)");
+       sub.add_option("--cxx", a->cxx, "C++ compiler for the probe (default: the target's, clang++-19)");
+       sub.add_option("--tokenizer", a->tokenizer, "Tokenizer file (llama2.c models)");
+       sub.add_flag("--no-verify", a->no_verify,
+                    "skip timing the tuned against the default engine (smolc bench) after the search");
+       smolc::cli::add_number(sub, "--verify-rounds", a->verify_rounds,
+                              "interleaved rounds of the verification (default 3)", 1, 50);
+       sub.add_option("--verify-threads", a->verify_threads,
+                      "thread counts the verification benches, comma separated (default --threads)")
+           ->delimiter(',')
+           ->check(CLI::Range(1, 64));
+       return std::function<int()>([a] { return run(*a); });
+     }});
 
 }  // namespace

@@ -57,16 +57,17 @@ constexpr int kChatDefaultCtx = 2048;
 
 // How `smolc run` wants its engine.
 struct EngineRequest {
-  bool reference = false;         // --reference: always the reference engine
+  bool reference = false;                      // --reference: always the reference engine
   std::optional<schedule::FormatPlan> format;  // --f32 ... --q16: a compiled engine; none: reference (with a note)
   bool allow_nonfinite = false;
-  std::string model, tokenizer;   // as given on the command line (the engine cache keys the files)
+  std::string model, tokenizer;  // as given on the command line (the engine cache keys the files)
   std::string target = "native";
   int threads = 0;  // 0: the compiled engine's default (one per CPU)
   std::string cxx = "clang++-19";
   std::string engine_dir;  // a `smolc compile` output directory to link as it is (no compile)
-  std::string tune;  // --tune FILE: the engine compiled with that tuning file ("": the default schedule)
-  std::string runner;  // --runner CMD: the engine runs as a program CMD starts (engine_pipe.h); "": in-process when it can
+  std::string tune;        // --tune FILE: the engine compiled with that tuning file ("": the default schedule)
+  std::string
+      runner;  // --runner CMD: the engine runs as a program CMD starts (engine_pipe.h); "": in-process when it can
 };
 
 // A compiled engine from the engine cache (compiling it on first use), built

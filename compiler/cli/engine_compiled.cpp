@@ -18,19 +18,18 @@
 
 #include "bench/cache_store.h"
 #include "bench/engine_cache.h"
-#include "package/shell.h"
 #include "cli/engine.h"
 #include "cli/engine_pipe.h"
 #include "cli/progress.h"
 #include "emit/engine_emitter.h"
 #include "emit/template_engine.h"
 #include "frontend/error.h"
+#include "package/shell.h"
 #include "schedule/schedule.h"
 
 namespace smolc::cli {
 namespace {
 namespace fs = std::filesystem;
-
 
 std::string read_text(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -41,9 +40,9 @@ std::string read_text(const fs::path& p) {
 // hash covers the shim source (and `key`), so a changed shim never reuses an old object.
 std::string build_shared_object(const CachedEngine& e, const std::string& cxx, const fs::path& so_dir = {},
                                 const std::string& key = "") {
-  const std::string shim = render_embedded(
-      "package/run-shim.cpp.in",
-      {{"NAME", e.name}, {"UNAME", ascii_upper(e.name)}, {"VERSION", std::string(SMOLC_VERSION)}});
+  const std::string shim =
+      render_embedded("package/run-shim.cpp.in",
+                      {{"NAME", e.name}, {"UNAME", ascii_upper(e.name)}, {"VERSION", std::string(SMOLC_VERSION)}});
   const std::string keyed = shim + key;
   const uint64_t h = weights_hash(reinterpret_cast<const uint8_t*>(keyed.data()), keyed.size());
   char tag[17];
@@ -58,10 +57,10 @@ std::string build_shared_object(const CachedEngine& e, const std::string& cxx, c
                  log = dir / ("link.tmp-" + pid + ".log"), tmp = so.string() + ".tmp-" + pid;
   std::ofstream(cpp, std::ios::binary) << shim;
   std::ofstream(map, std::ios::binary) << render_embedded("package/run-shim.map.in", {});
-  const std::string cmd = shell_quote(cxx) + " -std=c++17 -O2 -fPIC -shared -I" +
-                          shell_quote(e.include_dir) + " " + shell_quote(cpp.string()) + " " + shell_quote(e.library) +
-                          " -Wl,--no-undefined -Wl,--version-script=" + shell_quote(map.string()) + " -lpthread -lm -o " +
-                          shell_quote(tmp.string()) + " >" + shell_quote(log.string()) + " 2>&1";
+  const std::string cmd = shell_quote(cxx) + " -std=c++17 -O2 -fPIC -shared -I" + shell_quote(e.include_dir) + " " +
+                          shell_quote(cpp.string()) + " " + shell_quote(e.library) +
+                          " -Wl,--no-undefined -Wl,--version-script=" + shell_quote(map.string()) +
+                          " -lpthread -lm -o " + shell_quote(tmp.string()) + " >" + shell_quote(log.string()) + " 2>&1";
   const int rc = std::system(cmd.c_str());
   std::error_code ec;
   fs::remove(cpp, ec);
@@ -70,7 +69,8 @@ std::string build_shared_object(const CachedEngine& e, const std::string& cxx, c
     const std::string text = read_text(log);
     fs::remove(tmp, ec);
     fs::remove(log, ec);
-    throw std::runtime_error("linking the engine " + e.library + " into a shared object failed (" + cxx + "):\n" + text);
+    throw std::runtime_error("linking the engine " + e.library + " into a shared object failed (" + cxx + "):\n" +
+                             text);
   }
   fs::remove(log, ec);
   fs::rename(tmp, so);  // atomic: a concurrent run sees the whole file or none
@@ -102,8 +102,9 @@ class CompiledBackend final : public Engine {
     state_ = std::aligned_alloc(align, (bytes + align - 1) / align * align);
     if (!state_)
       throw InputError("--ctx", std::to_string(ctx_()),
-                       "the compiled engine's state needs " + std::to_string(bytes) + " bytes, which could not be "
-                       "allocated (lower --ctx)");
+                       "the compiled engine's state needs " + std::to_string(bytes) +
+                           " bytes, which could not be "
+                           "allocated (lower --ctx)");
     check(init_(state_, bytes), "init");
     if (threads > 0) check(set_threads_(state_, threads), "set_threads");
     last_.resize(static_cast<size_t>(vocab_()));

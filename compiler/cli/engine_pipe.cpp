@@ -20,11 +20,11 @@
 #include <stdexcept>
 #include <string>
 
-#include "package/shell.h"
 #include "emit/engine_emitter.h"
 #include "emit/kernel_api.h"
 #include "emit/template_engine.h"
 #include "frontend/error.h"
+#include "package/shell.h"
 
 extern char** environ;
 
@@ -57,16 +57,17 @@ std::string link_command(const CachedEngine& e, const schedule::TargetDesc& t, c
 // (path, size, mtime: a recompiled engine directory is relinked).
 std::string build_pipe_program(const CachedEngine& e, const schedule::TargetDesc& t, const std::string& cxx,
                                const fs::path& out_dir) {
-  const std::string src = render_embedded(
-      "package/run-pipe.cpp.in",
-      {{"NAME", e.name}, {"UNAME", ascii_upper(e.name)}, {"VERSION", std::string(SMOLC_VERSION)}});
+  const std::string src =
+      render_embedded("package/run-pipe.cpp.in",
+                      {{"NAME", e.name}, {"UNAME", ascii_upper(e.name)}, {"VERSION", std::string(SMOLC_VERSION)}});
   const std::string cmd = link_command(e, t, cxx);
   const fs::path lib = fs::absolute(e.library);
   const std::string key = src + "\n" + cmd + "\n" + lib.string() + ":" + std::to_string(fs::file_size(lib)) + ":" +
                           std::to_string(fs::last_write_time(lib).time_since_epoch().count());
   char tag[17];
-  std::snprintf(tag, sizeof tag, "%016llx",
-                static_cast<unsigned long long>(weights_hash(reinterpret_cast<const uint8_t*>(key.data()), key.size())));
+  std::snprintf(
+      tag, sizeof tag, "%016llx",
+      static_cast<unsigned long long>(weights_hash(reinterpret_cast<const uint8_t*>(key.data()), key.size())));
   const fs::path program = out_dir / ("pipe-" + std::string(tag) + (t.wasm() ? ".wasm" : ""));
   if (fs::exists(program)) return program.string();
   fs::create_directories(out_dir);
@@ -83,8 +84,9 @@ std::string build_pipe_program(const CachedEngine& e, const schedule::TargetDesc
   if (rc != 0) {
     const std::string text = read_text(log);
     fs::remove(tmp, ec);
-    throw std::runtime_error("linking the " + t.name + " engine " + e.library + " into a program for `smolc run` failed (" +
-                             cmd + "; tools/setup.sh installs the toolchains):\n" + text);
+    throw std::runtime_error("linking the " + t.name + " engine " + e.library +
+                             " into a program for `smolc run` failed (" + cmd +
+                             "; tools/setup.sh installs the toolchains):\n" + text);
   }
   fs::remove(log, ec);
   fs::rename(tmp, program);
@@ -207,8 +209,7 @@ class PipeBackend final : public Engine {
 
 std::string default_runner(const schedule::TargetDesc& t) {
   if (t.wasm()) return "node --no-warnings " + shell_quote(std::string(SMOLC_SOURCE_DIR) + "/tools/wasm/wasi-node.mjs");
-  if (isa_is_aarch64(t.isa) && !host_supports(t.isa) &&
-      std::system("command -v qemu-aarch64 >/dev/null 2>&1") == 0)
+  if (isa_is_aarch64(t.isa) && !host_supports(t.isa) && std::system("command -v qemu-aarch64 >/dev/null 2>&1") == 0)
     return "qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu";
   return "";
 }
@@ -224,7 +225,8 @@ std::unique_ptr<Engine> make_pipe_engine(const CachedEngine& e, const schedule::
                                          const std::string& out_dir) {
   const std::string runner = req.runner.empty() ? default_runner(t) : req.runner;
   if (runner.empty()) schedule::target_flag(t.name, true);  // "cannot run on this CPU" (exit code 2)
-  if (runner.empty()) throw InputError("--target " + t.name, "--runner", "nothing runs this target here; give --runner CMD");
+  if (runner.empty())
+    throw InputError("--target " + t.name, "--runner", "nothing runs this target here; give --runner CMD");
   const std::string program = fs::absolute(build_pipe_program(e, t, req.cxx, out_dir)).string();
   // Absolute paths: node preopens / only, and ssh runs elsewhere.
   std::string command = runner + " " + shell_quote(program) + " " + std::to_string(req.threads);

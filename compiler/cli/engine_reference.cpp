@@ -81,14 +81,15 @@ std::vector<float> Engine::prefill_by_decode(const int32_t* tokens, int n) {
 std::unique_ptr<Engine> make_engine(const Checkpoint& ck, const EngineRequest& req, int needed, int explicit_ctx) {
   if (!req.reference && !req.engine_dir.empty()) return make_compiled_engine(req, 0);
   if (!req.reference && req.format) {
-    const int ctx = explicit_ctx > 0 ? explicit_ctx
-                                     : static_cast<int>(std::min<int64_t>(
-                                           ck.cfg.max_seq_len, std::max<int64_t>(needed, 2048)));
+    const int ctx = explicit_ctx > 0
+                        ? explicit_ctx
+                        : static_cast<int>(std::min<int64_t>(ck.cfg.max_seq_len, std::max<int64_t>(needed, 2048)));
     return make_compiled_engine(req, ctx);
   }
   if (!req.reference)
     std::fprintf(stderr,
-                 "smolc: note: using the reference engine for %s; give a format (--f32, --bf16, --f16, --q8, --q4, --q16) to run a compiled engine\n",
+                 "smolc: note: using the reference engine for %s; give a format (--f32, --bf16, --f16, --q8, --q4, "
+                 "--q16) to run a compiled engine\n",
                  ck.name.c_str());
   return make_reference_engine(ck, explicit_ctx > 0 ? explicit_ctx : needed, req.allow_nonfinite);
 }

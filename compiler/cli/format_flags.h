@@ -21,9 +21,11 @@ struct FormatFlags {
   std::vector<std::string> keep;
 
   void add_to(CLI::App& app) {
-    for (Format f : kAllFormats) app.add_flag(std::string("--") + format_name(f), given[static_cast<size_t>(f)], help(f));
+    for (Format f : kAllFormats)
+      app.add_flag(std::string("--") + format_name(f), given[static_cast<size_t>(f)], help(f));
     app.add_flag("--q4-all", q4_all, "with --q4: the lm_head / tied embedding in q4 too");
-    app.add_option("--keep", keep, "PATTERN=FORMAT: tensors matching the glob keep FORMAT (repeatable; e.g. lm_head=q8)");
+    app.add_option("--keep", keep,
+                   "PATTERN=FORMAT: tensors matching the glob keep FORMAT (repeatable; e.g. lm_head=q8)");
     app.add_flag("--no-calibrate", no_calibrate,
                  "q8/q4: weigh the scale searches by the norm gains only, without sampling the model for "
                  "activation statistics (docs/quant-formats.md)");
@@ -47,7 +49,10 @@ struct FormatFlags {
     if (n == 0) {
       if (bf16_activations) throw InputError("command line", "--bf16-activations", "only applies to --bf16");
       if (q4_all || !keep.empty() || no_calibrate)
-        throw InputError("command line", q4_all ? "--q4-all" : !keep.empty() ? "--keep" : "--no-calibrate",
+        throw InputError("command line",
+                         q4_all          ? "--q4-all"
+                         : !keep.empty() ? "--keep"
+                                         : "--no-calibrate",
                          "needs a format flag (e.g. --q4)");
       return std::nullopt;
     }
@@ -57,7 +62,8 @@ struct FormatFlags {
     if (q4_all && p.base != Format::Q4) throw InputError("command line", "--q4-all", "only applies to --q4");
     p.q4_all = q4_all;
     if (bf16_activations && p.base != Format::BF16)
-      throw InputError("command line", "--bf16-activations", std::string("only applies to --bf16, not --") + format_name(p.base));
+      throw InputError("command line", "--bf16-activations",
+                       std::string("only applies to --bf16, not --") + format_name(p.base));
     p.bf16_activations = bf16_activations;
     p.calibrate = !no_calibrate;
     for (const std::string& k : keep) p.keep.push_back(schedule::parse_keep(k));

@@ -51,11 +51,10 @@ bool prompt_text_after_bos(const Checkpoint& ck) { return ck.tokenizer.kind == T
 
 void Generator::check_fits(const Engine& e, size_t n) {
   if (static_cast<int64_t>(n) > e.ctx() - e.position())
-    throw InputError("context", "position " + std::to_string(e.position()),
-                     std::to_string(n) + " more tokens do not fit in the context of " + std::to_string(e.ctx()) +
-                         " (raise --ctx)");
+    throw InputError(
+        "context", "position " + std::to_string(e.position()),
+        std::to_string(n) + " more tokens do not fit in the context of " + std::to_string(e.ctx()) + " (raise --ctx)");
 }
-
 
 int Generator::run(const std::vector<int32_t>& input, int max_new, const std::function<void(int32_t)>& on_token) {
   stopped_ = false;

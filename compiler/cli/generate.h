@@ -30,9 +30,9 @@ struct Generator {
 
   Engine& engine;
   smolc_sampler& sampler;
-  std::vector<int32_t> stop_ids;     // sampled but never emitted nor fed
+  std::vector<int32_t> stop_ids;       // sampled but never emitted nor fed
   std::vector<float>* dump = nullptr;  // if set, every evaluated row [vocab] is appended
-  std::vector<int32_t> history;      // every id in the KV cache, oldest first (the penalty window)
+  std::vector<int32_t> history;        // every id in the KV cache, oldest first (the penalty window)
 
   // Prompt-lookup speculation (docs/speculative.md): the longest guess, 0 off.
   // The emitted tokens are those of plain decoding whatever it is; it needs

@@ -7,8 +7,8 @@
 #include <new>
 #include <string>
 
-#include "common/escape.h"
 #include "cli/command.h"
+#include "common/escape.h"
 #include "frontend/error.h"
 
 namespace smolc::cli {
@@ -59,8 +59,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "smolc: error: %s\n", smolc::printable(e.what()).c_str());
     return 2;
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "smolc: error: out of memory (the model, or the context it was given, needs more memory than "
-                         "this machine can allocate)\n");
+    std::fprintf(stderr,
+                 "smolc: error: out of memory (the model, or the context it was given, needs more memory than "
+                 "this machine can allocate)\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "smolc: internal error: %s\n", smolc::printable_lines(e.what()).c_str());

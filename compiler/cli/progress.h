@@ -21,8 +21,10 @@ inline void progress_bar(const char* what, size_t done, size_t total) {
 
 inline void note_evictions(const std::vector<std::string>& evicted) {
   for (const std::string& e : evicted)
-    std::fprintf(stderr, "smolc: note: the engine cache is past its cap ($SMOLC_CACHE_MAX_MB, default 4096); removed "
-                         "the least recently used %s (smolc cache list shows the rest)\n", e.c_str());
+    std::fprintf(stderr,
+                 "smolc: note: the engine cache is past its cap ($SMOLC_CACHE_MAX_MB, default 4096); removed "
+                 "the least recently used %s (smolc cache list shows the rest)\n",
+                 e.c_str());
 }
 
 }  // namespace smolc::cli

@@ -13,9 +13,9 @@
 namespace smolc::cli {
 
 struct WebPage {
-  std::string dir;     // the compile output directory (include/, lib/, NAME.weights are there)
-  std::string name;    // the engine's C prefix
-  std::string model;   // the model's name: untrusted, reaches JSON only through json_string
+  std::string dir;    // the compile output directory (include/, lib/, NAME.weights are there)
+  std::string name;   // the engine's C prefix
+  std::string model;  // the model's name: untrusted, reaches JSON only through json_string
   std::string format, target;
   int64_t vocab = 0, ctx = 0;
   // `smolc run`'s rules for the model (cli/generate.h).

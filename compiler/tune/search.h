@@ -16,7 +16,7 @@ namespace smolc::tune {
 struct Candidate {
   size_t shape = 0;  // index into Search::shapes
   KernelVariant variant;
-  double ns = 0;     // measured median per call
+  double ns = 0;  // measured median per call
   // A prefill-step candidate: the shape's default gemm at `step` tokens per
   // call over cold weights (a forward step reads every layer's weights from
   // DRAM once, whatever its token count). 0: a tile candidate (gemv: one

@@ -8,8 +8,8 @@
 #include <numeric>
 #include <sstream>
 
-#include "package/build_engine.h"
 #include "frontend/error.h"
+#include "package/build_engine.h"
 #include "schedule/kernel_list.h"
 
 namespace smolc::tune {
@@ -67,7 +67,8 @@ int64_t cache_bytes(int level, const char* type) {
 }
 
 // Field accessors that name the field on a type or range error.
-const nlohmann::json& member(const nlohmann::json& o, const char* key, const std::string& where, const std::string& path) {
+const nlohmann::json& member(const nlohmann::json& o, const char* key, const std::string& where,
+                             const std::string& path) {
   if (!o.is_object()) bad(path, where, "expected an object");
   auto it = o.find(key);
   if (it == o.end()) bad(path, where.empty() ? key : where + "." + key, "missing");
@@ -84,7 +85,8 @@ int64_t integer(const nlohmann::json& o, const char* key, const std::string& whe
   const std::string f = (where.empty() ? "" : where + ".") + key;
   if (!v.is_number_integer()) bad(path, f, "expected an integer");
   const int64_t n = v.get<int64_t>();
-  if (n < lo || n > hi) bad(path, f, std::to_string(n) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
+  if (n < lo || n > hi)
+    bad(path, f, std::to_string(n) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
   return n;
 }
 double number(const nlohmann::json& o, const char* key, const std::string& where, const std::string& path) {
@@ -102,8 +104,8 @@ Format format_field(const nlohmann::json& o, const std::string& where, const std
 
 bool in_kernel_list(KernelOp op, Format f, Isa isa, int tile_m, int tile_n) {
   for (const KernelVariant& v : kernel_variants())
-    if (v.op == op && v.fmt == f && v.isa == isa && v.tile_m == tile_m && (op != KernelOp::Gemm || v.tile_n == tile_n) &&
-        !v.x_bf16)
+    if (v.op == op && v.fmt == f && v.isa == isa && v.tile_m == tile_m &&
+        (op != KernelOp::Gemm || v.tile_n == tile_n) && !v.x_bf16)
       return true;
   return false;
 }
@@ -157,7 +159,8 @@ std::string tuning_json(const Tuning& t) {
                       {"gemm_ns", s.gemm_ns}});
   j["shapes"] = shapes;
   nlohmann::ordered_json steps = nlohmann::ordered_json::array();
-  for (const PrefillStep& p : t.prefill_steps) steps.push_back({{"tokens", p.tokens}, {"ns_per_token", p.ns_per_token}});
+  for (const PrefillStep& p : t.prefill_steps)
+    steps.push_back({{"tokens", p.tokens}, {"ns_per_token", p.ns_per_token}});
   j["prefill"] = {{"tokens", t.prefill_tokens}, {"default_tokens", t.default_prefill_tokens}, {"steps", steps}};
   nlohmann::ordered_json att = nlohmann::ordered_json::array();
   for (const AttentionTime& a : t.attn_times)
@@ -183,8 +186,8 @@ std::string tuning_json(const Tuning& t) {
                     {"tg128", r.tg128},
                     {"tg128_d512", r.tg128_d512}});
   for (const PhaseRatios& r : v.stages) stages.push_back({{"prefill_ratio", r.prefill}, {"decode_ratio", r.decode}});
-  j["verification"] = {{"ran", v.ran},     {"note", v.note},       {"rounds", v.rounds},   {"threads", v.threads},
-                       {"prefill", v.prefill}, {"decode", v.decode}, {"stages", stages}, {"runs", runs}};
+  j["verification"] = {{"ran", v.ran},         {"note", v.note},     {"rounds", v.rounds}, {"threads", v.threads},
+                       {"prefill", v.prefill}, {"decode", v.decode}, {"stages", stages},   {"runs", runs}};
   return j.dump(2) + "\n";
 }
 
@@ -361,20 +364,25 @@ void apply_tuning(schedule::Schedule& s, const ir::Graph& g, const Tuning& t, co
     // scalar target's 4-row float panels have none): they are what it emits.
     bool as_scheduled = false;
     for (const auto& [name, spec] : s.matmul)
-      as_scheduled |= spec.fmt == c.fmt && spec.M == c.M && spec.K == c.K && spec.tile_m == c.tile_m && spec.tile_n == c.tile_n;
+      as_scheduled |=
+          spec.fmt == c.fmt && spec.M == c.M && spec.K == c.K && spec.tile_m == c.tile_m && spec.tile_n == c.tile_n;
     if (as_scheduled) continue;
     if (!in_kernel_list(KernelOp::Gemv, c.fmt, isa, c.tile_m, 1))
-      bad(path, w + ".tile_m", std::to_string(c.tile_m) + " names no " + format_name(c.fmt) + " gemv kernel for " +
-                                   isa_name(isa) + " in the kernel list");
+      bad(path, w + ".tile_m",
+          std::to_string(c.tile_m) + " names no " + format_name(c.fmt) + " gemv kernel for " + isa_name(isa) +
+              " in the kernel list");
     if (!in_kernel_list(KernelOp::Gemm, c.fmt, isa, c.tile_m, c.tile_n))
-      bad(path, w + ".tile_n", std::to_string(c.tile_m) + "r" + std::to_string(c.tile_n) + "t names no " +
-                                   format_name(c.fmt) + " gemm kernel for " + isa_name(isa) + " in the kernel list");
+      bad(path, w + ".tile_n",
+          std::to_string(c.tile_m) + "r" + std::to_string(c.tile_n) + "t names no " + format_name(c.fmt) +
+              " gemm kernel for " + isa_name(isa) + " in the kernel list");
     for (auto& [name, spec] : s.matmul) {
       if (spec.fmt != c.fmt || spec.M != c.M || spec.K != c.K) continue;
       const bool tied_head = s.embedding_tied && name == "lm_head";
       if (tied_head && spec.tile_m != c.tile_m && !in_kernel_list(KernelOp::Row, c.fmt, isa, c.tile_m, 1))
-        bad(path, w + ".tile_m", std::to_string(c.tile_m) + " rows: the tied embedding reads the lm_head panels and "
-                                     "the kernel list has no such row kernel");
+        bad(path, w + ".tile_m",
+            std::to_string(c.tile_m) +
+                " rows: the tied embedding reads the lm_head panels and "
+                "the kernel list has no such row kernel");
       spec.tile_m = c.tile_m;
       spec.tile_n = c.tile_n;
       if (tied_head) s.embedding = spec;

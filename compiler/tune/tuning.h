@@ -20,8 +20,8 @@ namespace smolc::tune {
 
 // What /proc/cpuinfo and /sys say about the CPU the times were taken on.
 struct CpuInfo {
-  std::string model;  // "AMD EPYC 9654 96-Core Processor"
-  std::string flags;  // the cpuinfo flags line
+  std::string model;                                  // "AMD EPYC 9654 96-Core Processor"
+  std::string flags;                                  // the cpuinfo flags line
   int64_t l1d_bytes = 0, l2_bytes = 0, l3_bytes = 0;  // 0: unknown
 };
 CpuInfo host_cpu_info();
@@ -83,14 +83,14 @@ struct Verification {
 };
 
 struct Tuning {
-  std::string target;          // TargetDesc::name the times were taken for
+  std::string target;  // TargetDesc::name the times were taken for
   CpuInfo cpu;
   std::string smolc_version;
-  std::string model, format;   // what was tuned (informative)
-  int threads = 1;             // rows per timed call were M / threads
-  int tokens = 0;              // prefill tokens per timed gemm call (the target's prefill step)
-  std::string runner;          // --runner prefix, "" on the host
-  bool emulated = false;       // times taken under an emulator: not speeds
+  std::string model, format;  // what was tuned (informative)
+  int threads = 1;            // rows per timed call were M / threads
+  int tokens = 0;             // prefill tokens per timed gemm call (the target's prefill step)
+  std::string runner;         // --runner prefix, "" on the host
+  bool emulated = false;      // times taken under an emulator: not speeds
   std::vector<ShapeChoice> shapes;
   // The prefill step: 0 in a version 1 file (the target's default stays).
   int prefill_tokens = 0, default_prefill_tokens = 0;
