@@ -26,6 +26,7 @@
 #include "cli/format_flags.h"
 #include "cli/number_option.h"
 #include "cli/progress.h"
+#include "common/median.h"
 #include "emit/kernel_api.h"
 #include "frontend/error.h"
 #include "package/shell.h"
@@ -33,18 +34,14 @@
 
 namespace {
 
+using smolc::median;
+
 struct BenchArgs {
   std::string model, target = "native", cxx = "clang++-19", tokenizer, kv = "f32", runner, tune;
   smolc::cli::FormatFlags formats;
   bool json = false, prepare = false;
   int threads = 1, reps = 5, ctx = 0, speculate = 0;
 };
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 std::string run_capture(const std::string& cmd, int& rc) {
   std::string out;

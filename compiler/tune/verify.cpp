@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "common/median.h"
 #include "tune/search.h"
 
 namespace smolc::tune {
@@ -10,12 +11,6 @@ namespace smolc::tune {
 namespace {
 
 bool panel_changed(const ShapeChoice& s) { return s.tile_m != s.default_tile_m; }
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n == 0 ? 0.0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 // The rule for one stage that keeps the phases marked: each kept phase the
 // margin faster, the other no slower than the margin.
