@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates generated/: the engine sources `smolc compile` emits for
 # SmolLM2-135M-Instruct at bf16, for the avx512 and scalar targets (code only:
-# no weights, no tokenizer tables, no runtime copy; see generated/README.md).
+# no weights, no tokenizer table bytes, no runtime copy; see generated/README.md).
 # The code depends only on the model's config and smolc, so random weights of
 # the real shapes stand in for the checkpoint.
 #   tools/regenerate.sh [--check] [SMOLC]
@@ -23,7 +23,7 @@ for target in avx512 scalar; do
     --name smollm2_135m_instruct_bf16 -o "out-$target" --emit-only >/dev/null
   mkdir -p "$OUT/$target"
   (cd "out-$target/src" && cp smollm2_135m_instruct_bf16.h *.S build.sh COMMAND.txt "$OUT/$target/" &&
-    for f in *.cpp; do [[ "$f" == *-tokenizer.cpp ]] || cp "$f" "$OUT/$target/"; done)
+    cp *.cpp "$OUT/$target/")
 done
 cp "$ROOT/generated/README.md" "$OUT/README.md" 2>/dev/null || true
 if [[ $CHECK == 1 ]]; then

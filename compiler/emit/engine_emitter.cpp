@@ -365,14 +365,20 @@ void set_schedule_vars(TemplateVars& v, const ModelConfig& c, const schedule::Sc
   v["INV_FREQ"] = inv_freq(c);
 }
 
-GeneratedFile tokenizer_file(const EngineModel& m, const EngineOptions& opt) {
-  const TemplateVars v{{"NAME", opt.name},
-                       {"MODEL", comment_safe(m.name)},
-                       {"SOURCE", comment_safe(m.tokenizer->source)},
-                       {"VERSION", std::string(SMOLC_VERSION)},
-                       {"COMMAND", comment_safe(opt.command)},
-                       {"TABLES", without_last_newline(emit_tokenizer_tables_cpp(*m.tokenizer, opt.name))}};
-  return {opt.name + "-tokenizer.cpp", render_embedded("engine/tokenizer.cpp.in", v), {}};
+// The tokenizer's C++ (its TokTables), its .S and the tables' bytes.
+void add_tokenizer(const EngineModel& m, const EngineOptions& opt, bool wasm, EngineSources& out) {
+  const TemplateVars header{{"NAME", opt.name},
+                            {"MODEL", comment_safe(m.name)},
+                            {"SOURCE", comment_safe(m.tokenizer->source)},
+                            {"VERSION", std::string(SMOLC_VERSION)},
+                            {"COMMAND", comment_safe(opt.command)}};
+  const std::string blob = opt.name + ".tokenizer.bin";
+  TokenizerTableFiles t = emit_tokenizer_tables(*m.tokenizer, opt.name, blob, wasm, header);
+  TemplateVars v = header;
+  v["TABLES"] = without_last_newline(t.cpp);
+  out.sources.push_back({opt.name + "-tokenizer.cpp", render_embedded("engine/tokenizer.cpp.in", v), {}});
+  out.sources.push_back({opt.name + "_tokenizer.S", std::move(t.asm_), {}});
+  out.data.push_back({blob, std::move(t.blob)});
 }
 
 }  // namespace
@@ -437,7 +443,7 @@ EngineSources emit_engine(const ir::Graph& g, const schedule::Schedule& s, const
   out.sources.push_back({opt.name + "-engine-" + s.target.name + ".cpp", render_embedded("engine/engine.cpp.in", v),
                          s.target.cxx_flags()});
   for (auto& [fn, k] : kernels.by_function) out.sources.push_back({k.file_name, std::move(k.code), k.cxx_flags});
-  if (text) out.sources.push_back(tokenizer_file(m, opt));
+  if (text) add_tokenizer(m, opt, s.target.wasm(), out);
   out.code_files = out.sources.size();
   if (!opt.external_weights) {
     v["WEIGHTS_BIN"] = c_string(opt.name + ".weights.bin");

@@ -41,10 +41,17 @@ struct GeneratedFile {
   std::vector<std::string> cxx_flags;
 };
 
+// A binary file the sources include (an .incbin of the tokenizer .S).
+struct DataFile {
+  std::string name;   // relative to src/
+  std::string bytes;
+};
+
 struct EngineSources {
   std::string name;
   GeneratedFile header;                // NAME.h
-  std::vector<GeneratedFile> sources;  // engine + kernels (+ weights .S when embedded)
+  std::vector<GeneratedFile> sources;  // engine + kernels + tokenizer (+ weights .S when embedded)
+  std::vector<DataFile> data;          // written beside the sources: the tokenizer tables
   size_t state_bytes = 0;
   size_t code_files = 0;
 };

@@ -1,10 +1,10 @@
 #include "emit/tokenizer_tables_emit.h"
 
 #include <cmath>
-#include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
-#include "emit/template_engine.h"
+#include "common/escape.h"
 #include "frontend/error.h"
 #include "text/tokenizer_tables.h"
 
@@ -19,93 +19,94 @@ bool is_identifier(const std::string& s) {
   return true;
 }
 
-// Bytes as string-literal pieces: letters, digits and a few safe punctuation
-// characters stay; everything else is a 3-digit octal escape, so no quote,
-// backslash, trigraph, newline or comment marker from the file survives.
-void append_literal(std::string& out, const std::string& bytes) {
-  out += "    \"";
-  size_t line = 0;
-  for (unsigned char c : bytes) {
-    if (line >= 96) {
-      out += "\"\n    \"";
-      line = 0;
-    }
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' ||
-                       c == '_' || c == '.' || c == ',' || c == '-' || c == '<' || c == '>' || c == '|';
-    if (plain) {
-      out += static_cast<char>(c);
-      ++line;
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\%03o", c);
-      out += buf;
-      line += 4;
+// Appends each table to the blob in little-endian order and renders its
+// slice of the .S.
+class Blob {
+ public:
+  Blob(std::string prefix, std::string blob_name, bool wasm)
+      : prefix_(std::move(prefix)), name_(std::move(blob_name)), wasm_(wasm) {}
+
+  void add_bytes(const std::string& table, const std::string& bytes) {
+    slice(table, bytes.size());
+    bytes_ += bytes;
+  }
+  // Every table element is 1 or 4 bytes wide (uint8, int32, uint32, float,
+  // TokMerge's four int32).
+  template <typename T>
+  void add(const std::string& table, const std::vector<T>& v) {
+    static_assert(sizeof(T) % 4 == 0 || sizeof(T) == 1, "tables hold bytes and 32-bit words");
+    slice(table, v.size() * sizeof(T));
+    for (const T& e : v) {
+      unsigned char raw[sizeof(T)];
+      std::memcpy(raw, &e, sizeof(T));
+      for (size_t w = 0; w + 4 <= sizeof(T); w += 4) put_le32(raw + w);
+      if (sizeof(T) == 1) bytes_ += static_cast<char>(raw[0]);
     }
   }
-  out += "\"";
-}
+  const std::string& bytes() const { return bytes_; }
+  const std::string& slices() const { return slices_; }
 
-template <typename T, typename F>
-void append_array(std::string& out, const char* type, const std::string& name, const std::vector<T>& v, F fmt) {
-  out += "const " + std::string(type) + " " + name + "[" + std::to_string(v.empty() ? 1 : v.size()) + "] = {";
-  if (v.empty()) out += "0";
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i % 16 == 0) out += "\n   ";
-    out += " " + fmt(v[i]) + ",";
+ private:
+  void put_le32(const unsigned char* p) {
+    uint32_t x;
+    std::memcpy(&x, p, 4);
+    for (int b = 0; b < 4; ++b) bytes_ += static_cast<char>((x >> (8 * b)) & 0xff);
   }
-  out += "\n};\n";
-}
-
-std::string int_str(int64_t v) { return std::to_string(v); }
+  void slice(const std::string& table, size_t n) {
+    slices_ += render_embedded("engine/tokenizer-slice.S.inc.in",
+                               {{"SYMBOL", prefix_ + table},
+                                {"BLOB_STRING", c_string(name_)},
+                                {"OFFSET", static_cast<int64_t>(bytes_.size())},
+                                {"BYTES", static_cast<int64_t>(n)},
+                                {"WASM", static_cast<int64_t>(wasm_)}});
+  }
+  std::string prefix_, name_, bytes_, slices_;
+  bool wasm_;
+};
 
 }  // namespace
 
-std::string emit_tokenizer_tables_cpp(const TokenizerData& data, const std::string& prefix) {
+TokenizerTableFiles emit_tokenizer_tables(const TokenizerData& data, const std::string& prefix,
+                                          const std::string& blob_name, bool wasm, TemplateVars header) {
   if (!is_identifier(prefix)) throw std::invalid_argument("tokenizer table prefix is not an identifier: " + prefix);
   const TokenizerTableData t = build_tokenizer_tables(data);
   for (size_t i = 0; i < t.scores.size(); ++i)
     if (!std::isfinite(t.scores[i]))
       throw InputError(data.source, "scores[" + std::to_string(i) + "]", "score is not a finite number");
   const std::string p = prefix + "_tok_";
-  std::string arrays = "const char " + p + "bytes[] =\n";
-  append_literal(arrays, t.token_bytes);
-  arrays += ";\n";
-  append_array(arrays, "uint32_t", p + "offsets", t.token_offsets, [](uint32_t v) { return std::to_string(v) + "u"; });
-  append_array(arrays, "uint8_t", p + "flags", t.token_flags, [](uint8_t v) { return std::to_string(v); });
-  append_array(arrays, "int32_t", p + "hash", t.token_hash, [](int32_t v) { return int_str(v); });
-  append_array(arrays, "int32_t", p + "byte_token", t.byte_token, [](int32_t v) { return int_str(v); });
-  append_array(arrays, "int32_t", p + "added", t.added_ids, [](int32_t v) { return int_str(v); });
-  if (!t.scores.empty())
-    append_array(arrays, "float", p + "scores", t.scores, [](float v) {
-      char buf[48];
-      std::snprintf(buf, sizeof buf, "%af", static_cast<double>(v));  // hex float: exact
-      return std::string(buf);
-    });
-  if (!t.merges.empty()) {
-    arrays += "const smolc::rt::TokMerge " + p + "merges[" + std::to_string(t.merges.size()) + "] = {";
-    for (size_t i = 0; i < t.merges.size(); ++i) {
-      const rt::TokMerge& m = t.merges[i];
-      if (i % 4 == 0) arrays += "\n   ";
-      arrays +=
-          " {" + int_str(m.left) + ", " + int_str(m.right) + ", " + int_str(m.rank) + ", " + int_str(m.merged) + "},";
-    }
-    arrays += "\n};\n";
-  }
-  arrays.pop_back();  // the template's line ends it
-  const TemplateVars v{{"PREFIX", prefix},
-                       {"P", p},
-                       {"ARRAYS", arrays},
-                       {"KIND", int64_t(t.kind)},
-                       {"VOCAB", int64_t(t.vocab_size)},
-                       {"BOS", int64_t(t.bos_id)},
-                       {"EOS", int64_t(t.eos_id)},
-                       {"SPACE", int64_t(t.space_id)},
-                       {"SPLIT_DIGITS", int64_t(t.split_digits)},
-                       {"HASH_SIZE", int64_t(t.token_hash.size())},
-                       {"SCORES", int64_t(!t.scores.empty())},
-                       {"MERGES", int64_t(t.merges.size())},
-                       {"ADDED", int64_t(t.added_ids.size())}};
-  return render_embedded("engine/tokenizer-tables.inc.in", v);
+  Blob blob(p, blob_name, wasm);
+  blob.add_bytes("bytes", t.token_bytes);
+  blob.add("offsets", t.token_offsets);
+  blob.add("flags", t.token_flags);
+  blob.add("hash", t.token_hash);
+  blob.add("byte_token", t.byte_token);
+  blob.add("added", t.added_ids);
+  if (!t.scores.empty()) blob.add("scores", t.scores);
+  if (!t.merges.empty()) blob.add("merges", t.merges);
+
+  TokenizerTableFiles out;
+  out.cpp = render_embedded("engine/tokenizer-tables.inc.in", {{"PREFIX", prefix},
+                                                               {"P", p},
+                                                               {"BLOB", c_comment(blob_name)},
+                                                               {"KIND", int64_t(t.kind)},
+                                                               {"VOCAB", int64_t(t.vocab_size)},
+                                                               {"BOS", int64_t(t.bos_id)},
+                                                               {"EOS", int64_t(t.eos_id)},
+                                                               {"SPACE", int64_t(t.space_id)},
+                                                               {"SPLIT_DIGITS", int64_t(t.split_digits)},
+                                                               {"HASH_SIZE", int64_t(t.token_hash.size())},
+                                                               {"SCORES", int64_t(!t.scores.empty())},
+                                                               {"MERGES", int64_t(t.merges.size())},
+                                                               {"ADDED", int64_t(t.added_ids.size())}});
+  std::string slices = blob.slices();
+  if (!slices.empty() && slices.back() == '\n') slices.pop_back();  // the template's line ends it
+  header["SLICES"] = slices;
+  header["BLOB"] = c_comment(blob_name);
+  header["BLOB_BYTES"] = static_cast<int64_t>(blob.bytes().size());
+  header["WASM"] = static_cast<int64_t>(wasm);
+  out.asm_ = render_embedded("engine/tokenizer.S.in", header);
+  out.blob = blob.bytes();
+  return out;
 }
 
 }  // namespace smolc

@@ -133,6 +133,7 @@ BuildResult build_engine(const EngineSources& e, const LoweredWeights& w, const 
   fs::copy_file(src / "runtime/chat/chatml.h", dir / "include" / "smolc_chatml.h",
                 fs::copy_options::overwrite_existing);
   for (const GeneratedFile& g : e.sources) write_text(src / g.name, g.text);
+  for (const DataFile& d : e.data) write_file(src / d.name, d.bytes.data(), d.bytes.size());
   if (eo.external_weights) {
     // The layout the engine checks: runtime/weights/smolc_weights.h.
     std::vector<uint8_t> file(SMOLC_WEIGHTS_HEADER_BYTES + w.blob.size(), 0);

@@ -1,6 +1,7 @@
-// emit_tokenizer_tables_cpp: the emitted static tables, compiled with
-// clang++-19 as C++17 together with the runtime, encode and decode exactly as
-// the host Tokenizer does; hostile token text stays inert data.
+// emit_tokenizer_tables: the emitted tables (C++, .S and their binary file),
+// compiled with clang++-19 as C++17 together with the runtime, encode and
+// decode exactly as the host Tokenizer does; hostile token text stays inert
+// data, out of the generated text.
 #include <catch2/catch.hpp>
 #include <filesystem>
 
@@ -44,6 +45,11 @@ int main(int argc, char** argv) {
 }
 )";
 
+TokenizerTableFiles emit(const TokenizerData& data, const std::string& prefix = "emitted") {
+  return emit_tokenizer_tables(data, prefix, "tables.bin", /*wasm=*/false,
+                               {{"NAME", prefix}, {"MODEL", "m"}, {"SOURCE", "s"}, {"VERSION", "0"}, {"COMMAND", "c"}});
+}
+
 std::string hex(const std::string& s) {
   std::string out;
   char buf[4];
@@ -60,13 +66,16 @@ std::vector<std::string> run_emitted(const std::string& name, const TokenizerDat
                                      const std::vector<std::string>& texts) {
   const std::string dir = test::temp_dir("tables_emit_" + name);
   {
-    std::ofstream(dir + "/tables.cpp") << emit_tokenizer_tables_cpp(data, "emitted");
+    const TokenizerTableFiles t = emit(data);
+    std::ofstream(dir + "/tables.cpp") << t.cpp;
+    std::ofstream(dir + "/tables.S") << t.asm_;
+    std::ofstream(dir + "/tables.bin", std::ios::binary) << t.blob;
     std::ofstream(dir + "/driver.cpp") << kDriver;
     std::ofstream in(dir + "/input.bin", std::ios::binary);
     for (const std::string& t : texts) in << t.size() << "\n" << t;
   }
-  std::string cmd = "clang++-19 -std=c++17 -O1 -Wall -Wextra -Werror -fno-exceptions -fno-rtti -I'" +
-                    test::source_dir() + "/runtime' '" + dir + "/tables.cpp' '" + dir + "/driver.cpp'";
+  std::string cmd = "cd '" + dir + "' && clang++-19 -std=c++17 -O1 -Wall -Wextra -Werror -fno-exceptions -fno-rtti -I'" +
+                    test::source_dir() + "/runtime' tables.cpp tables.S driver.cpp";
   for (const auto& e : std::filesystem::directory_iterator(test::source_dir() + "/runtime/tokenizer"))
     if (e.path().extension() == ".cpp") cmd += " '" + e.path().string() + "'";
   cmd += " -o '" + dir + "/driver' 2>'" + dir + "/compile.log'";
@@ -111,16 +120,20 @@ TEST_CASE("emitted tok512 tables encode like the host tokenizer", "[tokenizer]")
   check_same_as_host("tok512", load_llama2c_tokenizer(test::stories_dir() + "/tok512.bin", 512), corpus_texts(200));
 }
 
-TEST_CASE("hostile token text is emitted as inert escaped bytes", "[tokenizer]") {
+TEST_CASE("hostile token text reaches only the tables' binary file, never generated text", "[tokenizer]") {
   TokenizerData d = load_llama2c_tokenizer(test::stories_dir() + "/tok512.bin", 512);
   // Replace a few pieces with text that would break out of a string literal
   // or a comment, or form a trigraph / line splice if pasted raw.
   const std::vector<std::string> hostile = {"\"; int pwned = 1; //", "*/ #error x /*", "\\", "\?\?/", "\n#include <x>\n",
                                             std::string("\0\"\0", 3), "R\"(", ")\""};
   for (size_t i = 0; i < hostile.size(); ++i) d.vocab[300 + i] = hostile[i];
-  std::string src = emit_tokenizer_tables_cpp(d, "emitted");
-  CHECK(src.find("pwned = 1") == std::string::npos);
-  CHECK(src.find("#error") == std::string::npos);
+  // Token text reaches only the binary file: neither generated text holds it.
+  const TokenizerTableFiles t = emit(d);
+  for (const std::string* text : {&t.cpp, &t.asm_}) {
+    CHECK(text->find("pwned") == std::string::npos);
+    CHECK(text->find("#include <x>") == std::string::npos);
+  }
+  CHECK(t.blob.find("\"; int pwned = 1; //") != std::string::npos);
   std::vector<std::string> texts = {"plain text"};
   for (const auto& h : hostile) texts.push_back(h);
   check_same_as_host("hostile", d, texts);
@@ -130,7 +143,7 @@ TEST_CASE("hostile token text is emitted as inert escaped bytes", "[tokenizer]")
 
 TEST_CASE("emit rejects a prefix that is not an identifier", "[tokenizer]") {
   TokenizerData d = load_llama2c_tokenizer(test::stories_dir() + "/tok512.bin", 512);
-  CHECK_THROWS(emit_tokenizer_tables_cpp(d, "a b"));
-  CHECK_THROWS(emit_tokenizer_tables_cpp(d, "1x"));
-  CHECK_THROWS(emit_tokenizer_tables_cpp(d, ""));
+  CHECK_THROWS(emit(d, "a b"));
+  CHECK_THROWS(emit(d, "1x"));
+  CHECK_THROWS(emit(d, ""));
 }
