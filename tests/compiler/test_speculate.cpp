@@ -164,8 +164,11 @@ TEST_CASE("synthetic SmolLM2-135M f32 q8 q4: 256 tokens with speculation are pla
     same(plain, generate(e, free_prompt, 256, 15));
     const std::vector<int32_t> rep =
         repeat_prompt(free_prompt, std::vector<int32_t>(plain.tokens.begin(), plain.tokens.begin() + 120));
-    const Gen spec_rep = generate(e, rep, 256, 15);
-    same(generate(e, rep, 256, 0), spec_rep);
+    // The prompt that repeats a passage: 96 tokens show the guesses taken
+    // (the 256 above are the length check; the f32 engine reads 541 MB per
+    // plain step, the suite's slowest decode).
+    const Gen spec_rep = generate(e, rep, 96, 15);
+    same(generate(e, rep, 96, 0), spec_rep);
     CHECK(spec_rep.accepted > 0);
     if (std::string(fmt) == "q8") same(generate(e, rep, 32, 0, 0.8f), generate(e, rep, 32, 8, 0.8f));
   }
