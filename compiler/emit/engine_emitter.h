@@ -43,7 +43,7 @@ struct GeneratedFile {
 
 // A binary file the sources include (an .incbin of the tokenizer .S).
 struct DataFile {
-  std::string name;   // relative to src/
+  std::string name;  // relative to src/
   std::string bytes;
 };
 

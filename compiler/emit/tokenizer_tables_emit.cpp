@@ -53,12 +53,11 @@ class Blob {
     for (int b = 0; b < 4; ++b) bytes_ += static_cast<char>((x >> (8 * b)) & 0xff);
   }
   void slice(const std::string& table, size_t n) {
-    slices_ += render_embedded("engine/tokenizer-slice.S.inc.in",
-                               {{"SYMBOL", prefix_ + table},
-                                {"BLOB_STRING", c_string(name_)},
-                                {"OFFSET", static_cast<int64_t>(bytes_.size())},
-                                {"BYTES", static_cast<int64_t>(n)},
-                                {"WASM", static_cast<int64_t>(wasm_)}});
+    slices_ += render_embedded("engine/tokenizer-slice.S.inc.in", {{"SYMBOL", prefix_ + table},
+                                                                   {"BLOB_STRING", c_string(name_)},
+                                                                   {"OFFSET", static_cast<int64_t>(bytes_.size())},
+                                                                   {"BYTES", static_cast<int64_t>(n)},
+                                                                   {"WASM", static_cast<int64_t>(wasm_)}});
   }
   std::string prefix_, name_, bytes_, slices_;
   bool wasm_;
