@@ -22,13 +22,19 @@ configure() {
 configure
 
 # fuzz_capi links a real engine: stories260K f32 for the scalar target with a
-# 24-position context (so the context fills often), emitted by this build's
-# smolc and compiled by its own build.sh with the fuzzer's sanitizers.
+# 24-position context (so the context fills often), emitted by smolc and
+# compiled by its own build.sh with the fuzzer's sanitizers. The smolc that
+# emits it is $SMOLC_FUZZ_SMOLC when set (tools/test.sh passes its release
+# build, which saves building the CLI with the fuzzer's instrumentation),
+# else this build's own.
 capi_engine() {
-  local eng="$BUILD/fuzz-capi-engine" cxx="$BUILD/cxx-sanitized"
-  cmake --build "$BUILD" --target smolc
+  local eng="$BUILD/fuzz-capi-engine" cxx="$BUILD/cxx-sanitized" smolc="${SMOLC_FUZZ_SMOLC:-}"
+  if [ -z "$smolc" ]; then
+    cmake --build "$BUILD" --target smolc
+    smolc="$BUILD/bin/smolc"
+  fi
   rm -rf "$eng"
-  "$BUILD/bin/smolc" compile "$ROOT/models/stories260K/stories260K.bin" --tokenizer "$ROOT/models/stories260K/tok512.bin" \
+  "$smolc" compile "$ROOT/models/stories260K/stories260K.bin" --tokenizer "$ROOT/models/stories260K/tok512.bin" \
     --f32 --target scalar --ctx 24 --name fzcapi -o "$eng" --emit-only >/dev/null
   printf '#!/bin/sh\nexec clang++-19 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all "$@"\n' >"$cxx"
   chmod +x "$cxx"

@@ -28,5 +28,5 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   -L "^($ASAN_LABELS)\$"
 
 phase "fuzz: every loader, the tokenizer and the engine C API (libFuzzer + ASan + UBSan, SMOLC_FUZZ_SECONDS each, 7 x 30 s by default, one target per core)"
-tools/fuzz.sh "$ROOT/build-fuzz" "${SMOLC_FUZZ_SECONDS:-30}"
+SMOLC_FUZZ_SMOLC="$ROOT/build/bin/smolc" tools/fuzz.sh "$ROOT/build-fuzz" "${SMOLC_FUZZ_SECONDS:-30}"
 phase "done"
