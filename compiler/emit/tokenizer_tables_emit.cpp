@@ -83,10 +83,11 @@ TokenizerTableFiles emit_tokenizer_tables(const TokenizerData& data, const std::
   if (!t.scores.empty()) blob.add("scores", t.scores);
   if (!t.merges.empty()) blob.add("merges", t.merges);
 
+  const std::string blob_comment = c_comment(blob_name);
   TokenizerTableFiles out;
   out.cpp = render_embedded("engine/tokenizer-tables.inc.in", {{"PREFIX", prefix},
                                                                {"P", p},
-                                                               {"BLOB", c_comment(blob_name)},
+                                                               {"BLOB", blob_comment},
                                                                {"KIND", int64_t(t.kind)},
                                                                {"VOCAB", int64_t(t.vocab_size)},
                                                                {"BOS", int64_t(t.bos_id)},
@@ -100,7 +101,7 @@ TokenizerTableFiles emit_tokenizer_tables(const TokenizerData& data, const std::
   std::string slices = blob.slices();
   if (!slices.empty() && slices.back() == '\n') slices.pop_back();  // the template's line ends it
   header["SLICES"] = slices;
-  header["BLOB"] = c_comment(blob_name);
+  header["BLOB"] = blob_comment;
   header["BLOB_BYTES"] = static_cast<int64_t>(blob.bytes().size());
   header["WASM"] = static_cast<int64_t>(wasm);
   out.asm_ = render_embedded("engine/tokenizer.S.in", header);

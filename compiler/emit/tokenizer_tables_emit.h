@@ -28,8 +28,9 @@ struct TokenizerTableFiles {
 
 // prefix must be a C identifier (chosen by the compiler, checked here);
 // blob_name is the binary file's name as the assembler finds it (beside the
-// .S). wasm: the .S is for the wasm object format, else ELF. `header` holds the .S header's NAME, MODEL, SOURCE,
-// VERSION and COMMAND (comment-safe). Throws InputError for inconsistent tokenizer data.
+// .S). wasm: the .S is for the wasm object format, else ELF. `header` holds
+// the .S header's NAME, MODEL, SOURCE, VERSION and COMMAND (comment-safe).
+// Throws InputError for inconsistent tokenizer data.
 TokenizerTableFiles emit_tokenizer_tables(const TokenizerData& data, const std::string& prefix,
                                           const std::string& blob_name, bool wasm, TemplateVars header);
 

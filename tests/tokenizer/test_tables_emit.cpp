@@ -131,6 +131,7 @@ TEST_CASE("hostile token text reaches only the tables' binary file, never genera
   const TokenizerTableFiles t = emit(d);
   for (const std::string* text : {&t.cpp, &t.asm_}) {
     CHECK(text->find("pwned") == std::string::npos);
+    CHECK(text->find("#error x") == std::string::npos);
     CHECK(text->find("#include <x>") == std::string::npos);
   }
   CHECK(t.blob.find("\"; int pwned = 1; //") != std::string::npos);
