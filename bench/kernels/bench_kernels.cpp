@@ -2,15 +2,17 @@
 //   read bandwidth (STREAM-like sum) over an L2-, L3- and DRAM-sized buffer;
 //   gemv GB/s of packed weights streamed (hot: one matrix reused, so it sits
 //   in cache when it fits; cold: rotating copies totalling >= 512 MiB);
-//   gemm GFLOP/s (2*M*K*n) for an n-token prefill.
+//   gemm GFLOP/s (2*M*K*n) for an n-token prefill (n = 128, or $SMOLC_BENCH_TOKENS).
 // Quantised q8/q4 kernels take the input as int8 activation blocks
 // (smolc_quantize_a8, done once per input outside the timed call, as the
 // engine does); their gemm "GFLOP/s" counts the same 2*M*K*n operations.
 // Every variant of the kernel list this CPU can run is generated, compiled
-// with clang++-19 -O3 and loaded, exactly as the tests do.
+// with clang++-19 -O2 (engines' flag; $SMOLC_BENCH_CXX and $SMOLC_BENCH_OPT
+// pick another compiler or level, e.g. g++ -O3) and loaded, as the tests do.
 //   bench_kernels [FILTER]   (FILTER: substrings of variant names, comma-separated, e.g. "q8-gemv,q4-gemv")
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <random>
@@ -145,8 +147,13 @@ int main(int argc, char** argv) {
   for (const auto& v : vars)
     for (const Shape& sh : kShapes) srcs.push_back(emit_variant(v, sh.M, sh.K, "b_"));
   // Quantised kernels include "quant/smolc_quant.h" from runtime/.
-  const std::string cxx = std::string("clang++-19 -I") + SMOLC_SOURCE_DIR + "/runtime";
-  test::JitResult jr = test::jit_compile(srcs, "/tmp/smolc-bench-kernels", cxx, "-O3");
+  const char* env_cxx = std::getenv("SMOLC_BENCH_CXX");
+  const std::string compiler = env_cxx && *env_cxx ? env_cxx : "clang++-19";
+  const char* env_opt = std::getenv("SMOLC_BENCH_OPT");
+  const std::string opt = env_opt && *env_opt ? env_opt : "-O2";
+  std::printf("kernels compiled by: %s %s\n\n", compiler.c_str(), opt.c_str());
+  const std::string cxx = compiler + " -I" + SMOLC_SOURCE_DIR + "/runtime";
+  test::JitResult jr = test::jit_compile(srcs, "/tmp/smolc-bench-kernels", cxx, opt);
   if (!jr.lib) {
     std::fprintf(stderr, "compiling kernels failed:\n%s\n", jr.log.c_str());
     return 1;
@@ -187,7 +194,10 @@ int main(int argc, char** argv) {
     }
   }
 
-  const int n = 128;
+  // Tokens per gemm call: 128 by default; $SMOLC_BENCH_TOKENS sets the
+  // engine's prefill step instead (kPrefill of the target, e.g. 32 on avx512).
+  const char* env_n = std::getenv("SMOLC_BENCH_TOKENS");
+  const int n = env_n && std::atoi(env_n) > 0 ? std::atoi(env_n) : 128;
   std::printf("\n## gemm (prefill, %d tokens), 1 thread\n\n| variant | matrix | MxK | GFLOP/s |\n|---|---|---|---|\n", n);
   si = 0;
   for (const auto& v : vars) {
