@@ -132,7 +132,10 @@ const std::vector<TargetDesc>& target_table() {
       // fastest at 32 rows; q8, q4 at 16 (docs/performance-notes.md, "Tile
       // measurements behind target_table").
       host("avx2", Isa::AVX2, format_tiles({16, 6}, {16, 6}, {32, 6}), 48),
-      host("avx512", Isa::AVX512, format_tiles({32, 8}, {32, 8}, {32, 8}), 32),
+      // avx512: 64-token prefill steps, the step `smolc tune` chose for q8,
+      // q4 and bf16 in both idle runs (each step streams every weight once;
+      // docs/performance.md, "Prefill step").
+      host("avx512", Isa::AVX512, format_tiles({32, 8}, {32, 8}, {32, 8}), 64),
       // aarch64: 16 rows (4 q registers) x 4 tokens = 16 accumulators of the
       // 32 q registers, leaving room for the bf16 pair's 8 widened weights;
       // 32-token prefill steps; not measured (no board here), see docs/targets.md.
