@@ -3,12 +3,15 @@
 // (bench/compilers/compare_cxx.sh) to count the instructions of an engine's
 // prefill. Built against a compiled engine NAME (a `smolc bench --prepare`
 // directory), with its header forced in:
-//   CXX -O2 -DENGINE=NAME -DENGINE_U=UNAME -include DIR/include/NAME.h -IDIR/include \
-//       prefill_driver.cpp DIR/lib/libNAME.a -lpthread
+//   CXX -O2 -DENGINE=NAME -DENGINE_U=UNAME -include DIR/include/NAME.h -IDIR/include
+//       prefill_driver.cpp DIR/lib/libNAME.a -lpthread       (one command)
 //   prefill_driver N [D]
 // It prints the argmax and a digest of the logits after the prefill, and
 // after D greedy decode steps that follow it (default 0; callgrind's
 // --toggle-collect=NAME_decode counts those alone).
+// For a sampling profile (`perf record -e cpu-clock`), $SMOLC_DRIVER_THREADS
+// sets the engine's threads (default 1) and $SMOLC_DRIVER_REPS repeats the
+// prefill, after NAME_reset, that many times (default 1).
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +33,19 @@ int main(int argc, char** argv) {
   if (!state || !ids) return 1;
   uint64_t lcg = 12345;  // the ids of smolc bench's runner
   for (int i = 0; i < n; ++i) ids[i] = (int32_t)((lcg = (lcg * 1103515245u + 12345u) % 2147483648u) % U(VOCAB_SIZE));
+  const char* env_threads = getenv("SMOLC_DRIVER_THREADS");
+  const char* env_reps = getenv("SMOLC_DRIVER_REPS");
+  const int threads = env_threads ? atoi(env_threads) : 1, reps = env_reps ? atoi(env_reps) : 1;
+  if (threads < 1 || reps < 1) {
+    fprintf(stderr, "prefill_driver: SMOLC_DRIVER_THREADS and SMOLC_DRIVER_REPS must be positive integers\n");
+    return 2;
+  }
   int rc = E(init)(state, U(STATE_BYTES));
-  if (rc == 0) rc = E(set_threads)(state, 1);
-  if (rc == 0) rc = E(prefill)(state, ids, n);
+  if (rc == 0) rc = E(set_threads)(state, threads);
+  for (int r = 0; rc == 0 && r < reps; ++r) {
+    E(reset)(state);
+    rc = E(prefill)(state, ids, n);
+  }
   for (int step = 0; rc == 0 && step <= d; ++step) {
     if (step > 0) rc = E(decode)(state, E(argmax)(state));
     if (rc != 0) break;
