@@ -118,6 +118,12 @@ double bench_stream() {
   return dram;
 }
 
+// $name, or fallback where it is unset or empty.
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
 // FILTER: substrings separated by ',' (any one matches); empty matches all.
 bool matches(const std::string& filter, const std::string& name) {
   if (filter.empty()) return true;
@@ -147,10 +153,8 @@ int main(int argc, char** argv) {
   for (const auto& v : vars)
     for (const Shape& sh : kShapes) srcs.push_back(emit_variant(v, sh.M, sh.K, "b_"));
   // Quantised kernels include "quant/smolc_quant.h" from runtime/.
-  const char* env_cxx = std::getenv("SMOLC_BENCH_CXX");
-  const std::string compiler = env_cxx && *env_cxx ? env_cxx : "clang++-19";
-  const char* env_opt = std::getenv("SMOLC_BENCH_OPT");
-  const std::string opt = env_opt && *env_opt ? env_opt : "-O2";
+  const std::string compiler = env_or("SMOLC_BENCH_CXX", "clang++-19");
+  const std::string opt = env_or("SMOLC_BENCH_OPT", "-O2");
   std::printf("kernels compiled by: %s %s\n\n", compiler.c_str(), opt.c_str());
   const std::string cxx = compiler + " -I" + SMOLC_SOURCE_DIR + "/runtime";
   test::JitResult jr = test::jit_compile(srcs, "/tmp/smolc-bench-kernels", cxx, opt);
@@ -196,8 +200,8 @@ int main(int argc, char** argv) {
 
   // Tokens per gemm call: 128 by default; $SMOLC_BENCH_TOKENS sets the
   // engine's prefill step instead (kPrefill of the target, e.g. 32 on avx512).
-  const char* env_n = std::getenv("SMOLC_BENCH_TOKENS");
-  const int n = env_n && std::atoi(env_n) > 0 ? std::atoi(env_n) : 128;
+  const int env_n = std::atoi(env_or("SMOLC_BENCH_TOKENS", "128").c_str());
+  const int n = env_n > 0 ? env_n : 128;
   std::printf("\n## gemm (prefill, %d tokens), 1 thread\n\n| variant | matrix | MxK | GFLOP/s |\n|---|---|---|---|\n", n);
   si = 0;
   for (const auto& v : vars) {
