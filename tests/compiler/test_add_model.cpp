@@ -4,10 +4,12 @@
 // consumer under a cross toolchain file.
 #include <catch2/catch.hpp>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "support/published_story.h"
 #include "support/test_support.h"
@@ -40,8 +42,17 @@ void configure(const std::string& src, const std::string& b, const std::string& 
 
 bool compiled(const std::string& log) { return log.find("smolc: compiling") != std::string::npos; }
 
-// Moves a file's mtime forward, as an edit would, without changing its bytes.
-void touch(const std::string& file) { REQUIRE(sh("touch -d '+2 seconds' " + shell_quote(file)) == 0); }
+// Makes `file` newer than the engine library `lib`, as an edit would, without
+// changing its bytes. Its time is never ahead of the clock: an input dated in the
+// future stays newer than the output a fast rebuild writes, so ninja would
+// rebuild again on the next run.
+void touch(const std::string& file, const std::string& lib) {
+  for (int i = 0; i < 50 && !(fs::exists(file) && fs::last_write_time(file) > fs::last_write_time(lib)); ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a coarse file system clock
+    REQUIRE(sh("touch " + shell_quote(file)) == 0);
+  }
+  REQUIRE(fs::last_write_time(file) > fs::last_write_time(lib));
+}
 
 // A user project: one smolc_add_model call and examples/generate linked to it.
 void write_project(const std::string& dir, const std::string& call, const std::string& name) {
@@ -92,10 +103,10 @@ TEST_CASE("smolc_add_model q4 takes every compile option and rebuilds only when 
   CHECK(read_file(dir + "/out.txt") == r.out);
 
   CHECK_FALSE(compiled(build(b)));  // nothing changed: nothing compiled
-  touch(dir + "/model/tok512.bin");
+  touch(dir + "/model/tok512.bin", out + "/lib/libstory_q4.a");
   CHECK(compiled(build(b)));
   CHECK_FALSE(compiled(build(b)));
-  touch(dir + "/model/stories260K.bin");
+  touch(dir + "/model/stories260K.bin", out + "/lib/libstory_q4.a");
   CHECK(compiled(build(b)));
 }
 
@@ -124,7 +135,7 @@ TEST_CASE("smolc_add_model takes a TUNE file and a model by name, and tracks bot
   CHECK_FALSE(compiled(build(b)));
   for (const std::string& f : {dir + "/tune.json", dir + "/models/tok512.bin", dir + "/models/stories260K.bin"}) {
     INFO(f);
-    touch(f);
+    touch(f, b + "/smolc/tuned_q8/lib/libtuned_q8.a");
     CHECK(compiled(build(b)));
     CHECK_FALSE(compiled(build(b)));
   }
@@ -143,7 +154,7 @@ TEST_CASE("smolc_add_model q8 of a HuggingFace directory rebuilds when any file 
   for (const char* f : {"model.safetensors", "tokenizer.json"}) {
     INFO(f);
     REQUIRE(fs::exists(dir + "/model/" + f));
-    touch(dir + "/model/" + f);
+    touch(dir + "/model/" + f, b + "/smolc/hf_q8/lib/libhf_q8.a");
     CHECK(compiled(build(b)));
     CHECK_FALSE(compiled(build(b)));
   }
