@@ -751,12 +751,21 @@ void attend_tile(const AttnJob& j, int t0, int nt, int h0, int nh) {
   SMOLC_PROF_ADD(kProfPv, t_sm1, t_pv1);
 }
 
-// Items i = tile * kHeads + head, tiles of kTokens tokens.
+// The tile at place k of the items' order 0, T-1, 1, T-2, 2, ... of T tiles.
+// A tile's cost grows with the cache rows its tokens see, so in token order
+// the thread given a step's later half of tiles had up to 3x the work of the
+// other (the first step of a prompt); pairing early with late tiles evens
+// out every run of an even number of places, which is what the pool's equal
+// chunks of items are when the threads divide the tile count.
+inline int zigzag_tile(int k, int tiles) { return k % 2 == 0 ? k / 2 : tiles - 1 - k / 2; }
+
+// Items i = place * kHeads + head; tiles of kTokens tokens in zigzag order.
 template <int kBlock, int kTokens>
 void attention_range(void* ctx, int i0, int i1) {
   const AttnJob& j = *static_cast<const AttnJob*>(ctx);
+  const int tiles = (j.s->n + kTokens - 1) / kTokens;
   for (int i = i0; i < i1;) {
-    const int h = i % kHeads, t0 = i / kHeads * kTokens;
+    const int h = i % kHeads, t0 = zigzag_tile(i / kHeads, tiles) * kTokens;
     const int rest = kGroup - h % kGroup;  // heads left in this KV head's group
     const int nh = i1 - i < rest ? i1 - i : rest;
     const int nt = j.s->n - t0 < kTokens ? j.s->n - t0 : kTokens;
