@@ -65,10 +65,4 @@ inline std::string tiny_model(const std::string& test) {
   return dir;
 }
 
-// Same tokens and the same logits, bit for bit.
-inline bool same_bits(const EngineRun& a, const EngineRun& b) {
-  return a.tokens == b.tokens && a.logits.size() == b.logits.size() &&
-         std::memcmp(a.logits.data(), b.logits.data(), a.logits.size() * sizeof(float)) == 0;
-}
-
 }  // namespace smolc::test

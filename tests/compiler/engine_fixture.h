@@ -101,6 +101,12 @@ inline std::vector<std::vector<float>> reference_logits(const Checkpoint& ck, co
   return out;
 }
 
+// Same tokens and the same logits, bit for bit.
+inline bool same_bits(const EngineRun& a, const EngineRun& b) {
+  return a.tokens == b.tokens && a.logits.size() == b.logits.size() &&
+         std::memcmp(a.logits.data(), b.logits.data(), a.logits.size() * sizeof(float)) == 0;
+}
+
 inline double nmse(const float* a, const std::vector<float>& ref) {
   double num = 0, den = 0;
   for (size_t i = 0; i < ref.size(); ++i) {
