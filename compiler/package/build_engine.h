@@ -16,9 +16,9 @@ struct BuildOptions {
   std::string cxxflags;            // --cxxflags: after the target's flags on every unit (split at blanks)
   std::string ar;                  // empty: llvm-ar-19 if present, else ar
   // Optimisation level and flags of every unit: the target's
-  // (schedule::TargetDesc::unit_flags), -O2 -fPIC -ffp-contract=off on hosts, -O3, core/FPU/ABI
+  // (schedule::TargetDesc::unit_flags), -O2 -fPIC on hosts (x86: and -ffp-contract=off), -O3, core/FPU/ABI
   // and -ffreestanding on bare metal.
-  std::vector<std::string> unit_flags = {"-O2", "-fPIC", "-ffp-contract=off"};
+  std::vector<std::string> unit_flags = {"-O2", "-fPIC"};
   bool hosted = true;         // false: bare metal, whose CMake config links no pthreads
   bool emit_only = false;     // write src/ (and weights) but do not compile
   int jobs = 0;               // parallel compiles (0: online CPUs)

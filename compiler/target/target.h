@@ -107,13 +107,8 @@ struct TargetDesc {
   // runtime). Host targets build position-independent objects for
   // shared-library users; bare-metal targets name the core, FPU and ABI here
   // instead, which is why this is per target and not a constant of the build
-  // driver. -ffp-contract=off: the kernels write every fused multiply-add as
-  // an intrinsic, so g++ (whose C++ default is -ffp-contract=fast) fuses no
-  // other `a * b + c` into one either, and an engine built by g++ computes the
-  // same bits as one built by clang (docs/compiler.md, "Compilers"). Bare-metal
-  // targets leave it out: their scalar kernels rely on GCC fusing them into the
-  // FPU's VFMA.
-  std::vector<std::string> unit_flags = {"-O2", "-fPIC", "-ffp-contract=off"};
+  // driver (the x86 targets add -ffp-contract=off: targets.cpp).
+  std::vector<std::string> unit_flags = {"-O2", "-fPIC"};
   // The compiler and archiver used when the user names none; bare-metal
   // targets also the GCC multilib the flags select and the qemu-system-arm
   // machine that runs an image for it (docs/firmware.md).

@@ -76,6 +76,22 @@ TargetDesc host(const std::string& name, Isa isa, FormatTiles tiles, int prefill
   return t;
 }
 
+// The x86 SIMD targets: their engine and kernel code writes every fused
+// multiply-add it means as an intrinsic (the elementwise loops fuse exactly
+// where clang contracts the portable expressions), so -ffp-contract=off keeps
+// g++ (C++ default -ffp-contract=fast) from fusing anything else, and an
+// engine built by g++ computes the same bits as one built by clang, whose
+// output the flag leaves unchanged (docs/compiler.md, "Compilers"). Not on
+// the targets whose portable code relies on clang's contraction within an
+// expression to match those intrinsics (aarch64: off moved the 135M q8
+// engine's logits NMSE 6e-5 away from the x86 engine's), nor on bare metal,
+// whose scalar kernels rely on GCC fusing into the FPU's VFMA.
+TargetDesc x86(const std::string& name, Isa isa, FormatTiles tiles, int prefill) {
+  TargetDesc t = host(name, isa, tiles, prefill);
+  t.unit_flags.push_back("-ffp-contract=off");
+  return t;
+}
+
 // Bare-metal Cortex-M (docs/firmware.md): the scalar kernels (with Helium
 // paths where the core has MVE) compiled for the core by arm-none-eabi-g++
 // against newlib's headers. The engine needs nothing of the C library beyond
@@ -131,11 +147,11 @@ const std::vector<TargetDesc>& target_table() {
       // prefill steps are 8 whole tiles. q16 (panel-interleaved) gemv is
       // fastest at 32 rows; q8, q4 at 16 (docs/performance-notes.md, "Tile
       // measurements behind target_table").
-      host("avx2", Isa::AVX2, format_tiles({16, 6}, {16, 6}, {32, 6}), 48),
+      x86("avx2", Isa::AVX2, format_tiles({16, 6}, {16, 6}, {32, 6}), 48),
       // avx512: 64-token prefill steps, the step `smolc tune` chose for q8,
       // q4 and bf16 in both idle runs (each step streams every weight once;
       // docs/performance.md, "Prefill step").
-      host("avx512", Isa::AVX512, format_tiles({32, 8}, {32, 8}, {32, 8}), 64),
+      x86("avx512", Isa::AVX512, format_tiles({32, 8}, {32, 8}, {32, 8}), 64),
       // aarch64: 16 rows (4 q registers) x 4 tokens = 16 accumulators of the
       // 32 q registers, leaving room for the bf16 pair's 8 widened weights;
       // 32-token prefill steps; not measured (no board here), see docs/targets.md.

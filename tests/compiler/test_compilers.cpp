@@ -1,6 +1,6 @@
 // An engine built by g++ computes the same logits, bit for bit, as the same
 // engine built by clang++-19. The kernels write every fused multiply-add as
-// an intrinsic and the host targets' unit flags hold -ffp-contract=off, so
+// an intrinsic and the x86 targets' unit flags hold -ffp-contract=off, so
 // g++ (whose C++ default, -ffp-contract=fast, fused `acc + fsum * scale` in
 // the q8/q4 kernels: NMSE 5e-5 against clang's engine on SmolLM2-135M) adds
 // no fusion of its own. The truth each engine is held to (the reference
