@@ -335,15 +335,39 @@ inline void project(const Step& s, const Proj& p, const void* xin, float* y, int
   else p.gemm(s.w + p.offset, x, s.n, y, ldy, r0, r1);
 }
 
-// out[t] = x[t] / rms(x[t]) (* gain): the mean of squares accumulates in double.
-void rms_norm(const float* x, float* out, int n, const float* gain) {
-  SMOLC_PROF_SCOPE(kProfRmsNorm);
-  for (int t = 0; t < n; ++t) {
+// out[t] = x[t] / rms(x[t]) (* gain) for tokens [t0, t1): the mean of squares
+// accumulates in double.
+void rms_norm_rows(const float* x, float* out, int t0, int t1, const float* gain) {
+  for (int t = t0; t < t1; ++t) {
     const float* xt = x + t * kDim;
     double ss = 0.0;
     for (int i = 0; i < kDim; ++i) ss += static_cast<double>(xt[i]) * xt[i];
     scale_row(xt, static_cast<float>(1.0 / sqrt(ss / kDim + kRmsEps)), gain, out + t * kDim);
   }
+}
+
+struct RmsNormJob {
+  const float* x;
+  float* out;
+  const float* gain;
+};
+void rms_norm_range(void* ctx, int t0, int t1) {
+  const RmsNormJob& j = *static_cast<const RmsNormJob*>(ctx);
+  rms_norm_rows(j.x, j.out, t0, t1, j.gain);
+}
+
+// n tokens' norms, split over the threads by token when there are several
+// (the sum of squares is a serial double chain per token, so a prefill step's
+// norms took longer alone than the pool's spin, and the other threads fell
+// asleep before every layer's two norms); each token's arithmetic is the same.
+void rms_norm(const Step& s, const float* x, float* out, int n, const float* gain) {
+  SMOLC_PROF_SCOPE(kProfRmsNorm);
+  if (n == 1) {
+    rms_norm_rows(x, out, 0, 1, gain);
+    return;
+  }
+  RmsNormJob j = {x, out, gain};
+  parallel(s, rms_norm_range, &j, n, 1);
 }
 
 // cos/sin [n, kHalf] of this step's positions, shared by every layer and head.
@@ -647,7 +671,7 @@ void rows_logits_range(void* ctx, int r0, int r1) {
 
 void lm_head_rows(const Step& s, const Proj& p, const float* x, const float* gain) {
   float* xl = buf(s, kXn);  // the layers are done with it
-  rms_norm(x, xl, s.n, gain);
+  rms_norm(s, x, xl, s.n, gain);
   float* rows = buf(s, kLogitsRows);
   RowsLogitsJob j = {&s, &p, project_input(s, p, xl, s.n), rows};
   {
@@ -663,7 +687,7 @@ void lm_head(const Step& s, const Proj& p, const float* x, const float* gain) {
     return;
   }
   float* xl = buf(s, kLastNorm);
-  rms_norm(x + (s.n - 1) * kDim, xl, 1, gain);
+  rms_norm(s, x + (s.n - 1) * kDim, xl, 1, gain);
   LogitsJob j = {&s, &p, project_input(s, p, xl, 1), buf(s, kLogits)};
   SMOLC_PROF_SCOPE(kProfLmRegion);
   parallel(s, logits_range, &j, kVocab, p.tile_m);
@@ -804,272 +828,272 @@ void forward(const Step& s, const int32_t* tokens, bool want_logits) {
   embed(s, smollm2_135m_instruct_bf16_bf16_row_49152x576_4r_scalar, 212336640, tokens, x);  // x = embed[tokens] (rows of the tied lm_head)  [n, 576]
 
   // ---- layer 0
-  rms_norm(x, xn, s.n, nullptr);  // layers.0.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.0.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_0_wqkv, 0, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 0, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_0_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.0.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.0.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_0_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_0_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 1
-  rms_norm(x, xn, s.n, nullptr);  // layers.1.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.1.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_1_wqkv, 1, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 1, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_1_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.1.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.1.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_1_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_1_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 2
-  rms_norm(x, xn, s.n, nullptr);  // layers.2.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.2.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_2_wqkv, 2, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 2, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_2_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.2.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.2.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_2_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_2_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 3
-  rms_norm(x, xn, s.n, nullptr);  // layers.3.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.3.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_3_wqkv, 3, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 3, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_3_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.3.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.3.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_3_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_3_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 4
-  rms_norm(x, xn, s.n, nullptr);  // layers.4.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.4.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_4_wqkv, 4, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 4, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_4_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.4.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.4.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_4_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_4_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 5
-  rms_norm(x, xn, s.n, nullptr);  // layers.5.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.5.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_5_wqkv, 5, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 5, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_5_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.5.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.5.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_5_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_5_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 6
-  rms_norm(x, xn, s.n, nullptr);  // layers.6.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.6.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_6_wqkv, 6, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 6, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_6_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.6.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.6.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_6_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_6_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 7
-  rms_norm(x, xn, s.n, nullptr);  // layers.7.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.7.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_7_wqkv, 7, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 7, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_7_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.7.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.7.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_7_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_7_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 8
-  rms_norm(x, xn, s.n, nullptr);  // layers.8.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.8.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_8_wqkv, 8, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 8, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_8_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.8.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.8.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_8_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_8_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 9
-  rms_norm(x, xn, s.n, nullptr);  // layers.9.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.9.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_9_wqkv, 9, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 9, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_9_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.9.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.9.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_9_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_9_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 10
-  rms_norm(x, xn, s.n, nullptr);  // layers.10.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.10.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_10_wqkv, 10, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 10, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_10_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.10.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.10.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_10_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_10_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 11
-  rms_norm(x, xn, s.n, nullptr);  // layers.11.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.11.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_11_wqkv, 11, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 11, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_11_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.11.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.11.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_11_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_11_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 12
-  rms_norm(x, xn, s.n, nullptr);  // layers.12.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.12.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_12_wqkv, 12, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 12, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_12_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.12.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.12.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_12_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_12_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 13
-  rms_norm(x, xn, s.n, nullptr);  // layers.13.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.13.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_13_wqkv, 13, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 13, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_13_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.13.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.13.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_13_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_13_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 14
-  rms_norm(x, xn, s.n, nullptr);  // layers.14.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.14.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_14_wqkv, 14, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 14, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_14_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.14.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.14.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_14_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_14_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 15
-  rms_norm(x, xn, s.n, nullptr);  // layers.15.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.15.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_15_wqkv, 15, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 15, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_15_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.15.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.15.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_15_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_15_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 16
-  rms_norm(x, xn, s.n, nullptr);  // layers.16.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.16.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_16_wqkv, 16, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 16, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_16_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.16.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.16.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_16_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_16_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 17
-  rms_norm(x, xn, s.n, nullptr);  // layers.17.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.17.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_17_wqkv, 17, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 17, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_17_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.17.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.17.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_17_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_17_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 18
-  rms_norm(x, xn, s.n, nullptr);  // layers.18.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.18.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_18_wqkv, 18, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 18, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_18_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.18.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.18.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_18_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_18_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 19
-  rms_norm(x, xn, s.n, nullptr);  // layers.19.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.19.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_19_wqkv, 19, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 19, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_19_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.19.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.19.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_19_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_19_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 20
-  rms_norm(x, xn, s.n, nullptr);  // layers.20.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.20.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_20_wqkv, 20, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 20, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_20_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.20.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.20.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_20_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_20_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 21
-  rms_norm(x, xn, s.n, nullptr);  // layers.21.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.21.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_21_wqkv, 21, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 21, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_21_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.21.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.21.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_21_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_21_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 22
-  rms_norm(x, xn, s.n, nullptr);  // layers.22.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.22.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_22_wqkv, 22, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 22, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_22_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.22.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.22.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_22_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_22_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 23
-  rms_norm(x, xn, s.n, nullptr);  // layers.23.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.23.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_23_wqkv, 23, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 23, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_23_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.23.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.23.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_23_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_23_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 24
-  rms_norm(x, xn, s.n, nullptr);  // layers.24.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.24.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_24_wqkv, 24, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 24, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_24_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.24.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.24.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_24_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_24_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 25
-  rms_norm(x, xn, s.n, nullptr);  // layers.25.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.25.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_25_wqkv, 25, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 25, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_25_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.25.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.25.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_25_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_25_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 26
-  rms_norm(x, xn, s.n, nullptr);  // layers.26.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.26.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_26_wqkv, 26, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 26, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_26_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.26.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.26.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_26_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_26_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 27
-  rms_norm(x, xn, s.n, nullptr);  // layers.27.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.27.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_27_wqkv, 27, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 27, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_27_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.27.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.27.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_27_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_27_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 28
-  rms_norm(x, xn, s.n, nullptr);  // layers.28.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.28.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_28_wqkv, 28, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 28, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_28_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.28.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.28.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_28_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_28_w2, h, x);  // x += h . w2^T  [n, 576]
 
   // ---- layer 29
-  rms_norm(x, xn, s.n, nullptr);  // layers.29.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.29.attn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   qkv_rope_kv(s, kP_layers_29_wqkv, 29, xn, qkv);  // qkv = xn . Wqkv^T; RoPE(q, k); k, v -> cache  [n, 960]
   attention(s, 29, qkv, att);  // att = softmax(q k^T / sqrt(64)) v; 9 heads over 3 KV heads  [n, 576]
   residual_proj(s, kP_layers_29_wo, att, x);  // x += att . wo^T  [n, 576]
-  rms_norm(x, xn, s.n, nullptr);  // layers.29.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
+  rms_norm(s, x, xn, s.n, nullptr);  // layers.29.ffn_norm: xn = x / rms(x) (gain folded into the next projection)  [n, 576]
   swiglu_proj(s, kP_layers_29_w13, xn, h);  // h = silu(xn . W1^T) * (xn . W3^T)  [n, 1536]
   residual_proj(s, kP_layers_29_w2, h, x);  // x += h . w2^T  [n, 576]
 
