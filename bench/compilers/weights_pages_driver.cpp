@@ -1,6 +1,6 @@
 // Decode speed of an external-weights engine (`smolc compile --weights
 // external`) with its weights file loaded into 4 KiB pages (posix_memalign,
-// as the bench runner and `smolc run` load it) and into 2 MiB transparent huge
+// as smolc's own loaders do) and into 2 MiB transparent huge
 // pages (an mmap'd, 2 MiB-aligned block with madvise(MADV_HUGEPAGE)), the two
 // alternating in one process. Linux only. Built against the engine NAME:
 //   CXX -O2 -DENGINE=NAME -DENGINE_U=UNAME -include DIR/include/NAME.h -IDIR/include
