@@ -35,16 +35,18 @@ std::string runner_source(const CachedEngine& e) {
   // greedy generation (a free and a repetitive task, kSpec* above).
   // Token ids are the same fixed pseudo-random ids speed.mjs uses; the content
   // does not change the cost. Time comes from the engine's platform clock.
-  return render_embedded("package/bench-runner.cpp.in", {{"NAME", e.name},
-                                                         {"UNAME", ascii_upper(e.name)},
-                                                         {"VERSION", std::string(SMOLC_VERSION)},
-                                                         {"KV_ELEM_BYTES", int64_t(e.kv_f16 ? 2 : 4)},
-                                                         {"PROMPT_SHORT", int64_t(lengths_for(e.ctx).prompt_short)},
-                                                         {"PROMPT_LONG", int64_t(lengths_for(e.ctx).prompt_long)},
-                                                         {"DECODE", int64_t(lengths_for(e.ctx).decode)},
-                                                         {"SPEC_START", int64_t(kSpecStart)},
-                                                         {"SPEC_PASSAGE", int64_t(kSpecPassage)},
-                                                         {"SPEC_TOKENS", int64_t(kSpecTokens)}});
+  return render_embedded("package/bench-runner.cpp.in",
+                         {{"NAME", e.name},
+                          {"UNAME", ascii_upper(e.name)},
+                          {"VERSION", std::string(SMOLC_VERSION)},
+                          {"KV_ELEM_BYTES", int64_t(e.kv_f16 ? 2 : 4)},
+                          {"PROMPT_SHORT", int64_t(lengths_for(e.ctx).prompt_short)},
+                          {"PROMPT_LONG", int64_t(lengths_for(e.ctx).prompt_long)},
+                          {"DECODE", int64_t(lengths_for(e.ctx).decode)},
+                          {"SPEC_START", int64_t(kSpecStart)},
+                          {"SPEC_PASSAGE", int64_t(kSpecPassage)},
+                          {"SPEC_TOKENS", int64_t(kSpecTokens)},
+                          {"WEIGHTS_MEMORY", render_embedded("package/weights-memory.inc.in", {})}});
 }
 
 std::string build_runner(const CachedEngine& e, const std::string& cxx, const std::string& triple,

@@ -107,8 +107,6 @@ smolc::CachedEngine compiled_dir(const BenchArgs& a, const CLI::App& app) {
     if (app.count(opt) > 0)
       throw InputError(opt, "",
                        "does not apply to a compiled directory (" + a.model + "): it is fixed at compile time");
-  if (e.external_weights)
-    throw InputError(manifest, "weights", "external: smolc bench links engines with embedded weights only");
   if (e.ctx < bench::kMinScaledCtx)
     throw InputError(manifest, "ctx",
                      "the engine holds " + std::to_string(e.ctx) + " positions; bench needs at least " +
@@ -184,9 +182,11 @@ int run(const BenchArgs& a, const CLI::App& app) {
   }
 
   int rc = 0;
-  // A wasm engine's runner reads the engine's weights file from $SMOLC_WEIGHTS.
-  const std::string weights_env =
-      target->wasm() ? "SMOLC_WEIGHTS=" + shell_quote(e.dir + "/" + e.name + ".weights") + " " : std::string();
+  // An external-weights engine's runner (every wasm one) reads the engine's
+  // weights file from $SMOLC_WEIGHTS.
+  const std::string weights_env = target->wasm() || e.external_weights
+                                      ? "SMOLC_WEIGHTS=" + shell_quote(e.dir + "/" + e.name + ".weights") + " "
+                                      : std::string();
   const std::string out = run_capture(weights_env + (runner_cmd.empty() ? "" : runner_cmd + " ") + "'" + runner + "' " +
                                           std::to_string(a.threads) + " " + std::to_string(a.reps) +
                                           (a.speculate > 0 ? " " + std::to_string(a.speculate) : ""),

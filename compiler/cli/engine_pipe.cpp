@@ -57,9 +57,11 @@ std::string link_command(const CachedEngine& e, const schedule::TargetDesc& t, c
 // (path, size, mtime: a recompiled engine directory is relinked).
 std::string build_pipe_program(const CachedEngine& e, const schedule::TargetDesc& t, const std::string& cxx,
                                const fs::path& out_dir) {
-  const std::string src =
-      render_embedded("package/run-pipe.cpp.in",
-                      {{"NAME", e.name}, {"UNAME", ascii_upper(e.name)}, {"VERSION", std::string(SMOLC_VERSION)}});
+  const std::string src = render_embedded("package/run-pipe.cpp.in",
+                                          {{"NAME", e.name},
+                                           {"UNAME", ascii_upper(e.name)},
+                                           {"VERSION", std::string(SMOLC_VERSION)},
+                                           {"WEIGHTS_MEMORY", render_embedded("package/weights-memory.inc.in", {})}});
   const std::string cmd = link_command(e, t, cxx);
   const fs::path lib = fs::absolute(e.library);
   const std::string key = src + "\n" + cmd + "\n" + lib.string() + ":" + std::to_string(fs::file_size(lib)) + ":" +

@@ -133,6 +133,32 @@ TEST_CASE("bench DIR measures the compiled directory and a 512-token context sca
   CHECK(t.out.find("tg102 @ d410 (tok/s)") != std::string::npos);
 }
 
+// --weights external: the bench runner loads DIR/NAME.weights (on Linux into
+// memory it asks to be backed by 2 MiB pages) and the engine checks it.
+TEST_CASE("bench DIR of an engine with external weights reads DIR/NAME.weights and refuses a damaged one",
+          "[cli][bench]") {
+  const std::string root = temp_dir("compiled_dir_external");
+  const std::string dir = root + "/eng";
+  const RunResult c = run_smolc("compile " + kStories + " --f32 --target scalar --weights external --name st_ext -o '" +
+                                dir + "'");
+  INFO(c.err);
+  REQUIRE(c.exit_code == 0);
+  RunResult r = run_smolc("bench '" + dir + "' --reps 1 --json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  CHECK(j["engine_dir"] == dir);
+  CHECK(j["pp512"].get<double>() > 0);
+  CHECK(j["tg128"].get<double>() > 0);
+  // One flipped payload byte: the engine's hash check fails and bench says so.
+  std::string bytes = read_file(dir + "/st_ext.weights");
+  bytes[bytes.size() - 7] = static_cast<char>(bytes[bytes.size() - 7] ^ 1);
+  std::ofstream(dir + "/st_ext.weights", std::ios::binary) << bytes;
+  RunResult bad = run_smolc("bench '" + dir + "' --reps 1");
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.err.find("weights do not match this engine") != std::string::npos);
+}
+
 TEST_CASE("every command-line parse error is one smolc: error: line with exit 2") {
   const std::vector<std::string> cases = {
       "",                                    // no command
