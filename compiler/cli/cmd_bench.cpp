@@ -184,9 +184,8 @@ int run(const BenchArgs& a, const CLI::App& app) {
   int rc = 0;
   // An external-weights engine's runner (every wasm one) reads the engine's
   // weights file from $SMOLC_WEIGHTS.
-  const std::string weights_env = target->wasm() || e.external_weights
-                                      ? "SMOLC_WEIGHTS=" + shell_quote(e.dir + "/" + e.name + ".weights") + " "
-                                      : std::string();
+  const std::string weights_env =
+      e.external_weights ? "SMOLC_WEIGHTS=" + shell_quote(e.dir + "/" + e.name + ".weights") + " " : std::string();
   const std::string out = run_capture(weights_env + (runner_cmd.empty() ? "" : runner_cmd + " ") + "'" + runner + "' " +
                                           std::to_string(a.threads) + " " + std::to_string(a.reps) +
                                           (a.speculate > 0 ? " " + std::to_string(a.speculate) : ""),

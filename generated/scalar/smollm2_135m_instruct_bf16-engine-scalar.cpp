@@ -335,37 +335,30 @@ inline void project(const Step& s, const Proj& p, const void* xin, float* y, int
   else p.gemm(s.w + p.offset, x, s.n, y, ldy, r0, r1);
 }
 
-// out[t] = x[t] / rms(x[t]) (* gain) for tokens [t0, t1): the mean of squares
-// accumulates in double.
-void rms_norm_rows(const float* x, float* out, int t0, int t1, const float* gain) {
-  for (int t = t0; t < t1; ++t) {
-    const float* xt = x + t * kDim;
-    double ss = 0.0;
-    for (int i = 0; i < kDim; ++i) ss += static_cast<double>(xt[i]) * xt[i];
-    scale_row(xt, static_cast<float>(1.0 / sqrt(ss / kDim + kRmsEps)), gain, out + t * kDim);
-  }
-}
-
 struct RmsNormJob {
   const float* x;
   float* out;
   const float* gain;
 };
+// out[t] = x[t] / rms(x[t]) (* gain) for tokens [t0, t1): the mean of squares
+// accumulates in double.
 void rms_norm_range(void* ctx, int t0, int t1) {
   const RmsNormJob& j = *static_cast<const RmsNormJob*>(ctx);
-  rms_norm_rows(j.x, j.out, t0, t1, j.gain);
+  for (int t = t0; t < t1; ++t) {
+    const float* xt = j.x + t * kDim;
+    double ss = 0.0;
+    for (int i = 0; i < kDim; ++i) ss += static_cast<double>(xt[i]) * xt[i];
+    scale_row(xt, static_cast<float>(1.0 / sqrt(ss / kDim + kRmsEps)), j.gain, j.out + t * kDim);
+  }
 }
 
-// n tokens' norms, split over the threads by token when there are several
-// (the sum of squares is a serial double chain per token, so a prefill step's
-// norms took longer alone than the pool's spin, and the other threads fell
-// asleep before every layer's two norms); each token's arithmetic is the same.
+// n tokens' norms, split over the threads by token (the sum of squares is a
+// serial double chain per token, so a prefill step's norms took longer alone
+// than the pool's spin, and the other threads fell asleep before every
+// layer's two norms); each token's arithmetic is the same. One token is one
+// work item, which the platform runs on the calling thread.
 void rms_norm(const Step& s, const float* x, float* out, int n, const float* gain) {
   SMOLC_PROF_SCOPE(kProfRmsNorm);
-  if (n == 1) {
-    rms_norm_rows(x, out, 0, 1, gain);
-    return;
-  }
   RmsNormJob j = {x, out, gain};
   parallel(s, rms_norm_range, &j, n, 1);
 }

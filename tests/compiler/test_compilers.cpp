@@ -8,6 +8,7 @@
 // compilers to each other.
 #include <catch2/catch.hpp>
 
+#include "support/hf_fixtures.h"
 #include "support/test_support.h"
 #include "target/target.h"
 #include "tests/compiler/engine_fixture.h"
@@ -22,10 +23,7 @@ const std::vector<int32_t> kPrompt = {1, 100, 2000, 30000, 5, 77, 49151, 0, 12, 
 }  // namespace
 
 TEST_CASE("engines built by g++ and by clang++-19 give bit-identical logits (f32, bf16a, q8, q4; f16 and f32 KV)") {
-  const std::string model = temp_dir("cxx_same_model");
-  RunResult s = run_smolc("synth --preset tiny --seed 7 --dtype f32 -o '" + model + "'");
-  INFO(s.err);
-  REQUIRE(s.exit_code == 0);
+  const std::string model = make_synth("cxx_same_model", "tiny", 7, "f32");
   // The SIMD target this CPU runs: its kernels are where the compilers could differ.
   const std::string target = host_supports(Isa::AVX512) ? "avx512" : "avx2";
   if (target != "avx512") WARN("not executed on avx512: this CPU lacks AVX-512; the avx2 engines were compared");
