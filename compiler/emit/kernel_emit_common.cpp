@@ -149,6 +149,9 @@ KernelSource emit_kernel(const KernelSpec& s, const std::string& prefix, KernelO
   if (quant && neon && !is_row) v["Q_NEON"] = render_embedded("common/q-neon.inc.in", v);
   if (quant && wasm && !is_row) v["Q_WASM"] = render_embedded("common/q-wasm.inc.in", v);
   // --- end AVX-512 quantised kernels
+  // The weight load of every AVX-512 decode kernel (f32, q8, q4 paste it).
+  if (s.isa == Isa::AVX512 && kop == KernelOp::Gemv)
+    v["STREAM_LOAD_AVX512"] = render_embedded("common/stream-load-avx512.inc.in", v);
   out.code = render_embedded(tpl, v);
   return out;
 }

@@ -9,6 +9,9 @@
 //   acc[i] += sum_{j<4} uint8(a.byte[4i+j]) * int8(b.byte[4i+j])
 // Masked loads and stores touch only the lanes their mask selects, like the
 // real instructions (which also suppress faults on the others).
+// The templates' empty register barriers (`__asm__("" : "+v"(x))`, which keep
+// the compiler from fusing two loads) have no meaning for these memory
+// structs, so the end of this header defines __asm__ away.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -86,6 +89,32 @@ inline __m512 _mm512_add_ps(__m512 a, __m512 b) {
 inline __m512i _mm512_loadu_si512(const void* p) {
   __m512i r;
   std::memcpy(r.u, p, sizeof r.u);
+  return r;
+}
+inline __m512i _mm512_load_si512(const void* p) {
+  if (reinterpret_cast<uintptr_t>(p) % 64 != 0) std::abort();  // the real instruction faults
+  return _mm512_loadu_si512(p);
+}
+inline void _mm512_store_si512(void* p, __m512i v) {
+  if (reinterpret_cast<uintptr_t>(p) % 64 != 0) std::abort();
+  std::memcpy(p, v.u, sizeof v.u);
+}
+inline __m512i _mm512_setzero_si512() { return __m512i{}; }
+// The upper 256 bits are undefined for the real cast; zero here.
+inline __m512i _mm512_castsi256_si512(__m256i a) {
+  __m512i r{};
+  std::memcpy(r.u, a.h, sizeof a.h);
+  return r;
+}
+// a with its 256-bit half `half` replaced by b, then 64-bit elements zeroed where k is clear.
+inline __m512i _mm512_maskz_inserti64x4(__mmask8 k, __m512i a, __m256i b, int half) {
+  uint64_t q[8];
+  std::memcpy(q, a.u, sizeof q);
+  std::memcpy(q + 4 * (half & 1), b.h, sizeof b.h);
+  for (int i = 0; i < 8; ++i)
+    if (!((k >> i) & 1)) q[i] = 0;
+  __m512i r;
+  std::memcpy(r.u, q, sizeof q);
   return r;
 }
 inline __m512i _mm512_set1_epi32(int v) {
@@ -223,3 +252,6 @@ inline __m512i _mm512_maskz_cvtepi16_epi32(__mmask16 k, __m256i a) {
   for (int i = 0; i < 16; ++i) r.u[i] = ((k >> i) & 1) ? uint32_t(int32_t(int16_t(a.h[i]))) : 0u;
   return r;
 }
+
+// Last, so that no header included above loses its own asm labels.
+#define __asm__(...) ((void)0)
