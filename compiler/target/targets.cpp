@@ -65,6 +65,17 @@ FormatTiles format_tiles(Tile floats, Tile q8_q4, Tile q16) { return {floats, fl
 
 namespace {
 
+// bf16 takes 4-token tiles on avx2: at 6 tokens its 12 accumulators and the
+// two columns' 4 weight vectors fill the 16 ymm registers, and g++ 12 kept
+// two accumulators on the stack, so their chain ran through memory (0.67x
+// clang's speed); at 4 tokens g++ and clang are within 5 % of each other and
+// clang 5 % below its 6-token speed (docs/performance.md, "bf16 on avx2").
+FormatTiles avx2_tiles() {
+  FormatTiles t = format_tiles({16, 6}, {16, 6}, {32, 6});
+  t[static_cast<size_t>(Format::BF16)] = {16, 4};
+  return t;
+}
+
 TargetDesc host(const std::string& name, Isa isa, FormatTiles tiles, int prefill, const std::string& triple = "") {
   TargetDesc t;
   t.name = name;
@@ -144,10 +155,10 @@ const std::vector<TargetDesc>& target_table() {
       // scalar: block formats at 8 rows.
       host("scalar", Isa::Scalar, format_tiles({4, 4}, {8, 4}, {8, 4}), 16),
       // avx2: 16 rows x 6 tokens is the fastest measured gemm tile; 48-token
-      // prefill steps are 8 whole tiles. q16 (panel-interleaved) gemv is
+      // prefill steps are 8 (bf16: 12) whole tiles. q16 (panel-interleaved) gemv is
       // fastest at 32 rows; q8, q4 at 16 (docs/performance-notes.md, "Tile
       // measurements behind target_table").
-      x86("avx2", Isa::AVX2, format_tiles({16, 6}, {16, 6}, {32, 6}), 48),
+      x86("avx2", Isa::AVX2, avx2_tiles(), 48),
       // avx512: 64-token prefill steps, the step `smolc tune` chose for q8,
       // q4 and bf16 in both idle runs (each step streams every weight once;
       // docs/performance.md, "Prefill step").
