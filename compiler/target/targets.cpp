@@ -65,14 +65,15 @@ FormatTiles format_tiles(Tile floats, Tile q8_q4, Tile q16) { return {floats, fl
 
 namespace {
 
-// bf16 takes 4-token tiles on avx2: at 6 tokens its 12 accumulators and the
-// two columns' 4 weight vectors fill the 16 ymm registers, and g++ 12 kept
-// two accumulators on the stack, so their chain ran through memory (0.67x
-// clang's speed); at 4 tokens g++ and clang are within 5 % of each other and
-// clang 5 % below its 6-token speed (docs/performance.md, "bf16 on avx2").
+// bf16 takes 5-token tiles on avx2. At 6 tokens its 12 accumulators and the
+// two columns' 4 weight vectors fill the 16 ymm registers, and g++ 12 kept two
+// accumulators on the stack (0.67x clang's speed). At 4 tokens the 8
+// accumulators each carry two dependent FMAs per column pair, 8 chains of 8
+// cycles for 16 FMAs: latency-bound, and clang's schedule ran at 0.90x g++'s.
+// 5 tokens fit both compilers (docs/performance.md, "bf16 on avx2").
 FormatTiles avx2_tiles() {
   FormatTiles t = format_tiles({16, 6}, {16, 6}, {32, 6});
-  t[static_cast<size_t>(Format::BF16)] = {16, 4};
+  t[static_cast<size_t>(Format::BF16)] = {16, 5};
   return t;
 }
 
@@ -155,7 +156,7 @@ const std::vector<TargetDesc>& target_table() {
       // scalar: block formats at 8 rows.
       host("scalar", Isa::Scalar, format_tiles({4, 4}, {8, 4}, {8, 4}), 16),
       // avx2: 16 rows x 6 tokens is the fastest measured gemm tile; 48-token
-      // prefill steps are 8 (bf16: 12) whole tiles. q16 (panel-interleaved) gemv is
+      // prefill steps are 8 whole tiles (bf16: 9, and 3 tokens). q16 (panel-interleaved) gemv is
       // fastest at 32 rows; q8, q4 at 16 (docs/performance-notes.md, "Tile
       // measurements behind target_table").
       x86("avx2", Isa::AVX2, avx2_tiles(), 48),
