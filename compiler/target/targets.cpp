@@ -70,7 +70,8 @@ namespace {
 // accumulators on the stack (0.67x clang's speed). At 4 tokens the 8
 // accumulators each carry two dependent FMAs per column pair, 8 chains of 8
 // cycles for 16 FMAs: latency-bound, and clang's schedule ran at 0.90x g++'s.
-// 5 tokens fit both compilers (docs/performance.md, "bf16 on avx2").
+// 5 tokens fit both compilers (docs/performance.md, "bf16 on avx2, 5-token
+// tiles").
 FormatTiles avx2_tiles() {
   FormatTiles t = format_tiles({16, 6}, {16, 6}, {32, 6});
   t[static_cast<size_t>(Format::BF16)] = {16, 5};

@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "emit/kernel_api.h"
+#include "tests/kernels/kernel_jit.h"
 #include "engine_fixture.h"
 #include "support/hf_fixtures.h"
 
@@ -56,9 +57,9 @@ Engine avx512_engine(const std::string& model, const std::string& format, const 
   // AVX-512 flags out (the engine unit keeps AVX2 + FMA + F16C); warnings stay
   // on, -Werror off: the emulation header is test code, not what users build.
   std::string build = read_file(src + "/build.sh");
-  // The emulated kernels at -O0: clang took 73 s at -O1 for one q8 gemm of
-  // emulation structs (0.5 s at -O0), and a tiny model runs fast either way.
-  build = std::regex_replace(build, std::regex(" -O2 (.*) -mavx512f "), " -O0 $1 -mavx2 ");
+  // Every line that had AVX-512 flags (the engine unit and the emulated
+  // kernels) also takes kEmulatedOpt (tests/kernels/kernel_jit.h).
+  build = std::regex_replace(build, std::regex(" -O2 (.*) -mavx512f "), std::string(" ") + kEmulatedOpt + " $1 -mavx2 ");
   build = std::regex_replace(build, std::regex(" -mavx512(bw|vl|dq|bf16|vnni)"), "");
   build = std::regex_replace(build, std::regex(" -Werror"), "");
   REQUIRE(build.find("avx512") != std::string::npos);  // file names still say avx512

@@ -41,6 +41,12 @@ inline std::string jit_slurp(const std::string& path) {
   return ss.str();
 }
 
+// The optimisation level of kernels built against tests/kernels/avx512_emulation.h
+// instead of <immintrin.h>. At -O1 clang took 73 s for one q8 gemm of
+// emulation structs (0.5 s at -O0; docs/testing.md), and the emulated runs
+// are small shapes or tiny models.
+inline constexpr char kEmulatedOpt[] = "-O0";
+
 // Writes every source into dir, compiles each with `cxx` (warnings are errors,
 // plus its own cxx_flags) on 2 parallel jobs, links them into dir/kernels.so.
 // With link=false only compiles (used for the g++ warning check).

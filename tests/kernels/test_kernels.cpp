@@ -381,9 +381,7 @@ TEST_CASE("every kernel in the kernel list matches reference_gemm (clang++-19)")
     }
     std::unique_ptr<test::JitLibrary> emu;
     if (!emulated.empty()) {
-      // -O0: clang takes over a minute per q8/q4 gemm of emulation structs at
-      // -O1 (0.5 s at -O0), and these shapes are small.
-      test::JitResult je = test::jit_compile(emulated, dir + "/emulated", cxx("clang++-19"), "-O0");
+      test::JitResult je = test::jit_compile(emulated, dir + "/emulated", cxx("clang++-19"), test::kEmulatedOpt);
       INFO(je.log);
       REQUIRE(je.lib);
       emu = std::move(je.lib);

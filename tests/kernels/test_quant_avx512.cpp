@@ -158,7 +158,7 @@ Built build_all(const std::vector<KernelVariant>& variants, const std::string& n
     e.code.replace(at, inc.size(), "#include \"" + test::source_dir() + "/tests/kernels/avx512_emulation.h\"");
     e.cxx_flags.clear();  // the kernels need nothing else: no include path, no ISA
   }
-  test::JitResult jr = test::jit_compile(srcs, dir + "/emulated", "clang++-19", "-O0");  // -O1 takes clang minutes (test_kernels.cpp)
+  test::JitResult jr = test::jit_compile(srcs, dir + "/emulated", "clang++-19", test::kEmulatedOpt);
   INFO(jr.log);
   REQUIRE(jr.lib);
   b.lib = std::move(jr.lib);
